@@ -1,0 +1,3 @@
+//! meldestelle: anonymous incident reporting and complaint desk.
+
+pub mod stats;

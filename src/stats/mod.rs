@@ -1,0 +1,3 @@
+//! Anonymised statistics: the taxonomy and (later) disclosure control.
+
+pub mod taxonomy;
