@@ -1,3 +1,4 @@
 //! meldestelle: anonymous incident reporting and complaint desk.
 
+pub mod crypto;
 pub mod stats;

@@ -1,0 +1,155 @@
+//! Everything cryptographic, all of it from libraries: age for encryption, RustCrypto for
+//! HKDF and SHA-2. The server only ever uses `header` (validation without decrypting) and
+//! `sha256`; the clients in this crate (CLI) use the rest.
+
+pub mod header;
+pub mod padding;
+pub mod receipt;
+
+use std::io::{Read, Write};
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("'{0}' is not an age recipient (age1…)")]
+    BadRecipient(String),
+    #[error("no recipients given")]
+    NoRecipients,
+    #[error("could not read identities: {0}")]
+    Identity(String),
+    #[error("encryption failed: {0}")]
+    Encrypt(String),
+    #[error("decryption failed: {0}")]
+    Decrypt(String),
+    #[error("this is not a valid receipt: {0}")]
+    BadReceipt(&'static str),
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// Parses one recipient string: native X25519 (`age1…`) or, through a plugin, any
+/// other `age1<plugin>1…` recipient (a YubiKey, for example).
+pub fn parse_recipient(s: &str) -> Result<Box<dyn age::Recipient + Send>, CryptoError> {
+    let s = s.trim();
+    if let Ok(r) = age::x25519::Recipient::from_str(s) {
+        return Ok(Box::new(r));
+    }
+    if let Ok(r) = age::plugin::Recipient::from_str(s) {
+        let name = r.plugin().to_owned();
+        let plugin =
+            age::plugin::RecipientPluginV1::new(&name, &[r], &[], age::cli_common::UiCallbacks)
+                .map_err(|e| CryptoError::BadRecipient(format!("{s}: {e}")))?;
+        return Ok(Box::new(plugin));
+    }
+    Err(CryptoError::BadRecipient(s.chars().take(80).collect()))
+}
+
+/// Whether a string is a well-formed recipient, without starting any plugin.
+pub fn is_recipient(s: &str) -> bool {
+    age::x25519::Recipient::from_str(s).is_ok() || age::plugin::Recipient::from_str(s).is_ok()
+}
+
+/// Reads a recipients file: one recipient a line, `#` comments and blank lines ignored.
+pub fn recipients_from_text(text: &str) -> Result<Vec<String>, CryptoError> {
+    let list: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    for r in &list {
+        if !is_recipient(r) {
+            return Err(CryptoError::BadRecipient(r.chars().take(80).collect()));
+        }
+    }
+    Ok(list)
+}
+
+/// Encrypts to every recipient, binary age format.
+pub fn encrypt(plaintext: &[u8], recipients: &[String]) -> Result<Vec<u8>, CryptoError> {
+    if recipients.is_empty() {
+        return Err(CryptoError::NoRecipients);
+    }
+    let parsed = recipients
+        .iter()
+        .map(|r| parse_recipient(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+    writer
+        .write_all(plaintext)
+        .and_then(|_| writer.finish().map(|_| ()))
+        .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Loads identities from an age identity file (native keys, or plugin stubs such as a
+/// YubiKey's `AGE-PLUGIN-YUBIKEY-…` line).
+pub fn identities_from_file(
+    path: &std::path::Path,
+) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>, CryptoError> {
+    let file = age::IdentityFile::from_file(path.to_string_lossy().into_owned())
+        .map_err(|e| CryptoError::Identity(format!("{}: {e}", path.display())))?
+        .with_callbacks(age::cli_common::UiCallbacks);
+    file.into_identities()
+        .map_err(|e| CryptoError::Identity(e.to_string()))
+}
+
+/// Decrypts with any of the identities.
+pub fn decrypt(
+    ciphertext: &[u8],
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<Vec<u8>, CryptoError> {
+    let decryptor = age::Decryptor::new_buffered(ciphertext)
+        .map_err(|e| CryptoError::Decrypt(e.to_string()))?;
+    let mut reader = decryptor
+        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .map_err(|e| CryptoError::Decrypt(e.to_string()))?;
+    let mut out = Vec::new();
+    reader
+        .read_to_end(&mut out)
+        .map_err(|e| CryptoError::Decrypt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Generates a fresh X25519 identity: (secret key line, recipient).
+pub fn keygen() -> (String, String) {
+    use age::secrecy::ExposeSecret;
+    let id = age::x25519::Identity::generate();
+    (
+        id.to_string().expose_secret().to_owned(),
+        id.to_public().to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encrypt_then_decrypt() {
+        let (secret, recipient) = keygen();
+        let ct = encrypt(b"hello", &[recipient]).unwrap();
+        let id: Box<dyn age::Identity + Send + Sync> =
+            Box::new(age::x25519::Identity::from_str(&secret).unwrap());
+        assert_eq!(decrypt(&ct, &[id]).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn recipients_file_rejects_garbage() {
+        assert!(recipients_from_text(
+            "# c\n\nage1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05\n"
+        )
+        .is_ok());
+        assert!(recipients_from_text("hello\n").is_err());
+    }
+}
