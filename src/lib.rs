@@ -1,4 +1,12 @@
 //! meldestelle: anonymous incident reporting and complaint desk.
 
+pub mod api;
+pub mod case;
+pub mod cli;
+pub mod config;
 pub mod crypto;
+pub mod db;
+pub mod intake;
+pub mod office;
+pub mod server;
 pub mod stats;

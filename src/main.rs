@@ -1,1 +1,23 @@
-fn main() {}
+use std::io::IsTerminal;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    // Logs never carry request bodies, addresses, user agents, receipts or tokens:
+    // nothing in the request path logs them, and there is no access log.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MELDESTELLE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match meldestelle::cli::run(meldestelle::cli::Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

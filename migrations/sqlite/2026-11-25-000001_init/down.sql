@@ -1,0 +1,9 @@
+DROP TABLE sessions;
+DROP TABLE challenges;
+DROP TABLE audit_log;
+DROP TABLE stats_records;
+DROP TABLE attachments;
+DROP TABLE messages;
+DROP TABLE reports;
+DROP TABLE officers;
+DROP TABLE offices;

@@ -1,0 +1,262 @@
+//! The HTTP layer: thin handlers that parse, call a domain module and the store, and answer.
+//! openapi.yaml is the contract; tests hold these routes to it.
+
+pub mod problem;
+mod reports;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+use crate::db::{DbError, Store};
+use crate::intake::IntakeError;
+use crate::stats::taxonomy::TaxonomyError;
+use problem::Problem;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed JSON")]
+    MalformedJson(String),
+    #[error("invalid request")]
+    InvalidRequest(String),
+    #[error("body too large")]
+    BodyTooLarge(usize),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("request body could not be read")]
+    BodyRead,
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Internal,
+    #[error("conflict")]
+    Conflict(&'static str, String),
+}
+
+impl ApiError {
+    pub fn problem(&self) -> Problem {
+        match self {
+            ApiError::MalformedJson(d) => {
+                Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON").detail(d)
+            }
+            ApiError::InvalidRequest(d) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-request",
+                "The request does not have the expected fields",
+            )
+            .detail(d),
+            ApiError::BodyTooLarge(limit) => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+                .detail(format!("the limit is {limit} bytes")),
+            ApiError::UnsupportedMediaType => {
+                Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                    .detail("send Content-Type: application/json")
+            }
+            ApiError::BodyRead => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "body-unreadable",
+                "The request body could not be read",
+            ),
+            ApiError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
+            ApiError::Internal => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::Conflict(kind, detail) => {
+                Problem::new(StatusCode::CONFLICT, kind, "Conflict").detail(detail)
+            }
+            ApiError::Db(e) => {
+                if e.is_unique_violation() {
+                    return Problem::new(StatusCode::CONFLICT, "conflict", "Conflict")
+                        .detail("this was stored already");
+                }
+                // The detail of a storage failure is for the operator's log, not the client.
+                tracing::error!(error = %e, "storage error");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage-unavailable",
+                    "Storage is unavailable; nothing was stored, please try again",
+                )
+            }
+            ApiError::Intake(e) => intake_problem(e),
+        }
+    }
+}
+
+fn intake_problem(e: &IntakeError) -> Problem {
+    use crate::crypto::header::HeaderError as H;
+    let bad = StatusCode::BAD_REQUEST;
+    let p = match e {
+        IntakeError::UnknownOffice => {
+            Problem::new(StatusCode::NOT_FOUND, "unknown-office", "Unknown office")
+        }
+        IntakeError::StaleKeyset { current } => Problem::new(
+            StatusCode::CONFLICT,
+            "stale-keyset",
+            "The office's key set has changed",
+        )
+        .with("current_keyset_version", (*current).into()),
+        IntakeError::InvalidField { field, .. } => {
+            Problem::new(bad, "invalid-field", "A field is invalid").with("field", (*field).into())
+        }
+        IntakeError::Header { field, source } => {
+            let (kind, title) = match source {
+                H::NotAge => ("not-age", "Not an age file"),
+                H::Passphrase => ("passphrase-encrypted", "Passphrase-encrypted age file"),
+                H::StanzaCount { .. } => (
+                    "wrong-stanza-count",
+                    "The file is not encrypted to exactly the office's recipients",
+                ),
+                H::Unpadded(_) => ("unpadded-size", "The plaintext was not padded to a bucket"),
+            };
+            Problem::new(bad, kind, title).with("field", (*field).into())
+        }
+        IntakeError::TooManyAttachments(_) => {
+            Problem::new(bad, "too-many-attachments", "Too many attachments")
+        }
+        IntakeError::Taxonomy(t) => match t {
+            TaxonomyError::UnknownVersion(_) => {
+                Problem::new(bad, "unknown-taxonomy-version", "Unknown taxonomy version")
+            }
+            _ => Problem::new(bad, "unknown-taxonomy-value", "Unknown taxonomy value"),
+        },
+    };
+    p.detail(e.to_string())
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.problem().error_response()
+    }
+}
+
+/// Reads a JSON body with a size cap, without ever logging it.
+pub async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::BodyTooLarge(limit));
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BodyRead)?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::BodyTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::InvalidRequest(e.to_string()),
+        _ => ApiError::MalformedJson(e.to_string()),
+    })
+}
+
+async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.store.ping().await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+}
+
+async fn not_found() -> HttpResponse {
+    Problem::for_status(StatusCode::NOT_FOUND).error_response()
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    Problem::for_status(StatusCode::METHOD_NOT_ALLOWED).error_response()
+}
+
+/// A resource that answers 405 problem+json for the methods it does not have.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// Turns any error response that is not yet problem+json (routing, actix extractors) into one.
+fn problem_for_bare_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == problem::CONTENT_TYPE.as_bytes());
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let problem = Problem::for_status(status).error_response();
+    let res = ServiceResponse::new(req, problem.map_into_boxed_body()).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// Headers on every response: no caching, no referrer, no framing, no sniffing.
+pub fn security_headers(hsts: bool) -> DefaultHeaders {
+    let mut h = DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"));
+    if hsts {
+        h = h.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        ));
+    }
+    h
+}
+
+pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(problem_for_bare_errors)
+}
+
+/// All routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz").route(web::get().to(healthz)))
+        .service(resource("/v1/offices/{office}").route(web::get().to(reports::office)))
+        .service(resource("/v1/taxonomy").route(web::get().to(reports::taxonomy)))
+        .service(resource("/v1/reports").route(web::post().to(reports::submit)))
+        .default_service(web::to(not_found));
+}

@@ -1,0 +1,104 @@
+//! Intake routes: the office's public description, the taxonomy, and report submission.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::{read_json, ApiError, AppState};
+use crate::db;
+use crate::intake::{self, Submission};
+use crate::stats::taxonomy;
+
+#[derive(Serialize)]
+struct Padding {
+    /// The small buckets; above the last, every multiple of `step` up to `max_plaintext`.
+    buckets: Vec<u64>,
+    step: u64,
+    max_plaintext: u64,
+    max_attachment: u64,
+    max_attachments: usize,
+}
+
+#[derive(Serialize)]
+struct OfficeView {
+    slug: String,
+    name: String,
+    municipality: String,
+    land: String,
+    size_class: String,
+    keyset_version: i32,
+    recipients: Vec<String>,
+    padding: Padding,
+    taxonomy_version: i32,
+}
+
+pub async fn office(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let office = state
+        .store
+        .read(move |c| db::offices::get_office(c, &slug))
+        .await?
+        .ok_or(intake::IntakeError::UnknownOffice)?;
+    let limits = state.config.limits();
+    Ok(HttpResponse::Ok().json(OfficeView {
+        slug: office.slug,
+        name: office.name,
+        municipality: office.municipality,
+        land: office.land,
+        size_class: office.size_class,
+        keyset_version: office.keyset_version,
+        recipients: office.recipients,
+        padding: Padding {
+            buckets: limits.report.listed(),
+            step: 64 * 1024,
+            max_plaintext: limits.report.max_plaintext,
+            max_attachment: limits.attachment.max_plaintext,
+            max_attachments: limits.max_attachments,
+        },
+        taxonomy_version: taxonomy::VERSION,
+    }))
+}
+
+pub async fn taxonomy() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "version": taxonomy::VERSION,
+        "fields": taxonomy::FIELDS,
+    }))
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let sub: Submission = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let slug = sub.office.clone();
+    let office = state
+        .store
+        .read(move |c| db::offices::get_office(c, &slug))
+        .await?;
+    let limits = state.config.limits();
+    let today = state.config.today();
+    // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
+    let (report, stats) = web::block(move || intake::accept(sub, office.as_ref(), &limits, today))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let receipt = report.receipt();
+    state
+        .store
+        .write(move |c| db::reports::insert_report(c, &report, stats.as_ref()))
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                ApiError::Conflict(
+                    "duplicate-lookup-id",
+                    "a report with this lookup id exists; generate a new receipt".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(HttpResponse::Created().json(receipt))
+}

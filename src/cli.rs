@@ -1,0 +1,370 @@
+//! The command line: `serve`, `keygen`, `office`, `report`, `migrate`.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use base64::Engine;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::crypto::{self, padding::Buckets, receipt::Receipt};
+use crate::db::{self, Store};
+use crate::office::{check_recipient, NewOffice};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "meldestelle",
+    version,
+    about = "Anonymous incident reporting and complaint desk"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "MELDESTELLE_DATABASE_URL",
+        default_value = "sqlite://meldestelle.db"
+    )]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(Config),
+    /// Create an officer identity: the secret key file and its public recipient.
+    Keygen {
+        /// Write the identity here (mode 0600) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Manage offices and their officers' keys.
+    Office {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: OfficeCommand,
+    },
+    /// Submit a report as a reporter would (the reference client).
+    Report(ReportArgs),
+    /// Run pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfficeCommand {
+    /// Create an office (tenant).
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        municipality: String,
+        /// ISO 3166-2 code of the Land without "DE-", e.g. BE, NW.
+        #[arg(long)]
+        land: String,
+        /// under_20k, 20k_100k or over_100k.
+        #[arg(long)]
+        size_class: String,
+        #[arg(long, default_value_t = 3)]
+        retention_years: i32,
+    },
+    /// List offices with their key sets.
+    List,
+    /// Add an officer's age recipient; the office moves to a new key-set version.
+    AddOfficer {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        name: String,
+        /// The officer's age recipient (age1…), e.g. from `meldestelle keygen`.
+        #[arg(long)]
+        recipient: String,
+        /// Where content-free notifications go.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Deactivate an officer (by id or recipient); the office moves to a new key-set version.
+    RemoveOfficer {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        officer: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub action: Option<ReportCommand>,
+    #[command(flatten)]
+    pub submit: SubmitArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubmitArgs {
+    /// Base URL of the server.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    #[arg(long, default_value = "demo")]
+    pub office: String,
+    /// The report text (UTF-8). Default: standard input.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Optional statistics answers as JSON (taxonomy v1), e.g. '{"incident_type":"threat"}'.
+    #[arg(long)]
+    pub stats: Option<String>,
+    /// Print the result as JSON (receipt included) instead of prose.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Testing aid: read a receipt on stdin, print the derived lookup id and reply recipient.
+    #[command(hide = true)]
+    Derive,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Crypto(#[from] crypto::CryptoError),
+    #[error(transparent)]
+    Office(#[from] crate::office::OfficeError),
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the server answered {status}: {body}")]
+    Refused { status: u16, body: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(config) => {
+            actix_web::rt::System::new().block_on(crate::server::run(config))?;
+            Ok(())
+        }
+        Command::Keygen { output } => keygen(output),
+        Command::Office { db, action } => office(&Store::open(&db.database_url)?, action),
+        Command::Migrate { db } => {
+            Store::open(&db.database_url)?;
+            eprintln!("migrations are up to date");
+            Ok(())
+        }
+        Command::Report(args) => match args.action {
+            Some(ReportCommand::Derive) => derive(),
+            None => submit(args.submit),
+        },
+    }
+}
+
+fn keygen(output: Option<PathBuf>) -> Result<(), CliError> {
+    let (secret, recipient) = crypto::keygen();
+    let today = chrono::Local::now().date_naive();
+    let text = format!("# created: {today}\n# public key: {recipient}\n{secret}\n");
+    match output {
+        Some(path) => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            opts.open(&path)?.write_all(text.as_bytes())?;
+            eprintln!("identity written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    eprintln!("Public key: {recipient}");
+    Ok(())
+}
+
+fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
+    let today = chrono::Local::now().date_naive();
+    match action {
+        OfficeCommand::Add {
+            slug,
+            name,
+            municipality,
+            land,
+            size_class,
+            retention_years,
+        } => {
+            let new = NewOffice {
+                slug,
+                name,
+                municipality,
+                land,
+                size_class,
+                retention_years,
+            };
+            new.validate()?;
+            store.write_now(|c| db::offices::insert_office(c, &new, today))?;
+            println!(
+                "office '{}' created; add officers with `meldestelle office add-officer`",
+                new.slug
+            );
+        }
+        OfficeCommand::List => {
+            for o in store.read_now(db::offices::list_offices)? {
+                println!(
+                    "{}\t{}\t{} ({}, {})\tkey set v{}\t{} officer(s)",
+                    o.slug,
+                    o.name,
+                    o.municipality,
+                    o.land,
+                    o.size_class,
+                    o.keyset_version,
+                    o.recipients.len()
+                );
+            }
+        }
+        OfficeCommand::AddOfficer {
+            office,
+            name,
+            recipient,
+            email,
+        } => {
+            check_recipient(&recipient)?;
+            let (officer, version) = store.write_now(|c| {
+                db::offices::add_officer(c, &office, &name, &recipient, email.as_deref(), today)
+            })?;
+            println!(
+                "officer {} added; office '{office}' is now at key set v{version}",
+                officer.id
+            );
+        }
+        OfficeCommand::RemoveOfficer { office, officer } => {
+            let version = store.write_now(|c| db::offices::remove_officer(c, &office, &officer))?;
+            println!("officer removed; office '{office}' is now at key set v{version}");
+        }
+    }
+    Ok(())
+}
+
+fn derive() -> Result<(), CliError> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    let receipt: Receipt = input.trim().parse()?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "lookup_id": hex::encode(receipt.lookup_id()),
+            "reply_recipient": receipt.reply_identity().to_public().to_string(),
+        })
+    );
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct OfficeAnswer {
+    keyset_version: i32,
+    recipients: Vec<String>,
+    padding: PaddingAnswer,
+}
+
+#[derive(serde::Deserialize)]
+struct PaddingAnswer {
+    max_plaintext: u64,
+}
+
+pub(crate) fn http() -> Result<reqwest::blocking::Client, CliError> {
+    Ok(reqwest::blocking::Client::builder()
+        .user_agent("meldestelle")
+        .timeout(std::time::Duration::from_secs(60))
+        .build()?)
+}
+
+pub(crate) fn check(
+    resp: reqwest::blocking::Response,
+) -> Result<reqwest::blocking::Response, CliError> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status().as_u16();
+    let body = resp.text().unwrap_or_default();
+    Err(CliError::Refused { status, body })
+}
+
+fn submit(args: SubmitArgs) -> Result<(), CliError> {
+    let text = match &args.file {
+        Some(path) => std::fs::read_to_string(path)?,
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s
+        }
+    };
+    let stats: Option<serde_json::Value> = match &args.stats {
+        Some(s) => {
+            Some(serde_json::from_str(s).map_err(|e| CliError::Usage(format!("--stats: {e}")))?)
+        }
+        None => None,
+    };
+    let base = args.server.trim_end_matches('/');
+    let client = http()?;
+    let office: OfficeAnswer = check(
+        client
+            .get(format!("{base}/v1/offices/{}", args.office))
+            .send()?,
+    )?
+    .json()?;
+    let document = serde_json::json!({"v": 1, "kind": "report", "text": text});
+    let padded = crypto::padding::pad(
+        serde_json::to_vec(&document).map_err(|e| CliError::Usage(e.to_string()))?,
+        &Buckets::new(office.padding.max_plaintext),
+        b' ',
+    )
+    .ok_or_else(|| CliError::Usage("the report is larger than the office accepts".into()))?;
+    let ciphertext = crypto::encrypt(&padded, &office.recipients)?;
+    let receipt = Receipt::generate();
+    let mut body = serde_json::json!({
+        "office": args.office,
+        "keyset_version": office.keyset_version,
+        "ciphertext": base64::engine::general_purpose::STANDARD.encode(&ciphertext),
+        "reply_recipient": receipt.reply_identity().to_public().to_string(),
+        "lookup_id": hex::encode(receipt.lookup_id()),
+    });
+    if let Some(stats) = stats {
+        body["stats"] = stats;
+    }
+    let answer: serde_json::Value = check(
+        client
+            .post(format!("{base}/v1/reports"))
+            .json(&body)
+            .send()?,
+    )?
+    .json()?;
+    if args.json {
+        let mut out = answer.clone();
+        out["receipt"] = receipt.to_string().into();
+        println!("{out}");
+    } else {
+        println!(
+            "Your report was received on {}.\n\nYour receipt (write it down; nobody can recover it):\n\n    {}\n\n\
+             With it you can read replies and add messages: meldestelle report follow-up\n\
+             The office must acknowledge it by {} and give feedback by {}.",
+            answer["received_on"].as_str().unwrap_or("?"),
+            receipt,
+            answer["ack_due"].as_str().unwrap_or("?"),
+            answer["feedback_due"].as_str().unwrap_or("?"),
+        );
+    }
+    Ok(())
+}

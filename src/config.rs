@@ -1,0 +1,75 @@
+//! The server's configuration: one typed struct, from flags or environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::crypto::padding::Buckets;
+use crate::intake::Limits;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to listen on. Port 0 picks a free port (printed at start).
+    #[arg(long, env = "MELDESTELLE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// sqlite://PATH (the embedded default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "MELDESTELLE_DATABASE_URL",
+        default_value = "sqlite://meldestelle.db"
+    )]
+    pub database_url: String,
+
+    /// Directory of the built report form (web/dist).
+    #[arg(long, env = "MELDESTELLE_WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
+
+    /// Largest request body accepted, in bytes (413 above).
+    #[arg(long, env = "MELDESTELLE_MAX_BODY", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Largest padded plaintext of a report or message, in bytes (rounded down to 64 KiB).
+    #[arg(long, env = "MELDESTELLE_MAX_PLAINTEXT", default_value_t = 1024 * 1024)]
+    pub max_plaintext: u64,
+
+    /// Largest padded plaintext of one attachment, in bytes (rounded down to 64 KiB).
+    #[arg(long, env = "MELDESTELLE_MAX_ATTACHMENT", default_value_t = 5 * 1024 * 1024)]
+    pub max_attachment: u64,
+
+    /// How many attachments one report may carry.
+    #[arg(long, env = "MELDESTELLE_MAX_ATTACHMENTS", default_value_t = 3)]
+    pub max_attachments: usize,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "MELDESTELLE_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Send Strict-Transport-Security (set this when TLS terminates in front of the server).
+    #[arg(long, env = "MELDESTELLE_HSTS")]
+    pub hsts: bool,
+
+    /// Do not create the demo office in an empty database.
+    #[arg(long, env = "MELDESTELLE_NO_DEMO")]
+    pub no_demo: bool,
+
+    /// Testing only: the date the server takes as today.
+    #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
+    pub today: Option<NaiveDate>,
+}
+
+impl Config {
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            report: Buckets::new(self.max_plaintext),
+            attachment: Buckets::new(self.max_attachment),
+            max_attachments: self.max_attachments,
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Storage, behind one connection type that is SQLite or PostgreSQL by URL.
+//!
+//! Reads use a small pool on the blocking thread pool. Every write goes through one writer
+//! thread that commits whatever is waiting in a single transaction (group commit): one
+//! fsync serves many submissions, and each caller hears back only after its rows are
+//! durably committed. On SQLite this also makes the writer the only writer, so there are
+//! no lock conflicts between requests.
+
+pub mod offices;
+pub mod reports;
+pub mod schema;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use tokio::sync::oneshot;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How many writes one commit may carry. Larger batches add latency for the first writer
+/// without much gain in throughput.
+const MAX_BATCH: usize = 512;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("the commit failed: {0}")]
+    Commit(String),
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("unsupported database URL (use sqlite://PATH or postgres://…)")]
+    BadUrl,
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the database is, parsed from the URL.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub backend: Backend,
+    /// A PostgreSQL URL, or the SQLite file path.
+    location: String,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target {
+                backend: Backend::Postgres,
+                location: url.to_owned(),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(DbError::BadUrl);
+        }
+        Ok(Target {
+            backend: Backend::Sqlite,
+            location: path.to_owned(),
+        })
+    }
+
+    pub fn connect(&self) -> Result<DbConn, DbError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.location)
+                .map(DbConn::Pg)
+                .map_err(|e| DbError::Connect(e.to_string())),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.location)
+                    .map_err(|e| DbError::Connect(e.to_string()))?;
+                // FULL makes every WAL commit durable (NORMAL would not survive power loss);
+                // secure_delete overwrites deleted content instead of leaving it in free pages.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA secure_delete = ON;",
+                )?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+struct Manager(Target);
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+type Finish = Box<dyn FnOnce(Result<(), DbError>) + Send>;
+type Job = Box<dyn FnOnce(&mut DbConn) -> Finish + Send>;
+
+/// The storage handle the rest of the program holds.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Manager>,
+    writer: mpsc::Sender<Job>,
+    pub backend: Backend,
+}
+
+impl Store {
+    /// Connects, runs pending migrations and starts the writer thread.
+    pub fn open(url: &str) -> Result<Store, DbError> {
+        let target = Target::parse(url)?;
+        let mut conn = target.connect()?;
+        migrate(&mut conn)?;
+        let pool = Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager(target.clone()))?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let writer_target = target.clone();
+        std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer_loop(writer_target, conn, rx))
+            .map_err(|e| DbError::Connect(e.to_string()))?;
+        Ok(Store {
+            pool,
+            writer: tx,
+            backend: target.backend,
+        })
+    }
+
+    fn conn(&self) -> Result<PooledConnection<Manager>, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs a read on the blocking thread pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| DbError::WriterGone)?
+    }
+
+    /// Runs a write inside the next group commit. It runs in its own savepoint: if it fails,
+    /// nothing of it is written and the other writes of the batch are unaffected. The result
+    /// arrives only after the commit.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = conn.transaction(f);
+            Box::new(move |commit: Result<(), DbError>| {
+                let _ = tx.send(commit.and(result));
+            })
+        });
+        self.writer.send(job).map_err(|_| DbError::WriterGone)?;
+        rx.await.map_err(|_| DbError::WriterGone)?
+    }
+
+    /// A read for the command line, outside any async runtime.
+    pub fn read_now<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        f(&mut *self.conn()?)
+    }
+
+    /// A write for the command line, outside any async runtime: one transaction.
+    pub fn write_now<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.conn()?;
+        (*conn).transaction(f)
+    }
+}
+
+fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
+    let done = match conn {
+        DbConn::Sqlite(c) => {
+            // Must precede the first table to take effect; lets retention hand space back.
+            c.batch_execute("PRAGMA auto_vacuum = INCREMENTAL;")?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
+        }
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    done.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+fn writer_loop(target: Target, conn: DbConn, rx: mpsc::Receiver<Job>) {
+    let mut conn = Some(conn);
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        if conn.is_none() {
+            match target.connect() {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    // Dropping the jobs tells their callers the write did not happen.
+                    tracing::error!(error = %e, "database writer cannot reconnect");
+                    drop(jobs);
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                }
+            }
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        let mut finishes: Vec<Finish> = Vec::with_capacity(jobs.len());
+        let committed = c.transaction::<_, diesel::result::Error, _>(|c| {
+            for job in jobs {
+                finishes.push(job(c));
+            }
+            Ok(())
+        });
+        let outcome = committed.map_err(|e| e.to_string());
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "group commit failed");
+            // The connection may be broken; start from a fresh one.
+            conn = None;
+        }
+        for finish in finishes {
+            finish(outcome.clone().map_err(DbError::Commit));
+        }
+    }
+}
+
+impl Store {
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|c| c.batch_execute("SELECT 1").map_err(DbError::from))
+            .await
+    }
+}

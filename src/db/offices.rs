@@ -1,0 +1,210 @@
+//! Offices and officers.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{officers, offices};
+use super::{DbConn, DbError};
+use crate::office::{NewOffice, Office, Officer};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = offices)]
+struct OfficeRow {
+    slug: String,
+    name: String,
+    municipality: String,
+    land: String,
+    size_class: String,
+    keyset_version: i32,
+    retention_years: i32,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = officers)]
+struct OfficerRow {
+    id: String,
+    office: String,
+    display_name: String,
+    recipient: String,
+    email: Option<String>,
+    active: bool,
+}
+
+impl From<OfficerRow> for Officer {
+    fn from(r: OfficerRow) -> Officer {
+        Officer {
+            id: r.id,
+            office: r.office,
+            display_name: r.display_name,
+            recipient: r.recipient,
+            email: r.email,
+            active: r.active,
+        }
+    }
+}
+
+pub fn insert_office(conn: &mut DbConn, new: &NewOffice, today: NaiveDate) -> Result<(), DbError> {
+    diesel::insert_into(offices::table)
+        .values((
+            offices::slug.eq(&new.slug),
+            offices::name.eq(&new.name),
+            offices::municipality.eq(&new.municipality),
+            offices::land.eq(&new.land),
+            offices::size_class.eq(&new.size_class),
+            offices::keyset_version.eq(0),
+            offices::retention_years.eq(new.retention_years),
+            offices::created_on.eq(today),
+        ))
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => DbError::Conflict(format!("an office '{}' exists already", new.slug)),
+            e => e.into(),
+        })?;
+    Ok(())
+}
+
+/// The office with its current key set, if it exists.
+pub fn get_office(conn: &mut DbConn, slug: &str) -> Result<Option<Office>, DbError> {
+    let Some(row) = offices::table
+        .find(slug)
+        .select(OfficeRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let recipients = officers::table
+        .filter(officers::office.eq(slug))
+        .filter(officers::active.eq(true))
+        .order(officers::id)
+        .select(officers::recipient)
+        .load::<String>(conn)?;
+    Ok(Some(Office {
+        slug: row.slug,
+        name: row.name,
+        municipality: row.municipality,
+        land: row.land,
+        size_class: row.size_class,
+        keyset_version: row.keyset_version,
+        retention_years: row.retention_years,
+        recipients,
+    }))
+}
+
+pub fn list_offices(conn: &mut DbConn) -> Result<Vec<Office>, DbError> {
+    let slugs = offices::table
+        .order(offices::slug)
+        .select(offices::slug)
+        .load::<String>(conn)?;
+    let mut out = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        if let Some(o) = get_office(conn, &slug)? {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+pub fn list_officers(conn: &mut DbConn, office: &str) -> Result<Vec<Officer>, DbError> {
+    Ok(officers::table
+        .filter(officers::office.eq(office))
+        .order((officers::active.desc(), officers::display_name))
+        .select(OfficerRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Officer::from)
+        .collect())
+}
+
+pub fn get_officer(conn: &mut DbConn, id: &str) -> Result<Option<Officer>, DbError> {
+    Ok(officers::table
+        .find(id)
+        .select(OfficerRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Officer::from))
+}
+
+fn bump_keyset(conn: &mut DbConn, office: &str) -> Result<i32, DbError> {
+    diesel::update(offices::table.find(office))
+        .set(offices::keyset_version.eq(offices::keyset_version + 1))
+        .execute(conn)?;
+    Ok(offices::table
+        .find(office)
+        .select(offices::keyset_version)
+        .first(conn)?)
+}
+
+/// Adds an officer and moves the office to a new key-set version.
+pub fn add_officer(
+    conn: &mut DbConn,
+    office: &str,
+    display_name: &str,
+    recipient: &str,
+    email: Option<&str>,
+    today: NaiveDate,
+) -> Result<(Officer, i32), DbError> {
+    if get_office(conn, office)?.is_none() {
+        return Err(DbError::NotFound);
+    }
+    let active_same = officers::table
+        .filter(officers::office.eq(office))
+        .filter(officers::recipient.eq(recipient))
+        .filter(officers::active.eq(true))
+        .count()
+        .get_result::<i64>(conn)?;
+    if active_same > 0 {
+        return Err(DbError::Conflict(
+            "this recipient is already an active officer of the office".into(),
+        ));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(officers::table)
+        .values((
+            officers::id.eq(&id),
+            officers::office.eq(office),
+            officers::display_name.eq(display_name),
+            officers::recipient.eq(recipient),
+            officers::email.eq(email),
+            officers::active.eq(true),
+            officers::added_on.eq(today),
+        ))
+        .execute(conn)?;
+    let version = bump_keyset(conn, office)?;
+    let officer = get_officer(conn, &id)?.ok_or(DbError::NotFound)?;
+    Ok((officer, version))
+}
+
+/// Deactivates an officer (by id or recipient) and moves the office to a new key-set
+/// version. The row stays so that the audit log keeps naming who did what.
+pub fn remove_officer(conn: &mut DbConn, office: &str, who: &str) -> Result<i32, DbError> {
+    let n = diesel::update(
+        officers::table
+            .filter(officers::office.eq(office))
+            .filter(officers::active.eq(true))
+            .filter(officers::id.eq(who).or(officers::recipient.eq(who))),
+    )
+    .set(officers::active.eq(false))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    bump_keyset(conn, office)
+}
+
+/// Whether any active officer anywhere still uses the published demo key.
+pub fn demo_key_in_use(conn: &mut DbConn) -> Result<bool, DbError> {
+    let n = officers::table
+        .filter(officers::recipient.eq(crate::office::DEMO_RECIPIENT))
+        .filter(officers::active.eq(true))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(n > 0)
+}
+
+pub fn count_offices(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(offices::table.count().get_result(conn)?)
+}

@@ -1,0 +1,128 @@
+//! Table definitions, the same for both backends (migrations/sqlite, migrations/postgres).
+
+diesel::table! {
+    offices (slug) {
+        slug -> Text,
+        name -> Text,
+        municipality -> Text,
+        land -> Text,
+        size_class -> Text,
+        keyset_version -> Integer,
+        retention_years -> Integer,
+        created_on -> Date,
+    }
+}
+
+diesel::table! {
+    officers (id) {
+        id -> Text,
+        office -> Text,
+        display_name -> Text,
+        recipient -> Text,
+        email -> Nullable<Text>,
+        active -> Bool,
+        added_on -> Date,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        office -> Text,
+        keyset_version -> Integer,
+        ciphertext -> Binary,
+        reply_recipient -> Text,
+        lookup_hash -> Binary,
+        status -> Text,
+        received_on -> Date,
+        acknowledged_on -> Nullable<Date>,
+        ack_due -> Date,
+        feedback_due -> Date,
+        closed_on -> Nullable<Date>,
+        delete_after -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        report_id -> Text,
+        direction -> Text,
+        ciphertext -> Binary,
+        created_on -> Date,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        report_id -> Text,
+        ciphertext -> Binary,
+        created_on -> Date,
+    }
+}
+
+diesel::table! {
+    stats_records (id) {
+        id -> Text,
+        office -> Text,
+        taxonomy_version -> Integer,
+        source -> Text,
+        quarter -> Text,
+        incident_type -> Nullable<Text>,
+        racism_form -> Nullable<Text>,
+        reporter_role -> Nullable<Text>,
+        perpetrator_role -> Nullable<Text>,
+        setting -> Nullable<Text>,
+        admin_area -> Nullable<Text>,
+        consequences -> Nullable<Text>,
+        reported_further -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        office -> Text,
+        actor -> Text,
+        action -> Text,
+        subject -> Nullable<Text>,
+        at -> Timestamp,
+        prev_hash -> Binary,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    challenges (id) {
+        id -> Text,
+        officer_id -> Text,
+        secret_hash -> Binary,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Binary,
+        officer_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(officers -> offices (office));
+diesel::joinable!(reports -> offices (office));
+diesel::joinable!(messages -> reports (report_id));
+diesel::joinable!(attachments -> reports (report_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    offices,
+    officers,
+    reports,
+    messages,
+    attachments,
+    stats_records,
+    audit_log,
+    challenges,
+    sessions,
+);

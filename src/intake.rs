@@ -1,0 +1,220 @@
+//! Report intake: checks a submission without decrypting it and turns it into what is
+//! stored. Nothing here knows HTTP or SQL.
+
+use base64::Engine;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::case::{self, Status};
+use crate::crypto::{self, header, padding::Buckets};
+use crate::office::Office;
+use crate::stats::taxonomy::{Answers, Quarter, TaxonomyError, VERSION as TAXONOMY_VERSION};
+
+/// What a client sends to `POST /v1/reports` (docs/PROTOCOL.md §5).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub office: String,
+    pub keyset_version: i32,
+    pub ciphertext: String,
+    pub reply_recipient: String,
+    pub lookup_id: String,
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    pub stats: Option<Answers>,
+}
+
+/// Size limits that apply to submissions.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub report: Buckets,
+    pub attachment: Buckets,
+    pub max_attachments: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum IntakeError {
+    #[error("the office does not exist")]
+    UnknownOffice,
+    #[error("the office's key set is at version {current}; fetch the office again and re-encrypt")]
+    StaleKeyset { current: i32 },
+    #[error("{field}: {reason}")]
+    InvalidField {
+        field: &'static str,
+        reason: &'static str,
+    },
+    #[error("{field}: {source}")]
+    Header {
+        field: &'static str,
+        source: header::HeaderError,
+    },
+    #[error("at most {0} attachments are accepted")]
+    TooManyAttachments(usize),
+    #[error(transparent)]
+    Taxonomy(#[from] TaxonomyError),
+}
+
+/// A report ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub id: String,
+    pub office: String,
+    pub keyset_version: i32,
+    pub ciphertext: Vec<u8>,
+    pub reply_recipient: String,
+    pub lookup_hash: [u8; 32],
+    pub status: Status,
+    pub received_on: NaiveDate,
+    pub ack_due: NaiveDate,
+    pub feedback_due: NaiveDate,
+    pub attachments: Vec<Vec<u8>>,
+}
+
+/// A statistics record: unlinked from any report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsEntry {
+    pub id: String,
+    pub office: String,
+    pub taxonomy_version: i32,
+    /// `reporter` (with the report) or `officer` (when closing a case).
+    pub source: &'static str,
+    pub quarter: Quarter,
+    pub answers: Answers,
+}
+
+/// What the reporter is told once the report is durably stored.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Receipt {
+    pub status: Status,
+    pub received_on: NaiveDate,
+    pub ack_due: NaiveDate,
+    pub feedback_due: NaiveDate,
+}
+
+impl NewReport {
+    pub fn receipt(&self) -> Receipt {
+        Receipt {
+            status: self.status,
+            received_on: self.received_on,
+            ack_due: self.ack_due,
+            feedback_due: self.feedback_due,
+        }
+    }
+}
+
+/// Checks a submission against its office; `office` is `None` when the slug is unknown.
+pub fn accept(
+    sub: Submission,
+    office: Option<&Office>,
+    limits: &Limits,
+    today: NaiveDate,
+) -> Result<(NewReport, Option<StatsEntry>), IntakeError> {
+    let office = office.ok_or(IntakeError::UnknownOffice)?;
+    if sub.keyset_version != office.keyset_version {
+        return Err(IntakeError::StaleKeyset {
+            current: office.keyset_version,
+        });
+    }
+    let lookup_id = decode_lookup_id(&sub.lookup_id)?;
+    if !crypto::is_recipient(&sub.reply_recipient) {
+        return Err(IntakeError::InvalidField {
+            field: "reply_recipient",
+            reason: "not an age recipient",
+        });
+    }
+    let expected = office.recipients.len();
+    let ciphertext = check_age_file("ciphertext", &sub.ciphertext, expected, &limits.report)?;
+    if sub.attachments.len() > limits.max_attachments {
+        return Err(IntakeError::TooManyAttachments(limits.max_attachments));
+    }
+    let attachments = sub
+        .attachments
+        .iter()
+        .map(|a| check_age_file("attachments", a, expected, &limits.attachment))
+        .collect::<Result<Vec<_>, _>>()?;
+    let stats = match sub.stats {
+        Some(answers) if !answers.is_empty() => {
+            answers.validate()?;
+            let quarter = match &answers.quarter {
+                Some(q) => Quarter::parse(q).ok_or(TaxonomyError::BadQuarter(q.clone()))?,
+                None => Quarter::of(today),
+            };
+            Some(StatsEntry {
+                id: uuid::Uuid::new_v4().to_string(),
+                office: office.slug.clone(),
+                taxonomy_version: TAXONOMY_VERSION,
+                source: "reporter",
+                quarter,
+                answers,
+            })
+        }
+        Some(answers) => {
+            answers.validate()?;
+            None
+        }
+        None => None,
+    };
+    let (ack_due, feedback_due) = case::initial_deadlines(today);
+    Ok((
+        NewReport {
+            id: uuid::Uuid::new_v4().to_string(),
+            office: office.slug.clone(),
+            keyset_version: office.keyset_version,
+            ciphertext,
+            reply_recipient: sub.reply_recipient,
+            lookup_hash: crypto::sha256(&lookup_id),
+            status: Status::Received,
+            received_on: today,
+            ack_due,
+            feedback_due,
+            attachments,
+        },
+        stats,
+    ))
+}
+
+/// The lookup id: 32 bytes as 64 hex digits.
+pub fn decode_lookup_id(s: &str) -> Result<[u8; 32], IntakeError> {
+    let bad = IntakeError::InvalidField {
+        field: "lookup_id",
+        reason: "must be 64 hex digits",
+    };
+    if s.len() != 64 {
+        return Err(bad);
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).map_err(|_| bad)?;
+    Ok(out)
+}
+
+/// Decodes base64 and checks the age header, the stanza count and the padding.
+pub fn check_age_file(
+    field: &'static str,
+    b64: &str,
+    expected_stanzas: usize,
+    buckets: &Buckets,
+) -> Result<Vec<u8>, IntakeError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| IntakeError::InvalidField {
+            field,
+            reason: "not standard base64",
+        })?;
+    let info = header::inspect(&bytes).map_err(|source| IntakeError::Header { field, source })?;
+    if info.recipient_stanzas != expected_stanzas {
+        return Err(IntakeError::Header {
+            field,
+            source: header::HeaderError::StanzaCount {
+                found: info.recipient_stanzas,
+                expected: expected_stanzas,
+            },
+        });
+    }
+    if !buckets.payload_is_padded(info.payload_len) {
+        return Err(IntakeError::Header {
+            field,
+            source: header::HeaderError::Unpadded(info.payload_len),
+        });
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,107 @@
+//! Offices (tenants) and their officers' keys.
+
+use serde::Serialize;
+
+use crate::stats::taxonomy::{LAENDER, SIZE_CLASSES};
+
+/// The recipient of the committed demo identity (keys/). Its secret is public.
+pub const DEMO_RECIPIENT: &str = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
+pub const DEMO_SLUG: &str = "demo";
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Office {
+    pub slug: String,
+    pub name: String,
+    pub municipality: String,
+    pub land: String,
+    pub size_class: String,
+    pub keyset_version: i32,
+    pub retention_years: i32,
+    /// The current key set: the recipients of the active officers.
+    pub recipients: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Officer {
+    pub id: String,
+    pub office: String,
+    pub display_name: String,
+    pub recipient: String,
+    pub email: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OfficeError {
+    #[error("the slug must be 2 to 40 characters of a-z, 0-9 and '-'")]
+    BadSlug,
+    #[error("unknown Land '{0}'; use one of {LAENDER:?}")]
+    BadLand(String),
+    #[error("unknown size class '{0}'; use one of {SIZE_CLASSES:?}")]
+    BadSizeClass(String),
+    #[error("'{0}' is not an age recipient")]
+    BadRecipient(String),
+    #[error("the name must not be empty")]
+    EmptyName,
+    #[error("retention must be between 1 and 30 years")]
+    BadRetention,
+}
+
+/// A new office as the administrator describes it.
+#[derive(Debug, Clone)]
+pub struct NewOffice {
+    pub slug: String,
+    pub name: String,
+    pub municipality: String,
+    pub land: String,
+    pub size_class: String,
+    pub retention_years: i32,
+}
+
+impl NewOffice {
+    pub fn validate(&self) -> Result<(), OfficeError> {
+        let slug_ok = (2..=40).contains(&self.slug.len())
+            && self
+                .slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !slug_ok {
+            return Err(OfficeError::BadSlug);
+        }
+        if self.name.trim().is_empty() || self.municipality.trim().is_empty() {
+            return Err(OfficeError::EmptyName);
+        }
+        if !LAENDER.contains(&self.land.as_str()) {
+            return Err(OfficeError::BadLand(self.land.clone()));
+        }
+        if !SIZE_CLASSES.contains(&self.size_class.as_str()) {
+            return Err(OfficeError::BadSizeClass(self.size_class.clone()));
+        }
+        if !(1..=30).contains(&self.retention_years) {
+            return Err(OfficeError::BadRetention);
+        }
+        Ok(())
+    }
+
+    /// The demo office of a fresh clone.
+    pub fn demo() -> NewOffice {
+        NewOffice {
+            slug: DEMO_SLUG.into(),
+            name: "Demo-Beschwerdestelle (nur zum Ausprobieren)".into(),
+            municipality: "Demostadt".into(),
+            land: "BE".into(),
+            size_class: "over_100k".into(),
+            retention_years: 3,
+        }
+    }
+}
+
+pub fn check_recipient(recipient: &str) -> Result<(), OfficeError> {
+    if crate::crypto::is_recipient(recipient) {
+        Ok(())
+    } else {
+        Err(OfficeError::BadRecipient(
+            recipient.chars().take(80).collect(),
+        ))
+    }
+}

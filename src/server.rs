@@ -1,0 +1,84 @@
+//! `meldestelle serve`: opens the store, guards against the demo key, and runs HTTP.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::{web, App, HttpServer};
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::db::{self, DbError, Store};
+use crate::office::{NewOffice, DEMO_RECIPIENT};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(
+        "refusing to serve on {0}: an officer still uses the public demo key. Anyone can read \
+         reports encrypted to it. Create real keys with `meldestelle keygen`, add the officers \
+         with `meldestelle office add-officer`, then remove the demo officer with \
+         `meldestelle office remove-officer --office demo --officer {DEMO_RECIPIENT}` \
+         (or serve on 127.0.0.1 to try it out)"
+    )]
+    DemoKeyInPublic(SocketAddr),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Creates the demo office in an empty database, for a fresh clone on localhost.
+fn seed_demo(store: &Store, config: &Config) -> Result<(), DbError> {
+    if config.no_demo || !config.bind.ip().is_loopback() {
+        return Ok(());
+    }
+    let today = config.today();
+    store.write_now(|c| {
+        if db::offices::count_offices(c)? > 0 {
+            return Ok(());
+        }
+        db::offices::insert_office(c, &NewOffice::demo(), today)?;
+        db::offices::add_officer(
+            c,
+            "demo",
+            "Demo officer (public key!)",
+            DEMO_RECIPIENT,
+            None,
+            today,
+        )?;
+        tracing::warn!("created the demo office 'demo' with the public demo key (keys/)");
+        Ok(())
+    })
+}
+
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    let store = Store::open(&config.database_url)?;
+    seed_demo(&store, &config)?;
+    if !config.bind.ip().is_loopback() && store.read_now(db::offices::demo_key_in_use)? {
+        return Err(ServerError::DemoKeyInPublic(config.bind));
+    }
+    let state = AppState {
+        store,
+        config: Arc::new(config.clone()),
+    };
+    let hsts = config.hsts;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .wrap(api::error_handlers())
+            .wrap(api::security_headers(hsts))
+            .configure(api::configure)
+    })
+    .bind(config.bind)
+    .map_err(|e| ServerError::Bind(config.bind, e))?;
+    if let Some(n) = config.workers {
+        server = server.workers(n);
+    }
+    for addr in server.addrs() {
+        // Tests and scripts read this line to find a port chosen by the system.
+        eprintln!("listening on http://{addr}");
+    }
+    server.run().await?;
+    Ok(())
+}
