@@ -252,6 +252,15 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(problem_for_bare_errors)
 }
 
+/// Every route the server has, as (method, path template). openapi.yaml must list exactly
+/// these; tests/contract.rs holds both to the running server.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/v1/offices/{office}"),
+    ("GET", "/v1/taxonomy"),
+    ("POST", "/v1/reports"),
+];
+
 /// All routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(healthz)))

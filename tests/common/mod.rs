@@ -1,0 +1,368 @@
+//! Test harness: a real server binary on loopback, over a fresh real database.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use meldestelle::db::DbConn;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_meldestelle");
+pub const DEMO_IDENTITY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/keys/demo-office.identity.DEMO-ONLY.txt"
+);
+pub const PG_ENV: &str = "MELDESTELLE_TEST_PG";
+
+/// A fresh database of one backend; dropped (PostgreSQL) or deleted (SQLite) at the end.
+pub struct TestDb {
+    pub url: String,
+    pub name: &'static str,
+    pg_admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDb {
+            url: format!("sqlite://{}", dir.path().join("meldestelle.db").display()),
+            name: "sqlite",
+            pg_admin: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new database on the server named by MELDESTELLE_TEST_PG. If that variable is set
+    /// but the server is unreachable, this fails the test rather than skipping it.
+    pub fn postgres(admin_url: &str) -> TestDb {
+        let name = format!("ms_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .expect("URL with a database name");
+        TestDb {
+            url: format!("{base}/{name}"),
+            name: "postgres",
+            pg_admin: Some((admin_url.to_owned(), name)),
+            _dir: None,
+        }
+    }
+
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        self.url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
+    }
+
+    pub fn conn(&self) -> DbConn {
+        meldestelle::db::Target::parse(&self.url)
+            .unwrap()
+            .connect()
+            .unwrap()
+    }
+
+    /// Number of rows in a table.
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let q = format!("SELECT COUNT(*) AS n FROM {table}");
+        let n: N = match self.conn() {
+            DbConn::Sqlite(mut c) => diesel::sql_query(q).get_result(&mut c),
+            DbConn::Pg(mut c) => diesel::sql_query(q).get_result(&mut c),
+        }
+        .expect("count rows");
+        n.n
+    }
+
+    /// Runs SQL on the database (to tamper, or to read bytes).
+    pub fn exec(&self, sql: &str) {
+        match self.conn() {
+            DbConn::Sqlite(mut c) => c.batch_execute(sql),
+            DbConn::Pg(mut c) => c.batch_execute(sql),
+        }
+        .expect("execute SQL");
+    }
+
+    /// All report ciphertexts.
+    pub fn ciphertexts(&self) -> Vec<Vec<u8>> {
+        use meldestelle::db::schema::reports;
+        let mut conn = self.conn();
+        reports::table
+            .order(reports::id)
+            .select(reports::ciphertext)
+            .load::<Vec<u8>>(&mut conn)
+            .expect("load ciphertexts")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg_admin {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL too when MELDESTELLE_TEST_PG is set.
+pub fn backends() -> Vec<TestDb> {
+    let mut v = vec![TestDb::sqlite()];
+    if let Ok(url) = std::env::var(PG_ENV) {
+        if !url.is_empty() {
+            v.push(TestDb::postgres(&url));
+        }
+    }
+    v
+}
+
+/// The real server binary, listening on a port of the system's choosing.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub log: Arc<Mutex<String>>,
+    args: Vec<String>,
+    db_url: String,
+}
+
+impl Server {
+    pub fn start(db: &TestDb, extra: &[&str]) -> Server {
+        Server::start_url(&db.url, extra)
+    }
+
+    pub fn start_url(db_url: &str, extra: &[&str]) -> Server {
+        let args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (child, base) = spawn(db_url, &args, &log);
+        Server {
+            child,
+            base,
+            log,
+            args,
+            db_url: db_url.to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server with SIGKILL: nothing gets a chance to flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Kills and starts again on the same database.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, base) = spawn(&self.db_url, &self.args, &self.log);
+        self.child = child;
+        self.base = base;
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            db_url,
+            "--workers",
+            "2",
+        ])
+        .args(args)
+        .env("MELDESTELLE_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server binary");
+    let (tx, rx) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stdout.take().unwrap()),
+    ] {
+        let log = log.clone();
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.to_owned());
+                }
+                let mut l = log.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+    }
+    let base = rx
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("server did not start: {}", log.lock().unwrap()));
+    (child, base)
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// Runs the CLI binary and returns stdout, failing on a non-zero exit.
+pub fn cli(args: &[&str], stdin: Option<&str>) -> String {
+    let out = cli_output(args, stdin);
+    assert!(
+        out.status.success(),
+        "meldestelle {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn cli_output(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the CLI");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub fn demo_identities() -> Vec<Box<dyn age::Identity + Send + Sync>> {
+    meldestelle::crypto::identities_from_file(std::path::Path::new(DEMO_IDENTITY)).unwrap()
+}
+
+pub fn decrypt_demo(ciphertext: &[u8]) -> Vec<u8> {
+    meldestelle::crypto::decrypt(ciphertext, &demo_identities())
+        .expect("decrypts with the demo key")
+}
+
+/// Waits until a condition holds or the time is up.
+pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// openapi.yaml, the contract.
+pub fn openapi() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+        .expect("openapi.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml parses")
+}
+
+/// Asserts that the contract documents this status for this operation, and that an error
+/// is problem+json with a stable type.
+pub fn assert_contract(
+    method: &str,
+    template: &str,
+    resp_status: u16,
+    content_type: &str,
+    body: &str,
+) {
+    let spec = openapi();
+    let op = &spec["paths"][template][method.to_lowercase().as_str()];
+    assert!(!op.is_null(), "{method} {template} is not in openapi.yaml");
+    let code = resp_status.to_string();
+    assert!(
+        !op["responses"][code.as_str()].is_null(),
+        "{method} {template} answered {resp_status}, which openapi.yaml does not document: {body}"
+    );
+    if resp_status >= 400 {
+        assert_eq!(content_type, "application/problem+json", "{body}");
+        let v: serde_json::Value = serde_json::from_str(body).expect("problem body is JSON");
+        assert!(
+            v["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("urn:meldestelle:problem:")),
+            "{body}"
+        );
+        assert_eq!(v["status"].as_u64(), Some(resp_status as u64));
+    }
+}
+
+/// An answer, already held to the contract.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The problem type's short name, e.g. `not-age`.
+    pub fn problem(&self) -> String {
+        self.json()["type"]
+            .as_str()
+            .unwrap_or("")
+            .trim_start_matches("urn:meldestelle:problem:")
+            .to_owned()
+    }
+}
+
+impl Server {
+    /// Sends a request and checks the answer against openapi.yaml.
+    pub fn call(
+        &self,
+        method: &str,
+        template: &str,
+        path: &str,
+        json: Option<&serde_json::Value>,
+        bearer: Option<&str>,
+    ) -> Answer {
+        let c = client();
+        let mut req = c.request(method.parse().unwrap(), self.url(path));
+        if let Some(j) = json {
+            req = req.json(j);
+        }
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().expect("request");
+        let status = resp.status().as_u16();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let body = resp.text().unwrap();
+        assert_contract(method, template, status, &ct, &body);
+        Answer { status, body }
+    }
+}

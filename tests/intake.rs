@@ -1,0 +1,452 @@
+//! Report intake, black-box over HTTP on loopback, on SQLite and PostgreSQL.
+
+mod common;
+
+use base64::Engine;
+use common::*;
+use meldestelle::crypto::{self, padding, receipt::Receipt};
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn office(server: &Server) -> Value {
+    let a = server.call(
+        "GET",
+        "/v1/offices/{office}",
+        "/v1/offices/demo",
+        None,
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()
+}
+
+/// A valid submission built the way the reference client builds it.
+fn submission(server: &Server, text: &str) -> (Value, Receipt) {
+    let o = office(server);
+    let recipients: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
+    let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": text})).unwrap();
+    let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ').unwrap();
+    let ct = crypto::encrypt(&padded, &recipients).unwrap();
+    let receipt = Receipt::generate();
+    (
+        json!({
+            "office": "demo",
+            "keyset_version": o["keyset_version"],
+            "ciphertext": B64.encode(ct),
+            "reply_recipient": receipt.reply_identity().to_public().to_string(),
+            "lookup_id": hex::encode(receipt.lookup_id()),
+        }),
+        receipt,
+    )
+}
+
+fn post_report(server: &Server, body: &Value) -> Answer {
+    server.call("POST", "/v1/reports", "/v1/reports", Some(body), None)
+}
+
+#[test]
+fn reference_client_report_decrypts_with_the_office_key_on_both_backends() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let text = format!(
+            "Im Bürgeramt wurde ich wegen meines Namens herabgesetzt ({}).",
+            db.name
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.txt");
+        std::fs::write(&file, &text).unwrap();
+        let out = cli(
+            &[
+                "report",
+                "--server",
+                &server.base,
+                "--office",
+                "demo",
+                "--file",
+                file.to_str().unwrap(),
+                "--json",
+            ],
+            None,
+        );
+        let answer: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(answer["status"], "received");
+        let receipt: Receipt = answer["receipt"].as_str().unwrap().parse().unwrap();
+
+        let stored = db.ciphertexts();
+        assert_eq!(stored.len(), 1, "{}", db.name);
+        // Only ciphertext is stored: the text is nowhere in the row.
+        assert!(!stored[0]
+            .windows(10)
+            .any(|w| text.as_bytes().starts_with(w)));
+        let plain = decrypt_demo(&stored[0]);
+        assert_eq!(plain.len() % 1024, 0, "padded to a bucket");
+        let doc: Value = serde_json::from_slice(&plain).expect("padded JSON still parses");
+        assert_eq!(doc["text"], text);
+
+        // The server keeps only the hash of the lookup id, and the reply recipient.
+        use diesel::prelude::*;
+        use meldestelle::db::schema::reports;
+        let (hash, reply, received, ack, fb): (
+            Vec<u8>,
+            String,
+            chrono::NaiveDate,
+            chrono::NaiveDate,
+            chrono::NaiveDate,
+        ) = reports::table
+            .select((
+                reports::lookup_hash,
+                reports::reply_recipient,
+                reports::received_on,
+                reports::ack_due,
+                reports::feedback_due,
+            ))
+            .first(&mut db.conn())
+            .unwrap();
+        assert_eq!(hash, crypto::sha256(&receipt.lookup_id()).to_vec());
+        assert_eq!(reply, receipt.reply_identity().to_public().to_string());
+        assert_eq!(answer["received_on"], received.to_string());
+        assert_eq!(ack, received + chrono::Days::new(7));
+        assert_eq!(fb, ack.checked_add_months(chrono::Months::new(3)).unwrap());
+        assert!(!server.log_text().contains(&text));
+        assert!(!server
+            .log_text()
+            .contains(&hex::encode(receipt.lookup_id())));
+    }
+}
+
+#[test]
+fn statistics_answers_are_stored_unlinked() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-08-14"]);
+        let (mut body, _) = submission(&server, "mit Statistik");
+        body["stats"] = json!({"incident_type": "verbal_degradation", "consequences": ["none"], "racism_form": null});
+        let a = post_report(&server, &body);
+        assert_eq!(a.status, 201, "{}", a.body);
+        assert_eq!(db.count("stats_records"), 1);
+        use diesel::prelude::*;
+        use meldestelle::db::schema::stats_records as s;
+        let (quarter, it, rf): (String, Option<String>, Option<String>) = s::table
+            .select((s::quarter, s::incident_type, s::racism_form))
+            .first(&mut db.conn())
+            .unwrap();
+        assert_eq!(
+            (quarter.as_str(), it.as_deref(), rf),
+            ("2026-Q3", Some("verbal_degradation"), None)
+        );
+        // An empty answer set stores no record at all.
+        let (mut body, _) = submission(&server, "ohne Statistik");
+        body["stats"] = json!({"incident_type": null});
+        assert_eq!(post_report(&server, &body).status, 201);
+        assert_eq!(db.count("stats_records"), 1);
+    }
+}
+
+#[test]
+fn bad_inputs_get_their_problem_and_store_nothing() {
+    for db in backends() {
+        let server = Server::start(&db, &["--max-body-bytes", "200000"]);
+        // A second officer, so that the key set has two recipients.
+        let second = crypto::keygen().1;
+        cli(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "add-officer",
+                "--office",
+                "demo",
+                "--name",
+                "Zweite",
+                "--recipient",
+                &second,
+            ],
+            None,
+        );
+        let (good, _) = submission(&server, "gut");
+        let o = office(&server);
+        let version = o["keyset_version"].as_i64().unwrap();
+        assert_eq!(version, 2);
+        let other = crypto::keygen().1;
+        let demo = o["recipients"][0].as_str().unwrap().to_owned();
+        let both: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
+        let enc =
+            |plain: &[u8], rcpts: &[String]| B64.encode(crypto::encrypt(plain, rcpts).unwrap());
+        let with = |key: &str, v: Value| {
+            let mut b = good.clone();
+            b[key] = v;
+            b
+        };
+        let passphrase = {
+            use std::io::Write;
+            let e = age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from(
+                "pw".to_owned(),
+            ));
+            let mut out = vec![];
+            let mut w = e.wrap_output(&mut out).unwrap();
+            w.write_all(&[b' '; 1024]).unwrap();
+            w.finish().unwrap();
+            B64.encode(out)
+        };
+        let cases: Vec<(&str, Value, u16, &str)> = vec![
+            (
+                "unknown office",
+                with("office", json!("nowhere")),
+                404,
+                "unknown-office",
+            ),
+            (
+                "stale key set",
+                with("keyset_version", json!(version - 1)),
+                409,
+                "stale-keyset",
+            ),
+            (
+                "not base64",
+                with("ciphertext", json!("%%%")),
+                400,
+                "invalid-field",
+            ),
+            (
+                "not age",
+                with("ciphertext", json!(B64.encode([b'x'; 1100]))),
+                400,
+                "not-age",
+            ),
+            (
+                "passphrase",
+                with("ciphertext", json!(passphrase)),
+                400,
+                "passphrase-encrypted",
+            ),
+            (
+                "too few stanzas",
+                with(
+                    "ciphertext",
+                    json!(enc(&[b' '; 1024], std::slice::from_ref(&demo))),
+                ),
+                400,
+                "wrong-stanza-count",
+            ),
+            (
+                "too many stanzas",
+                with(
+                    "ciphertext",
+                    json!(enc(
+                        &[b' '; 1024],
+                        &[demo.clone(), second.clone(), other.clone()]
+                    )),
+                ),
+                400,
+                "wrong-stanza-count",
+            ),
+            (
+                "unpadded",
+                with("ciphertext", json!(enc(&[b' '; 1000], &both))),
+                400,
+                "unpadded-size",
+            ),
+            (
+                "unpadded attachment",
+                with("attachments", json!([enc(&[0; 999], &both)])),
+                400,
+                "unpadded-size",
+            ),
+            (
+                "bad lookup id",
+                with("lookup_id", json!("abc")),
+                400,
+                "invalid-field",
+            ),
+            (
+                "bad reply recipient",
+                with("reply_recipient", json!("age1nope")),
+                400,
+                "invalid-field",
+            ),
+            (
+                "unknown taxonomy value",
+                with("stats", json!({"racism_form": "made_up"})),
+                400,
+                "unknown-taxonomy-value",
+            ),
+            (
+                "unknown taxonomy field",
+                with("stats", json!({"favourite_colour": "blue"})),
+                400,
+                "invalid-request",
+            ),
+            (
+                "bad quarter",
+                with("stats", json!({"quarter": "2026-Q9"})),
+                400,
+                "unknown-taxonomy-value",
+            ),
+            (
+                "missing field",
+                {
+                    let mut b = good.clone();
+                    b.as_object_mut().unwrap().remove("lookup_id");
+                    b
+                },
+                400,
+                "invalid-request",
+            ),
+            (
+                "unknown field",
+                with("ip", json!("1.2.3.4")),
+                400,
+                "invalid-request",
+            ),
+            (
+                "body too large",
+                with("attachments", json!([B64.encode(vec![0u8; 300_000])])),
+                413,
+                "body-too-large",
+            ),
+        ];
+        for (what, body, status, kind) in cases {
+            let a = post_report(&server, &body);
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (status, kind),
+                "{what} on {}: {}",
+                db.name,
+                a.body
+            );
+        }
+        // Raw bodies: malformed JSON, wrong content type, deep nesting, invalid UTF-8.
+        let c = client();
+        let raw = |ct: &str, body: Vec<u8>| {
+            let r = c
+                .post(server.url("/v1/reports"))
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .unwrap();
+            let status = r.status().as_u16();
+            let ctype = r.headers()["content-type"].to_str().unwrap().to_owned();
+            let text = r.text().unwrap();
+            assert_contract("POST", "/v1/reports", status, &ctype, &text);
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        };
+        assert_eq!(
+            raw("application/json", b"{\"office\":".to_vec()),
+            (400, "malformed-json".into())
+        );
+        assert_eq!(
+            raw("text/plain", serde_json::to_vec(&good).unwrap()),
+            (415, "unsupported-media-type".into())
+        );
+        // Typed parsing rejects nesting at the first level it does not expect.
+        assert_eq!(
+            raw("application/json", "[".repeat(100_000).into_bytes()),
+            (400, "invalid-request".into())
+        );
+        assert_eq!(
+            raw("application/json", b"{\"office\":\"\xff\xfe\"}".to_vec()),
+            (400, "malformed-json".into())
+        );
+        assert_eq!(
+            raw("application/json", b"{\"office\":\"de\\u0000mo\"}".to_vec()).0,
+            400
+        );
+
+        for table in ["reports", "attachments", "stats_records", "messages"] {
+            assert_eq!(db.count(table), 0, "{table} on {}", db.name);
+        }
+        // The same good report is then accepted, and a replay of it is refused.
+        assert_eq!(post_report(&server, &good).status, 201);
+        let again = post_report(&server, &good);
+        assert_eq!(
+            (again.status, again.problem().as_str()),
+            (409, "duplicate-lookup-id")
+        );
+        assert_eq!(db.count("reports"), 1);
+    }
+}
+
+#[test]
+fn attachments_are_stored_beside_the_report() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (mut body, _) = submission(&server, "mit Anhang");
+        let demo = office(&server)["recipients"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let png = padding::pad(
+            b"\x89PNG fake image".to_vec(),
+            &padding::Buckets::new(1 << 20),
+            0,
+        )
+        .unwrap();
+        body["attachments"] = json!([B64.encode(crypto::encrypt(&png, &[demo]).unwrap())]);
+        assert_eq!(post_report(&server, &body).status, 201);
+        assert_eq!(db.count("attachments"), 1);
+    }
+}
+
+#[test]
+fn acknowledged_reports_survive_a_restart() {
+    for db in backends() {
+        let mut server = Server::start(&db, &[]);
+        let mut receipts = vec![];
+        for i in 0..20 {
+            let (body, r) = submission(&server, &format!("Bericht {i}"));
+            assert_eq!(post_report(&server, &body).status, 201);
+            receipts.push(r);
+        }
+        server.restart();
+        assert_eq!(db.count("reports"), 20, "{}", db.name);
+        let texts: Vec<String> = db
+            .ciphertexts()
+            .iter()
+            .map(|c| {
+                serde_json::from_slice::<Value>(&decrypt_demo(c)).unwrap()["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        for i in 0..20 {
+            assert!(texts.contains(&format!("Bericht {i}")));
+        }
+        // And the restarted server takes new reports.
+        let (body, _) = submission(&server, "danach");
+        assert_eq!(post_report(&server, &body).status, 201);
+    }
+}
+
+#[test]
+fn office_description_and_taxonomy_are_served() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let o = office(&server);
+    assert_eq!(o["keyset_version"], 1);
+    assert_eq!(o["padding"]["buckets"], json!([1024, 4096, 16384, 65536]));
+    let t = server.call("GET", "/v1/taxonomy", "/v1/taxonomy", None, None);
+    assert_eq!(t.json()["fields"].as_array().unwrap().len(), 8);
+    let missing = server.call(
+        "GET",
+        "/v1/offices/{office}",
+        "/v1/offices/nowhere",
+        None,
+        None,
+    );
+    assert_eq!(
+        (missing.status, missing.problem().as_str()),
+        (404, "unknown-office")
+    );
+    let h = server.call("GET", "/healthz", "/healthz", None, None);
+    assert_eq!(h.status, 200);
+}
