@@ -54,6 +54,19 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_NO_DEMO")]
     pub no_demo: bool,
 
+    /// Lifetime of an officer's bearer token, in seconds.
+    #[arg(long, env = "MELDESTELLE_SESSION_SECS", default_value_t = 30 * 60)]
+    pub session_secs: u64,
+
+    /// Lifetime of a login challenge, in seconds.
+    #[arg(long, env = "MELDESTELLE_CHALLENGE_SECS", default_value_t = 120)]
+    pub challenge_secs: u64,
+
+    /// Reporter follow-up lookups per second, for all reporters together (nothing per client
+    /// is kept); bursts of five times as many pass.
+    #[arg(long, env = "MELDESTELLE_LOOKUPS_PER_SEC", default_value_t = 20)]
+    pub lookups_per_sec: u32,
+
     /// Testing only: the date the server takes as today.
     #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
     pub today: Option<NaiveDate>,

@@ -1,11 +1,14 @@
 //! meldestelle: anonymous incident reporting and complaint desk.
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod case;
 pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod desk;
 pub mod intake;
 pub mod office;
 pub mod server;

@@ -1,8 +1,6 @@
 //! `meldestelle serve`: opens the store, guards against the demo key, and runs HTTP.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-
 use actix_web::{web, App, HttpServer};
 
 use crate::api::{self, AppState};
@@ -58,10 +56,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     if !config.bind.ip().is_loopback() && store.read_now(db::offices::demo_key_in_use)? {
         return Err(ServerError::DemoKeyInPublic(config.bind));
     }
-    let state = AppState {
-        store,
-        config: Arc::new(config.clone()),
-    };
+    let state = AppState::new(store, config.clone());
     let hsts = config.hsts;
     let mut server = HttpServer::new(move || {
         App::new()

@@ -1,6 +1,8 @@
 //! The HTTP layer: thin handlers that parse, call a domain module and the store, and answer.
 //! openapi.yaml is the contract; tests hold these routes to it.
 
+mod desk;
+mod followup;
 pub mod problem;
 mod reports;
 
@@ -25,6 +27,22 @@ use problem::Problem;
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// One limit for all reporters' follow-up lookups: nothing per client is kept.
+    pub lookups: Arc<governor::DefaultDirectRateLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        let per_sec = std::num::NonZeroU32::new(config.lookups_per_sec.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+        let burst = per_sec.saturating_mul(std::num::NonZeroU32::new(5).unwrap_or(std::num::NonZeroU32::MIN));
+        AppState {
+            store,
+            config: Arc::new(config),
+            lookups: Arc::new(governor::RateLimiter::direct(
+                governor::Quota::per_second(per_sec).allow_burst(burst),
+            )),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +65,16 @@ pub enum ApiError {
     NotFound,
     #[error("internal error")]
     Internal,
+    #[error("unauthorized")]
+    Unauthorized(&'static str),
+    #[error("unknown case")]
+    UnknownCase,
+    #[error("unknown receipt")]
+    UnknownReceipt,
+    #[error("rate limited")]
+    RateLimited,
+    #[error(transparent)]
+    Desk(#[from] crate::desk::DeskError),
     #[error("conflict")]
     Conflict(&'static str, String),
 }
@@ -76,6 +104,23 @@ impl ApiError {
             ),
             ApiError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
             ApiError::Internal => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::Unauthorized(kind) => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                kind,
+                "Log in again: the token or challenge is not valid",
+            ),
+            // The same answer for a missing case and another office's case.
+            ApiError::UnknownCase => Problem::new(StatusCode::NOT_FOUND, "unknown-case", "No such case"),
+            ApiError::UnknownReceipt => Problem::new(
+                StatusCode::NOT_FOUND,
+                "unknown-receipt",
+                "No report has this receipt",
+            ),
+            ApiError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS)
+                .detail("too many requests right now; try again in a minute"),
+            ApiError::Desk(e) => {
+                Problem::new(StatusCode::CONFLICT, "illegal-transition", "Illegal status change").detail(e.to_string())
+            }
             ApiError::Conflict(kind, detail) => {
                 Problem::new(StatusCode::CONFLICT, kind, "Conflict").detail(detail)
             }
@@ -259,6 +304,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/offices/{office}"),
     ("GET", "/v1/taxonomy"),
     ("POST", "/v1/reports"),
+    ("POST", "/v1/followup/read"),
+    ("POST", "/v1/followup/messages"),
+    ("POST", "/v1/desk/challenge"),
+    ("POST", "/v1/desk/session"),
+    ("GET", "/v1/desk/cases"),
+    ("GET", "/v1/desk/cases/{case}"),
+    ("POST", "/v1/desk/cases/{case}/status"),
+    ("POST", "/v1/desk/cases/{case}/notes"),
+    ("POST", "/v1/desk/cases/{case}/replies"),
+    ("GET", "/v1/desk/cases/{case}/export"),
+    ("POST", "/v1/desk/cases/{case}/rewrap"),
 ];
 
 /// All routes.
@@ -267,5 +323,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/offices/{office}").route(web::get().to(reports::office)))
         .service(resource("/v1/taxonomy").route(web::get().to(reports::taxonomy)))
         .service(resource("/v1/reports").route(web::post().to(reports::submit)))
+        .service(resource("/v1/followup/read").route(web::post().to(followup::read)))
+        .service(resource("/v1/followup/messages").route(web::post().to(followup::message)))
+        .service(resource("/v1/desk/challenge").route(web::post().to(desk::challenge)))
+        .service(resource("/v1/desk/session").route(web::post().to(desk::session)))
+        .service(resource("/v1/desk/cases").route(web::get().to(desk::inbox)))
+        .service(resource("/v1/desk/cases/{case}").route(web::get().to(desk::open)))
+        .service(resource("/v1/desk/cases/{case}/status").route(web::post().to(desk::set_status)))
+        .service(resource("/v1/desk/cases/{case}/notes").route(web::post().to(desk::note)))
+        .service(resource("/v1/desk/cases/{case}/replies").route(web::post().to(desk::reply)))
+        .service(resource("/v1/desk/cases/{case}/export").route(web::get().to(desk::export)))
+        .service(resource("/v1/desk/cases/{case}/rewrap").route(web::post().to(desk::rewrap)))
         .default_service(web::to(not_found));
 }

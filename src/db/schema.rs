@@ -96,7 +96,7 @@ diesel::table! {
 diesel::table! {
     challenges (id) {
         id -> Text,
-        officer_id -> Text,
+        principal -> Text,
         secret_hash -> Binary,
         expires_at -> Timestamp,
     }
@@ -105,7 +105,7 @@ diesel::table! {
 diesel::table! {
     sessions (token_hash) {
         token_hash -> Binary,
-        officer_id -> Text,
+        principal -> Text,
         expires_at -> Timestamp,
     }
 }

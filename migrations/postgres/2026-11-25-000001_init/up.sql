@@ -89,13 +89,13 @@ CREATE TABLE audit_log (
 
 CREATE TABLE challenges (
     id TEXT PRIMARY KEY NOT NULL,
-    officer_id TEXT NOT NULL,
+    principal TEXT NOT NULL,
     secret_hash BYTEA NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE sessions (
     token_hash BYTEA PRIMARY KEY NOT NULL,
-    officer_id TEXT NOT NULL,
+    principal TEXT NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );

@@ -89,13 +89,13 @@ CREATE TABLE audit_log (
 
 CREATE TABLE challenges (
     id TEXT PRIMARY KEY NOT NULL,
-    officer_id TEXT NOT NULL,
+    principal TEXT NOT NULL,
     secret_hash BLOB NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE sessions (
     token_hash BLOB PRIMARY KEY NOT NULL,
-    officer_id TEXT NOT NULL,
+    principal TEXT NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );

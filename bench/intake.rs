@@ -1,0 +1,252 @@
+//! Intake benchmark: durable submissions per second and latency over HTTP, at concurrency
+//! 1, 16 and 64, on SQLite and PostgreSQL, beside a baseline of the same inserts done
+//! directly with one commit each. Run with `cargo bench --bench intake`; set
+//! MELDESTELLE_BENCH_PG to a PostgreSQL admin URL to include PostgreSQL
+//! (e.g. postgres://postgres@127.0.0.1:5432/test).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use meldestelle::crypto::{self, padding, receipt::Receipt};
+
+const DEMO: &str = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(db_url: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meldestelle"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db_url])
+        .env("MELDESTELLE_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server binary");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(a) = line.strip_prefix("listening on ") {
+            break a.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server(child, base)
+}
+
+/// Padded 4 KiB reports, encrypted before the clock starts.
+fn bodies(n: usize) -> Vec<String> {
+    let buckets = padding::Buckets::new(1 << 20);
+    (0..n)
+        .map(|i| {
+            let doc = format!("{{\"v\":1,\"kind\":\"report\",\"text\":\"{}\"}}", "x".repeat(2000 + i % 1000));
+            let padded = padding::pad(doc.into_bytes(), &buckets, b' ').unwrap();
+            assert_eq!(padded.len(), 4096);
+            let ct = crypto::encrypt(&padded, &[DEMO.to_owned()]).unwrap();
+            let r = Receipt::generate();
+            serde_json::json!({
+                "office": "demo", "keyset_version": 1,
+                "ciphertext": base64::engine::general_purpose::STANDARD.encode(ct),
+                "reply_recipient": r.reply_identity().to_public().to_string(),
+                "lookup_id": hex::encode(r.lookup_id()),
+            })
+            .to_string()
+        })
+        .collect()
+}
+
+struct Row {
+    what: String,
+    n: usize,
+    secs: f64,
+    lat: Vec<Duration>,
+}
+
+impl Row {
+    fn print(&mut self) {
+        self.lat.sort();
+        let p = |q: f64| {
+            self.lat
+                .get(((self.lat.len() as f64 * q) as usize).min(self.lat.len().saturating_sub(1)))
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(0.0)
+        };
+        println!(
+            "| {:<44} | {:>6} | {:>9.0} | {:>8.2} | {:>8.2} |",
+            self.what,
+            self.n,
+            self.n as f64 / self.secs,
+            p(0.50),
+            p(0.99)
+        );
+    }
+}
+
+/// Closed loop: `c` clients, each sending its share back to back.
+fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
+    let next = Arc::new(Mutex::new(0usize));
+    let lat = Arc::new(Mutex::new(Vec::with_capacity(bodies.len())));
+    let bodies = Arc::new(bodies.to_vec());
+    let start = Instant::now();
+    let handles: Vec<_> = (0..c)
+        .map(|_| {
+            let (next, lat, bodies, url) = (next.clone(), lat.clone(), bodies.clone(), format!("{base}/v1/reports"));
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(body) = bodies.get(i) else { break };
+                    let t = Instant::now();
+                    let r = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .unwrap();
+                    assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
+                    lat.lock().unwrap().push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let lat = std::mem::take(&mut *lat.lock().unwrap());
+    Row { what, n: bodies.len(), secs, lat }
+}
+
+/// Open loop: requests are started at a fixed rate, whatever the answers do.
+fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
+    let workers = 64;
+    let lat = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..workers)
+        .map(|w| {
+            let mine: Vec<(usize, String)> = bodies
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % workers == w)
+                .map(|(i, b)| (i, b.clone()))
+                .collect();
+            let (lat, url) = (lat.clone(), format!("{base}/v1/reports"));
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                for (i, body) in mine {
+                    let due = start + Duration::from_secs_f64(i as f64 / rate);
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    let r = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .unwrap();
+                    assert_eq!(r.status().as_u16(), 201);
+                    // Latency from when the request was due, so that queueing counts.
+                    lat.lock().unwrap().push(due.elapsed());
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let lat = std::mem::take(&mut *lat.lock().unwrap());
+    Row { what, n: bodies.len(), secs, lat }
+}
+
+/// The same inserts without HTTP, one transaction (one fsync) each.
+fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
+    let store = meldestelle::db::Store::open(db_url).unwrap();
+    let office = store
+        .read_now(|c| meldestelle::db::offices::get_office(c, "demo"))
+        .unwrap()
+        .unwrap();
+    let limits = meldestelle::intake::Limits {
+        report: padding::Buckets::new(1 << 20),
+        attachment: padding::Buckets::new(1 << 20),
+        max_attachments: 0,
+    };
+    let today = chrono::Local::now().date_naive();
+    let mut lat = Vec::new();
+    let start = Instant::now();
+    for b in bodies {
+        let t = Instant::now();
+        let sub = serde_json::from_str(b).unwrap();
+        let (report, stats) = meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap();
+        store
+            .write_now(|c| meldestelle::db::reports::insert_report(c, &report, stats.as_ref()))
+            .unwrap();
+        lat.push(t.elapsed());
+    }
+    Row { what, n: bodies.len(), secs: start.elapsed().as_secs_f64(), lat }
+}
+
+fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) {
+    let all = bodies(n * 4 + 2000);
+    let mut chunks = all.chunks(n);
+    for c in [1usize, 16, 64] {
+        let url = fresh();
+        let server = start(&url);
+        let count = if c == 1 { n / 4 } else { n };
+        closed_loop(&server.1, &chunks.next().unwrap()[..count], c, format!("{backend}: HTTP, concurrency {c}")).print();
+    }
+    let url = fresh();
+    let server = start(&url);
+    fixed_rate(&server.1, chunks.next().unwrap(), 1000.0, format!("{backend}: HTTP, open loop at 1,000/s")).print();
+    drop(server);
+    let url = fresh();
+    drop(start(&url)); // creates the demo office
+    baseline(&url, &all[all.len() - 2000..], format!("{backend}: baseline, direct insert, 1 commit each")).print();
+}
+
+fn main() {
+    // `cargo bench` passes --bench; a plain test run passes nothing worth doing here.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let n: usize = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(8000);
+    println!("| run | reports | per second | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|");
+    let dir = tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    run(
+        "SQLite",
+        &|| {
+            let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            format!("sqlite://{}", dir.path().join(format!("bench{i}.db")).display())
+        },
+        n,
+    );
+    if let Ok(admin) = std::env::var("MELDESTELLE_BENCH_PG") {
+        let base = admin.rsplit_once('/').unwrap().0.to_owned();
+        run(
+            "PostgreSQL",
+            &|| {
+                let name = format!("ms_bench_{}", counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+                let mut c = diesel::PgConnection::establish(&admin).unwrap();
+                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"))
+                    .unwrap();
+                format!("{base}/{name}")
+            },
+            n,
+        );
+    }
+}

@@ -1,0 +1,501 @@
+//! The complaint desk: login by age challenge, the inbox, one case, status, notes, replies,
+//! export and rewrap. Content is ciphertext both ways; decryption happens in the client.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{read_json, ApiError, AppState};
+use crate::case::Status;
+use crate::db::{self, DbError};
+use crate::desk::{self, Case, Counts, Direction, Due, Filter};
+use crate::intake::{self, StatsEntry};
+use crate::office::{Office, Officer};
+use crate::stats::taxonomy::{self, Answers, Quarter};
+use crate::{auth, crypto};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const SMALL_BODY: usize = 16 * 1024;
+const OFFICER: &str = "officer:";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    office: String,
+    recipient: String,
+}
+
+pub async fn challenge(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let r: ChallengeRequest = read_json(&req, payload, SMALL_BODY).await?;
+    if !crypto::is_recipient(&r.recipient) {
+        return Err(ApiError::InvalidRequest("recipient: not an age recipient".into()));
+    }
+    let (office, recipient) = (r.office.clone(), r.recipient.clone());
+    let officer = state
+        .store
+        .read(move |c| {
+            Ok(db::offices::list_officers(c, &office)?
+                .into_iter()
+                .find(|o| o.active && o.recipient == recipient))
+        })
+        .await?;
+    let secret = auth::random_hex();
+    let id = uuid::Uuid::new_v4().to_string();
+    let expires_at = Utc::now().naive_utc() + Duration::seconds(state.config.challenge_secs as i64);
+    // An unknown officer gets a challenge of the same shape that nobody can answer, so the
+    // answer does not tell who is an officer.
+    let to = match &officer {
+        Some(o) => o.recipient.clone(),
+        None => crypto::keygen().1,
+    };
+    let ciphertext = web::block(move || crypto::encrypt(secret.as_bytes(), &[to]).map(|ct| (ct, secret)))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|_| ApiError::Internal)?;
+    let (ciphertext, secret) = ciphertext;
+    if let Some(o) = officer {
+        let (id, hash) = (id.clone(), auth::hash(&secret));
+        state
+            .store
+            .write(move |c| {
+                db::desk::insert_challenge(c, &id, &format!("{OFFICER}{}", o.id), &hash, expires_at)
+            })
+            .await?;
+    }
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "challenge_id": id,
+        "challenge": B64.encode(ciphertext),
+        "expires_at": expires_at.and_utc().to_rfc3339(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    challenge_id: String,
+    secret: String,
+}
+
+pub async fn session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let r: SessionRequest = read_json(&req, payload, SMALL_BODY).await?;
+    let id = r.challenge_id.clone();
+    let taken = state
+        .store
+        .write(move |c| db::desk::take_challenge(c, &id))
+        .await?;
+    let Some((principal, secret_hash, expires_at)) = taken else {
+        return Err(ApiError::Unauthorized("invalid-challenge"));
+    };
+    if Utc::now().naive_utc() > expires_at {
+        return Err(ApiError::Unauthorized("challenge-expired"));
+    }
+    if !auth::same(&auth::hash(&r.secret), &secret_hash) {
+        return Err(ApiError::Unauthorized("invalid-challenge"));
+    }
+    let officer = principal_officer(&state, &principal).await?;
+    let token = auth::random_hex();
+    let token_hash = auth::hash(&token);
+    let expires_at = Utc::now().naive_utc() + Duration::seconds(state.config.session_secs as i64);
+    let o = officer.clone();
+    state
+        .store
+        .write(move |c| {
+            db::desk::insert_session(c, &token_hash, &principal, expires_at)?;
+            db::desk::append_audit(c, &o.office, &o.id, "login", None)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "token": token,
+        "expires_at": expires_at.and_utc().to_rfc3339(),
+        "officer": {"id": officer.id, "display_name": officer.display_name, "office": officer.office},
+    })))
+}
+
+async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer, ApiError> {
+    let id = principal
+        .strip_prefix(OFFICER)
+        .ok_or(ApiError::Unauthorized("invalid-token"))?
+        .to_owned();
+    state
+        .store
+        .read(move |c| db::offices::get_officer(c, &id))
+        .await?
+        .filter(|o| o.active)
+        .ok_or(ApiError::Unauthorized("invalid-token"))
+}
+
+/// The officer behind the request's bearer token, with their office.
+async fn officer(state: &AppState, req: &HttpRequest) -> Result<(Officer, Office), ApiError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized("missing-token"))?;
+    let hash = auth::hash(token);
+    let (principal, expires_at) = state
+        .store
+        .read(move |c| db::desk::session(c, &hash))
+        .await?
+        .ok_or(ApiError::Unauthorized("invalid-token"))?;
+    if Utc::now().naive_utc() > expires_at {
+        return Err(ApiError::Unauthorized("token-expired"));
+    }
+    let officer = principal_officer(state, &principal).await?;
+    let slug = officer.office.clone();
+    let office = state
+        .store
+        .read(move |c| db::offices::get_office(c, &slug))
+        .await?
+        .ok_or(ApiError::Unauthorized("invalid-token"))?;
+    Ok((officer, office))
+}
+
+#[derive(Serialize)]
+pub struct CaseSummary {
+    id: String,
+    status: Status,
+    keyset_version: i32,
+    #[serde(flatten)]
+    clocks: desk::Clocks,
+    #[serde(flatten)]
+    due: Due,
+    messages: Counts,
+}
+
+fn summary(case: &Case, counts: Counts, today: NaiveDate) -> CaseSummary {
+    CaseSummary {
+        id: case.id.clone(),
+        status: case.status,
+        keyset_version: case.keyset_version,
+        clocks: case.clocks,
+        due: desk::due(case.status, &case.clocks, today),
+        messages: counts,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    #[serde(default)]
+    filter: Filter,
+}
+
+pub async fn inbox(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<InboxQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, office) = officer(&state, &req).await?;
+    let today = state.config.today();
+    let slug = office.slug.clone();
+    let cases = state
+        .store
+        .read(move |c| db::desk::list_cases(c, &slug))
+        .await?;
+    let list: Vec<CaseSummary> = cases
+        .iter()
+        .map(|(case, n)| summary(case, *n, today))
+        .filter(|s| query.filter.keeps(s.status, &s.due))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({"today": today, "office": office.slug, "cases": list})))
+}
+
+/// A case of the officer's office, or the same 404 as for a case that does not exist.
+async fn own_case(state: &AppState, office: &Office, id: String) -> Result<Case, ApiError> {
+    let slug = office.slug.clone();
+    state
+        .store
+        .read(move |c| db::desk::get_case(c, &slug, &id))
+        .await?
+        .ok_or(ApiError::UnknownCase)
+}
+
+#[derive(Serialize)]
+struct MessageView {
+    id: String,
+    direction: Direction,
+    created_on: NaiveDate,
+    ciphertext: String,
+}
+
+pub async fn open(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let case_id = case.id.clone();
+    let (ciphertext, attachments, messages) = state
+        .store
+        .read(move |c| {
+            Ok((
+                db::desk::report_ciphertext(c, &case_id)?,
+                db::desk::attachments_of(c, &case_id)?,
+                db::desk::messages_of(c, &case_id, true)?,
+            ))
+        })
+        .await?;
+    audit(&state, &officer, "open", Some(&case.id)).await?;
+    let mut counts = Counts::default();
+    messages.iter().for_each(|m| counts.add(m.direction));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "case": summary(&case, counts, state.config.today()),
+        "reply_recipient": case.reply_recipient,
+        "ciphertext": B64.encode(ciphertext),
+        "attachments": attachments.into_iter().map(|(id, ct)| serde_json::json!({"id": id, "ciphertext": B64.encode(ct)})).collect::<Vec<_>>(),
+        "messages": messages.into_iter().map(|m| MessageView {
+            id: m.id, direction: m.direction, created_on: m.created_on, ciphertext: B64.encode(m.ciphertext),
+        }).collect::<Vec<_>>(),
+    })))
+}
+
+async fn audit(
+    state: &AppState,
+    officer: &Officer,
+    action: &'static str,
+    subject: Option<&str>,
+) -> Result<(), DbError> {
+    let (office, actor, subject) = (officer.office.clone(), officer.id.clone(), subject.map(str::to_owned));
+    state
+        .store
+        .write(move |c| db::desk::append_audit(c, &office, &actor, action, subject.as_deref()))
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    status: String,
+    /// Optional classification when closing (taxonomy v1), stored unlinked from the case.
+    classification: Option<Answers>,
+}
+
+pub async fn set_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let r: StatusRequest = read_json(&req, payload, SMALL_BODY).await?;
+    let to = Status::parse(&r.status)
+        .ok_or_else(|| ApiError::InvalidRequest(format!("unknown status '{}'", r.status.chars().take(40).collect::<String>())))?;
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let today = state.config.today();
+    let clocks = desk::transition(case.status, to, case.clocks, today, office.retention_years.max(1) as u32)?;
+    let stats = match r.classification {
+        Some(answers) if !answers.is_empty() => {
+            if to != Status::Closed {
+                return Err(ApiError::InvalidRequest("a classification is recorded when closing".into()));
+            }
+            answers.validate().map_err(intake::IntakeError::from)?;
+            let quarter = match &answers.quarter {
+                Some(q) => Quarter::parse(q).unwrap_or_else(|| Quarter::of(case.clocks.received_on)),
+                None => Quarter::of(case.clocks.received_on),
+            };
+            Some(StatsEntry {
+                id: uuid::Uuid::new_v4().to_string(),
+                office: office.slug.clone(),
+                taxonomy_version: taxonomy::VERSION,
+                source: "officer",
+                quarter,
+                answers,
+            })
+        }
+        _ => None,
+    };
+    let (c2, o) = (case.clone(), officer.clone());
+    let action = match to {
+        Status::Acknowledged => "status:acknowledged",
+        Status::InProgress => "status:in_progress",
+        Status::FeedbackGiven => "status:feedback_given",
+        Status::Closed => "status:closed",
+        Status::Received => "status:received",
+    };
+    state
+        .store
+        .write(move |c| {
+            db::desk::set_status(c, &c2, to, &clocks)?;
+            if let Some(s) = &stats {
+                db::reports::insert_stats(c, s)?;
+            }
+            db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))
+        })
+        .await
+        .map_err(|e| match e {
+            DbError::Conflict(_) => ApiError::Conflict("case-changed", "the case changed meanwhile; reload it".into()),
+            e => e.into(),
+        })?;
+    let updated = Case { status: to, clocks, ..case };
+    Ok(HttpResponse::Ok().json(summary(&updated, Counts::default(), today)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiphertextRequest {
+    ciphertext: String,
+}
+
+async fn add_message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    direction: Direction,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let r: CiphertextRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let expected = desk::expected_stanzas(direction, office.recipients.len());
+    let buckets = state.config.limits().report;
+    let ct = web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let today = state.config.today();
+    let action = if direction == Direction::Note { "note" } else { "reply" };
+    let (case_id, o) = (case.id.clone(), officer.clone());
+    let msg_id = state
+        .store
+        .write(move |c| {
+            let id = db::desk::insert_message(c, &case_id, direction, &ct, today)?;
+            db::desk::append_audit(c, &o.office, &o.id, action, Some(&case_id))?;
+            Ok(id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({"id": msg_id, "created_on": today})))
+}
+
+pub async fn note(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    add_message(state, req, id, payload, Direction::Note).await
+}
+
+pub async fn reply(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    add_message(state, req, id, payload, Direction::Office).await
+}
+
+pub async fn export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let case_id = case.id.clone();
+    let ct = state
+        .store
+        .read(move |c| db::desk::report_ciphertext(c, &case_id))
+        .await?;
+    audit(&state, &officer, "export", Some(&case.id)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"report.age\""))
+        .body(ct))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    id: String,
+    ciphertext: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewrapRequest {
+    keyset_version: i32,
+    ciphertext: String,
+    #[serde(default)]
+    attachments: Vec<Item>,
+    #[serde(default)]
+    messages: Vec<Item>,
+}
+
+pub async fn rewrap(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let r: RewrapRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    if r.keyset_version != office.keyset_version {
+        return Err(intake::IntakeError::StaleKeyset { current: office.keyset_version }.into());
+    }
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let case_id = case.id.clone();
+    let (attachments, messages) = state
+        .store
+        .read(move |c| Ok((db::desk::attachments_of(c, &case_id)?, db::desk::messages_of(c, &case_id, true)?)))
+        .await?;
+    // Every ciphertext of the case moves to the new key set, or none does.
+    let same_ids = |have: Vec<&String>, sent: Vec<&String>| {
+        let (mut a, mut b) = (have, sent);
+        a.sort();
+        b.sort();
+        a == b
+    };
+    if !same_ids(attachments.iter().map(|a| &a.0).collect(), r.attachments.iter().map(|a| &a.id).collect())
+        || !same_ids(messages.iter().map(|m| &m.id).collect(), r.messages.iter().map(|m| &m.id).collect())
+    {
+        return Err(ApiError::InvalidRequest(
+            "rewrap must carry every attachment and message of the case, each once".into(),
+        ));
+    }
+    let n = office.recipients.len();
+    let limits = state.config.limits();
+    let directions: std::collections::HashMap<String, Direction> =
+        messages.iter().map(|m| (m.id.clone(), m.direction)).collect();
+    let w = web::block(move || -> Result<db::desk::Rewrap, intake::IntakeError> {
+        Ok(db::desk::Rewrap {
+            report: intake::check_age_file("ciphertext", &r.ciphertext, n, &limits.report)?,
+            keyset_version: r.keyset_version,
+            attachments: r
+                .attachments
+                .iter()
+                .map(|a| Ok((a.id.clone(), intake::check_age_file("attachments", &a.ciphertext, n, &limits.attachment)?)))
+                .collect::<Result<_, intake::IntakeError>>()?,
+            messages: r
+                .messages
+                .iter()
+                .map(|m| {
+                    let d = directions.get(&m.id).copied().unwrap_or(Direction::Note);
+                    let ct = intake::check_age_file("messages", &m.ciphertext, desk::expected_stanzas(d, n), &limits.report)?;
+                    Ok((m.id.clone(), ct))
+                })
+                .collect::<Result<_, intake::IntakeError>>()?,
+        })
+    })
+    .await
+    .map_err(|_| ApiError::Internal)??;
+    let (case_id, o) = (case.id.clone(), officer.clone());
+    state
+        .store
+        .write(move |c| {
+            db::desk::rewrap(c, &case_id, &w)?;
+            db::desk::append_audit(c, &o.office, &o.id, "rewrap", Some(&case_id))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"id": case.id, "keyset_version": office.keyset_version})))
+}
+

@@ -1,0 +1,98 @@
+//! The reporter's way back, with nothing but the lookup id derived from the receipt.
+//! A wrong lookup id answers exactly like a missing one: the same query runs either way.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use serde::Deserialize;
+
+use super::{read_json, ApiError, AppState};
+use crate::case::Status;
+use crate::db;
+use crate::desk::{self, Case, Direction};
+use crate::{crypto, intake};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    lookup_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    lookup_id: String,
+    ciphertext: String,
+}
+
+/// The case behind a lookup id, after the global rate limit.
+async fn case(state: &AppState, lookup_id: &str) -> Result<Case, ApiError> {
+    if state.lookups.check().is_err() {
+        return Err(ApiError::RateLimited);
+    }
+    // A malformed id is as unknown as a wrong one.
+    let hash = intake::decode_lookup_id(lookup_id)
+        .map(|id| crypto::sha256(&id))
+        .unwrap_or([0; 32]);
+    state
+        .store
+        .read(move |c| db::desk::case_by_lookup(c, &hash))
+        .await?
+        .ok_or(ApiError::UnknownReceipt)
+}
+
+pub async fn read(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let r: ReadRequest = read_json(&req, payload, 4096).await?;
+    let case = case(&state, &r.lookup_id).await?;
+    let id = case.id.clone();
+    let messages = state
+        .store
+        .read(move |c| db::desk::messages_of(c, &id, false))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "status": case.status,
+        "received_on": case.clocks.received_on,
+        "ack_due": case.clocks.ack_due,
+        "feedback_due": case.clocks.feedback_due,
+        "messages": messages.into_iter().map(|m| serde_json::json!({
+            "direction": m.direction,
+            "created_on": m.created_on,
+            "ciphertext": B64.encode(m.ciphertext),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let r: MessageRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let case = case(&state, &r.lookup_id).await?;
+    if case.status == Status::Closed {
+        return Err(ApiError::Conflict("case-closed", "this case is closed".into()));
+    }
+    let slug = case.office.clone();
+    let office = state
+        .store
+        .read(move |c| db::offices::get_office(c, &slug))
+        .await?
+        .ok_or(ApiError::UnknownReceipt)?;
+    let expected = desk::expected_stanzas(Direction::Reporter, office.recipients.len());
+    let buckets = state.config.limits().report;
+    let ct = web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let today = state.config.today();
+    let id = case.id.clone();
+    state
+        .store
+        .write(move |c| db::desk::insert_message(c, &id, Direction::Reporter, &ct, today))
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({"created_on": today})))
+}

@@ -1,0 +1,391 @@
+//! Cases, messages, sessions, challenges and the audit log.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{attachments, audit_log, challenges, messages, reports, sessions};
+use super::{DbConn, DbError};
+use crate::audit::{self, Entry};
+use crate::case::Status;
+use crate::desk::{Case, Clocks, Counts, Direction, Message};
+
+type CaseRow = (
+    String,
+    String,
+    i32,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    NaiveDate,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    String,
+);
+
+macro_rules! case_columns {
+    () => {
+        (
+            reports::id,
+            reports::office,
+            reports::keyset_version,
+            reports::status,
+            reports::received_on,
+            reports::acknowledged_on,
+            reports::ack_due,
+            reports::feedback_due,
+            reports::closed_on,
+            reports::delete_after,
+            reports::reply_recipient,
+        )
+    };
+}
+
+fn to_case(r: CaseRow) -> Case {
+    Case {
+        id: r.0,
+        office: r.1,
+        keyset_version: r.2,
+        // The column only ever holds values written from `Status::as_str`.
+        status: Status::parse(&r.3).unwrap_or(Status::Received),
+        clocks: Clocks {
+            received_on: r.4,
+            acknowledged_on: r.5,
+            ack_due: r.6,
+            feedback_due: r.7,
+            closed_on: r.8,
+            delete_after: r.9,
+        },
+        reply_recipient: r.10,
+    }
+}
+
+/// The office's cases with their message counts, oldest first.
+pub fn list_cases(conn: &mut DbConn, office: &str) -> Result<Vec<(Case, Counts)>, DbError> {
+    let cases: Vec<Case> = reports::table
+        .filter(reports::office.eq(office))
+        .order((reports::received_on, reports::id))
+        .select(case_columns!())
+        .load::<CaseRow>(conn)?
+        .into_iter()
+        .map(to_case)
+        .collect();
+    let dirs: Vec<(String, String)> = messages::table
+        .inner_join(reports::table)
+        .filter(reports::office.eq(office))
+        .select((messages::report_id, messages::direction))
+        .load(conn)?;
+    let mut counts: std::collections::HashMap<String, Counts> = Default::default();
+    for (id, d) in dirs {
+        if let Some(d) = Direction::parse(&d) {
+            counts.entry(id).or_default().add(d);
+        }
+    }
+    Ok(cases
+        .into_iter()
+        .map(|c| {
+            let n = counts.get(&c.id).copied().unwrap_or_default();
+            (c, n)
+        })
+        .collect())
+}
+
+/// A case of this office; another office's case is as absent as a missing one.
+pub fn get_case(conn: &mut DbConn, office: &str, id: &str) -> Result<Option<Case>, DbError> {
+    Ok(reports::table
+        .filter(reports::id.eq(id))
+        .filter(reports::office.eq(office))
+        .select(case_columns!())
+        .first::<CaseRow>(conn)
+        .optional()?
+        .map(to_case))
+}
+
+pub fn case_by_lookup(conn: &mut DbConn, lookup_hash: &[u8]) -> Result<Option<Case>, DbError> {
+    Ok(reports::table
+        .filter(reports::lookup_hash.eq(lookup_hash))
+        .select(case_columns!())
+        .first::<CaseRow>(conn)
+        .optional()?
+        .map(to_case))
+}
+
+pub fn report_ciphertext(conn: &mut DbConn, id: &str) -> Result<Vec<u8>, DbError> {
+    Ok(reports::table
+        .find(id)
+        .select(reports::ciphertext)
+        .first(conn)?)
+}
+
+pub fn attachments_of(conn: &mut DbConn, id: &str) -> Result<Vec<(String, Vec<u8>)>, DbError> {
+    Ok(attachments::table
+        .filter(attachments::report_id.eq(id))
+        .order(attachments::id)
+        .select((attachments::id, attachments::ciphertext))
+        .load(conn)?)
+}
+
+/// Messages of a case in the order they came (by day, then id: no finer time is kept).
+pub fn messages_of(conn: &mut DbConn, id: &str, with_notes: bool) -> Result<Vec<Message>, DbError> {
+    let mut q = messages::table
+        .filter(messages::report_id.eq(id))
+        .into_boxed();
+    if !with_notes {
+        q = q.filter(messages::direction.ne(Direction::Note.as_str()));
+    }
+    let rows: Vec<(String, String, NaiveDate, Vec<u8>)> = q
+        .order((messages::created_on, messages::id))
+        .select((
+            messages::id,
+            messages::direction,
+            messages::created_on,
+            messages::ciphertext,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, d, created_on, ciphertext)| {
+            Some(Message {
+                id,
+                direction: Direction::parse(&d)?,
+                created_on,
+                ciphertext,
+            })
+        })
+        .collect())
+}
+
+pub fn insert_message(
+    conn: &mut DbConn,
+    report_id: &str,
+    direction: Direction,
+    ciphertext: &[u8],
+    created_on: NaiveDate,
+) -> Result<String, DbError> {
+    // Ids are random, so their order reveals nothing; created_on is a date.
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(messages::table)
+        .values((
+            messages::id.eq(&id),
+            messages::report_id.eq(report_id),
+            messages::direction.eq(direction.as_str()),
+            messages::ciphertext.eq(ciphertext),
+            messages::created_on.eq(created_on),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Writes a new status and clocks, if the case is still in the status it was read in.
+pub fn set_status(
+    conn: &mut DbConn,
+    case: &Case,
+    to: Status,
+    c: &Clocks,
+) -> Result<(), DbError> {
+    let n = diesel::update(
+        reports::table
+            .filter(reports::id.eq(&case.id))
+            .filter(reports::status.eq(case.status.as_str())),
+    )
+    .set((
+        reports::status.eq(to.as_str()),
+        reports::acknowledged_on.eq(c.acknowledged_on),
+        reports::feedback_due.eq(c.feedback_due),
+        reports::closed_on.eq(c.closed_on),
+        reports::delete_after.eq(c.delete_after),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DbError::Conflict("the case changed meanwhile".into()))
+    }
+}
+
+/// New ciphertexts for a case after a key rotation, swapped in all at once.
+pub struct Rewrap {
+    pub report: Vec<u8>,
+    pub keyset_version: i32,
+    pub attachments: Vec<(String, Vec<u8>)>,
+    pub messages: Vec<(String, Vec<u8>)>,
+}
+
+pub fn rewrap(conn: &mut DbConn, case_id: &str, w: &Rewrap) -> Result<(), DbError> {
+    diesel::update(reports::table.find(case_id))
+        .set((
+            reports::ciphertext.eq(&w.report),
+            reports::keyset_version.eq(w.keyset_version),
+        ))
+        .execute(conn)?;
+    for (id, ct) in &w.attachments {
+        let n = diesel::update(
+            attachments::table
+                .filter(attachments::id.eq(id))
+                .filter(attachments::report_id.eq(case_id)),
+        )
+        .set(attachments::ciphertext.eq(ct))
+        .execute(conn)?;
+        if n != 1 {
+            return Err(DbError::NotFound);
+        }
+    }
+    for (id, ct) in &w.messages {
+        let n = diesel::update(
+            messages::table
+                .filter(messages::id.eq(id))
+                .filter(messages::report_id.eq(case_id)),
+        )
+        .set(messages::ciphertext.eq(ct))
+        .execute(conn)?;
+        if n != 1 {
+            return Err(DbError::NotFound);
+        }
+    }
+    Ok(())
+}
+
+// --- login ---
+
+pub fn insert_challenge(
+    conn: &mut DbConn,
+    id: &str,
+    principal: &str,
+    secret_hash: &[u8],
+    expires_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::delete(challenges::table.filter(challenges::expires_at.lt(chrono::Utc::now().naive_utc())))
+        .execute(conn)?;
+    diesel::insert_into(challenges::table)
+        .values((
+            challenges::id.eq(id),
+            challenges::principal.eq(principal),
+            challenges::secret_hash.eq(secret_hash),
+            challenges::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes and returns a challenge: whatever the answer, it cannot be used again.
+pub fn take_challenge(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(String, Vec<u8>, NaiveDateTime)>, DbError> {
+    let row = challenges::table
+        .find(id)
+        .select((
+            challenges::principal,
+            challenges::secret_hash,
+            challenges::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let deleted = diesel::delete(challenges::table.find(id)).execute(conn)?;
+    // Two concurrent answers: only the one that deleted the row may use it.
+    Ok(if deleted == 1 { row } else { None })
+}
+
+pub fn insert_session(
+    conn: &mut DbConn,
+    token_hash: &[u8],
+    principal: &str,
+    expires_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.lt(chrono::Utc::now().naive_utc())))
+        .execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token_hash),
+            sessions::principal.eq(principal),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn session(
+    conn: &mut DbConn,
+    token_hash: &[u8],
+) -> Result<Option<(String, NaiveDateTime)>, DbError> {
+    Ok(sessions::table
+        .find(token_hash)
+        .select((sessions::principal, sessions::expires_at))
+        .first(conn)
+        .optional()?)
+}
+
+// --- audit ---
+
+/// Appends an entry to the chain. On PostgreSQL the table is locked for the rest of the
+/// transaction, so that several servers on one database cannot fork the chain.
+pub fn append_audit(
+    conn: &mut DbConn,
+    office: &str,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+) -> Result<(), DbError> {
+    if matches!(conn, DbConn::Pg(_)) {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
+    }
+    let last: Option<(i64, Vec<u8>)> = audit_log::table
+        .order(audit_log::seq.desc())
+        .select((audit_log::seq, audit_log::hash))
+        .first(conn)
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, audit::GENESIS.to_vec()),
+    };
+    // Microseconds: what both databases store exactly, so the hash can be recomputed.
+    let now = chrono::Utc::now().naive_utc();
+    let at = chrono::Timelike::with_nanosecond(&now, now.and_utc().timestamp_subsec_micros() * 1000)
+        .unwrap_or(now);
+    let hash = audit::entry_hash(&prev, seq, office, actor, action, subject, at);
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::seq.eq(seq),
+            audit_log::office.eq(office),
+            audit_log::actor.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::subject.eq(subject),
+            audit_log::at.eq(at),
+            audit_log::prev_hash.eq(&prev),
+            audit_log::hash.eq(&hash[..]),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn audit_entries(conn: &mut DbConn) -> Result<Vec<Entry>, DbError> {
+    type Row = (i64, String, String, String, Option<String>, NaiveDateTime, Vec<u8>, Vec<u8>);
+    let rows: Vec<Row> = audit_log::table
+        .order(audit_log::seq)
+        .select((
+            audit_log::seq,
+            audit_log::office,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::subject,
+            audit_log::at,
+            audit_log::prev_hash,
+            audit_log::hash,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Entry {
+            seq: r.0,
+            office: r.1,
+            actor: r.2,
+            action: r.3,
+            subject: r.4,
+            at: r.5,
+            prev_hash: r.6,
+            hash: r.7,
+        })
+        .collect())
+}
+

@@ -1,0 +1,252 @@
+//! The complaint desk's rules: which status may follow which, what each step does to the
+//! legal clocks, and what is due. No HTTP, no SQL.
+
+use chrono::{Days, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::case::{feedback_due_after, Status};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeskError {
+    #[error("a case cannot go from {from} to {to}")]
+    IllegalTransition { from: &'static str, to: &'static str },
+}
+
+/// The dates a case carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Clocks {
+    pub received_on: NaiveDate,
+    pub acknowledged_on: Option<NaiveDate>,
+    pub ack_due: NaiveDate,
+    pub feedback_due: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub delete_after: Option<NaiveDate>,
+}
+
+/// The allowed steps. Closing needs feedback first: the law owes the reporter an answer.
+pub fn allowed(from: Status, to: Status) -> bool {
+    use Status::*;
+    matches!(
+        (from, to),
+        (Received, Acknowledged)
+            | (Acknowledged, InProgress)
+            | (Acknowledged, FeedbackGiven)
+            | (InProgress, FeedbackGiven)
+            | (FeedbackGiven, InProgress)
+            | (FeedbackGiven, Closed)
+    )
+}
+
+/// Moves a case to `to` on `today` and returns its new clocks.
+pub fn transition(
+    from: Status,
+    to: Status,
+    clocks: Clocks,
+    today: NaiveDate,
+    retention_years: u32,
+) -> Result<Clocks, DeskError> {
+    if !allowed(from, to) {
+        return Err(DeskError::IllegalTransition {
+            from: from.as_str(),
+            to: to.as_str(),
+        });
+    }
+    let mut c = clocks;
+    match to {
+        Status::Acknowledged => {
+            c.acknowledged_on = Some(today);
+            c.feedback_due = feedback_due_after(today);
+        }
+        Status::Closed => {
+            c.closed_on = Some(today);
+            c.delete_after = Some(
+                today
+                    .checked_add_months(Months::new(12 * retention_years))
+                    .unwrap_or(NaiveDate::MAX),
+            );
+        }
+        _ => {}
+    }
+    Ok(c)
+}
+
+/// What the inbox shows about the clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Due {
+    pub ack_overdue: bool,
+    pub feedback_overdue: bool,
+    /// A deadline falls within the next 7 days.
+    pub due_soon: bool,
+}
+
+pub const DUE_SOON_DAYS: u64 = 7;
+
+pub fn due(status: Status, c: &Clocks, today: NaiveDate) -> Due {
+    let awaiting_ack = status == Status::Received;
+    let awaiting_feedback = matches!(
+        status,
+        Status::Received | Status::Acknowledged | Status::InProgress
+    );
+    let soon = today + Days::new(DUE_SOON_DAYS);
+    Due {
+        ack_overdue: awaiting_ack && today > c.ack_due,
+        feedback_overdue: awaiting_feedback && today > c.feedback_due,
+        due_soon: (awaiting_ack && c.ack_due <= soon) || (awaiting_feedback && c.feedback_due <= soon),
+    }
+}
+
+/// The inbox filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Filter {
+    #[default]
+    All,
+    /// Overdue, or due within 7 days.
+    Due,
+    Overdue,
+    Open,
+}
+
+impl Filter {
+    pub fn keeps(self, status: Status, d: &Due) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Due => d.ack_overdue || d.feedback_overdue || d.due_soon,
+            Filter::Overdue => d.ack_overdue || d.feedback_overdue,
+            Filter::Open => status != Status::Closed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn fresh(received: &str) -> Clocks {
+        let r = d(received);
+        let (ack_due, feedback_due) = crate::case::initial_deadlines(r);
+        Clocks {
+            received_on: r,
+            acknowledged_on: None,
+            ack_due,
+            feedback_due,
+            closed_on: None,
+            delete_after: None,
+        }
+    }
+
+    #[test]
+    fn the_whole_way_and_the_clocks() {
+        let c = fresh("2026-01-10");
+        let c = transition(Status::Received, Status::Acknowledged, c, d("2026-01-12"), 3).unwrap();
+        assert_eq!(c.feedback_due, d("2026-04-12"));
+        let c = transition(Status::Acknowledged, Status::InProgress, c, d("2026-02-01"), 3).unwrap();
+        let c = transition(Status::InProgress, Status::FeedbackGiven, c, d("2026-03-01"), 3).unwrap();
+        let c = transition(Status::FeedbackGiven, Status::Closed, c, d("2026-03-02"), 3).unwrap();
+        assert_eq!(c.delete_after, Some(d("2029-03-02")));
+    }
+
+    #[test]
+    fn illegal_steps_are_refused() {
+        let c = fresh("2026-01-10");
+        for (from, to) in [
+            (Status::Received, Status::Closed),
+            (Status::Received, Status::FeedbackGiven),
+            (Status::Closed, Status::InProgress),
+            (Status::Acknowledged, Status::Received),
+            (Status::InProgress, Status::Closed),
+        ] {
+            assert!(transition(from, to, c, d("2026-01-11"), 3).is_err(), "{from:?}->{to:?}");
+        }
+    }
+
+    #[test]
+    fn overdue_flags() {
+        let c = fresh("2026-01-10");
+        let f = due(Status::Received, &c, d("2026-01-17"));
+        assert!(!f.ack_overdue && f.due_soon);
+        let f = due(Status::Received, &c, d("2026-01-18"));
+        assert!(f.ack_overdue && !f.feedback_overdue);
+        let f = due(Status::Acknowledged, &c, d("2026-04-18"));
+        assert!(!f.ack_overdue && f.feedback_overdue);
+        let f = due(Status::FeedbackGiven, &c, d("2026-05-01"));
+        assert!(!f.ack_overdue && !f.feedback_overdue && !f.due_soon);
+        assert!(Filter::Overdue.keeps(Status::Received, &due(Status::Received, &c, d("2026-01-18"))));
+        assert!(!Filter::Overdue.keeps(Status::Received, &due(Status::Received, &c, d("2026-01-11"))));
+    }
+}
+
+/// One message of a case: from the reporter, from the office, or an officer's note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Reporter,
+    Office,
+    Note,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Reporter => "reporter",
+            Direction::Office => "office",
+            Direction::Note => "note",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        [Direction::Reporter, Direction::Office, Direction::Note]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// A case as stored, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: String,
+    pub office: String,
+    pub keyset_version: i32,
+    pub status: Status,
+    pub clocks: Clocks,
+    pub reply_recipient: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    pub direction: Direction,
+    pub created_on: NaiveDate,
+    pub ciphertext: Vec<u8>,
+}
+
+/// Message counts for the inbox: how many, never what.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub from_reporter: u32,
+    pub from_office: u32,
+    pub notes: u32,
+}
+
+impl Counts {
+    pub fn add(&mut self, d: Direction) {
+        match d {
+            Direction::Reporter => self.from_reporter += 1,
+            Direction::Office => self.from_office += 1,
+            Direction::Note => self.notes += 1,
+        }
+    }
+}
+
+/// How many recipient stanzas a ciphertext of this direction must carry.
+pub fn expected_stanzas(d: Direction, office_recipients: usize) -> usize {
+    match d {
+        // Replies are readable by the reporter too.
+        Direction::Office => office_recipients + 1,
+        Direction::Reporter | Direction::Note => office_recipients,
+    }
+}
