@@ -48,7 +48,10 @@ fn bodies(n: usize) -> Vec<String> {
     let buckets = padding::Buckets::new(1 << 20);
     (0..n)
         .map(|i| {
-            let doc = format!("{{\"v\":1,\"kind\":\"report\",\"text\":\"{}\"}}", "x".repeat(2000 + i % 1000));
+            let doc = format!(
+                "{{\"v\":1,\"kind\":\"report\",\"text\":\"{}\"}}",
+                "x".repeat(2000 + i % 1000)
+            );
             let padded = padding::pad(doc.into_bytes(), &buckets, b' ').unwrap();
             assert_eq!(padded.len(), 4096);
             let ct = crypto::encrypt(&padded, &[DEMO.to_owned()]).unwrap();
@@ -99,7 +102,12 @@ fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
     let start = Instant::now();
     let handles: Vec<_> = (0..c)
         .map(|_| {
-            let (next, lat, bodies, url) = (next.clone(), lat.clone(), bodies.clone(), format!("{base}/v1/reports"));
+            let (next, lat, bodies, url) = (
+                next.clone(),
+                lat.clone(),
+                bodies.clone(),
+                format!("{base}/v1/reports"),
+            );
             std::thread::spawn(move || {
                 let client = reqwest::blocking::Client::new();
                 loop {
@@ -127,7 +135,12 @@ fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
     }
     let secs = start.elapsed().as_secs_f64();
     let lat = std::mem::take(&mut *lat.lock().unwrap());
-    Row { what, n: bodies.len(), secs, lat }
+    Row {
+        what,
+        n: bodies.len(),
+        secs,
+        lat,
+    }
 }
 
 /// Open loop: requests are started at a fixed rate, whatever the answers do.
@@ -169,7 +182,12 @@ fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
     }
     let secs = start.elapsed().as_secs_f64();
     let lat = std::mem::take(&mut *lat.lock().unwrap());
-    Row { what, n: bodies.len(), secs, lat }
+    Row {
+        what,
+        n: bodies.len(),
+        secs,
+        lat,
+    }
 }
 
 /// The same inserts without HTTP, one transaction (one fsync) each.
@@ -190,13 +208,19 @@ fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
     for b in bodies {
         let t = Instant::now();
         let sub = serde_json::from_str(b).unwrap();
-        let (report, stats) = meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap();
+        let (report, stats) =
+            meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap();
         store
             .write_now(|c| meldestelle::db::reports::insert_report(c, &report, stats.as_ref()))
             .unwrap();
         lat.push(t.elapsed());
     }
-    Row { what, n: bodies.len(), secs: start.elapsed().as_secs_f64(), lat }
+    Row {
+        what,
+        n: bodies.len(),
+        secs: start.elapsed().as_secs_f64(),
+        lat,
+    }
 }
 
 fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) {
@@ -206,15 +230,32 @@ fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) {
         let url = fresh();
         let server = start(&url);
         let count = if c == 1 { n / 4 } else { n };
-        closed_loop(&server.1, &chunks.next().unwrap()[..count], c, format!("{backend}: HTTP, concurrency {c}")).print();
+        closed_loop(
+            &server.1,
+            &chunks.next().unwrap()[..count],
+            c,
+            format!("{backend}: HTTP, concurrency {c}"),
+        )
+        .print();
     }
     let url = fresh();
     let server = start(&url);
-    fixed_rate(&server.1, chunks.next().unwrap(), 1000.0, format!("{backend}: HTTP, open loop at 1,000/s")).print();
+    fixed_rate(
+        &server.1,
+        chunks.next().unwrap(),
+        1000.0,
+        format!("{backend}: HTTP, open loop at 1,000/s"),
+    )
+    .print();
     drop(server);
     let url = fresh();
     drop(start(&url)); // creates the demo office
-    baseline(&url, &all[all.len() - 2000..], format!("{backend}: baseline, direct insert, 1 commit each")).print();
+    baseline(
+        &url,
+        &all[all.len() - 2000..],
+        format!("{backend}: baseline, direct insert, 1 commit each"),
+    )
+    .print();
 }
 
 fn main() {
@@ -222,16 +263,23 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let n: usize = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(8000);
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8000);
     println!("| run | reports | per second | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|");
-    let dir = tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
+    let dir =
+        tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let counter = std::sync::atomic::AtomicUsize::new(0);
     run(
         "SQLite",
         &|| {
             let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            format!("sqlite://{}", dir.path().join(format!("bench{i}.db")).display())
+            format!(
+                "sqlite://{}",
+                dir.path().join(format!("bench{i}.db")).display()
+            )
         },
         n,
     );
@@ -240,10 +288,15 @@ fn main() {
         run(
             "PostgreSQL",
             &|| {
-                let name = format!("ms_bench_{}", counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+                let name = format!(
+                    "ms_bench_{}",
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                );
                 let mut c = diesel::PgConnection::establish(&admin).unwrap();
-                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"))
-                    .unwrap();
+                c.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
+                ))
+                .unwrap();
                 format!("{base}/{name}")
             },
             n,

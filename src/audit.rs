@@ -37,7 +37,13 @@ pub fn entry_hash(
     h.update(prev);
     h.update(seq.to_be_bytes());
     let at = at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
-    for field in [office, actor, action, subject.unwrap_or("\u{0}none"), at.as_str()] {
+    for field in [
+        office,
+        actor,
+        action,
+        subject.unwrap_or("\u{0}none"),
+        at.as_str(),
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -60,12 +66,23 @@ pub fn verify(entries: &[Entry]) -> Result<usize, ChainError> {
     for (i, e) in entries.iter().enumerate() {
         let expected = i as i64 + 1;
         if e.seq != expected {
-            return Err(ChainError::Gap { seq: e.seq, expected });
+            return Err(ChainError::Gap {
+                seq: e.seq,
+                expected,
+            });
         }
         if e.prev_hash != prev {
             return Err(ChainError::BrokenLink(e.seq));
         }
-        let h = entry_hash(&prev, e.seq, &e.office, &e.actor, &e.action, e.subject.as_deref(), e.at);
+        let h = entry_hash(
+            &prev,
+            e.seq,
+            &e.office,
+            &e.actor,
+            &e.action,
+            e.subject.as_deref(),
+            e.at,
+        );
         if h.as_slice() != e.hash.as_slice() {
             return Err(ChainError::Altered(e.seq));
         }

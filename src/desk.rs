@@ -9,7 +9,10 @@ use crate::case::{feedback_due_after, Status};
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DeskError {
     #[error("a case cannot go from {from} to {to}")]
-    IllegalTransition { from: &'static str, to: &'static str },
+    IllegalTransition {
+        from: &'static str,
+        to: &'static str,
+    },
 }
 
 /// The dates a case carries.
@@ -91,7 +94,8 @@ pub fn due(status: Status, c: &Clocks, today: NaiveDate) -> Due {
     Due {
         ack_overdue: awaiting_ack && today > c.ack_due,
         feedback_overdue: awaiting_feedback && today > c.feedback_due,
-        due_soon: (awaiting_ack && c.ack_due <= soon) || (awaiting_feedback && c.feedback_due <= soon),
+        due_soon: (awaiting_ack && c.ack_due <= soon)
+            || (awaiting_feedback && c.feedback_due <= soon),
     }
 }
 
@@ -142,10 +146,31 @@ mod tests {
     #[test]
     fn the_whole_way_and_the_clocks() {
         let c = fresh("2026-01-10");
-        let c = transition(Status::Received, Status::Acknowledged, c, d("2026-01-12"), 3).unwrap();
+        let c = transition(
+            Status::Received,
+            Status::Acknowledged,
+            c,
+            d("2026-01-12"),
+            3,
+        )
+        .unwrap();
         assert_eq!(c.feedback_due, d("2026-04-12"));
-        let c = transition(Status::Acknowledged, Status::InProgress, c, d("2026-02-01"), 3).unwrap();
-        let c = transition(Status::InProgress, Status::FeedbackGiven, c, d("2026-03-01"), 3).unwrap();
+        let c = transition(
+            Status::Acknowledged,
+            Status::InProgress,
+            c,
+            d("2026-02-01"),
+            3,
+        )
+        .unwrap();
+        let c = transition(
+            Status::InProgress,
+            Status::FeedbackGiven,
+            c,
+            d("2026-03-01"),
+            3,
+        )
+        .unwrap();
         let c = transition(Status::FeedbackGiven, Status::Closed, c, d("2026-03-02"), 3).unwrap();
         assert_eq!(c.delete_after, Some(d("2029-03-02")));
     }
@@ -160,7 +185,10 @@ mod tests {
             (Status::Acknowledged, Status::Received),
             (Status::InProgress, Status::Closed),
         ] {
-            assert!(transition(from, to, c, d("2026-01-11"), 3).is_err(), "{from:?}->{to:?}");
+            assert!(
+                transition(from, to, c, d("2026-01-11"), 3).is_err(),
+                "{from:?}->{to:?}"
+            );
         }
     }
 
@@ -175,8 +203,14 @@ mod tests {
         assert!(!f.ack_overdue && f.feedback_overdue);
         let f = due(Status::FeedbackGiven, &c, d("2026-05-01"));
         assert!(!f.ack_overdue && !f.feedback_overdue && !f.due_soon);
-        assert!(Filter::Overdue.keeps(Status::Received, &due(Status::Received, &c, d("2026-01-18"))));
-        assert!(!Filter::Overdue.keeps(Status::Received, &due(Status::Received, &c, d("2026-01-11"))));
+        assert!(Filter::Overdue.keeps(
+            Status::Received,
+            &due(Status::Received, &c, d("2026-01-18"))
+        ));
+        assert!(!Filter::Overdue.keeps(
+            Status::Received,
+            &due(Status::Received, &c, d("2026-01-11"))
+        ));
     }
 }
 

@@ -1,7 +1,7 @@
 //! `meldestelle serve`: opens the store, guards against the demo key, and runs HTTP.
 
-use std::net::SocketAddr;
 use actix_web::{web, App, HttpServer};
+use std::net::SocketAddr;
 
 use crate::api::{self, AppState};
 use crate::config::Config;

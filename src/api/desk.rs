@@ -34,7 +34,9 @@ pub async fn challenge(
 ) -> Result<HttpResponse, ApiError> {
     let r: ChallengeRequest = read_json(&req, payload, SMALL_BODY).await?;
     if !crypto::is_recipient(&r.recipient) {
-        return Err(ApiError::InvalidRequest("recipient: not an age recipient".into()));
+        return Err(ApiError::InvalidRequest(
+            "recipient: not an age recipient".into(),
+        ));
     }
     let (office, recipient) = (r.office.clone(), r.recipient.clone());
     let officer = state
@@ -54,10 +56,11 @@ pub async fn challenge(
         Some(o) => o.recipient.clone(),
         None => crypto::keygen().1,
     };
-    let ciphertext = web::block(move || crypto::encrypt(secret.as_bytes(), &[to]).map(|ct| (ct, secret)))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|_| ApiError::Internal)?;
+    let ciphertext =
+        web::block(move || crypto::encrypt(secret.as_bytes(), &[to]).map(|ct| (ct, secret)))
+            .await
+            .map_err(|_| ApiError::Internal)?
+            .map_err(|_| ApiError::Internal)?;
     let (ciphertext, secret) = ciphertext;
     if let Some(o) = officer {
         let (id, hash) = (id.clone(), auth::hash(&secret));
@@ -207,7 +210,8 @@ pub async fn inbox(
         .map(|(case, n)| summary(case, *n, today))
         .filter(|s| query.filter.keeps(s.status, &s.due))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({"today": today, "office": office.slug, "cases": list})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"today": today, "office": office.slug, "cases": list})))
 }
 
 /// A case of the officer's office, or the same 404 as for a case that does not exist.
@@ -266,7 +270,11 @@ async fn audit(
     action: &'static str,
     subject: Option<&str>,
 ) -> Result<(), DbError> {
-    let (office, actor, subject) = (officer.office.clone(), officer.id.clone(), subject.map(str::to_owned));
+    let (office, actor, subject) = (
+        officer.office.clone(),
+        officer.id.clone(),
+        subject.map(str::to_owned),
+    );
     state
         .store
         .write(move |c| db::desk::append_audit(c, &office, &actor, action, subject.as_deref()))
@@ -289,19 +297,33 @@ pub async fn set_status(
 ) -> Result<HttpResponse, ApiError> {
     let (officer, office) = officer(&state, &req).await?;
     let r: StatusRequest = read_json(&req, payload, SMALL_BODY).await?;
-    let to = Status::parse(&r.status)
-        .ok_or_else(|| ApiError::InvalidRequest(format!("unknown status '{}'", r.status.chars().take(40).collect::<String>())))?;
+    let to = Status::parse(&r.status).ok_or_else(|| {
+        ApiError::InvalidRequest(format!(
+            "unknown status '{}'",
+            r.status.chars().take(40).collect::<String>()
+        ))
+    })?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let today = state.config.today();
-    let clocks = desk::transition(case.status, to, case.clocks, today, office.retention_years.max(1) as u32)?;
+    let clocks = desk::transition(
+        case.status,
+        to,
+        case.clocks,
+        today,
+        office.retention_years.max(1) as u32,
+    )?;
     let stats = match r.classification {
         Some(answers) if !answers.is_empty() => {
             if to != Status::Closed {
-                return Err(ApiError::InvalidRequest("a classification is recorded when closing".into()));
+                return Err(ApiError::InvalidRequest(
+                    "a classification is recorded when closing".into(),
+                ));
             }
             answers.validate().map_err(intake::IntakeError::from)?;
             let quarter = match &answers.quarter {
-                Some(q) => Quarter::parse(q).unwrap_or_else(|| Quarter::of(case.clocks.received_on)),
+                Some(q) => {
+                    Quarter::parse(q).unwrap_or_else(|| Quarter::of(case.clocks.received_on))
+                }
                 None => Quarter::of(case.clocks.received_on),
             };
             Some(StatsEntry {
@@ -334,10 +356,17 @@ pub async fn set_status(
         })
         .await
         .map_err(|e| match e {
-            DbError::Conflict(_) => ApiError::Conflict("case-changed", "the case changed meanwhile; reload it".into()),
+            DbError::Conflict(_) => ApiError::Conflict(
+                "case-changed",
+                "the case changed meanwhile; reload it".into(),
+            ),
             e => e.into(),
         })?;
-    let updated = Case { status: to, clocks, ..case };
+    let updated = Case {
+        status: to,
+        clocks,
+        ..case
+    };
     Ok(HttpResponse::Ok().json(summary(&updated, Counts::default(), today)))
 }
 
@@ -359,11 +388,16 @@ async fn add_message(
     let case = own_case(&state, &office, id.into_inner()).await?;
     let expected = desk::expected_stanzas(direction, office.recipients.len());
     let buckets = state.config.limits().report;
-    let ct = web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let ct =
+        web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
+            .await
+            .map_err(|_| ApiError::Internal)??;
     let today = state.config.today();
-    let action = if direction == Direction::Note { "note" } else { "reply" };
+    let action = if direction == Direction::Note {
+        "note"
+    } else {
+        "reply"
+    };
     let (case_id, o) = (case.id.clone(), officer.clone());
     let msg_id = state
         .store
@@ -409,7 +443,10 @@ pub async fn export(
     audit(&state, &officer, "export", Some(&case.id)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"report.age\""))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"report.age\"",
+        ))
         .body(ct))
 }
 
@@ -440,13 +477,21 @@ pub async fn rewrap(
     let (officer, office) = officer(&state, &req).await?;
     let r: RewrapRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     if r.keyset_version != office.keyset_version {
-        return Err(intake::IntakeError::StaleKeyset { current: office.keyset_version }.into());
+        return Err(intake::IntakeError::StaleKeyset {
+            current: office.keyset_version,
+        }
+        .into());
     }
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
     let (attachments, messages) = state
         .store
-        .read(move |c| Ok((db::desk::attachments_of(c, &case_id)?, db::desk::messages_of(c, &case_id, true)?)))
+        .read(move |c| {
+            Ok((
+                db::desk::attachments_of(c, &case_id)?,
+                db::desk::messages_of(c, &case_id, true)?,
+            ))
+        })
         .await?;
     // Every ciphertext of the case moves to the new key set, or none does.
     let same_ids = |have: Vec<&String>, sent: Vec<&String>| {
@@ -455,17 +500,23 @@ pub async fn rewrap(
         b.sort();
         a == b
     };
-    if !same_ids(attachments.iter().map(|a| &a.0).collect(), r.attachments.iter().map(|a| &a.id).collect())
-        || !same_ids(messages.iter().map(|m| &m.id).collect(), r.messages.iter().map(|m| &m.id).collect())
-    {
+    if !same_ids(
+        attachments.iter().map(|a| &a.0).collect(),
+        r.attachments.iter().map(|a| &a.id).collect(),
+    ) || !same_ids(
+        messages.iter().map(|m| &m.id).collect(),
+        r.messages.iter().map(|m| &m.id).collect(),
+    ) {
         return Err(ApiError::InvalidRequest(
             "rewrap must carry every attachment and message of the case, each once".into(),
         ));
     }
     let n = office.recipients.len();
     let limits = state.config.limits();
-    let directions: std::collections::HashMap<String, Direction> =
-        messages.iter().map(|m| (m.id.clone(), m.direction)).collect();
+    let directions: std::collections::HashMap<String, Direction> = messages
+        .iter()
+        .map(|m| (m.id.clone(), m.direction))
+        .collect();
     let w = web::block(move || -> Result<db::desk::Rewrap, intake::IntakeError> {
         Ok(db::desk::Rewrap {
             report: intake::check_age_file("ciphertext", &r.ciphertext, n, &limits.report)?,
@@ -473,14 +524,29 @@ pub async fn rewrap(
             attachments: r
                 .attachments
                 .iter()
-                .map(|a| Ok((a.id.clone(), intake::check_age_file("attachments", &a.ciphertext, n, &limits.attachment)?)))
+                .map(|a| {
+                    Ok((
+                        a.id.clone(),
+                        intake::check_age_file(
+                            "attachments",
+                            &a.ciphertext,
+                            n,
+                            &limits.attachment,
+                        )?,
+                    ))
+                })
                 .collect::<Result<_, intake::IntakeError>>()?,
             messages: r
                 .messages
                 .iter()
                 .map(|m| {
                     let d = directions.get(&m.id).copied().unwrap_or(Direction::Note);
-                    let ct = intake::check_age_file("messages", &m.ciphertext, desk::expected_stanzas(d, n), &limits.report)?;
+                    let ct = intake::check_age_file(
+                        "messages",
+                        &m.ciphertext,
+                        desk::expected_stanzas(d, n),
+                        &limits.report,
+                    )?;
                     Ok((m.id.clone(), ct))
                 })
                 .collect::<Result<_, intake::IntakeError>>()?,
@@ -496,6 +562,6 @@ pub async fn rewrap(
             db::desk::append_audit(c, &o.office, &o.id, "rewrap", Some(&case_id))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"id": case.id, "keyset_version": office.keyset_version})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"id": case.id, "keyset_version": office.keyset_version})))
 }
-

@@ -55,6 +55,7 @@ pub async fn read(
         .read(move |c| db::desk::messages_of(c, &id, false))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
+        "office": case.office,
         "status": case.status,
         "received_on": case.clocks.received_on,
         "ack_due": case.clocks.ack_due,
@@ -75,7 +76,10 @@ pub async fn message(
     let r: MessageRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     let case = case(&state, &r.lookup_id).await?;
     if case.status == Status::Closed {
-        return Err(ApiError::Conflict("case-closed", "this case is closed".into()));
+        return Err(ApiError::Conflict(
+            "case-closed",
+            "this case is closed".into(),
+        ));
     }
     let slug = case.office.clone();
     let office = state
@@ -85,9 +89,10 @@ pub async fn message(
         .ok_or(ApiError::UnknownReceipt)?;
     let expected = desk::expected_stanzas(Direction::Reporter, office.recipients.len());
     let buckets = state.config.limits().report;
-    let ct = web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let ct =
+        web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
+            .await
+            .map_err(|_| ApiError::Internal)??;
     let today = state.config.today();
     let id = case.id.clone();
     state

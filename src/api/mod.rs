@@ -33,8 +33,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
-        let per_sec = std::num::NonZeroU32::new(config.lookups_per_sec.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
-        let burst = per_sec.saturating_mul(std::num::NonZeroU32::new(5).unwrap_or(std::num::NonZeroU32::MIN));
+        let per_sec = std::num::NonZeroU32::new(config.lookups_per_sec.max(1))
+            .unwrap_or(std::num::NonZeroU32::MIN);
+        let burst = per_sec
+            .saturating_mul(std::num::NonZeroU32::new(5).unwrap_or(std::num::NonZeroU32::MIN));
         AppState {
             store,
             config: Arc::new(config),
@@ -110,7 +112,9 @@ impl ApiError {
                 "Log in again: the token or challenge is not valid",
             ),
             // The same answer for a missing case and another office's case.
-            ApiError::UnknownCase => Problem::new(StatusCode::NOT_FOUND, "unknown-case", "No such case"),
+            ApiError::UnknownCase => {
+                Problem::new(StatusCode::NOT_FOUND, "unknown-case", "No such case")
+            }
             ApiError::UnknownReceipt => Problem::new(
                 StatusCode::NOT_FOUND,
                 "unknown-receipt",
@@ -118,9 +122,12 @@ impl ApiError {
             ),
             ApiError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS)
                 .detail("too many requests right now; try again in a minute"),
-            ApiError::Desk(e) => {
-                Problem::new(StatusCode::CONFLICT, "illegal-transition", "Illegal status change").detail(e.to_string())
-            }
+            ApiError::Desk(e) => Problem::new(
+                StatusCode::CONFLICT,
+                "illegal-transition",
+                "Illegal status change",
+            )
+            .detail(e.to_string()),
             ApiError::Conflict(kind, detail) => {
                 Problem::new(StatusCode::CONFLICT, kind, "Conflict").detail(detail)
             }

@@ -177,12 +177,7 @@ pub fn insert_message(
 }
 
 /// Writes a new status and clocks, if the case is still in the status it was read in.
-pub fn set_status(
-    conn: &mut DbConn,
-    case: &Case,
-    to: Status,
-    c: &Clocks,
-) -> Result<(), DbError> {
+pub fn set_status(conn: &mut DbConn, case: &Case, to: Status, c: &Clocks) -> Result<(), DbError> {
     let n = diesel::update(
         reports::table
             .filter(reports::id.eq(&case.id))
@@ -254,8 +249,10 @@ pub fn insert_challenge(
     secret_hash: &[u8],
     expires_at: NaiveDateTime,
 ) -> Result<(), DbError> {
-    diesel::delete(challenges::table.filter(challenges::expires_at.lt(chrono::Utc::now().naive_utc())))
-        .execute(conn)?;
+    diesel::delete(
+        challenges::table.filter(challenges::expires_at.lt(chrono::Utc::now().naive_utc())),
+    )
+    .execute(conn)?;
     diesel::insert_into(challenges::table)
         .values((
             challenges::id.eq(id),
@@ -341,8 +338,9 @@ pub fn append_audit(
     };
     // Microseconds: what both databases store exactly, so the hash can be recomputed.
     let now = chrono::Utc::now().naive_utc();
-    let at = chrono::Timelike::with_nanosecond(&now, now.and_utc().timestamp_subsec_micros() * 1000)
-        .unwrap_or(now);
+    let at =
+        chrono::Timelike::with_nanosecond(&now, now.and_utc().timestamp_subsec_micros() * 1000)
+            .unwrap_or(now);
     let hash = audit::entry_hash(&prev, seq, office, actor, action, subject, at);
     diesel::insert_into(audit_log::table)
         .values((
@@ -360,7 +358,16 @@ pub fn append_audit(
 }
 
 pub fn audit_entries(conn: &mut DbConn) -> Result<Vec<Entry>, DbError> {
-    type Row = (i64, String, String, String, Option<String>, NaiveDateTime, Vec<u8>, Vec<u8>);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        NaiveDateTime,
+        Vec<u8>,
+        Vec<u8>,
+    );
     let rows: Vec<Row> = audit_log::table
         .order(audit_log::seq)
         .select((
@@ -388,4 +395,3 @@ pub fn audit_entries(conn: &mut DbConn) -> Result<Vec<Entry>, DbError> {
         })
         .collect())
 }
-

@@ -1,4 +1,7 @@
-//! The command line: `serve`, `keygen`, `office`, `report`, `migrate`.
+//! The command line: `serve`, `keygen`, `office`, `desk`, `report`, `audit`, `migrate`.
+
+pub mod desk;
+mod followup;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -50,8 +53,22 @@ pub enum Command {
         #[command(subcommand)]
         action: OfficeCommand,
     },
-    /// Submit a report as a reporter would (the reference client).
+    /// The complaint officer's client: log in, read, answer, keep the deadlines.
+    Desk {
+        #[command(flatten)]
+        args: desk::DeskArgs,
+        #[command(subcommand)]
+        action: desk::DeskCommand,
+    },
+    /// Submit a report as a reporter would (the reference client), or follow one up.
     Report(ReportArgs),
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// Run pending database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -130,7 +147,16 @@ pub struct SubmitArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the chain; fails if an entry was removed or altered.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// Read the status and replies with your receipt (asked for, never an argument), and
+    /// optionally send a message.
+    FollowUp(followup::FollowUpArgs),
     /// Testing aid: read a receipt on stdin, print the derived lookup id and reply recipient.
     #[command(hide = true)]
     Derive,
@@ -164,6 +190,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Keygen { output } => keygen(output),
         Command::Office { db, action } => office(&Store::open(&db.database_url)?, action),
+        Command::Desk { args, action } => desk::run(args, action),
+        Command::Audit {
+            db,
+            action: AuditCommand::Verify,
+        } => {
+            let entries = Store::open(&db.database_url)?.read_now(db::desk::audit_entries)?;
+            let n = crate::audit::verify(&entries)
+                .map_err(|e| CliError::Usage(format!("audit log BROKEN: {e}")))?;
+            println!("audit log intact: {n} entries");
+            Ok(())
+        }
         Command::Migrate { db } => {
             Store::open(&db.database_url)?;
             eprintln!("migrations are up to date");
@@ -171,6 +208,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Report(args) => match args.action {
             Some(ReportCommand::Derive) => derive(),
+            Some(ReportCommand::FollowUp(a)) => followup::run(a),
             None => submit(args.submit),
         },
     }

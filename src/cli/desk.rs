@@ -1,0 +1,402 @@
+//! `meldestelle desk …`: the officer's client. Decryption happens here, with the officer's
+//! identity file (or hardware key through an age plugin); the server never sees a key.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use base64::Engine;
+use clap::Subcommand;
+use serde_json::{json, Value};
+
+use super::{check, http, CliError};
+use crate::crypto::{self, padding::Buckets};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeskArgs {
+    #[arg(
+        long,
+        env = "MELDESTELLE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+    #[arg(long, env = "MELDESTELLE_OFFICE", default_value = "demo")]
+    pub office: String,
+    /// The officer's age identity file (or a plugin identity stub, e.g. a YubiKey's).
+    #[arg(long, env = "MELDESTELLE_IDENTITY")]
+    pub identity: PathBuf,
+    /// A token from `desk login`; without it, each command logs in by itself.
+    #[arg(long, env = "MELDESTELLE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeskCommand {
+    /// Log in by age challenge and print a short-lived token (for MELDESTELLE_TOKEN).
+    Login,
+    /// The office's cases with their deadlines; never content.
+    Inbox {
+        /// all, due (overdue or due within 7 days), overdue, open.
+        #[arg(long, default_value = "all")]
+        filter: String,
+    },
+    /// Decrypt and show a case with its messages and notes.
+    Open { case: String },
+    /// Add a note for the office (encrypted to the office's recipients only).
+    Note {
+        case: String,
+        /// The text; default: standard input.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Reply to the reporter (encrypted to the reporter and the office).
+    Reply {
+        case: String,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Move a case on: acknowledged, in_progress, feedback_given, closed.
+    Status {
+        case: String,
+        status: String,
+        /// Optional classification when closing (taxonomy v1 JSON), stored unlinked.
+        #[arg(long)]
+        classification: Option<String>,
+    },
+    /// Write the report's raw .age file (decrypts with `age -d -i IDENTITY`).
+    Export {
+        case: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Re-encrypt a case to the office's current key set, swapped in atomically.
+    Rewrap { case: String },
+}
+
+struct Session {
+    base: String,
+    token: String,
+    client: reqwest::blocking::Client,
+    identities: Vec<Box<dyn age::Identity + Send + Sync>>,
+}
+
+impl Session {
+    fn open(args: &DeskArgs) -> Result<Session, CliError> {
+        let identities = crypto::identities_from_file(&args.identity)?;
+        let client = http()?;
+        let base = args.server.trim_end_matches('/').to_owned();
+        let token = match &args.token {
+            Some(t) => t.clone(),
+            None => login(&client, &base, &args.office, &args.identity, &identities)?,
+        };
+        Ok(Session {
+            base,
+            token,
+            client,
+            identities,
+        })
+    }
+
+    fn get(&self, path: &str) -> Result<reqwest::blocking::Response, CliError> {
+        check(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .send()?,
+        )
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Result<Value, CliError> {
+        Ok(check(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .json(body)
+                .send()?,
+        )?
+        .json()?)
+    }
+
+    fn decrypt_b64(&self, b64: &str) -> Result<Vec<u8>, CliError> {
+        let bytes = B64
+            .decode(b64)
+            .map_err(|e| CliError::Usage(format!("server sent bad base64: {e}")))?;
+        Ok(crypto::decrypt(&bytes, &self.identities)?)
+    }
+}
+
+fn login(
+    client: &reqwest::blocking::Client,
+    base: &str,
+    office: &str,
+    identity_file: &std::path::Path,
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<String, CliError> {
+    let recipient = recipient_of(identity_file)?;
+    let ch: Value = check(
+        client
+            .post(format!("{base}/v1/desk/challenge"))
+            .json(&json!({"office": office, "recipient": recipient}))
+            .send()?,
+    )?
+    .json()?;
+    let ct = B64
+        .decode(ch["challenge"].as_str().unwrap_or(""))
+        .map_err(|_| CliError::Usage("the server sent a malformed challenge".into()))?;
+    let secret = crypto::decrypt(&ct, identities)?;
+    let answer: Value = check(
+        client
+            .post(format!("{base}/v1/desk/session"))
+            .json(&json!({
+                "challenge_id": ch["challenge_id"],
+                "secret": String::from_utf8_lossy(&secret),
+            }))
+            .send()?,
+    )?
+    .json()?;
+    answer["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| CliError::Usage("the server sent no token".into()))
+}
+
+/// The recipient of the first identity in the file.
+fn recipient_of(identity_file: &std::path::Path) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(identity_file)?;
+    // age-keygen and `meldestelle keygen` write it as a comment; plugins likewise.
+    if let Some(r) = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("# public key: "))
+        .or_else(|| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix("#    Recipient: "))
+        })
+    {
+        return Ok(r.trim().to_owned());
+    }
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .ok_or_else(|| {
+            CliError::Usage("no identity and no '# public key:' line in the identity file".into())
+        })?;
+    let id: age::x25519::Identity = line
+        .parse()
+        .map_err(|e: &str| CliError::Usage(e.to_owned()))?;
+    Ok(id.to_public().to_string())
+}
+
+fn read_text(file: &Option<PathBuf>) -> Result<String, CliError> {
+    Ok(match file {
+        Some(p) => std::fs::read_to_string(p)?,
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s
+        }
+    })
+}
+
+/// Pads and encrypts a message document.
+pub(crate) fn seal(
+    kind: &str,
+    text: &str,
+    recipients: &[String],
+    max: u64,
+) -> Result<String, CliError> {
+    let doc = serde_json::to_vec(&json!({"v": 1, "kind": kind, "text": text}))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let padded = crypto::padding::pad(doc, &Buckets::new(max), b' ')
+        .ok_or_else(|| CliError::Usage("the text is larger than the office accepts".into()))?;
+    Ok(B64.encode(crypto::encrypt(&padded, recipients)?))
+}
+
+fn office(s: &Session, slug: &str) -> Result<Value, CliError> {
+    Ok(check(
+        s.client
+            .get(format!("{}/v1/offices/{slug}", s.base))
+            .send()?,
+    )?
+    .json()?)
+}
+
+fn recipients(office: &Value) -> Vec<String> {
+    serde_json::from_value(office["recipients"].clone()).unwrap_or_default()
+}
+
+fn text_of(plain: &[u8]) -> String {
+    serde_json::from_slice::<Value>(plain)
+        .ok()
+        .and_then(|v| v["text"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(plain).trim_end().to_owned())
+}
+
+pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
+    let s = Session::open(&args)?;
+    match command {
+        DeskCommand::Login => println!("{}", s.token),
+        DeskCommand::Inbox { filter } => {
+            let v: Value = s.get(&format!("/v1/desk/cases?filter={filter}"))?.json()?;
+            println!(
+                "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  msgs  flags",
+                "case", "status", "received", "ack due", "feedback"
+            );
+            for c in v["cases"].as_array().into_iter().flatten() {
+                let mut flags = vec![];
+                for (k, label) in [
+                    ("ack_overdue", "ACK OVERDUE"),
+                    ("feedback_overdue", "FEEDBACK OVERDUE"),
+                    ("due_soon", "due soon"),
+                ] {
+                    if c[k] == true {
+                        flags.push(label);
+                    }
+                }
+                println!(
+                    "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  {:>4}  {}",
+                    c["id"].as_str().unwrap_or(""),
+                    c["status"].as_str().unwrap_or(""),
+                    c["received_on"].as_str().unwrap_or(""),
+                    c["ack_due"].as_str().unwrap_or(""),
+                    c["feedback_due"].as_str().unwrap_or(""),
+                    c["messages"]["from_reporter"].as_u64().unwrap_or(0),
+                    flags.join(", ")
+                );
+            }
+        }
+        DeskCommand::Open { case } => {
+            let v: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            let c = &v["case"];
+            println!(
+                "case {}  status {}  received {}  ack due {}  feedback due {}",
+                c["id"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or(""),
+                c["received_on"].as_str().unwrap_or(""),
+                c["ack_due"].as_str().unwrap_or(""),
+                c["feedback_due"].as_str().unwrap_or("")
+            );
+            println!(
+                "\n--- report ---\n{}",
+                text_of(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
+            );
+            let n = v["attachments"].as_array().map_or(0, |a| a.len());
+            if n > 0 {
+                println!("({n} attachment(s): decrypt them with the same identity)");
+            }
+            for m in v["messages"].as_array().into_iter().flatten() {
+                let who = match m["direction"].as_str() {
+                    Some("reporter") => "reporter",
+                    Some("office") => "reply from the office",
+                    _ => "note (office only)",
+                };
+                let body = s.decrypt_b64(m["ciphertext"].as_str().unwrap_or(""))?;
+                println!(
+                    "\n--- {who}, {} ---\n{}",
+                    m["created_on"].as_str().unwrap_or(""),
+                    text_of(&body)
+                );
+            }
+        }
+        DeskCommand::Note { case, file } => {
+            let o = office(&s, &args.office)?;
+            let ct = seal(
+                "note",
+                &read_text(&file)?,
+                &recipients(&o),
+                o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
+            )?;
+            let v = s.post(
+                &format!("/v1/desk/cases/{case}/notes"),
+                &json!({"ciphertext": ct}),
+            )?;
+            println!("note added on {}", v["created_on"].as_str().unwrap_or(""));
+        }
+        DeskCommand::Reply { case, file } => {
+            let o = office(&s, &args.office)?;
+            let detail: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            let mut to = recipients(&o);
+            to.push(detail["reply_recipient"].as_str().unwrap_or("").to_owned());
+            let ct = seal(
+                "message",
+                &read_text(&file)?,
+                &to,
+                o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
+            )?;
+            let v = s.post(
+                &format!("/v1/desk/cases/{case}/replies"),
+                &json!({"ciphertext": ct}),
+            )?;
+            println!("reply sent on {}", v["created_on"].as_str().unwrap_or(""));
+        }
+        DeskCommand::Status {
+            case,
+            status,
+            classification,
+        } => {
+            let mut body = json!({"status": status});
+            if let Some(c) = classification {
+                body["classification"] = serde_json::from_str(&c)
+                    .map_err(|e| CliError::Usage(format!("--classification: {e}")))?;
+            }
+            let v = s.post(&format!("/v1/desk/cases/{case}/status"), &body)?;
+            println!(
+                "case {} is now {}; feedback due {}",
+                case,
+                v["status"].as_str().unwrap_or(""),
+                v["feedback_due"].as_str().unwrap_or("")
+            );
+        }
+        DeskCommand::Export { case, output } => {
+            let bytes = s.get(&format!("/v1/desk/cases/{case}/export"))?.bytes()?;
+            std::fs::write(&output, &bytes)?;
+            eprintln!(
+                "wrote {} ({} bytes); decrypt with: age -d -i IDENTITY {}",
+                output.display(),
+                bytes.len(),
+                output.display()
+            );
+        }
+        DeskCommand::Rewrap { case } => {
+            let o = office(&s, &args.office)?;
+            let now = recipients(&o);
+            let detail: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            let reseal = |b64: &Value, extra: Option<&str>| -> Result<String, CliError> {
+                let plain = s.decrypt_b64(b64.as_str().unwrap_or(""))?;
+                let mut to = now.clone();
+                to.extend(extra.map(str::to_owned));
+                // Same plaintext, so the same bucket.
+                Ok(B64.encode(crypto::encrypt(&plain, &to)?))
+            };
+            let reply_to = detail["reply_recipient"].as_str();
+            let mut messages = vec![];
+            for m in detail["messages"].as_array().into_iter().flatten() {
+                let extra = if m["direction"] == "office" {
+                    reply_to
+                } else {
+                    None
+                };
+                messages
+                    .push(json!({"id": m["id"], "ciphertext": reseal(&m["ciphertext"], extra)?}));
+            }
+            let mut attachments = vec![];
+            for a in detail["attachments"].as_array().into_iter().flatten() {
+                attachments
+                    .push(json!({"id": a["id"], "ciphertext": reseal(&a["ciphertext"], None)?}));
+            }
+            let body = json!({
+                "keyset_version": o["keyset_version"],
+                "ciphertext": reseal(&detail["ciphertext"], None)?,
+                "attachments": attachments,
+                "messages": messages,
+            });
+            let v = s.post(&format!("/v1/desk/cases/{case}/rewrap"), &body)?;
+            println!(
+                "case {case} re-encrypted to key set v{}",
+                v["keyset_version"]
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,612 @@
+//! The complaint desk and the reporter's follow-up, end to end on both databases.
+
+mod common;
+
+use base64::Engine;
+use common::*;
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Logs in over HTTP with an identity file; returns the bearer token.
+fn login(server: &Server, office: &str, identity_file: &str) -> String {
+    let text = std::fs::read_to_string(identity_file).unwrap();
+    let recipient = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    let ch = server.call(
+        "POST",
+        "/v1/desk/challenge",
+        "/v1/desk/challenge",
+        Some(&json!({"office": office, "recipient": recipient})),
+        None,
+    );
+    assert_eq!(ch.status, 201, "{}", ch.body);
+    let ch = ch.json();
+    let ids =
+        meldestelle::crypto::identities_from_file(std::path::Path::new(identity_file)).unwrap();
+    let secret = meldestelle::crypto::decrypt(
+        &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
+        &ids,
+    )
+    .unwrap();
+    let s = server.call(
+        "POST",
+        "/v1/desk/session",
+        "/v1/desk/session",
+        Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})),
+        None,
+    );
+    assert_eq!(s.status, 201, "{}", s.body);
+    s.json()["token"].as_str().unwrap().to_owned()
+}
+
+fn submit(server: &Server, text: &str) -> (String, Value) {
+    let out = cli(&["report", "--server", &server.base, "--json"], Some(text));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    (v["receipt"].as_str().unwrap().to_owned(), v)
+}
+
+fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
+    let mut all = vec![
+        "desk",
+        "--server",
+        &server.base,
+        "--office",
+        "demo",
+        "--identity",
+        DEMO_IDENTITY,
+    ];
+    all.extend_from_slice(args);
+    cli(&all, stdin)
+}
+
+fn inbox(server: &Server, token: &str, filter: &str) -> Vec<Value> {
+    let a = server.call(
+        "GET",
+        "/v1/desk/cases",
+        &format!("/v1/desk/cases?filter={filter}"),
+        None,
+        Some(token),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()["cases"].as_array().unwrap().clone()
+}
+
+#[test]
+fn the_whole_story_with_legal_clocks_on_both_databases() {
+    for db in backends() {
+        let mut server = Server::start(&db, &["--today", "2026-01-05"]);
+        let (receipt, answer) = submit(
+            &server,
+            "Meine Vorgesetzte sagte, Leute wie ich gehören nicht hierher.",
+        );
+        assert_eq!(answer["ack_due"], "2026-01-12");
+
+        // The officer logs in and sees the case in the inbox, without content.
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let cases = inbox(&server, &token, "all");
+        assert_eq!(cases.len(), 1);
+        let case_id = cases[0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(cases[0]["status"], "received");
+        assert_eq!(cases[0]["ack_overdue"], false);
+        assert!(cases[0].get("ciphertext").is_none());
+
+        // A day after the acknowledgement deadline, the inbox says so.
+        server = {
+            drop(server);
+            Server::start(&db, &["--today", "2026-01-13"])
+        };
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let overdue = inbox(&server, &token, "overdue");
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(overdue[0]["ack_overdue"], true);
+
+        // The officer decrypts it on their machine.
+        let opened = desk(&server, &["open", &case_id], None);
+        assert!(opened.contains("gehören nicht hierher"), "{opened}");
+
+        // Acknowledges: feedback is now due three months after the acknowledgement.
+        let st = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/status",
+            &format!("/v1/desk/cases/{case_id}/status"),
+            Some(&json!({"status": "acknowledged"})),
+            Some(&token),
+        );
+        assert_eq!(st.status, 200, "{}", st.body);
+        assert_eq!(st.json()["feedback_due"], "2026-04-13");
+        assert_eq!(st.json()["acknowledged_on"], "2026-01-13");
+        assert!(inbox(&server, &token, "overdue").is_empty());
+
+        // Replies.
+        desk(
+            &server,
+            &["reply", &case_id],
+            Some("Danke für Ihre Meldung. Wir nehmen uns Zeit dafür."),
+        );
+        desk(
+            &server,
+            &["note", &case_id],
+            Some("Interne Notiz: Gespräch mit Amtsleitung planen."),
+        );
+
+        // The reporter reads the reply with the receipt alone, and answers.
+        let fu = cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--json",
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nIch bin bereit für ein Gespräch.")),
+        );
+        let fu: Value = serde_json::from_str(&fu).unwrap();
+        assert_eq!(fu["status"], "acknowledged");
+        let msgs = fu["messages"].as_array().unwrap();
+        assert_eq!(msgs.len(), 1, "notes never reach the reporter: {fu}");
+        assert_eq!(
+            msgs[0]["text"],
+            "Danke für Ihre Meldung. Wir nehmen uns Zeit dafür."
+        );
+        assert_eq!(fu["sent_on"], "2026-01-13");
+
+        // The officer decrypts the answer.
+        let opened = desk(&server, &["open", &case_id], None);
+        assert!(
+            opened.contains("Ich bin bereit für ein Gespräch."),
+            "{opened}"
+        );
+        assert!(opened.contains("Interne Notiz"));
+        let cases = inbox(&server, &token, "all");
+        assert_eq!(
+            cases[0]["messages"],
+            json!({"from_reporter": 1, "from_office": 1, "notes": 1})
+        );
+
+        // Feedback overdue after three months without it.
+        server = {
+            drop(server);
+            Server::start(&db, &["--today", "2026-04-14"])
+        };
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let overdue = inbox(&server, &token, "overdue");
+        assert_eq!(
+            (overdue.len(), overdue[0]["feedback_overdue"].clone()),
+            (1, json!(true))
+        );
+        for to in ["in_progress", "feedback_given", "closed"] {
+            let st = server.call(
+                "POST",
+                "/v1/desk/cases/{case}/status",
+                &format!("/v1/desk/cases/{case_id}/status"),
+                Some(&json!({"status": to})),
+                Some(&token),
+            );
+            assert_eq!(st.status, 200, "{to}: {}", st.body);
+        }
+        let closed = &inbox(&server, &token, "all")[0];
+        assert_eq!(closed["closed_on"], "2026-04-14");
+        assert_eq!(closed["delete_after"], "2029-04-14");
+        assert!(inbox(&server, &token, "open").is_empty());
+
+        // Nothing readable in the server's log.
+        let log = server.log_text();
+        assert!(!log.contains("gehören") && !log.contains(&receipt) && !log.contains(&token));
+
+        // The audit log holds the history, and its chain verifies.
+        let out = cli(&["audit", "--database-url", &db.url, "verify"], None);
+        assert!(out.contains("audit log intact"), "{out}");
+    }
+}
+
+#[test]
+fn refusals_change_nothing() {
+    for db in backends() {
+        let server = Server::start(&db, &["--session-secs", "2"]);
+        let (receipt, _) = submit(&server, "Bericht");
+        // A second office with its own officer and case.
+        let dir = tempfile::tempdir().unwrap();
+        let other_key = dir.path().join("other.key");
+        cli(&["keygen", "-o", other_key.to_str().unwrap()], None);
+        let other_key = other_key.to_str().unwrap().to_owned();
+        let other_rcpt = std::fs::read_to_string(&other_key)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))
+            .unwrap();
+        cli(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "add",
+                "--slug",
+                "anderes-amt",
+                "--name",
+                "Anderes Amt",
+                "--municipality",
+                "Kleinstadt",
+                "--land",
+                "NW",
+                "--size-class",
+                "under_20k",
+            ],
+            None,
+        );
+        cli(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "add-officer",
+                "--office",
+                "anderes-amt",
+                "--name",
+                "O",
+                "--recipient",
+                &other_rcpt,
+            ],
+            None,
+        );
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let other_token = login(&server, "anderes-amt", &other_key);
+        let case_id = inbox(&server, &token, "all")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let audit_before = db.count("audit_log");
+
+        // Another office's case answers exactly like a case that does not exist.
+        let theirs = server.call(
+            "GET",
+            "/v1/desk/cases/{case}",
+            &format!("/v1/desk/cases/{case_id}"),
+            None,
+            Some(&other_token),
+        );
+        let missing = server.call(
+            "GET",
+            "/v1/desk/cases/{case}",
+            "/v1/desk/cases/6f1c8d2e-0000-4000-8000-000000000000",
+            None,
+            Some(&other_token),
+        );
+        assert_eq!(
+            (theirs.status, theirs.problem().as_str()),
+            (404, "unknown-case")
+        );
+        assert_eq!(theirs.body, missing.body);
+        assert!(inbox(&server, &other_token, "all").is_empty());
+        let st = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/status",
+            &format!("/v1/desk/cases/{case_id}/status"),
+            Some(&json!({"status": "acknowledged"})),
+            Some(&other_token),
+        );
+        assert_eq!(st.status, 404);
+
+        // Illegal transition.
+        let st = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/status",
+            &format!("/v1/desk/cases/{case_id}/status"),
+            Some(&json!({"status": "closed"})),
+            Some(&token),
+        );
+        assert_eq!(
+            (st.status, st.problem().as_str()),
+            (409, "illegal-transition")
+        );
+        assert_eq!(inbox(&server, &token, "all")[0]["status"], "received");
+
+        // A replayed challenge answer.
+        let rcpt = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
+        let ch = server
+            .call(
+                "POST",
+                "/v1/desk/challenge",
+                "/v1/desk/challenge",
+                Some(&json!({"office": "demo", "recipient": rcpt})),
+                None,
+            )
+            .json();
+        let secret = String::from_utf8(decrypt_demo(
+            &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
+        ))
+        .unwrap();
+        let answer = json!({"challenge_id": ch["challenge_id"], "secret": secret});
+        assert_eq!(
+            server
+                .call(
+                    "POST",
+                    "/v1/desk/session",
+                    "/v1/desk/session",
+                    Some(&answer),
+                    None
+                )
+                .status,
+            201
+        );
+        let replay = server.call(
+            "POST",
+            "/v1/desk/session",
+            "/v1/desk/session",
+            Some(&answer),
+            None,
+        );
+        assert_eq!(
+            (replay.status, replay.problem().as_str()),
+            (401, "invalid-challenge")
+        );
+        // A wrong answer burns the challenge too.
+        let ch = server
+            .call(
+                "POST",
+                "/v1/desk/challenge",
+                "/v1/desk/challenge",
+                Some(&json!({"office": "demo", "recipient": rcpt})),
+                None,
+            )
+            .json();
+        let wrong = server.call(
+            "POST",
+            "/v1/desk/session",
+            "/v1/desk/session",
+            Some(&json!({"challenge_id": ch["challenge_id"], "secret": "00"})),
+            None,
+        );
+        assert_eq!(
+            (wrong.status, wrong.problem().as_str()),
+            (401, "invalid-challenge")
+        );
+        // Someone who is not an officer gets a challenge nobody can answer.
+        let stranger = server.call(
+            "POST",
+            "/v1/desk/challenge",
+            "/v1/desk/challenge",
+            Some(&json!({"office": "demo", "recipient": other_rcpt})),
+            None,
+        );
+        assert_eq!(stranger.status, 201);
+        assert!(meldestelle::crypto::decrypt(
+            &B64.decode(stranger.json()["challenge"].as_str().unwrap())
+                .unwrap(),
+            &demo_identities()
+        )
+        .is_err());
+
+        // Wrong receipt: the same answer as a malformed one.
+        let wrong = server.call(
+            "POST",
+            "/v1/followup/read",
+            "/v1/followup/read",
+            Some(&json!({"lookup_id": "ab".repeat(32)})),
+            None,
+        );
+        let malformed = server.call(
+            "POST",
+            "/v1/followup/read",
+            "/v1/followup/read",
+            Some(&json!({"lookup_id": "nope"})),
+            None,
+        );
+        assert_eq!(
+            (wrong.status, wrong.problem().as_str()),
+            (404, "unknown-receipt")
+        );
+        assert_eq!(wrong.body, malformed.body);
+        let out = cli_output(
+            &["report", "follow-up", "--server", &server.base],
+            Some("0000-0000-0000-0000-0000-0000-0000\n"),
+        );
+        assert!(!out.status.success());
+        // The right receipt works.
+        let fu = cli(
+            &["report", "follow-up", "--server", &server.base, "--json"],
+            Some(&receipt),
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&fu).unwrap()["status"],
+            "received"
+        );
+
+        // An expired token.
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        let expired = server.call(
+            "GET",
+            "/v1/desk/cases",
+            "/v1/desk/cases",
+            None,
+            Some(&token),
+        );
+        assert_eq!(
+            (expired.status, expired.problem().as_str()),
+            (401, "token-expired")
+        );
+        let none = server.call("GET", "/v1/desk/cases", "/v1/desk/cases", None, None);
+        assert_eq!(
+            (none.status, none.problem().as_str()),
+            (401, "missing-token")
+        );
+
+        // Nothing changed: no messages, the case as it was, only the logins audited.
+        assert_eq!(db.count("messages"), 0);
+        assert_eq!(
+            db.count("audit_log"),
+            audit_before + 1,
+            "one more successful login"
+        );
+    }
+}
+
+#[test]
+fn audit_verify_detects_altered_and_removed_entries() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        submit(&server, "x");
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let id = inbox(&server, &token, "all")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for _ in 0..2 {
+            server.call(
+                "GET",
+                "/v1/desk/cases/{case}",
+                &format!("/v1/desk/cases/{id}"),
+                None,
+                Some(&token),
+            );
+        }
+        let ok = cli(&["audit", "--database-url", &db.url, "verify"], None);
+        assert!(ok.contains("intact: 3 entries"), "{ok}");
+        db.exec("UPDATE audit_log SET action = 'export' WHERE seq = 2");
+        let out = cli_output(&["audit", "--database-url", &db.url, "verify"], None);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("entry 2"),
+            "{out:?}"
+        );
+        db.exec("UPDATE audit_log SET action = 'open' WHERE seq = 2");
+        assert!(
+            cli_output(&["audit", "--database-url", &db.url, "verify"], None)
+                .status
+                .success()
+        );
+        db.exec("DELETE FROM audit_log WHERE seq = 2");
+        assert!(
+            !cli_output(&["audit", "--database-url", &db.url, "verify"], None)
+                .status
+                .success()
+        );
+    }
+}
+
+#[test]
+fn exported_report_decrypts_with_the_age_tool() {
+    if std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var_os("CI").is_none(), "CI must install age");
+        eprintln!("SKIPPED: age is not installed");
+        return;
+    }
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        submit(&server, "Export bitte");
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let id = inbox(&server, &token, "all")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("case.age");
+        desk(
+            &server,
+            &["export", &id, "-o", file.to_str().unwrap()],
+            None,
+        );
+        let out = std::process::Command::new("age")
+            .args(["-d", "-i", DEMO_IDENTITY])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["text"], "Export bitte");
+    }
+}
+
+#[test]
+fn rewrap_moves_a_case_to_the_new_key_set() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (receipt, _) = submit(&server, "Alt verschlüsselt");
+        let id = inbox(&server, &login(&server, "demo", DEMO_IDENTITY), "all")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        desk(
+            &server,
+            &["reply", &id],
+            Some("Antwort vor dem Schlüsselwechsel"),
+        );
+        // A new officer joins: the key set moves on; old cases are still on the old set.
+        let dir = tempfile::tempdir().unwrap();
+        let new_key = dir.path().join("new.key");
+        cli(&["keygen", "-o", new_key.to_str().unwrap()], None);
+        let rcpt = std::fs::read_to_string(&new_key)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))
+            .unwrap();
+        cli(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "add-officer",
+                "--office",
+                "demo",
+                "--name",
+                "Neu",
+                "--recipient",
+                &rcpt,
+            ],
+            None,
+        );
+        let new_key = new_key.to_str().unwrap();
+        let new_desk = |args: &[&str]| {
+            let mut all = vec![
+                "desk",
+                "--server",
+                &server.base,
+                "--office",
+                "demo",
+                "--identity",
+                new_key,
+            ];
+            all.extend_from_slice(args);
+            cli_output(&all, None)
+        };
+        assert!(
+            !new_desk(&["open", &id]).status.success(),
+            "the new key cannot read the old case yet"
+        );
+        // The old officer re-encrypts the case client-side.
+        desk(&server, &["rewrap", &id], None);
+        let opened = new_desk(&["open", &id]);
+        assert!(
+            opened.status.success(),
+            "{}",
+            String::from_utf8_lossy(&opened.stderr)
+        );
+        let text = String::from_utf8_lossy(&opened.stdout);
+        assert!(
+            text.contains("Alt verschlüsselt") && text.contains("Antwort vor dem Schlüsselwechsel"),
+            "{text}"
+        );
+        // The reporter can still read the reply.
+        let fu: Value = serde_json::from_str(&cli(
+            &["report", "follow-up", "--server", &server.base, "--json"],
+            Some(&receipt),
+        ))
+        .unwrap();
+        assert_eq!(
+            fu["messages"][0]["text"],
+            "Antwort vor dem Schlüsselwechsel"
+        );
+    }
+}
