@@ -685,3 +685,339 @@ pub(crate) fn determined(layout: &Layout, suppressed: &[bool]) -> Vec<usize> {
         .map(|(_, c)| unknowns[c])
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::table::{tests::rec, Record, TableSpec};
+    use proptest::prelude::*;
+
+    /// A table straight from a matrix of true counts (one column and one dimension: one-way).
+    fn matrix_table(cells: Vec<Vec<u64>>, dims: &[Dimension]) -> Table {
+        let two_way = dims.len() == 2;
+        let rows = cells.len();
+        let cols = cells[0].len();
+        let total = cells.iter().flatten().sum();
+        let (row_totals, col_totals) = if two_way {
+            (
+                cells.iter().map(|r| r.iter().sum()).collect(),
+                (0..cols)
+                    .map(|c| cells.iter().map(|r| r[c]).sum())
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Table {
+            spec: TableSpec::new(Period::Year(2026), dims).unwrap(),
+            rows: (0..rows).map(|r| format!("r{r}")).collect(),
+            cols: if two_way {
+                (0..cols).map(|c| format!("c{c}")).collect()
+            } else {
+                Vec::new()
+            },
+            cells,
+            row_totals,
+            col_totals,
+            total,
+            folded: 0,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The released table as a grid with its margins: `grid[r][c]`, the last row and column
+    /// being the totals (a one-way table is one column plus the total row).
+    fn grid(r: &Released) -> Vec<Vec<Value>> {
+        let mut g: Vec<Vec<Value>> = r.cells.clone();
+        if r.is_two_way() {
+            for (row, t) in g.iter_mut().zip(&r.row_totals) {
+                row.push(*t);
+            }
+            let mut last = r.col_totals.clone();
+            last.push(r.total);
+            g.push(last);
+        } else {
+            g.push(vec![r.total]);
+        }
+        g
+    }
+
+    fn supp(v: &Value) -> bool {
+        matches!(v, Value::Suppressed { .. })
+    }
+
+    /// R2 pattern, checked on the published shape only: no row or column of the grid
+    /// (totals included, margin lines included) has exactly one suppressed value.
+    fn no_lonely_suppression(r: &Released) -> Result<(), String> {
+        let g = grid(r);
+        let lines_of_rows = if r.is_two_way() { g.len() } else { 0 };
+        for (i, row) in g.iter().enumerate().take(lines_of_rows) {
+            if row.iter().filter(|v| supp(v)).count() == 1 {
+                return Err(format!("row {i} has one suppressed value"));
+            }
+        }
+        for c in 0..g[0].len() {
+            if g.iter().filter(|row| supp(&row[c])).count() == 1 {
+                return Err(format!("column {c} has one suppressed value"));
+            }
+        }
+        Ok(())
+    }
+
+    /// No suppressed value follows from released ones by sums and differences. In a two-way
+    /// table with margins every value lies on one row line and one column line, so suppressed
+    /// values are edges between line nodes; the exactly determined ones are the bridges of that
+    /// graph. (Independent of the elimination used by `protect`.)
+    fn nothing_recoverable(r: &Released) -> Result<(), String> {
+        let g = grid(r);
+        if !r.is_two_way() {
+            let n = g.iter().filter(|row| supp(&row[0])).count();
+            return if n == 1 {
+                Err("one-way: a single suppressed value".into())
+            } else {
+                Ok(())
+            };
+        }
+        let (nr, nc) = (g.len(), g[0].len());
+        let edges: Vec<(usize, usize)> = (0..nr)
+            .flat_map(|i| (0..nc).map(move |j| (i, j)))
+            .filter(|&(i, j)| supp(&g[i][j]))
+            .collect();
+        for (k, &(i, j)) in edges.iter().enumerate() {
+            // Is column node j reachable from row node i without edge k?
+            let mut seen_r = vec![false; nr];
+            let mut seen_c = vec![false; nc];
+            let mut stack = vec![(true, i)];
+            seen_r[i] = true;
+            while let Some((is_row, n)) = stack.pop() {
+                for (e, &(a, b)) in edges.iter().enumerate() {
+                    if e == k {
+                        continue;
+                    }
+                    if is_row && a == n && !seen_c[b] {
+                        seen_c[b] = true;
+                        stack.push((false, b));
+                    } else if !is_row && b == n && !seen_r[a] {
+                        seen_r[a] = true;
+                        stack.push((true, a));
+                    }
+                }
+            }
+            if !seen_c[j] {
+                return Err(format!(
+                    "value at ({i}, {j}) is recoverable from the totals"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_invariants(p: &Protected, r: &Released, rules: &Rules) -> Result<(), String> {
+        for (i, (&v, &s)) in p.values.iter().zip(&p.suppressed).enumerate() {
+            if !s && v < p.threshold {
+                return Err(format!("entry {i} = {v} released below {}", p.threshold));
+            }
+        }
+        for v in grid(r).iter().flatten() {
+            match v {
+                Value::Count(n) if n % rules.rounding_base != 0 => {
+                    return Err(format!("{n} is not rounded"));
+                }
+                Value::Count(n) if *n < p.threshold => return Err(format!("{n} shown")),
+                Value::Suppressed { below } if *below != p.threshold => {
+                    return Err("wrong threshold label".into());
+                }
+                _ => {}
+            }
+        }
+        if r.suppressed != p.suppressed.iter().filter(|&&s| s).count() {
+            return Err("suppression count".into());
+        }
+        if !determined(&p.layout, &p.suppressed).is_empty() {
+            return Err("elimination finds a determined value".into());
+        }
+        no_lonely_suppression(r)?;
+        nothing_recoverable(r)
+    }
+
+    fn small_count() -> impl Strategy<Value = u64> {
+        prop_oneof![4 => 0u64..5, 3 => 0u64..15, 1 => 0u64..120]
+    }
+
+    fn matrix() -> impl Strategy<Value = Vec<Vec<u64>>> {
+        (1usize..=8, 1usize..=8).prop_flat_map(|(r, c)| {
+            prop::collection::vec(prop::collection::vec(small_count(), c), r)
+        })
+    }
+
+    fn run(cells: Vec<Vec<u64>>, dims: &[Dimension], rules: &Rules) -> Result<(), String> {
+        let t = matrix_table(cells, dims);
+        let p = Protected::new(&t, rules).map_err(|e| e.to_string())?;
+        let r = p.release_full(&t, rules);
+        check_invariants(&p, &r, rules)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn two_way_tables_keep_the_invariants(cells in matrix(), strict in any::<bool>()) {
+            let dims = if strict {
+                [Dimension::Municipality, Dimension::Setting]
+            } else {
+                [Dimension::IncidentType, Dimension::Setting]
+            };
+            run(cells, &dims, &Rules::default()).map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn one_way_tables_keep_the_invariants(col in prop::collection::vec(small_count(), 2..=8)) {
+            let cells = col.into_iter().map(|v| vec![v]).collect();
+            run(cells, &[Dimension::RacismForm], &Rules::default()).map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn noisy_tables_keep_the_invariants(cells in matrix(), seed in any::<u64>(), eps in 0.1f64..2.0) {
+            let rules = Rules { epsilon: Some(eps), seed: Some(seed), ..Rules::default() };
+            run(cells, &[Dimension::IncidentType, Dimension::Land], &rules)
+                .map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn consequences_tables_keep_the_pattern(
+            answers in prop::collection::vec((0u32..16, 0usize..4), 0..60),
+            noise in any::<bool>(),
+        ) {
+            let vocab = ["psychological_strain", "health_sick_leave", "career_disadvantage", "none"];
+            let settings = ["internal_employment", "public_contact", "digital"];
+            let records: Vec<Record> = answers.iter().map(|&(mask, s)| {
+                let mut r = rec("o", "BE", "over_100k", "Berlin");
+                r.consequences = (0..4).filter(|b| mask & (1 << b) != 0).map(|b| vocab[b].to_string()).collect();
+                r.setting = settings.get(s).map(|s| s.to_string());
+                r
+            }).collect();
+            let rules = Rules { epsilon: noise.then_some(1.0), seed: Some(7), ..Rules::default() };
+            for by in ["consequences", "consequences,setting", "setting,consequences"] {
+                let t = Table::from_records(&records, &TableSpec::parse("2026", by).unwrap()).unwrap();
+                let p = Protected::new(&t, &rules).unwrap();
+                let r = p.release_full(&t, &rules);
+                for (i, (&v, &s)) in p.values.iter().zip(&p.suppressed).enumerate() {
+                    prop_assert!(s || v >= p.threshold, "entry {} = {} released", i, v);
+                }
+                no_lonely_suppression(&r).map_err(TestCaseError::fail)?;
+            }
+        }
+    }
+
+    #[test]
+    fn discrete_laplace_is_centred_and_spread_like_its_epsilon() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let n = 20_000;
+        let draws: Vec<i64> = (0..n).map(|_| discrete_laplace(1.0, &mut rng)).collect();
+        let mean = draws.iter().sum::<i64>() as f64 / n as f64;
+        let var = draws
+            .iter()
+            .map(|&d| (d as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        // Variance of the two-sided geometric: 2q / (1 - q)^2 with q = e^-ε.
+        let q = (-1.0f64).exp();
+        let expected = 2.0 * q / (1.0 - q).powi(2);
+        assert!(mean.abs() < 0.05, "mean {mean}");
+        assert!(
+            (var - expected).abs() / expected < 0.1,
+            "var {var} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_noise() {
+        let t = matrix_table(
+            vec![vec![20, 30], vec![40, 7]],
+            &[Dimension::IncidentType, Dimension::Setting],
+        );
+        let rules = Rules {
+            epsilon: Some(0.5),
+            seed: Some(42),
+            ..Rules::default()
+        };
+        assert_eq!(protect(&t, &rules).unwrap(), protect(&t, &rules).unwrap());
+        assert!(protect(
+            &t,
+            &Rules {
+                epsilon: Some(0.0),
+                ..Rules::default()
+            }
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_bridge_between_two_suppressed_cycles_is_found_and_broken() {
+        // Two blocks of small cells joined by one small cell: every line has two suppressions,
+        // yet the joining cell follows from the totals. R2 must not stop at the pattern rule.
+        let big = 50;
+        let cells = vec![
+            vec![1, 2, big, big],
+            vec![3, 4, 1, big],
+            vec![big, big, 2, 1],
+            vec![big, big, 3, 4],
+        ];
+        let dims = [Dimension::IncidentType, Dimension::Setting];
+        let t = matrix_table(cells.clone(), &dims);
+        let layout = Layout::new(4, 4, true, [false, false]);
+        let mut primary: Vec<bool> = t.cells.iter().flatten().map(|&v| v < 5).collect();
+        primary.resize(layout.len(), false);
+        let shown = Protected {
+            layout: layout.clone(),
+            values: vec![0; layout.len()],
+            suppressed: primary.clone(),
+            primary: primary.clone(),
+            threshold: 5,
+            epsilon_cell: None,
+        }
+        .release_full(&t, &Rules::default());
+        assert!(
+            no_lonely_suppression(&shown).is_ok(),
+            "the pattern rule alone is satisfied"
+        );
+        assert!(
+            nothing_recoverable(&shown).is_err(),
+            "yet the bridge is recoverable"
+        );
+        assert_eq!(
+            determined(&layout, &primary),
+            vec![6],
+            "cell (1, 2) is determined"
+        );
+        run(cells, &dims, &Rules::default()).unwrap();
+    }
+
+    #[test]
+    fn rounding_and_percentages() {
+        assert_eq!(round(7, 5), 5);
+        assert_eq!(round(8, 5), 10);
+        assert_eq!(round(10, 5), 10);
+        let t = matrix_table(
+            vec![vec![12], vec![33], vec![55]],
+            &[Dimension::IncidentType],
+        );
+        let r = protect(&t, &Rules::default()).unwrap();
+        assert_eq!(
+            r.cells,
+            vec![
+                vec![Value::Count(10)],
+                vec![Value::Count(35)],
+                vec![Value::Count(55)]
+            ]
+        );
+        assert_eq!(r.total, Value::Count(100));
+        assert_eq!(
+            r.percent,
+            vec![vec![Some(10)], vec![Some(35)], vec![Some(55)]]
+        );
+        assert_eq!(r.suppressed, 0);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains("primary"), "the split is not published");
+    }
+}
