@@ -11,6 +11,31 @@
 //!
 //! Only a [`Released`] is ever rendered; a [`Table`] has no renderer, and no function here
 //! exports single records.
+//!
+//! Decisions beyond the letter of R1–R7:
+//! - **Zeros** are suppressed like any count below the threshold. A released 0 beside a `<5`
+//!   would separate "nobody" from "somebody", and the one-report case is what we protect.
+//! - **Totals** are suppressed (R1) and take part in R2 like cells; they are rounded (R3)
+//!   independently of the cells, so rounded cells need not add up to the rounded total.
+//! - **R2** suppresses until no line (row, column, and both margin lines) has exactly one
+//!   suppression *and* no suppressed value is exactly determined by the additive lines (checked
+//!   by elimination; the pattern rule alone misses "bridges" between two suppressed blocks).
+//!   Greedy: smallest value first, cells before totals.
+//! - **consequences** is multi-valued: a report counts once in each consequence it names, and
+//!   totals along it count reports (every report, "no answer" included), not the sum of cells.
+//!   Those lines are not additive; R2 still applies its pattern rule to them.
+//! - **R5 fold labels**: `Berlin (BE)` when named, `BE / 20k_100k (folded)` otherwise. Offices
+//!   are folded by the same rule, and the alliance set gives no own tables to offices under
+//!   [`NAME_MIN`]. Where a Land × size class holds a single municipality (the city states) the
+//!   fold label still points at it; R1 still hides its small counts.
+//! - **Stable categories**: taxonomy values, all size classes, and all Länder (or those of the
+//!   catalog) are always listed, so the presence of a row reveals nothing.
+//! - **Primary vs secondary counts** are kept in [`Released`] but not serialized: together with
+//!   the pattern they can narrow a value down.
+//! - **R7**: ε is per table; per-cell ε is divided by how many entries one report can move
+//!   (1, or 5 with consequences). The R5 naming decision uses true counts.
+//! - **Across tables** of one release set, R2 is only guaranteed within each table, except that
+//!   the alliance's by-Land and by-incident_type tables are the margins of incident_type × Land.
 
 pub mod alliance;
 pub mod disclosure;
