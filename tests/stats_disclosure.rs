@@ -485,3 +485,25 @@ fn a_million_records_export_a_two_way_table_quickly() {
     }
     eprintln!("{n} records: {took:?}");
 }
+
+#[test]
+fn r2_scales_to_hundreds_of_municipalities() {
+    let mut records = Vec::new();
+    for m in 0..300usize {
+        let n = [3usize, 12, 40, 9, 150][m % 5];
+        for i in 0..n {
+            let mut r = rec(&format!("o{m}"), "NW", "20k_100k", &format!("M{m}"));
+            r.incident_type = Some(
+                ["threat", "verbal_degradation", "other", "physical_attack"][(i * 7 + m) % 4]
+                    .into(),
+            );
+            records.push(r);
+        }
+    }
+    let start = Instant::now();
+    let r = release(&records, "2026", "municipality,incident_type");
+    let took = start.elapsed();
+    assert_eq!(r.rows.len(), 181, "180 named and one folded category");
+    assert!(r.rows.contains(&"NW / 20k_100k (folded)".to_owned()));
+    assert!(took.as_secs() < 10, "took {took:?}");
+}

@@ -49,6 +49,40 @@ pub use disclosure::{protect, protect_with_margins, Released, Rules, Value};
 pub use period::Period;
 pub use table::{Dimension, Place, Record, Table, TableSpec, NAME_MIN, NO_ANSWER};
 
+/// The export path in one call, as `meldestelle stats export --period 2026-Q3 --by land`:
+/// tabulate `records` (one counting pass; records outside the period are skipped) and protect
+/// the table. Render the result with [`render::render`].
+pub fn release<I>(
+    records: I,
+    period: &str,
+    by: &str,
+    catalog: &[Place],
+    rules: &Rules,
+) -> Result<Released, StatsError>
+where
+    I: IntoIterator,
+    I::Item: std::borrow::Borrow<Record>,
+{
+    let spec = TableSpec::parse(period, by)?.with_catalog(catalog.to_vec());
+    protect(&Table::from_records(records, &spec)?, rules)
+}
+
+/// As [`release`], from `GROUP BY` counts (see [`Table::from_counts`]).
+pub fn release_counts<I, R>(
+    counts: I,
+    period: &str,
+    by: &str,
+    catalog: &[Place],
+    rules: &Rules,
+) -> Result<Released, StatsError>
+where
+    I: IntoIterator<Item = (R, u64)>,
+    R: std::borrow::Borrow<Record>,
+{
+    let spec = TableSpec::parse(period, by)?.with_catalog(catalog.to_vec());
+    protect(&Table::from_counts(counts, &spec)?, rules)
+}
+
 /// Everything that can go wrong in the statistics layer.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum StatsError {
