@@ -507,3 +507,86 @@ fn r2_scales_to_hundreds_of_municipalities() {
     assert!(r.rows.contains(&"NW / 20k_100k (folded)".to_owned()));
     assert!(took.as_secs() < 10, "took {took:?}");
 }
+
+#[test]
+fn alliance_tables_cannot_be_subtracted_from_each_other() {
+    // Land BE: office A is named (30 reports), office B is not (3). Naively, BE minus A is B.
+    let mut records = Vec::new();
+    for i in 0..30 {
+        let mut r = rec("a", "BE", "over_100k", "Berlin");
+        r.incident_type = Some(["threat", "verbal_degradation"][i % 2].into());
+        records.push(r);
+    }
+    for _ in 0..3 {
+        let mut r = rec("b", "BE", "20k_100k", "Bernau-ish");
+        r.incident_type = Some("threat".into());
+        records.push(r);
+    }
+    for _ in 0..40 {
+        let mut r = rec("h", "HH", "over_100k", "Hamburg");
+        r.incident_type = Some("threat".into());
+        records.push(r);
+    }
+    let set = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
+    let cross = &set.tables[4];
+    let be = cross.cols.iter().position(|c| c == "BE").unwrap();
+    let a_table = set
+        .tables
+        .iter()
+        .find(|t| t.office.as_deref() == Some("a") && t.title == "incident_type")
+        .unwrap();
+    let is_supp = |v: &Value| matches!(v, Value::Suppressed { .. });
+    assert!(
+        is_supp(&cross.col_totals[be]) || is_supp(&a_table.total),
+        "BE total minus A's total would give B's total"
+    );
+    for t in 0..cross.rows.len() {
+        assert!(
+            is_supp(&cross.cells[t][be]) || is_supp(&a_table.cells[t][0]),
+            "BE minus A gives B for {}",
+            cross.rows[t]
+        );
+    }
+    // A's tables all share A's total, so they show it alike.
+    let a_totals: Vec<Value> = set
+        .tables
+        .iter()
+        .filter(|t| t.office.as_deref() == Some("a"))
+        .map(|t| t.total)
+        .collect();
+    assert_eq!(a_totals.len(), 7);
+    assert!(a_totals.iter().all(|v| *v == a_totals[0]));
+    // And every Land-level table shows the same grand total the same way.
+    let grand: Vec<Value> = set.tables[..5].iter().map(|t| t.total).collect();
+    assert!(grand.iter().all(|v| *v == grand[0]), "{grand:?}");
+    assert!(set.tables.iter().all(|t| t.office.as_deref() != Some("b")));
+}
+
+#[test]
+fn alliance_set_for_many_offices_is_quick_enough() {
+    let lands = ["BE", "HH", "NI", "NW", "BY", "SN"];
+    let sizes = ["under_20k", "20k_100k", "over_100k"];
+    let types = ["threat", "verbal_degradation", "unequal_treatment", "other"];
+    let mut records = Vec::new();
+    for o in 0..60usize {
+        let n = [2usize, 8, 15, 40, 90][o % 5];
+        for i in 0..n {
+            let mut r = rec(
+                &format!("office{o}"),
+                lands[o % lands.len()],
+                sizes[o % sizes.len()],
+                &format!("M{o}"),
+            );
+            r.incident_type = Some(types[(i + o) % types.len()].into());
+            r.setting = Some("digital".into());
+            records.push(r);
+        }
+    }
+    let start = Instant::now();
+    let set = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
+    let took = start.elapsed();
+    assert_eq!(set.offices_without_tables, 24);
+    assert_eq!(set.tables.len(), 5 + 36 * 7);
+    assert!(took.as_secs() < 30, "took {took:?}");
+    eprintln!("60 offices: {took:?}");
+}

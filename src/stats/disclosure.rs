@@ -244,7 +244,15 @@ pub(crate) struct Protected {
 }
 
 impl Protected {
+    /// Noise, R1 and R2 within this table.
     pub(crate) fn new(table: &Table, rules: &Rules) -> Result<Protected, StatsError> {
+        let mut p = Protected::new_primary(table, rules)?;
+        p.secondary();
+        Ok(p)
+    }
+
+    /// Noise and R1 only, for R2 over several linked tables at once.
+    pub(crate) fn new_primary(table: &Table, rules: &Rules) -> Result<Protected, StatsError> {
         rules.check()?;
         let dims = &table.spec.dims;
         let multi = [
@@ -278,75 +286,37 @@ impl Protected {
         // "someone reported here" apart from "nobody did", and a structural zero cannot be told
         // from a sampling one without knowledge we do not want to encode.
         let primary: Vec<bool> = values.iter().map(|&v| v < threshold).collect();
-        let mut p = Protected {
+        Ok(Protected {
             layout,
             values,
             suppressed: primary.clone(),
             primary,
             threshold,
             epsilon_cell,
-        };
-        p.secondary();
-        Ok(p)
+        })
     }
 
-    /// R2: suppress more entries until no line has exactly one suppressed entry and no
-    /// suppressed entry is determined by the additive lines. Greedy: the smallest value first,
-    /// cells before totals.
+    pub(crate) fn grand(&self) -> usize {
+        self.layout.grand()
+    }
+
+    pub(crate) fn is_total(&self, i: usize) -> bool {
+        !self.layout.is_cell(i)
+    }
+
+    /// R2 within this table.
     fn secondary(&mut self) {
-        let order = |p: &Protected, i: usize| (p.values[i], !p.layout.is_cell(i), i);
-        loop {
-            let lonely = self.layout.lines.iter().find(|l| {
-                l.members
-                    .iter()
-                    .chain([&l.total])
-                    .filter(|&&i| self.suppressed[i])
-                    .count()
-                    == 1
-            });
-            if let Some(line) = lonely {
-                let pick = line
-                    .members
-                    .iter()
-                    .chain([&line.total])
-                    .copied()
-                    .filter(|&i| !self.suppressed[i])
-                    .min_by_key(|&i| order(self, i))
-                    .expect("a line with one suppressed entry has others");
-                self.suppressed[pick] = true;
-                continue;
-            }
-            let Some(&k) = determined(&self.layout, &self.suppressed).first() else {
-                break;
-            };
-            // Candidates: unsuppressed entries on k's lines; prefer one that frees k at once.
-            let mut cands: Vec<usize> = self
-                .layout
-                .lines
-                .iter()
-                .filter(|l| l.total == k || l.members.contains(&k))
-                .flat_map(|l| l.members.iter().chain([&l.total]).copied())
-                .filter(|&i| !self.suppressed[i])
-                .collect();
-            if cands.is_empty() {
-                cands = (0..self.values.len())
-                    .filter(|&i| !self.suppressed[i])
-                    .collect();
-            }
-            cands.sort_by_key(|&i| order(self, i));
-            cands.dedup();
-            let Some(&first) = cands.first() else { break };
-            let pick = cands
-                .iter()
-                .copied()
-                .find(|&c| {
-                    let mut s = self.suppressed.clone();
-                    s[c] = true;
-                    !determined(&self.layout, &s).contains(&k)
-                })
-                .unwrap_or(first);
-            self.suppressed[pick] = true;
-        }
+        let is_total: Vec<bool> = (0..self.values.len())
+            .map(|i| !self.layout.is_cell(i))
+            .collect();
+        let pinned = vec![false; self.values.len()];
+        suppress_secondary(
+            &self.layout.lines,
+            &self.values,
+            &is_total,
+            &pinned,
+            &mut self.suppressed,
+        );
     }
 
     fn value(&self, i: usize, rules: &Rules) -> Value {
@@ -380,7 +350,7 @@ impl Protected {
         (p, s - p)
     }
 
-    fn release_full(&self, table: &Table, rules: &Rules) -> Released {
+    pub(crate) fn release_full(&self, table: &Table, rules: &Rules) -> Released {
         let l = &self.layout;
         let cols = l.cols;
         let cells = (0..l.rows)
@@ -429,7 +399,7 @@ impl Protected {
     }
 
     /// The margin over dimension `axis` (0: rows, 1: columns) as a one-way table.
-    fn release_margin(&self, table: &Table, rules: &Rules, axis: usize) -> Released {
+    pub(crate) fn release_margin(&self, table: &Table, rules: &Rules, axis: usize) -> Released {
         let l = &self.layout;
         let (start, n, labels) = if axis == 0 {
             (l.rows * l.cols, l.rows, &table.rows)
@@ -534,6 +504,67 @@ impl Protected {
     }
 }
 
+/// R2 over any system of lines (one table, or several linked ones): suppress more entries
+/// until no line has exactly one suppressed entry and no suppressed entry is determined by the
+/// additive lines. Greedy: the smallest value first, cells before totals. `pinned` entries (shown
+/// in another table already) are taken only when nothing else is left.
+pub(crate) fn suppress_secondary(
+    lines: &[Line],
+    values: &[u64],
+    is_total: &[bool],
+    pinned: &[bool],
+    suppressed: &mut [bool],
+) {
+    let order = |i: usize| (pinned[i], values[i], is_total[i], i);
+    let entries = |l: &Line| {
+        l.members
+            .iter()
+            .chain([&l.total])
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    loop {
+        let lonely = lines
+            .iter()
+            .find(|l| entries(l).iter().filter(|&&i| suppressed[i]).count() == 1);
+        if let Some(line) = lonely {
+            let pick = entries(line)
+                .into_iter()
+                .filter(|&i| !suppressed[i])
+                .min_by_key(|&i| order(i))
+                .expect("a line with one suppressed entry has others");
+            suppressed[pick] = true;
+            continue;
+        }
+        let Some(&k) = determined(lines, suppressed).first() else {
+            break;
+        };
+        // Candidates: unsuppressed entries on k's lines; prefer one that frees k at once.
+        let mut cands: Vec<usize> = lines
+            .iter()
+            .filter(|l| l.total == k || l.members.contains(&k))
+            .flat_map(entries)
+            .filter(|&i| !suppressed[i])
+            .collect();
+        if cands.is_empty() {
+            cands = (0..values.len()).filter(|&i| !suppressed[i]).collect();
+        }
+        cands.sort_by_key(|&i| order(i));
+        cands.dedup();
+        let Some(&first) = cands.first() else { break };
+        let pick = cands
+            .iter()
+            .copied()
+            .find(|&c| {
+                let mut s = suppressed.to_vec();
+                s[c] = true;
+                !determined(lines, &s).contains(&k)
+            })
+            .unwrap_or(first);
+        suppressed[pick] = true;
+    }
+}
+
 /// Rounds half up to a multiple of `base`.
 pub(crate) fn round(v: u64, base: u64) -> u64 {
     (v + base / 2) / base * base
@@ -618,7 +649,7 @@ fn geometric(eps: f64, rng: &mut impl Rng) -> u64 {
 /// Suppressed entries whose value follows exactly from the released ones through the additive
 /// lines. Gaussian elimination over the unknowns; an unknown is determined exactly when its
 /// reduced row has no other non-zero entry.
-pub(crate) fn determined(layout: &Layout, suppressed: &[bool]) -> Vec<usize> {
+pub(crate) fn determined(lines: &[Line], suppressed: &[bool]) -> Vec<usize> {
     let unknowns: Vec<usize> = (0..suppressed.len()).filter(|&i| suppressed[i]).collect();
     if unknowns.is_empty() {
         return Vec::new();
@@ -626,7 +657,7 @@ pub(crate) fn determined(layout: &Layout, suppressed: &[bool]) -> Vec<usize> {
     let col_of = |i: usize| unknowns.binary_search(&i).ok();
     let n = unknowns.len();
     let mut m: Vec<Vec<f64>> = Vec::new();
-    for l in layout.lines.iter().filter(|l| l.additive) {
+    for l in lines.iter().filter(|l| l.additive) {
         let mut row = vec![0.0; n];
         let mut any = false;
         for &i in &l.members {
@@ -833,7 +864,7 @@ mod tests {
         if r.suppressed != p.suppressed.iter().filter(|&&s| s).count() {
             return Err("suppression count".into());
         }
-        if !determined(&p.layout, &p.suppressed).is_empty() {
+        if !determined(&p.layout.lines, &p.suppressed).is_empty() {
             return Err("elimination finds a determined value".into());
         }
         no_lonely_suppression(r)?;
@@ -986,7 +1017,7 @@ mod tests {
             "yet the bridge is recoverable"
         );
         assert_eq!(
-            determined(&layout, &primary),
+            determined(&layout.lines, &primary),
             vec![6],
             "cell (1, 2) is determined"
         );

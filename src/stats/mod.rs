@@ -34,8 +34,11 @@
 //!   the pattern they can narrow a value down.
 //! - **R7**: ε is per table; per-cell ε is divided by how many entries one report can move
 //!   (1, or 5 with consequences). The R5 naming decision uses true counts.
-//! - **Across tables** of one release set, R2 is only guaranteed within each table, except that
-//!   the alliance's by-Land and by-incident_type tables are the margins of incident_type × Land.
+//! - **Across tables**: [`protect`] guarantees R2 within one table. The alliance set
+//!   ([`alliance_release`]) runs R2 over its overlapping tables together (Land = sum of its
+//!   offices, equal grand totals, unpublished small offices kept underivable), so one table
+//!   cannot be subtracted from another. Separate ad-hoc exports of overlapping tables are not
+//!   linked: publish through the release set, or rely on R3 rounding for those.
 
 pub mod alliance;
 pub mod disclosure;
