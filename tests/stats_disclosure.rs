@@ -590,3 +590,62 @@ fn alliance_set_for_many_offices_is_quick_enough() {
     assert!(took.as_secs() < 30, "took {took:?}");
     eprintln!("60 offices: {took:?}");
 }
+
+mod linked_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(60))]
+
+        /// For any mix of named and small offices: within every Land that has exactly one
+        /// unpublished office, no incident category (nor the total) is released both for the
+        /// Land and for all its named offices, which would give the small office by subtraction.
+        #[test]
+        fn no_land_minus_named_offices(
+            sizes in prop::collection::vec((0usize..3, 1usize..40), 2..7),
+            types in prop::collection::vec(0usize..4, 40),
+        ) {
+            let lands = ["BE", "HH", "NI"];
+            let kinds = ["threat", "verbal_degradation", "other", "physical_attack"];
+            let mut records = Vec::new();
+            for (o, &(land, n)) in sizes.iter().enumerate() {
+                for i in 0..n {
+                    let mut r = rec(&format!("o{o}"), lands[land], "20k_100k", &format!("M{o}"));
+                    r.incident_type = Some(kinds[types[(i + o) % types.len()]].into());
+                    records.push(r);
+                }
+            }
+            let set = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
+            let cross = &set.tables[4];
+            let supp = |v: &Value| matches!(v, Value::Suppressed { .. });
+            for (l, land) in lands.iter().enumerate() {
+                let offices: Vec<usize> = (0..sizes.len()).filter(|&o| sizes[o].0 == l).collect();
+                let small: Vec<usize> = offices.iter().copied().filter(|&o| sizes[o].1 < 10).collect();
+                if small.len() != 1 {
+                    continue;
+                }
+                let col = cross.cols.iter().position(|c| c == land).unwrap();
+                let named: Vec<&Released> = offices
+                    .iter()
+                    .filter(|&&o| sizes[o].1 >= 10)
+                    .map(|o| {
+                        let name = format!("o{o}");
+                        set.tables
+                            .iter()
+                            .find(|t| t.office.as_deref() == Some(name.as_str()) && t.title == "incident_type")
+                            .unwrap()
+                    })
+                    .collect();
+                for t in 0..cross.rows.len() {
+                    let all_released = !supp(&cross.cells[t][col])
+                        && named.iter().all(|r| !supp(&r.cells[t][0]));
+                    prop_assert!(!all_released, "{} {}", land, cross.rows[t]);
+                }
+                let totals_released =
+                    !supp(&cross.col_totals[col]) && named.iter().all(|r| !supp(&r.total));
+                prop_assert!(!totals_released, "{} total", land);
+            }
+        }
+    }
+}
