@@ -1,0 +1,282 @@
+//! The alliance's standard release set for one period.
+//!
+//! Tables, in this order:
+//! 1. by Land, 2. by size class, 3. by incident_type, 4. by racism_form (one-way only, R4),
+//! 5. incident_type × Land,
+//! 6. per office with at least [`NAME_MIN`] records in the period: its own one-way tables of
+//!    every taxonomy field except `racism_form` (an office's own table is a location breakdown,
+//!    R4), under the strict threshold. Offices below [`NAME_MIN`] get no tables (R5).
+//!
+//! The tables overlap: a Land's figures are the sum of its offices', every table has the same
+//! grand total. Without noise, R2 therefore runs once over all of them together ("linked"
+//! suppression): the lines of each table, plus "Land cell = sum of its offices' cells", "Land
+//! total = sum of office totals", "size class = sum of office totals", "the grand totals are
+//! equal", with the unpublished small offices as values that are never released and must not be
+//! derivable either. So "Land minus the named office" cannot reveal a small office's count.
+//! An office's other tables then keep its total exactly as the linked pass left it.
+//! "By Land" and "by incident_type" are the margins of incident_type × Land.
+//!
+//! With noise (R7) the tables are protected one by one: noisy tables do not add up across
+//! tables, and the noise is the protection. ε applies to each table; the set as a whole spends
+//! ε times the number of tables.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::disclosure::{
+    protect, protect_with_margins, suppress_secondary, Line, Protected, Released, Rules,
+};
+use super::period::Period;
+use super::table::{Dimension, Place, Record, Table, TableSpec, NAME_MIN};
+use super::StatsError;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReleaseSet {
+    pub period: Period,
+    pub tables: Vec<Released>,
+    /// Offices left out for having fewer than `NAME_MIN` records in the period.
+    pub offices_without_tables: usize,
+    pub notes: Vec<String>,
+}
+
+const OFFICE_DIMS: [Dimension; 7] = [
+    Dimension::IncidentType,
+    Dimension::ReporterRole,
+    Dimension::PerpetratorRole,
+    Dimension::Setting,
+    Dimension::AdminArea,
+    Dimension::Consequences,
+    Dimension::ReportedFurther,
+];
+
+/// An office with records in the period: where it is and how many it has.
+struct OfficeInfo<'a> {
+    name: &'a str,
+    land: &'a str,
+    size_class: &'a str,
+    count: u64,
+}
+
+/// Builds the standard release set. `catalog` lists all offices (may be empty).
+pub fn alliance_release(
+    records: &[Record],
+    period: Period,
+    catalog: &[Place],
+    rules: &Rules,
+) -> Result<ReleaseSet, StatsError> {
+    // Each table gets its own noise stream; the same seed everywhere would correlate the noise.
+    let mut n = 0u64;
+    let mut next_rules = || {
+        n += 1;
+        Rules {
+            seed: rules.seed.map(|s| s.wrapping_add(n)),
+            ..rules.clone()
+        }
+    };
+    let spec = |dims: &[Dimension]| -> Result<TableSpec, StatsError> {
+        Ok(TableSpec::new(period, dims)?.with_catalog(catalog.to_vec()))
+    };
+    let build = |s: &TableSpec| Table::from_records(records, s);
+
+    let mut offices: BTreeMap<&str, OfficeInfo> = BTreeMap::new();
+    for r in records.iter().filter(|r| period.contains(r.quarter)) {
+        offices
+            .entry(&r.office)
+            .or_insert(OfficeInfo {
+                name: &r.office,
+                land: &r.land,
+                size_class: &r.size_class,
+                count: 0,
+            })
+            .count += 1;
+    }
+    let all_offices: std::collections::BTreeSet<&str> = catalog
+        .iter()
+        .map(|p| p.office.as_str())
+        .chain(offices.keys().copied())
+        .collect();
+    let named: Vec<&OfficeInfo> = offices.values().filter(|o| o.count >= NAME_MIN).collect();
+    let without = all_offices.len() - named.len();
+
+    let cross = build(&spec(&[Dimension::IncidentType, Dimension::Land])?)?;
+    let by_size_t = build(&spec(&[Dimension::SizeClass])?)?;
+    let by_form_t = build(&spec(&[Dimension::RacismForm])?)?;
+    let mut tables;
+    if rules.epsilon.is_some() {
+        let [cross_r, by_type, by_land] = protect_with_margins(&cross, &next_rules())?;
+        let by_size = protect(&by_size_t, &next_rules())?;
+        let by_form = protect(&by_form_t, &next_rules())?;
+        tables = vec![by_land, by_size, by_type, by_form, cross_r];
+        for o in &named {
+            for d in OFFICE_DIMS {
+                let s = spec(&[d])?.for_office(o.name)?;
+                tables.push(protect(&build(&s)?, &next_rules())?);
+            }
+        }
+    } else {
+        tables = linked(
+            records,
+            &offices,
+            [&cross, &by_size_t, &by_form_t],
+            rules,
+            &spec,
+        )?;
+    }
+    Ok(ReleaseSet {
+        period,
+        tables,
+        offices_without_tables: without,
+        notes: vec![format!(
+            "Stellen mit weniger als {NAME_MIN} Meldungen im Zeitraum erhalten keine eigenen Tabellen ({without}). \
+             / Offices with fewer than {NAME_MIN} reports in the period get no tables of their own ({without})."
+        )],
+    })
+}
+
+/// All entries of several tables in one index space, with the lines that tie them together.
+#[derive(Default)]
+struct System {
+    values: Vec<u64>,
+    suppressed: Vec<bool>,
+    is_total: Vec<bool>,
+    lines: Vec<Line>,
+}
+
+impl System {
+    /// Adds a table's entries and lines; returns its offset.
+    fn add(&mut self, p: &Protected) -> usize {
+        let off = self.values.len();
+        self.values.extend(&p.values);
+        self.suppressed.extend(&p.suppressed);
+        self.is_total
+            .extend((0..p.values.len()).map(|i| p.is_total(i)));
+        self.lines.extend(p.layout.lines.iter().map(|l| Line {
+            members: l.members.iter().map(|m| m + off).collect(),
+            total: l.total + off,
+            additive: l.additive,
+        }));
+        off
+    }
+
+    fn link(&mut self, members: Vec<usize>, total: usize) {
+        self.lines.push(Line {
+            members,
+            total,
+            additive: true,
+        });
+    }
+}
+
+/// Linked R2 over the Land, size class and racism_form tables, incident_type × Land and the
+/// offices' incident_type tables; see the module docs.
+fn linked(
+    records: &[Record],
+    offices: &BTreeMap<&str, OfficeInfo>,
+    [cross, by_size_t, by_form_t]: [&Table; 3],
+    rules: &Rules,
+    spec: &dyn Fn(&[Dimension]) -> Result<TableSpec, StatsError>,
+) -> Result<Vec<Released>, StatsError> {
+    let build = |s: &TableSpec| Table::from_records(records, s);
+    let mut sys = System::default();
+    let mut cross_p = Protected::new_primary(cross, rules)?;
+    let mut size_p = Protected::new_primary(by_size_t, rules)?;
+    let mut form_p = Protected::new_primary(by_form_t, rules)?;
+    let c0 = sys.add(&cross_p);
+    let s0 = sys.add(&size_p);
+    let f0 = sys.add(&form_p);
+
+    // Every office with records: its incident_type table, published or kept hidden.
+    let mut office_tables = Vec::new();
+    for o in offices.values() {
+        let s = spec(&[Dimension::IncidentType])?.for_office(o.name)?;
+        let t = build(&s)?;
+        let mut p = Protected::new_primary(&t, rules)?;
+        let published = o.count >= NAME_MIN;
+        if !published {
+            // Never released, and R2 must keep it underivable.
+            p.suppressed.iter_mut().for_each(|s| *s = true);
+        }
+        let off = sys.add(&p);
+        office_tables.push((o, t, p, off, published));
+    }
+
+    let rows = cross.rows.len();
+    let cols = cross.cols.len();
+    let cross_cell = |t: usize, l: usize| c0 + t * cols + l;
+    let cross_col_total = |l: usize| c0 + rows * cols + rows + l;
+    for (l, land) in cross.cols.iter().enumerate() {
+        let in_land: Vec<&(&OfficeInfo, Table, Protected, usize, bool)> =
+            office_tables.iter().filter(|x| x.0.land == land).collect();
+        if in_land.is_empty() {
+            continue;
+        }
+        for t in 0..rows {
+            let members = in_land.iter().map(|x| x.3 + t).collect();
+            sys.link(members, cross_cell(t, l));
+        }
+        let totals = in_land.iter().map(|x| x.3 + x.2.grand()).collect();
+        sys.link(totals, cross_col_total(l));
+    }
+    for (s, size) in by_size_t.rows.iter().enumerate() {
+        let totals: Vec<usize> = office_tables
+            .iter()
+            .filter(|x| x.0.size_class == size)
+            .map(|x| x.3 + x.2.grand())
+            .collect();
+        if !totals.is_empty() {
+            sys.link(totals, s0 + s);
+        }
+    }
+    sys.link(vec![s0 + size_p.grand()], c0 + cross_p.grand());
+    sys.link(vec![f0 + form_p.grand()], c0 + cross_p.grand());
+
+    let pinned = vec![false; sys.values.len()];
+    suppress_secondary(
+        &sys.lines,
+        &sys.values,
+        &sys.is_total,
+        &pinned,
+        &mut sys.suppressed,
+    );
+    let take = |p: &mut Protected, off: usize| {
+        let n = p.values.len();
+        p.suppressed.copy_from_slice(&sys.suppressed[off..off + n]);
+    };
+    take(&mut cross_p, c0);
+    take(&mut size_p, s0);
+    take(&mut form_p, f0);
+
+    let mut tables = vec![
+        cross_p.release_margin(cross, rules, 1),
+        size_p.release_full(by_size_t, rules),
+        cross_p.release_margin(cross, rules, 0),
+        form_p.release_full(by_form_t, rules),
+        cross_p.release_full(cross, rules),
+    ];
+    for (o, t, mut p, off, published) in office_tables {
+        if !published {
+            continue;
+        }
+        take(&mut p, off);
+        let total_suppressed = p.suppressed[p.grand()];
+        tables.push(p.release_full(&t, rules));
+        // The office's other tables share its total: keep it as the linked pass left it.
+        for d in &OFFICE_DIMS[1..] {
+            let t = build(&spec(&[*d])?.for_office(o.name)?)?;
+            let mut p = Protected::new_primary(&t, rules)?;
+            let g = p.grand();
+            let mut pinned = vec![false; p.values.len()];
+            if total_suppressed {
+                p.suppressed[g] = true;
+            } else {
+                pinned[g] = true;
+            }
+            let is_total: Vec<bool> = (0..p.values.len()).map(|i| p.is_total(i)).collect();
+            let lines = p.layout.lines.clone();
+            suppress_secondary(&lines, &p.values, &is_total, &pinned, &mut p.suppressed);
+            tables.push(p.release_full(&t, rules));
+        }
+    }
+    Ok(tables)
+}

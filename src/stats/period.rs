@@ -1,0 +1,70 @@
+//! Release periods (R6): a calendar year or a quarter, never a live or cumulative window.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use super::taxonomy::Quarter;
+use super::StatsError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    Year(i32),
+    Quarter(Quarter),
+}
+
+impl Period {
+    /// Parses `2026` or `2026-Q3`. Anything else (ranges, "live", dates) is refused.
+    pub fn parse(s: &str) -> Result<Period, StatsError> {
+        let s = s.trim();
+        if let Some(q) = Quarter::parse(s) {
+            return Ok(Period::Quarter(q));
+        }
+        let year = (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i32>().ok())
+            .flatten()
+            .filter(|y| (2000..=2999).contains(y));
+        year.map(Period::Year)
+            .ok_or_else(|| StatsError::BadPeriod(s.chars().take(32).collect()))
+    }
+
+    pub fn contains(&self, q: Quarter) -> bool {
+        match self {
+            Period::Year(y) => q.year == *y,
+            Period::Quarter(p) => *p == q,
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Year(y) => write!(f, "{y}"),
+            Period::Quarter(q) => write!(f, "{q}"),
+        }
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_years_and_quarters_only() {
+        assert_eq!(Period::parse("2026"), Ok(Period::Year(2026)));
+        let q3 = Period::parse("2026-Q3").unwrap();
+        assert_eq!(q3.to_string(), "2026-Q3");
+        assert!(q3.contains(Quarter { year: 2026, q: 3 }));
+        assert!(!q3.contains(Quarter { year: 2026, q: 4 }));
+        assert!(Period::Year(2026).contains(Quarter { year: 2026, q: 1 }));
+        for bad in ["live", "2026-2027", "26", "+202", "2026-Q5", "", "2026-07"] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
