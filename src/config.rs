@@ -67,6 +67,9 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_LOOKUPS_PER_SEC", default_value_t = 20)]
     pub lookups_per_sec: u32,
 
+    #[command(flatten)]
+    pub stats: StatsRules,
+
     /// Testing only: the date the server takes as today.
     #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
     pub today: Option<NaiveDate>,
@@ -83,6 +86,35 @@ impl Config {
             report: Buckets::new(self.max_plaintext),
             attachment: Buckets::new(self.max_attachment),
             max_attachments: self.max_attachments,
+        }
+    }
+}
+
+/// Disclosure control settings (DESIGN.md R1, R3, R7), with the design's defaults.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatsRules {
+    /// R1: cells below this are suppressed.
+    #[arg(long, env = "MELDESTELLE_STATS_THRESHOLD", default_value_t = 5)]
+    pub stats_threshold: u64,
+    /// R1: the threshold under Land level and for any table using racism_form.
+    #[arg(long, env = "MELDESTELLE_STATS_THRESHOLD_STRICT", default_value_t = 10)]
+    pub stats_threshold_strict: u64,
+    /// R3: released counts are rounded to this base.
+    #[arg(long, env = "MELDESTELLE_STATS_ROUNDING", default_value_t = 5)]
+    pub stats_rounding_base: u64,
+    /// R7: ε of discrete Laplace noise per released table (none when absent).
+    #[arg(long, env = "MELDESTELLE_STATS_EPSILON")]
+    pub stats_epsilon: Option<f64>,
+}
+
+impl StatsRules {
+    pub fn rules(&self) -> crate::stats::Rules {
+        crate::stats::Rules {
+            threshold: self.stats_threshold,
+            threshold_strict: self.stats_threshold_strict,
+            rounding_base: self.stats_rounding_base,
+            epsilon: self.stats_epsilon,
+            ..Default::default()
         }
     }
 }

@@ -62,6 +62,22 @@ pub enum Command {
     },
     /// Submit a report as a reporter would (the reference client), or follow one up.
     Report(ReportArgs),
+    /// Release anonymised statistics (disclosure control applied; never single records).
+    Stats {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        rules: crate::config::StatsRules,
+        #[command(subcommand)]
+        action: StatsCommand,
+    },
+    /// Manage the alliance's analysts (they see released tables only).
+    Analyst {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: AnalystCommand,
+    },
     /// Check the audit log's hash chain.
     Audit {
         #[command(flatten)]
@@ -147,6 +163,58 @@ pub struct SubmitArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// One table: `--period 2026|2026-Q3 --by FIELD[,FIELD] --format csv|json|svg|html`.
+    Export {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// One office's own table (default: all offices of the instance).
+        #[arg(long)]
+        office: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// The alliance's standard release set for a period: by Land, size class, incident type,
+    /// racism form, incident type × Land, and per office.
+    Alliance {
+        #[arg(long)]
+        period: String,
+        #[arg(long, default_value = "html")]
+        format: String,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalystCommand {
+    /// Add an analyst by age recipient, granted some offices or all.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        recipient: String,
+        /// An office the analyst may see (repeat for several).
+        #[arg(long = "office")]
+        offices: Vec<String>,
+        /// Every office of the instance, including later ones (the alliance view).
+        #[arg(long)]
+        all_offices: bool,
+    },
+    List,
+    /// Deactivate an analyst.
+    Remove {
+        #[arg(long)]
+        analyst: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the chain; fails if an entry was removed or altered.
     Verify,
@@ -180,6 +248,10 @@ pub enum CliError {
     Refused { status: u16, body: String },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    #[error(transparent)]
+    Stats(#[from] crate::stats::StatsError),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -191,6 +263,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keygen { output } => keygen(output),
         Command::Office { db, action } => office(&Store::open(&db.database_url)?, action),
         Command::Desk { args, action } => desk::run(args, action),
+        Command::Stats { db, rules, action } => stats(&Store::open(&db.database_url)?, &rules.rules(), action),
+        Command::Analyst { db, action } => analyst(&Store::open(&db.database_url)?, action),
         Command::Audit {
             db,
             action: AuditCommand::Verify,
@@ -291,6 +365,59 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
         OfficeCommand::RemoveOfficer { office, officer } => {
             let version = store.write_now(|c| db::offices::remove_officer(c, &office, &officer))?;
             println!("officer removed; office '{office}' is now at key set v{version}");
+        }
+    }
+    Ok(())
+}
+
+fn write_out(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
+    match output {
+        Some(p) => std::fs::write(p, bytes)?,
+        None => std::io::stdout().write_all(bytes)?,
+    }
+    Ok(())
+}
+
+fn stats(store: &Store, rules: &crate::stats::Rules, action: StatsCommand) -> Result<(), CliError> {
+    use crate::publish;
+    use crate::stats::render::Format;
+    let today = chrono::Local::now().date_naive();
+    let offices = store.read_now(db::offices::list_offices)?;
+    match action {
+        StatsCommand::Export { period, by, format, office, output } => {
+            let format = Format::parse(&format)?;
+            let req = publish::TableRequest { period, by, office };
+            let released = store.read_now(|c| publish::table(c, &req, &offices, rules, today))?;
+            write_out(output, &publish::render_table(&released, format))
+        }
+        StatsCommand::Alliance { period, format, output } => {
+            let format = Format::parse(&format)?;
+            let set = store.read_now(|c| publish::alliance(c, &period, &offices, rules, today))?;
+            write_out(output, &publish::render_set(&set, format)?)
+        }
+    }
+}
+
+fn analyst(store: &Store, action: AnalystCommand) -> Result<(), CliError> {
+    let today = chrono::Local::now().date_naive();
+    match action {
+        AnalystCommand::Add { name, recipient, offices, all_offices } => {
+            check_recipient(&recipient)?;
+            if offices.is_empty() && !all_offices {
+                return Err(CliError::Usage("grant at least one --office, or --all-offices".into()));
+            }
+            let id = store.write_now(|c| db::stats::add_analyst(c, &name, &recipient, &offices, all_offices, today))?;
+            println!("analyst {id} added");
+        }
+        AnalystCommand::List => {
+            for a in store.read_now(db::stats::list_analysts)? {
+                let scope = if a.all_offices { "all offices".to_owned() } else { a.offices.join(",") };
+                println!("{}\t{}\t{}\t{}", a.id, a.display_name, if a.active { "active" } else { "inactive" }, scope);
+            }
+        }
+        AnalystCommand::Remove { analyst } => {
+            store.write_now(|c| db::stats::remove_analyst(c, &analyst))?;
+            println!("analyst {analyst} deactivated");
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ pub mod desk;
 pub mod offices;
 pub mod reports;
 pub mod schema;
+pub mod stats;
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -215,10 +216,10 @@ impl Store {
     }
 
     /// A read for the command line, outside any async runtime.
-    pub fn read_now<T>(
+    pub fn read_now<T, E: From<DbError>>(
         &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
-    ) -> Result<T, DbError> {
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E> {
         f(&mut *self.conn()?)
     }
 

@@ -110,6 +110,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    analysts (id) {
+        id -> Text,
+        display_name -> Text,
+        recipient -> Text,
+        all_offices -> Bool,
+        active -> Bool,
+        added_on -> Date,
+    }
+}
+
+diesel::table! {
+    analyst_grants (analyst_id, office) {
+        analyst_id -> Text,
+        office -> Text,
+    }
+}
+
 diesel::joinable!(officers -> offices (office));
 diesel::joinable!(reports -> offices (office));
 diesel::joinable!(messages -> reports (report_id));
@@ -125,4 +143,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     challenges,
     sessions,
+    analysts,
+    analyst_grants,
 );

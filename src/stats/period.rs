@@ -28,6 +28,22 @@ impl Period {
             .ok_or_else(|| StatsError::BadPeriod(s.chars().take(32).collect()))
     }
 
+    /// The last day of the period. R6: a period is released only once it has ended.
+    pub fn last_day(&self) -> chrono::NaiveDate {
+        let (year, month) = match self {
+            Period::Year(y) => (*y, 12),
+            Period::Quarter(q) => (q.year, u32::from(q.q) * 3),
+        };
+        let first_of_next = if month == 12 {
+            chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(year, month + 1, 1)
+        };
+        first_of_next
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(chrono::NaiveDate::MAX)
+    }
+
     pub fn contains(&self, q: Quarter) -> bool {
         match self {
             Period::Year(y) => q.year == *y,

@@ -1,0 +1,2 @@
+DROP TABLE analyst_grants;
+DROP TABLE analysts;

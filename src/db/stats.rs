@@ -1,0 +1,265 @@
+//! Statistics records for release, and the analysts who may see the released tables.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::schema::{analyst_grants, analysts};
+use super::{DbConn, DbError};
+use crate::office::Office;
+use crate::stats::taxonomy::{self, Quarter};
+use crate::stats::{Dimension, Period, Place, Record};
+
+/// An analyst of the alliance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analyst {
+    pub id: String,
+    pub display_name: String,
+    pub recipient: String,
+    pub all_offices: bool,
+    pub active: bool,
+    /// The offices granted (all offices of the instance when `all_offices`).
+    pub offices: Vec<String>,
+}
+
+fn quarters(period: Period) -> Vec<String> {
+    match period {
+        Period::Quarter(q) => vec![q.to_string()],
+        Period::Year(y) => (1..=4).map(|q| Quarter { year: y, q }.to_string()).collect(),
+    }
+}
+
+/// The office list as the statistics see it.
+pub fn catalog(offices: &[Office]) -> Vec<Place> {
+    offices
+        .iter()
+        .map(|o| Place {
+            office: o.slug.clone(),
+            municipality: o.municipality.clone(),
+            land: o.land.clone(),
+            size_class: o.size_class.clone(),
+        })
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    office: String,
+    #[diesel(sql_type = Text)]
+    quarter: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    incident_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    racism_form: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    reporter_role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    perpetrator_role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    setting: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    admin_area: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    consequences: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    reported_further: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Counts of statistics records in the period, grouped by office, quarter and the taxonomy
+/// fields among `dims` (locations follow from the office). Only the offices in `offices`
+/// count. The column names come from the fixed taxonomy, never from input.
+pub fn counts(
+    conn: &mut DbConn,
+    period: Period,
+    dims: &[Dimension],
+    offices: &[Office],
+) -> Result<Vec<(Record, u64)>, DbError> {
+    let wanted: Vec<&str> = dims
+        .iter()
+        .map(|d| d.name())
+        .filter(|n| taxonomy::field(n).is_some())
+        .collect();
+    let select: Vec<String> = taxonomy::FIELDS
+        .iter()
+        .map(|f| {
+            if wanted.contains(&f.name) {
+                f.name.to_owned()
+            } else {
+                format!("CAST(NULL AS TEXT) AS {}", f.name)
+            }
+        })
+        .collect();
+    let mut group = vec!["office", "quarter"];
+    group.extend(wanted.iter().copied());
+    let quarter_list = quarters(period)
+        .iter()
+        .map(|q| format!("'{q}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_records \
+         WHERE quarter IN ({quarter_list}) GROUP BY {}",
+        select.join(", "),
+        group.join(", ")
+    );
+    let rows: Vec<Row> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let o = offices.iter().find(|o| o.slug == r.office)?;
+            let n = r.n.max(0) as u64;
+            Some((to_record(o, r), n))
+        })
+        .collect())
+}
+
+fn to_record(o: &Office, r: Row) -> Record {
+    Record {
+        office: o.slug.clone(),
+        land: o.land.clone(),
+        size_class: o.size_class.clone(),
+        municipality: o.municipality.clone(),
+        quarter: Quarter::parse(&r.quarter).unwrap_or(Quarter { year: 2000, q: 1 }),
+        incident_type: r.incident_type,
+        racism_form: r.racism_form,
+        reporter_role: r.reporter_role,
+        perpetrator_role: r.perpetrator_role,
+        setting: r.setting,
+        admin_area: r.admin_area,
+        consequences: r
+            .consequences
+            .map(|c| c.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        reported_further: r.reported_further,
+    }
+}
+
+/// Every record of the period with all fields (for the alliance release set).
+pub fn records(conn: &mut DbConn, period: Period, offices: &[Office]) -> Result<Vec<Record>, DbError> {
+    let all: Vec<Dimension> = taxonomy::FIELDS
+        .iter()
+        .filter_map(|f| Dimension::parse(f.name).ok())
+        .collect();
+    let counted = counts(conn, period, &all, offices)?;
+    Ok(counted
+        .into_iter()
+        .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
+        .collect())
+}
+
+// --- analysts ---
+
+pub fn add_analyst(
+    conn: &mut DbConn,
+    display_name: &str,
+    recipient: &str,
+    offices: &[String],
+    all_offices: bool,
+    today: NaiveDate,
+) -> Result<String, DbError> {
+    for o in offices {
+        if super::offices::get_office(conn, o)?.is_none() {
+            return Err(DbError::Conflict(format!("no office '{o}'")));
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(analysts::table)
+        .values((
+            analysts::id.eq(&id),
+            analysts::display_name.eq(display_name),
+            analysts::recipient.eq(recipient),
+            analysts::all_offices.eq(all_offices),
+            analysts::active.eq(true),
+            analysts::added_on.eq(today),
+        ))
+        .execute(conn)?;
+    for o in offices {
+        diesel::insert_into(analyst_grants::table)
+            .values((analyst_grants::analyst_id.eq(&id), analyst_grants::office.eq(o)))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+pub fn remove_analyst(conn: &mut DbConn, id: &str) -> Result<(), DbError> {
+    let n = diesel::update(analysts::table.find(id))
+        .set(analysts::active.eq(false))
+        .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DbError::NotFound)
+    }
+}
+
+type AnalystRow = (String, String, String, bool, bool);
+
+fn with_offices(conn: &mut DbConn, r: AnalystRow) -> Result<Analyst, DbError> {
+    let offices = if r.3 {
+        super::offices::list_offices(conn)?
+            .into_iter()
+            .map(|o| o.slug)
+            .collect()
+    } else {
+        analyst_grants::table
+            .filter(analyst_grants::analyst_id.eq(&r.0))
+            .order(analyst_grants::office)
+            .select(analyst_grants::office)
+            .load(conn)?
+    };
+    Ok(Analyst {
+        id: r.0,
+        display_name: r.1,
+        recipient: r.2,
+        all_offices: r.3,
+        active: r.4,
+        offices,
+    })
+}
+
+const ANALYST_COLUMNS: (
+    analysts::id,
+    analysts::display_name,
+    analysts::recipient,
+    analysts::all_offices,
+    analysts::active,
+) = (
+    analysts::id,
+    analysts::display_name,
+    analysts::recipient,
+    analysts::all_offices,
+    analysts::active,
+);
+
+pub fn get_analyst(conn: &mut DbConn, id: &str) -> Result<Option<Analyst>, DbError> {
+    let row: Option<AnalystRow> = analysts::table
+        .find(id)
+        .select(ANALYST_COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(|r| with_offices(conn, r)).transpose()
+}
+
+pub fn analyst_by_recipient(conn: &mut DbConn, recipient: &str) -> Result<Option<Analyst>, DbError> {
+    let row: Option<AnalystRow> = analysts::table
+        .filter(analysts::recipient.eq(recipient))
+        .filter(analysts::active.eq(true))
+        .select(ANALYST_COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(|r| with_offices(conn, r)).transpose()
+}
+
+pub fn list_analysts(conn: &mut DbConn) -> Result<Vec<Analyst>, DbError> {
+    let rows: Vec<AnalystRow> = analysts::table
+        .order(analysts::display_name)
+        .select(ANALYST_COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(|r| with_offices(conn, r)).collect()
+}
