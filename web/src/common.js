@@ -96,6 +96,7 @@ export function describeError(e) {
   if (e instanceof ApiError) {
     const type = String(e.problem?.type ?? '');
     if (/keyset/.test(type)) return t('submit.keyset');
+    if (e.status === 413) return t('submit.tooLarge');
     return e.problem?.detail || e.problem?.title || `HTTP ${e.status}`;
   }
   return t('submit.network');
@@ -116,6 +117,9 @@ export async function loadOffice(slug) {
     maxPlaintext: p.max_plaintext ?? 65536,
     maxAttachment: p.max_attachment ?? p.max_plaintext ?? 65536,
     maxAttachments: p.max_attachments ?? o.max_attachments ?? null,
+    // The whole request (base64 of every age file) must fit the server's body limit. The office
+    // answer may say it; otherwise assume the server's default of 8 MiB.
+    maxBody: p.max_body ?? o.max_body ?? 8 * 1024 * 1024,
   };
 }
 
@@ -126,6 +130,13 @@ export async function sealToBase64(bytes, recipients) {
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r);
   return base64.encode(await e.encrypt(bytes));
+}
+
+/** An upper bound of the base64 length of an age file holding `padded` bytes. */
+export function sealedBase64Length(padded, recipients) {
+  const header = 64 + 160 * Math.max(1, recipients);
+  const age = header + 16 + padded + 16 * Math.max(1, Math.ceil(padded / 65536));
+  return 4 * Math.ceil(age / 3);
 }
 
 /** Decrypts standard-base64 age with one identity; returns the UTF-8 text, padding trimmed. */

@@ -4,10 +4,10 @@
 import { t, lang, fieldLabel, valueLabel, formatDate, formatBytes } from './i18n.js';
 import {
   $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError, describeError,
-  loadOffice, sealToBase64, setFieldError, clearErrors,
+  loadOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors,
 } from './common.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
-import { padDocument, padAttachment, largestBucket } from './padding.js';
+import { padDocument, padAttachment, largestBucket, bucketFor } from './padding.js';
 
 const ACCEPTED = /^(image\/[a-z0-9.+-]+|application\/pdf)$/;
 
@@ -157,14 +157,26 @@ function renderFiles() {
   $('files-chosen').hidden = state.files.length === 0;
 }
 
+/** The request size with these attachments, estimated from above (the text counted at 64 KiB). */
+function estimatedBody(files) {
+  const o = state.office;
+  const n = o.recipients.length;
+  let total = 2048 + sealedBase64Length(Math.min(65536, o.maxPlaintext), n);
+  for (const f of files) total += 4 + sealedBase64Length(bucketFor(f.size, o.maxAttachment), n);
+  return total;
+}
+
 function onFilesChosen() {
   const input = $('files');
-  const max = largestBucket(state.office.maxAttachment);
+  const o = state.office;
+  const max = largestBucket(o.maxAttachment);
   const problems = [];
   for (const f of input.files) {
-    if (!ACCEPTED.test(f.type)) problems.push(t('error.fileType', { name: f.name }));
-    else if (f.size > max) problems.push(t('error.fileTooLarge', { name: f.name, size: formatBytes(f.size), max: formatBytes(max) }));
-    else if (state.office.maxAttachments && state.files.length >= state.office.maxAttachments) problems.push(t('error.fileCount', { count: state.office.maxAttachments }));
+    const name = f.name;
+    if (!ACCEPTED.test(f.type)) problems.push(t('error.fileType', { name }));
+    else if (f.size > max) problems.push(t('error.fileTooLarge', { name, size: formatBytes(f.size), max: formatBytes(max) }));
+    else if (o.maxAttachments && state.files.length >= o.maxAttachments) problems.push(t('error.fileCount', { count: o.maxAttachments, name }));
+    else if (estimatedBody([...state.files, f]) > o.maxBody) problems.push(t('error.filesTotal', { name }));
     else state.files.push(f);
   }
   input.value = '';

@@ -58,12 +58,14 @@ const de = {
   'submit.network': 'Die Verbindung zum Server ist fehlgeschlagen.',
   'submit.keyset': 'Die Schlüssel der Beschwerdestelle haben sich gerade geändert. Bitte senden Sie noch einmal.',
   'submit.fixErrors': 'Bitte prüfen Sie die markierten Angaben.',
+  'submit.tooLarge': 'Die Meldung ist mit den Anhängen zu groß. Bitte entfernen Sie einen Anhang.',
 
   'error.textRequired': 'Bitte beschreiben Sie, was passiert ist.',
   'error.textTooLong': 'Der Text ist zu lang. Bitte kürzen Sie ihn oder teilen Sie ihn auf mehrere Nachrichten auf.',
   'error.fileTooLarge': 'Die Datei „{name}“ ist zu groß ({size}). Erlaubt sind höchstens {max} je Datei. Sie wurde nicht hinzugefügt.',
   'error.fileType': 'Die Datei „{name}“ ist kein Bild und keine PDF-Datei. Sie wurde nicht hinzugefügt.',
-  'error.fileCount': 'Es sind höchstens {count} Anhänge möglich.',
+  'error.fileCount': 'Es sind höchstens {count} Anhänge möglich. „{name}“ wurde nicht hinzugefügt.',
+  'error.filesTotal': 'Die Anhänge sind zusammen zu groß. „{name}“ wurde nicht hinzugefügt.',
   'error.tooMany': 'Bitte wählen Sie höchstens {max} Antworten.',
 
   'done.heading': 'Ihre Meldung ist eingegangen',
@@ -178,12 +180,14 @@ const en = {
   'submit.network': 'The connection to the server failed.',
   'submit.keyset': 'The complaint office’s keys have just changed. Please send again.',
   'submit.fixErrors': 'Please check the marked entries.',
+  'submit.tooLarge': 'The report with its attachments is too large. Please remove an attachment.',
 
   'error.textRequired': 'Please describe what happened.',
   'error.textTooLong': 'The text is too long. Please shorten it or split it over several messages.',
   'error.fileTooLarge': 'The file “{name}” is too large ({size}). At most {max} per file is allowed. It was not added.',
   'error.fileType': 'The file “{name}” is neither an image nor a PDF. It was not added.',
-  'error.fileCount': 'At most {count} attachments are possible.',
+  'error.fileCount': 'At most {count} attachments are possible. “{name}” was not added.',
+  'error.filesTotal': 'The attachments are too large together. “{name}” was not added.',
   'error.tooMany': 'Please choose at most {max} answers.',
 
   'done.heading': 'Your report has been received',
