@@ -155,6 +155,12 @@ export function setFieldError(input, errorEl, text) {
   else input.removeAttribute('aria-invalid');
 }
 
+/** Once the reader changes a field, its old error goes away (the next check may bring it back). */
+export function clearErrorOnInput(input, errorEl) {
+  const clear = () => { if (input.getAttribute('aria-invalid')) setFieldError(input, errorEl, ''); };
+  input.addEventListener('input', clear);
+}
+
 export function clearErrors(root) {
   for (const el of root.querySelectorAll('.field-error')) el.textContent = '';
   for (const el of root.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');

@@ -5,7 +5,7 @@
 import { t, formatDate } from './i18n.js';
 import {
   $, params, setupLanguage, revealApp, showNotice, api, ApiError, describeError, loadOffice,
-  sealToBase64, openText, setFieldError, clearErrors,
+  sealToBase64, openText, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { parseReceipt, deriveAll, ReceiptError } from './receipt.js';
 import { padDocument } from './padding.js';
@@ -160,6 +160,8 @@ async function main() {
   $('open-form').addEventListener('submit', onOpen);
   $('message-form').addEventListener('submit', onSend);
   $('close-case').addEventListener('click', onClose);
+  clearErrorOnInput($('receipt-input'), $('receipt-error'));
+  clearErrorOnInput($('message'), $('message-error'));
   try {
     state.office = await loadOffice(params().office);
     $('office-name').textContent = state.office.name;

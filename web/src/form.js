@@ -4,7 +4,7 @@
 import { t, lang, fieldLabel, valueLabel, formatDate, formatBytes } from './i18n.js';
 import {
   $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError, describeError,
-  loadOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors,
+  loadOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import { padDocument, padAttachment, largestBucket, bucketFor } from './padding.js';
@@ -122,10 +122,14 @@ function relabel() {
   }
   for (const e of document.querySelectorAll('[data-quarter]')) e.textContent = quarterLabel(e.dataset.quarter);
   if (state.office) {
-    const size = formatBytes(largestBucket(state.office.maxAttachment));
-    $('files-hint').textContent = state.office.maxAttachments
-      ? t('report.filesHintCount', { size, count: state.office.maxAttachments })
+    const o = state.office;
+    const size = formatBytes(largestBucket(o.maxAttachment));
+    let hint = o.maxAttachments
+      ? t('report.filesHintCount', { size, count: o.maxAttachments })
       : t('report.filesHint', { size });
+    const total = attachmentsTotal();
+    if (total < largestBucket(o.maxAttachment) * (o.maxAttachments || 1)) hint += ` ${t('report.filesTotal', { total: formatBytes(total) })}`;
+    $('files-hint').textContent = hint;
     for (const b of document.querySelectorAll('#files-list button')) b.textContent = t('report.fileRemove', { name: b.dataset.name });
   }
   if (state.done) {
@@ -164,6 +168,14 @@ function estimatedBody(files) {
   let total = 2048 + sealedBase64Length(Math.min(65536, o.maxPlaintext), n);
   for (const f of files) total += 4 + sealedBase64Length(bucketFor(f.size, o.maxAttachment), n);
   return total;
+}
+
+/** Roughly how many bytes of attachments fit in one request, for the hint. */
+function attachmentsTotal() {
+  const o = state.office;
+  const spare = o.maxBody - estimatedBody([]);
+  const perFile = 4 + sealedBase64Length(0, o.recipients.length);
+  return Math.max(0, Math.floor((spare - perFile * (o.maxAttachments || 1)) * 3 / 4 / 65536) * 65536);
 }
 
 function onFilesChosen() {
@@ -332,6 +344,7 @@ async function main() {
   if (!revealApp()) return;
   $('report-form').addEventListener('submit', onSubmit);
   $('files').addEventListener('change', onFilesChosen);
+  clearErrorOnInput($('text'), $('text-error'));
   $('copy').addEventListener('click', copyReceipt);
   $('download').addEventListener('click', downloadReceipt);
   $('print').addEventListener('click', () => print());

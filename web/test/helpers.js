@@ -56,16 +56,16 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Headless Debian Chromium with a fresh profile (never a downloaded browser). */
-export async function launchBrowser(options = {}) {
+/**
+ * Headless Debian Chromium (never a downloaded browser). playwright-core starts it with a fresh
+ * temporary user-data-dir and removes it on close; every `browser.newPage()` is a fresh context.
+ */
+export async function launchBrowser() {
   const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(path.join(tmpdir(), 'meldestelle-chromium-'));
-  return chromium.launchPersistentContext(profile, {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_ARGS,
-    viewport: { width: 1024, height: 900 },
-    ...options,
   });
 }
 
