@@ -159,6 +159,13 @@ for (const lang of ['de', 'en']) {
     assert.ok(file.includes(receipt));
     assert.ok(file.length < 1000);
     await screenshot(page, `05-receipt-${lang}`);
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.isVisible('#copy'), false, 'buttons are not printed');
+    assert.equal(await page.isVisible('#receipt'), true);
+    await screenshot(page, `05-receipt-print-${lang}`);
+    await page.emulateMedia({ media: 'screen' });
+    assert.deepEqual(await page.context().cookies(), [], 'no cookies');
+    assert.equal(await page.evaluate(() => document.cookie + localStorage.length + sessionStorage.length), '00');
 
     // Stored: ciphertext that the office identity opens, padded to a bucket.
     const keys = await deriveAll(parseReceipt(receipt));
