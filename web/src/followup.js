@@ -49,9 +49,10 @@ function render() {
   const v = state.view;
   if (!v) return;
   $('case-status').textContent = t(`status.${v.status}`) === `status.${v.status}` ? v.status : t(`status.${v.status}`);
-  $('case-received').textContent = formatDate(v.received_on);
-  $('case-ack').textContent = formatDate(v.ack_due);
-  $('case-feedback').textContent = formatDate(v.feedback_due);
+  for (const [id, value] of [['case-received', v.received_on], ['case-ack', v.ack_due], ['case-feedback', v.feedback_due]]) {
+    $(id).textContent = formatDate(value);
+    $(id).parentElement.hidden = !value;
+  }
   const list = $('messages');
   list.replaceChildren();
   for (const m of v.messages) {

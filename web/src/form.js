@@ -285,6 +285,8 @@ async function onSubmit(event) {
       try { state.office = await loadOffice(state.office.slug); } catch { /* shown below */ }
     }
     $('form-error').textContent = t('submit.failed', { detail: describeError(e) });
+    button.disabled = false;
+    button.focus();
   } finally {
     button.disabled = false;
   }
