@@ -144,10 +144,23 @@ for (const lang of ['de', 'en']) {
       await page.check('#stats-consequences-psychological_strain');
     }
     await screenshot(page, `04-form-filled-${lang}`);
+    const posted = [];
+    page.on('request', (r) => { if (r.method() !== 'GET') posted.push({ url: r.url(), body: r.postData() ?? '' }); });
     await page.click('#submit');
     await page.waitForSelector('#done:not([hidden])', { timeout: 30000 });
     assert.equal(await page.evaluate(() => document.activeElement.id), 'done-heading');
     const receipt = (await page.textContent('#receipt')).trim();
+    // What left the browser: one JSON request with base64 age files and no plaintext.
+    assert.equal(posted.length, 1);
+    assert.ok(posted[0].url.endsWith('/v1/reports'));
+    const sent = JSON.parse(posted[0].body);
+    assert.deepEqual(Object.keys(sent).sort(), ['attachments', 'ciphertext', 'keyset_version', 'lookup_id', 'office', 'reply_recipient']
+      .concat(lang === 'de' ? ['stats'] : []).sort());
+    for (const c of [sent.ciphertext, ...sent.attachments]) {
+      assert.ok(Buffer.from(c, 'base64').subarray(0, 22).toString() === 'age-encryption.org/v1\n', 'binary age, not armored');
+    }
+    for (const m of secrets) assert.ok(!posted[0].body.includes(m), 'no plaintext in the request');
+    assert.ok(!posted[0].body.includes(receipt.replace(/-/g, '')), 'the receipt is never sent');
     assert.match(receipt, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){6}$/);
     assert.match(await page.textContent('#done-warning'), lang === 'de' ? /nicht wiederhergestellt/ : /cannot be recovered/);
     assert.doesNotMatch(page.url(), new RegExp(receipt.slice(0, 4)));
