@@ -2,12 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { bech32, hex } from '@scure/base';
 import {
   formatReceipt, parseReceipt, generateReceiptBytes, deriveAll, lookupIdHex, replyIdentity, ReceiptError,
 } from '../src/receipt.js';
-import { serverBinary } from './helpers.js';
+import { serverBinary, REPO } from './helpers.js';
 
 // R = 00 01 02 … 0f. Computed independently (Python hmac/hashlib HKDF, age-keygen -y for the
 // recipient); the Rust implementation must give the same.
@@ -30,6 +31,15 @@ test('the test vector formats, parses and derives as documented', async () => {
   const { prefix, words } = bech32.decode(VECTOR.replyIdentity.toLowerCase(), false);
   assert.equal(prefix, 'age-secret-key-');
   assert.equal(hex.encode(bech32.fromWords(words)), VECTOR.replySecretHex);
+});
+
+test('the Rust side\'s vector (tests/vectors/receipt.txt) derives the same in JS', async (t) => {
+  const file = path.join(REPO, 'tests/vectors/receipt.txt');
+  if (!existsSync(file)) return t.skip('no tests/vectors/receipt.txt');
+  const [receipt, lookupId, recipient] = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const d = await deriveAll(parseReceipt(receipt));
+  assert.equal(d.lookupId, lookupId);
+  assert.equal(d.replyRecipient, recipient);
 });
 
 test('a receipt has 7 groups of 4 and round-trips', () => {
