@@ -64,6 +64,9 @@ function render() {
     list.append(li);
   }
   $('no-messages').hidden = v.messages.length > 0;
+  // A closed case takes no new messages (the server would refuse them).
+  $('message-form').hidden = v.status === 'closed';
+  $('case-closed-note').hidden = v.status !== 'closed';
 }
 
 async function refresh() {

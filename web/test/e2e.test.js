@@ -232,14 +232,31 @@ test('no plaintext in the database file or the server output', { skip }, async (
   }
 });
 
-async function followUpAvailable() {
-  const r = await fetch(`${server.url}/v1/followup/read`, { method: 'GET' });
-  return r.status !== 404; // an existing POST-only route answers 405
+/** Whether the server has a POST-only route: an existing one answers GET with 405. */
+async function routeExists(p) {
+  return (await fetch(`${server.url}${p}`, { method: 'GET' })).status !== 404;
+}
+
+async function post(p, body, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(`${server.url}${p}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const json = await r.json();
+  assert.ok(r.ok, `${p}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The demo officer logs in (decrypting the challenge with the demo identity) and replies. */
+async function replyThroughDesk(caseId, sealed) {
+  const c = await post('/v1/desk/challenge', { office: 'demo', recipient: DEMO_RECIPIENT });
+  const secret = new TextDecoder().decode(await decrypt(Buffer.from(c.challenge, 'base64')));
+  const { token } = await post('/v1/desk/session', { challenge_id: c.challenge_id, secret });
+  await post(`/v1/desk/cases/${caseId}/replies`, { ciphertext: Buffer.from(sealed).toString('base64') }, token);
 }
 
 test('the follow-up page reads an officer reply and sends a message', { skip }, async (t) => {
   assert.ok(submitted.de);
-  if (!(await followUpAvailable())) return t.skip('this server has no /v1/followup/read yet');
+  if (!(await routeExists('/v1/followup/read'))) return t.skip('this server has no /v1/followup/read yet');
   const { receipt, keys, reportId } = submitted.de;
 
   // The officer's reply, encrypted to the reporter's reply recipient and the office.
@@ -248,12 +265,17 @@ test('the follow-up page reads an officer reply and sends a message', { skip }, 
   e.addRecipient(keys.replyRecipient);
   e.addRecipient(DEMO_RECIPIENT);
   const sealed = await e.encrypt(padDocument({ v: 1, kind: 'message', text: `${replyText}\nMit freundlichen Grüßen` }, 65536));
-  const today = new Date().toISOString().slice(0, 10);
-  const w = new Database(server.dbPath, { fileMustExist: true });
-  w.pragma('busy_timeout = 5000');
-  w.prepare("INSERT INTO messages (id, report_id, direction, ciphertext, created_on) VALUES (?, ?, 'office', ?, ?)")
-    .run(randomUUID(), reportId, Buffer.from(sealed), today);
-  w.close();
+  if (await routeExists('/v1/desk/challenge')) {
+    await replyThroughDesk(reportId, sealed);
+  } else {
+    // Before the desk API existed: the reply row as the desk would write it.
+    const today = new Date().toISOString().slice(0, 10);
+    const w = new Database(server.dbPath, { fileMustExist: true });
+    w.pragma('busy_timeout = 5000');
+    w.prepare("INSERT INTO messages (id, report_id, direction, ciphertext, created_on) VALUES (?, ?, 'office', ?, ?)")
+      .run(randomUUID(), reportId, Buffer.from(sealed), today);
+    w.close();
+  }
 
   const page = await newPage({ locale: 'de-DE' });
   await page.goto(`${server.url}/follow-up?office=demo`);
