@@ -125,3 +125,26 @@ test('follow-up: derive locally, decrypt office replies, send messages to the of
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('follow-up: a closed case shows its status and takes no new messages', { skip }, async () => {
+  const receipt = formatReceipt(generateReceiptBytes());
+  const page = await browser.newPage({ locale: 'de-DE' });
+  await page.route('**/v1/followup/read', (route) => route.fulfill({
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify({ status: 'closed', received_on: '2026-01-05', ack_due: null, feedback_due: null, messages: [] }),
+  }));
+  await page.goto(`${server.url}/follow-up?office=demo`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#receipt-input', receipt);
+  await page.click('#open');
+  await page.waitForSelector('#case:not([hidden])');
+  assert.equal(await page.textContent('#case-status'), 'Abgeschlossen');
+  assert.equal(await page.isVisible('#message-form'), false);
+  assert.equal(await page.isVisible('#case-closed-note'), true);
+  assert.equal(await page.isVisible('#case-ack'), false, 'an absent deadline is not shown');
+  assert.equal(await page.isVisible('#no-messages'), true);
+  assert.deepEqual(await axeViolations(page), []);
+  await screenshot(page, 'followup-ui-closed-de');
+  await page.close();
+});
