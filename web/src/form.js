@@ -304,8 +304,19 @@ function showReceipt(receipt, answer) {
   $('intro').hidden = true;
   $('receipt').textContent = receipt;
   $('done').hidden = false;
+  // Leaving the page loses the code for good: ask first, until it was copied, saved or printed.
+  window.addEventListener('beforeunload', warnBeforeLeaving);
   relabel();
   $('done-heading').focus();
+}
+
+function warnBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = '';
+}
+
+function receiptKept() {
+  window.removeEventListener('beforeunload', warnBeforeLeaving);
 }
 
 function receiptFileText() {
@@ -317,6 +328,7 @@ async function copyReceipt() {
   try {
     await navigator.clipboard.writeText(state.done.receipt);
     $('done-status').textContent = t('done.copied');
+    receiptKept();
   } catch {
     const range = document.createRange();
     range.selectNodeContents($('receipt'));
@@ -336,6 +348,7 @@ function downloadReceipt() {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
   $('done-status').textContent = t('done.downloaded');
+  receiptKept();
 }
 
 // ---- start ------------------------------------------------------------------------------------------
@@ -349,7 +362,7 @@ async function main() {
   clearErrorOnInput($('text'), $('text-error'));
   $('copy').addEventListener('click', copyReceipt);
   $('download').addEventListener('click', downloadReceipt);
-  $('print').addEventListener('click', () => print());
+  $('print').addEventListener('click', () => { receiptKept(); print(); });
 
   const slug = params().office;
   const [office, taxonomy] = await Promise.allSettled([loadOffice(slug), api.taxonomy()]);
