@@ -10,6 +10,12 @@ import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import { padDocument, padAttachment, largestBucket, bucketFor } from './padding.js';
 
 const ACCEPTED = /^(image\/[a-z0-9.+-]+|application\/pdf)$/;
+const BY_EXTENSION = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', heic: 'image/heic' };
+
+/** The file's type; some systems give none, then the name's extension decides. */
+function fileType(f) {
+  return f.type || BY_EXTENSION[/\.([a-z0-9]+)$/i.exec(f.name)?.[1].toLowerCase()] || '';
+}
 
 const state = {
   office: null,       // from GET /v1/offices/{slug}
@@ -185,7 +191,7 @@ function onFilesChosen() {
   const problems = [];
   for (const f of input.files) {
     const name = f.name;
-    if (!ACCEPTED.test(f.type)) problems.push(t('error.fileType', { name }));
+    if (!ACCEPTED.test(fileType(f))) problems.push(t('error.fileType', { name }));
     else if (f.size > max) problems.push(t('error.fileTooLarge', { name, size: formatBytes(f.size), max: formatBytes(max) }));
     else if (o.maxAttachments && state.files.length >= o.maxAttachments) problems.push(t('error.fileCount', { count: o.maxAttachments, name }));
     else if (estimatedBody([...state.files, f]) > o.maxBody) problems.push(t('error.filesTotal', { name }));
@@ -226,7 +232,7 @@ async function encryptReport() {
   if (when) doc.when = when;
   if (where) doc.where = where;
   if (state.files.length) {
-    doc.attachments = state.files.map((f, index) => ({ index, name: f.name, type: f.type, size: f.size }));
+    doc.attachments = state.files.map((f, index) => ({ index, name: f.name, type: fileType(f), size: f.size }));
   }
   const padded = padDocument(doc, o.maxPlaintext);
   if (!padded) return { tooLong: true };

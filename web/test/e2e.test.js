@@ -131,6 +131,10 @@ for (const lang of ['de', 'en']) {
     assert.equal(await page.locator('#files-list li').count(), 0);
     await screenshot(page, `03-file-too-large-${lang}`);
 
+    await page.setInputFiles('#files', { name: 'notiz.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+    await page.waitForFunction(() => document.getElementById('files-error').textContent.includes('notiz.txt'));
+    assert.equal(await page.locator('#files-list li').count(), 0, 'only images and PDF');
+
     const png = pngWith(attachmentText);
     await page.setInputFiles('#files', { name: 'foto.png', mimeType: 'image/png', buffer: png });
     await page.waitForSelector('#files-list li');
