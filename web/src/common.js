@@ -156,8 +156,12 @@ export function setFieldError(input, errorEl, text) {
 }
 
 /** Once the reader changes a field, its old error goes away (the next check may bring it back). */
-export function clearErrorOnInput(input, errorEl) {
-  const clear = () => { if (input.getAttribute('aria-invalid')) setFieldError(input, errorEl, ''); };
+export function clearErrorOnInput(input, errorEl, summaryEl) {
+  const clear = () => {
+    if (!input.getAttribute('aria-invalid')) return;
+    setFieldError(input, errorEl, '');
+    if (summaryEl && !input.form?.querySelector('[aria-invalid="true"]')) summaryEl.textContent = '';
+  };
   input.addEventListener('input', clear);
 }
 

@@ -365,7 +365,7 @@ async function main() {
   if (!revealApp()) return;
   $('report-form').addEventListener('submit', onSubmit);
   $('files').addEventListener('change', onFilesChosen);
-  clearErrorOnInput($('text'), $('text-error'));
+  clearErrorOnInput($('text'), $('text-error'), $('form-error'));
   $('copy').addEventListener('click', copyReceipt);
   $('download').addEventListener('click', downloadReceipt);
   $('print').addEventListener('click', () => { receiptKept(); print(); });

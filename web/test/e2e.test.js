@@ -119,6 +119,7 @@ for (const lang of ['de', 'en']) {
     // Type by keyboard, as a person would.
     await page.focus('#text');
     await page.keyboard.type(`${text}\nÄußerung: „…“ – ${lang}`);
+    assert.equal(await page.textContent('#form-error'), '', 'the summary goes once the field is fixed');
     await page.fill('#when', lang === 'de' ? 'Anfang November' : 'early November');
     await page.fill('#where', marker('Buergeramt'));
 
