@@ -3,14 +3,17 @@
 //! `/` → `index.html`, `/follow-up` → `follow-up.html`, `/assets/{name}` → `assets/{name}`.
 //! Asset names are one path segment of `[A-Za-z0-9._-]` not starting with a dot, and must
 //! resolve inside the directory, so nothing else on disk can be reached; there are no
-//! directory listings. Every answer carries `Cache-Control: no-store`. Nothing about the
-//! request is logged.
+//! directory listings. Every answer carries `Cache-Control: no-store`; errors are
+//! problem+json like the rest of the API. Nothing about the request is logged.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{guard, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{guard, web, HttpResponse, ResponseError};
+
+use super::problem::Problem;
 
 /// Registers `/`, `/follow-up` and `/assets/{name}`, served from `dir` (usually `web/dist`).
 pub fn configure(cfg: &mut web::ServiceConfig, dir: PathBuf) {
@@ -98,10 +101,18 @@ async fn serve(dir: &Path, relative: &str) -> HttpResponse {
             .body(body),
         Ok(Ok(None)) => not_found(),
         // The directory itself is missing or unreadable: the form was not built.
-        Ok(Err(_)) | Err(_) => HttpResponse::ServiceUnavailable()
-            .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
-            .insert_header(no_store())
-            .body("The report form is not available: it has not been built (npm ci && npm run build in web/).\n"),
+        Ok(Err(_)) => with_no_store(
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "form-not-built",
+                "The report form is not available",
+            )
+            .detail("it has not been built: npm ci && npm run build in web/")
+            .error_response(),
+        ),
+        Err(_) => {
+            with_no_store(Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).error_response())
+        }
     }
 }
 
@@ -110,10 +121,13 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
 }
 
 fn not_found() -> HttpResponse {
-    HttpResponse::NotFound()
-        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
-        .insert_header(no_store())
-        .body("Not found.\n")
+    with_no_store(Problem::for_status(StatusCode::NOT_FOUND).error_response())
+}
+
+fn with_no_store(mut resp: HttpResponse) -> HttpResponse {
+    let (name, value) = no_store();
+    resp.headers_mut().insert(name, value);
+    resp
 }
 
 #[cfg(test)]
@@ -225,6 +239,7 @@ mod tests {
         let (s, _, cc, body) = get(&tmp.path().join("missing"), "/").await;
         assert_eq!((s, cc.as_deref()), (503, Some("no-store")));
         assert!(body.contains("npm run build"));
+        assert!(body.contains("form-not-built"));
     }
 
     #[test]
