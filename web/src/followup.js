@@ -48,7 +48,9 @@ async function decryptMessages(messages) {
 function render() {
   const v = state.view;
   if (!v) return;
-  $('case-status').textContent = t(`status.${v.status}`) === `status.${v.status}` ? v.status : t(`status.${v.status}`);
+  const known = t(`status.${v.status}`) !== `status.${v.status}`;
+  $('case-status').textContent = known ? t(`status.${v.status}`) : v.status;
+  $('case-status-note').textContent = known ? t(`statusNote.${v.status}`) : '';
   for (const [id, value] of [['case-received', v.received_on], ['case-ack', v.ack_due], ['case-feedback', v.feedback_due]]) {
     $(id).textContent = formatDate(value);
     $(id).parentElement.hidden = !value;

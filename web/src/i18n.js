@@ -122,6 +122,11 @@ const de = {
   'status.in_progress': 'In Bearbeitung',
   'status.feedback_given': 'Rückmeldung gegeben',
   'status.closed': 'Abgeschlossen',
+  'statusNote.received': 'Ihre Meldung ist eingegangen. Die Beschwerdestelle bestätigt den Eingang innerhalb von sieben Tagen.',
+  'statusNote.acknowledged': 'Die Beschwerdestelle hat den Eingang bestätigt und prüft Ihre Meldung.',
+  'statusNote.in_progress': 'Die Beschwerdestelle bearbeitet Ihre Meldung.',
+  'statusNote.feedback_given': 'Die Beschwerdestelle hat Ihnen eine Rückmeldung gegeben. Sie können weiter Nachrichten schicken.',
+  'statusNote.closed': 'Die Bearbeitung ist abgeschlossen.',
 
   'skip': 'Zum Inhalt springen',
   'nav.label': 'Seiten',
@@ -246,6 +251,11 @@ const en = {
   'status.in_progress': 'In progress',
   'status.feedback_given': 'Feedback given',
   'status.closed': 'Closed',
+  'statusNote.received': 'Your report has arrived. The complaint office will acknowledge it within seven days.',
+  'statusNote.acknowledged': 'The complaint office has acknowledged your report and is looking into it.',
+  'statusNote.in_progress': 'The complaint office is working on your report.',
+  'statusNote.feedback_given': 'The complaint office has given you feedback. You can keep sending messages.',
+  'statusNote.closed': 'The case is closed.',
 
   'skip': 'Skip to content',
   'nav.label': 'Pages',
