@@ -1,0 +1,171 @@
+// What both pages share: language switch, office lookup, age helpers, field errors, API calls.
+
+import { Encrypter, Decrypter } from 'age-encryption';
+import { base64 } from '@scure/base';
+import { applyLanguage, lang, t } from './i18n.js';
+
+export const $ = (id) => document.getElementById(id);
+
+/** Query parameters the pages understand: ?office=SLUG (default demo) and ?lang=de|en. */
+export function params() {
+  const q = new URLSearchParams(location.search);
+  const office = q.get('office') || 'demo';
+  return { office: /^[a-z0-9-]{1,64}$/.test(office) ? office : 'demo', lang: q.get('lang') === 'en' ? 'en' : 'de' };
+}
+
+/** A page-relative link that keeps the office and the language. */
+export function pageUrl(pathname) {
+  const q = new URLSearchParams({ office: params().office });
+  if (lang() === 'en') q.set('lang', 'en');
+  return `${pathname}?${q}`;
+}
+
+/** Wires the language button; `onChange` re-renders what the page built at run time. */
+export function setupLanguage(onChange) {
+  const button = $('lang-switch');
+  const render = () => {
+    const other = lang() === 'de' ? 'en' : 'de';
+    button.lang = other;
+    for (const a of document.querySelectorAll('a[data-page]')) a.href = pageUrl(a.dataset.page);
+    onChange?.();
+  };
+  applyLanguage(params().lang);
+  render();
+  button.addEventListener('click', () => {
+    applyLanguage(lang() === 'de' ? 'en' : 'de');
+    const q = new URLSearchParams(location.search);
+    if (lang() === 'en') q.set('lang', 'en');
+    else q.delete('lang');
+    history.replaceState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}`);
+    render();
+  });
+}
+
+/** Removes `hidden` from what only works with JavaScript, unless the context cannot encrypt. */
+export function revealApp() {
+  if (!globalThis.isSecureContext || !globalThis.crypto?.subtle) {
+    showNotice(t('insecure'), 'insecure');
+    return false;
+  }
+  $('app').hidden = false;
+  return true;
+}
+
+export function showNotice(text, key) {
+  const n = $('page-notice');
+  n.textContent = text;
+  if (key) n.dataset.i18n = key;
+  else delete n.dataset.i18n;
+  n.hidden = false;
+}
+
+// ---- API -------------------------------------------------------------------------------------
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+async function call(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json, application/problem+json' }, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const resp = await fetch(path, init);
+  const text = await resp.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  if (!resp.ok) throw new ApiError(resp.status, json);
+  return json;
+}
+
+export const api = {
+  office: (slug) => call('GET', `/v1/offices/${encodeURIComponent(slug)}`),
+  taxonomy: () => call('GET', '/v1/taxonomy'),
+  submitReport: (body) => call('POST', '/v1/reports', body),
+  readCase: (lookupId) => call('POST', '/v1/followup/read', { lookup_id: lookupId }),
+  sendMessage: (body) => call('POST', '/v1/followup/messages', body),
+};
+
+/** A sentence for a failed call, for the reader (never includes what they typed). */
+export function describeError(e) {
+  if (e instanceof ApiError) {
+    const type = String(e.problem?.type ?? '');
+    if (/keyset/.test(type)) return t('submit.keyset');
+    if (e.status === 413) return t('submit.tooLarge');
+    return e.problem?.detail || e.problem?.title || `HTTP ${e.status}`;
+  }
+  return t('submit.network');
+}
+
+/**
+ * The office as the form needs it. The server's answer lists `recipients`, `keyset_version`
+ * and `padding` limits; missing limits fall back to the protocol's 64 KiB minimum.
+ */
+export async function loadOffice(slug) {
+  const o = await api.office(slug);
+  const p = o.padding ?? {};
+  return {
+    slug,
+    name: o.name ?? slug,
+    recipients: o.recipients ?? [],
+    keysetVersion: o.keyset_version,
+    maxPlaintext: p.max_plaintext ?? 65536,
+    maxAttachment: p.max_attachment ?? p.max_plaintext ?? 65536,
+    maxAttachments: p.max_attachments ?? o.max_attachments ?? null,
+    // The whole request (base64 of every age file) must fit the server's body limit. The office
+    // answer may say it; otherwise assume the server's default of 8 MiB.
+    maxBody: p.max_body ?? o.max_body ?? 8 * 1024 * 1024,
+  };
+}
+
+// ---- age -------------------------------------------------------------------------------------
+
+/** Encrypts bytes to every recipient (binary age, not armored) and returns standard base64. */
+export async function sealToBase64(bytes, recipients) {
+  const e = new Encrypter();
+  for (const r of recipients) e.addRecipient(r);
+  return base64.encode(await e.encrypt(bytes));
+}
+
+/** An upper bound of the base64 length of an age file holding `padded` bytes. */
+export function sealedBase64Length(padded, recipients) {
+  const header = 64 + 160 * Math.max(1, recipients);
+  const age = header + 16 + padded + 16 * Math.max(1, Math.ceil(padded / 65536));
+  return 4 * Math.ceil(age / 3);
+}
+
+/** Decrypts standard-base64 age with one identity; returns the UTF-8 text, padding trimmed. */
+export async function openText(b64, identity) {
+  const d = new Decrypter();
+  d.addIdentity(identity);
+  const bytes = await d.decrypt(base64.decode(b64), 'uint8array');
+  return new TextDecoder().decode(bytes).replace(/[ \0]+$/, '');
+}
+
+// ---- field errors (WCAG 3.3.1: identified in text, next to the field, announced) ---------------
+
+export function setFieldError(input, errorEl, text) {
+  errorEl.textContent = text;
+  if (text) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+/** Once the reader changes a field, its old error goes away (the next check may bring it back). */
+export function clearErrorOnInput(input, errorEl, summaryEl) {
+  const clear = () => {
+    if (!input.getAttribute('aria-invalid')) return;
+    setFieldError(input, errorEl, '');
+    if (summaryEl && !input.form?.querySelector('[aria-invalid="true"]')) summaryEl.textContent = '';
+  };
+  input.addEventListener('input', clear);
+}
+
+export function clearErrors(root) {
+  for (const el of root.querySelectorAll('.field-error')) el.textContent = '';
+  for (const el of root.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+}

@@ -1,0 +1,184 @@
+// The follow-up page (follow-up.html): the receipt is typed in, never put in a URL, and never
+// sent; the lookup id and the reply identity are derived here. Office replies are decrypted with
+// the reply identity; new messages are encrypted to the office recipients only.
+
+import { t, formatDate } from './i18n.js';
+import {
+  $, params, setupLanguage, revealApp, showNotice, api, ApiError, describeError, loadOffice,
+  sealToBase64, openText, setFieldError, clearErrors, clearErrorOnInput,
+} from './common.js';
+import { parseReceipt, deriveAll, ReceiptError } from './receipt.js';
+import { padDocument } from './padding.js';
+
+const state = {
+  office: null,
+  keys: null,      // { lookupId, replyIdentity, replyRecipient } while a case is open
+  view: null,      // the last answer of /v1/followup/read, with decrypted texts
+};
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+async function decryptMessages(messages) {
+  const out = [];
+  for (const m of messages ?? []) {
+    if (m.direction !== 'office') {
+      out.push({ ...m, text: null });
+      continue;
+    }
+    try {
+      const raw = await openText(m.ciphertext, state.keys.replyIdentity);
+      let text = raw;
+      try {
+        const doc = JSON.parse(raw);
+        if (doc && typeof doc.text === 'string') text = doc.text;
+      } catch { /* a plain-text reply is shown as it is */ }
+      out.push({ ...m, text });
+    } catch {
+      out.push({ ...m, text: null, failed: true });
+    }
+  }
+  return out;
+}
+
+function render() {
+  const v = state.view;
+  if (!v) return;
+  const known = t(`status.${v.status}`) !== `status.${v.status}`;
+  $('case-status').textContent = known ? t(`status.${v.status}`) : v.status;
+  $('case-status-note').textContent = known ? t(`statusNote.${v.status}`) : '';
+  for (const [id, value] of [['case-received', v.received_on], ['case-ack', v.ack_due], ['case-feedback', v.feedback_due]]) {
+    $(id).textContent = formatDate(value);
+    $(id).parentElement.hidden = !value;
+  }
+  const list = $('messages');
+  list.replaceChildren();
+  for (const m of v.messages) {
+    const office = m.direction === 'office';
+    const li = el('li', { class: office ? 'office' : 'reporter' });
+    li.append(el('p', { class: 'meta' }, t(office ? 'fu.fromOffice' : 'fu.fromYou', { date: formatDate(m.created_on) })));
+    if (office && !m.failed) li.append(el('p', { class: 'body' }, m.text));
+    else li.append(el('p', { class: 'own' }, t(m.failed ? 'fu.undecryptable' : 'fu.ownMessage')));
+    list.append(li);
+  }
+  $('no-messages').hidden = v.messages.length > 0;
+  // A closed case takes no new messages (the server would refuse them).
+  $('message-form').hidden = v.status === 'closed';
+  $('case-closed-note').hidden = v.status !== 'closed';
+}
+
+async function refresh() {
+  const answer = await api.readCase(state.keys.lookupId);
+  state.view = { ...answer, messages: await decryptMessages(answer.messages) };
+  render();
+}
+
+async function onOpen(event) {
+  event.preventDefault();
+  const input = $('receipt-input');
+  clearErrors($('open-form'));
+  let r;
+  try {
+    r = parseReceipt(input.value);
+  } catch (e) {
+    if (!(e instanceof ReceiptError)) throw e;
+    setFieldError(input, $('receipt-error'), t('fu.invalid'));
+    input.focus();
+    return;
+  }
+  $('open').disabled = true;
+  $('open-status').textContent = t('fu.opening');
+  try {
+    state.keys = await deriveAll(r);
+    r.fill(0);
+    await refresh();
+    input.value = '';
+    $('open-status').textContent = '';
+    $('open-form').hidden = true;
+    $('case').hidden = false;
+    $('message-status').textContent = t('fu.loaded');
+    $('case-heading').focus();
+  } catch (e) {
+    state.keys = null;
+    $('open-status').textContent = '';
+    const notFound = e instanceof ApiError && e.status === 404;
+    setFieldError(input, $('receipt-error'), notFound ? t('fu.notFound') : t('fu.failed'));
+    input.focus();
+  } finally {
+    $('open').disabled = false;
+  }
+}
+
+async function onSend(event) {
+  event.preventDefault();
+  const box = $('message');
+  clearErrors($('message-form'));
+  $('message-status').textContent = '';
+  if (!box.value.trim()) {
+    setFieldError(box, $('message-error'), t('fu.messageRequired'));
+    box.focus();
+    return;
+  }
+  const padded = padDocument({ v: 1, kind: 'message', text: box.value }, state.office.maxPlaintext);
+  if (!padded) {
+    setFieldError(box, $('message-error'), t('error.textTooLong'));
+    box.focus();
+    return;
+  }
+  $('send').disabled = true;
+  $('message-status').textContent = t('fu.sending');
+  try {
+    // To the office only: the reporter keeps no key for their own messages.
+    const ciphertext = await sealToBase64(padded, state.office.recipients);
+    padded.fill(0);
+    await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext });
+    box.value = '';
+    await refresh();
+    $('message-status').textContent = t('fu.sent');
+  } catch (e) {
+    $('message-status').textContent = '';
+    setFieldError(box, $('message-error'), t('fu.sendFailed', { detail: describeError(e) }));
+    box.focus();
+  } finally {
+    $('send').disabled = false;
+  }
+}
+
+function onClose() {
+  state.keys = null;
+  state.view = null;
+  $('messages').replaceChildren();
+  $('message').value = '';
+  $('case').hidden = true;
+  $('open-form').hidden = false;
+  $('open-status').textContent = t('fu.closed');
+  $('receipt-input').focus();
+}
+
+async function main() {
+  setupLanguage(render);
+  $('lang-switch').hidden = false;
+  if (!revealApp()) return;
+  $('open-form').addEventListener('submit', onOpen);
+  $('message-form').addEventListener('submit', onSend);
+  $('close-case').addEventListener('click', onClose);
+  clearErrorOnInput($('receipt-input'), $('receipt-error'));
+  clearErrorOnInput($('message'), $('message-error'));
+  try {
+    state.office = await loadOffice(params().office);
+    $('office-name').textContent = state.office.name;
+    $('office-line').hidden = false;
+  } catch (e) {
+    const notFound = e instanceof ApiError && e.status === 404;
+    $('app').hidden = true;
+    showNotice(t(notFound ? 'office.notFound' : 'office.failed'), notFound ? 'office.notFound' : 'office.failed');
+    return;
+  }
+  document.body.dataset.ready = 'true';
+}
+
+main();

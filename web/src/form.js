@@ -1,0 +1,395 @@
+// The report form (index.html): builds the optional statistics questions, encrypts the report
+// and its attachments in the browser with age, submits ciphertext only, shows the receipt once.
+
+import { t, lang, fieldLabel, valueLabel, formatDate, formatBytes } from './i18n.js';
+import {
+  $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError, describeError,
+  loadOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
+} from './common.js';
+import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
+import { padDocument, padAttachment, largestBucket, bucketFor } from './padding.js';
+
+const ACCEPTED = /^(image\/[a-z0-9.+-]+|application\/pdf)$/;
+const BY_EXTENSION = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', heic: 'image/heic' };
+
+/** The file's type; some systems give none, then the name's extension decides. */
+function fileType(f) {
+  return f.type || BY_EXTENSION[/\.([a-z0-9]+)$/i.exec(f.name)?.[1].toLowerCase()] || '';
+}
+
+const state = {
+  office: null,       // from GET /v1/offices/{slug}
+  taxonomy: null,     // from GET /v1/taxonomy
+  files: [],          // File objects chosen and accepted
+  done: null,         // { receipt, answer } after a successful submission
+};
+
+// ---- Proof of work (hook) ----------------------------------------------------------------------
+// The server may later require proof of work on submissions. When it does, compute it here from
+// the challenge it hands out and add the fields it expects to `body`; nothing else changes.
+async function proofOfWork(body) {
+  return body;
+}
+
+// ---- statistics questions ------------------------------------------------------------------------
+
+/** The current quarter and the seven before it, newest first: ["2026-Q4", …]. */
+function recentQuarters(now = new Date()) {
+  let y = now.getFullYear();
+  let q = Math.floor(now.getMonth() / 3) + 1;
+  const out = [];
+  for (let i = 0; i < 8; i++) {
+    out.push(`${y}-Q${q}`);
+    if (--q === 0) { q = 4; y--; }
+  }
+  return out;
+}
+
+function quarterLabel(value) {
+  const [y, q] = value.split('-Q');
+  return t('stats.quarterValue', { y, q });
+}
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function selectField(id, labelAttrs, options) {
+  const wrap = el('div', { class: 'field' });
+  wrap.append(el('label', { for: id, ...labelAttrs }));
+  const select = el('select', { id });
+  select.append(el('option', { value: '', 'data-i18n': 'stats.noAnswer' }));
+  for (const [value, attrs] of options) select.append(el('option', { value, ...attrs }));
+  wrap.append(select);
+  return wrap;
+}
+
+function buildStats(taxonomy) {
+  const root = $('stats-fields');
+  root.replaceChildren();
+  root.append(selectField('stats-quarter', { 'data-i18n': 'stats.quarter' },
+    recentQuarters().map((q) => [q, { 'data-quarter': q }])));
+  for (const f of taxonomy.fields) {
+    const id = `stats-${f.name}`;
+    if (!f.multi) {
+      root.append(selectField(id, { 'data-tax-field': f.name },
+        f.values.map((v) => [v, { 'data-tax-value': `${f.name}:${v}` }])));
+      continue;
+    }
+    const fs = el('fieldset', { class: 'field', id, 'aria-describedby': `${id}-hint ${id}-error`, 'data-max': String(f.max ?? f.values.length) });
+    fs.append(el('legend', { 'data-tax-field': f.name }));
+    fs.append(el('p', { class: 'hint', id: `${id}-hint`, 'data-i18n': 'stats.multiHint' }));
+    fs.append(el('p', { class: 'field-error', id: `${id}-error`, role: 'alert' }));
+    const checks = el('div', { class: 'checks' });
+    for (const v of f.values) {
+      const cid = `${id}-${v}`;
+      const row = el('div', { class: 'check' });
+      row.append(el('input', { type: 'checkbox', id: cid, value: v }));
+      row.append(el('label', { for: cid, 'data-tax-value': `${f.name}:${v}` }));
+      checks.append(row);
+    }
+    fs.append(checks);
+    root.append(fs);
+  }
+  relabel();
+}
+
+/** The `stats` object to send, or null when nothing was answered. */
+function collectStats() {
+  if (!state.taxonomy) return null;
+  const stats = {};
+  const quarter = $('stats-quarter')?.value;
+  if (quarter) stats.quarter = quarter;
+  for (const f of state.taxonomy.fields) {
+    const id = `stats-${f.name}`;
+    if (f.multi) {
+      const chosen = [...$(id).querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value);
+      if (chosen.length) stats[f.name] = chosen;
+    } else {
+      const v = $(id).value;
+      if (v) stats[f.name] = v;
+    }
+  }
+  if (!Object.keys(stats).length) return null;
+  return { taxonomy_version: state.taxonomy.version, ...stats };
+}
+
+// ---- run-time text (re-rendered on a language switch) --------------------------------------------
+
+function relabel() {
+  for (const e of document.querySelectorAll('#stats-fields [data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-tax-field]')) e.textContent = fieldLabel(e.dataset.taxField);
+  for (const e of document.querySelectorAll('[data-tax-value]')) {
+    const [f, v] = e.dataset.taxValue.split(':');
+    e.textContent = valueLabel(f, v);
+  }
+  for (const e of document.querySelectorAll('[data-quarter]')) e.textContent = quarterLabel(e.dataset.quarter);
+  if (state.office) {
+    const o = state.office;
+    const size = formatBytes(largestBucket(o.maxAttachment));
+    let hint = o.maxAttachments
+      ? t('report.filesHintCount', { size, count: o.maxAttachments })
+      : t('report.filesHint', { size });
+    const total = attachmentsTotal();
+    if (total < largestBucket(o.maxAttachment) * (o.maxAttachments || 1)) hint += ` ${t('report.filesTotal', { total: formatBytes(total) })}`;
+    $('files-hint').textContent = hint;
+    for (const b of document.querySelectorAll('#files-list button')) b.textContent = t('report.fileRemove', { name: b.dataset.name });
+  }
+  if (state.done) {
+    const a = state.done.answer ?? {};
+    $('done-received').textContent = t('done.received', {
+      received: formatDate(a.received_on), ack: formatDate(a.ack_due), feedback: formatDate(a.feedback_due),
+    });
+  }
+}
+
+// ---- attachments ----------------------------------------------------------------------------------
+
+function renderFiles() {
+  const list = $('files-list');
+  list.replaceChildren();
+  state.files.forEach((f, i) => {
+    const li = el('li');
+    li.append(el('span', { class: 'name' }, `${f.name} (${formatBytes(f.size)})`));
+    const b = el('button', { type: 'button', class: 'secondary', 'data-name': f.name }, t('report.fileRemove', { name: f.name }));
+    b.addEventListener('click', () => {
+      state.files.splice(i, 1);
+      renderFiles();
+      $('form-status').textContent = t('report.fileRemoved', { name: f.name });
+      $('files').focus();
+    });
+    li.append(b);
+    list.append(li);
+  });
+  $('files-chosen').hidden = state.files.length === 0;
+}
+
+/** The request size with these attachments, estimated from above (the text counted at 64 KiB). */
+function estimatedBody(files) {
+  const o = state.office;
+  const n = o.recipients.length;
+  let total = 2048 + sealedBase64Length(Math.min(65536, o.maxPlaintext), n);
+  for (const f of files) total += 4 + sealedBase64Length(bucketFor(f.size, o.maxAttachment), n);
+  return total;
+}
+
+/** Roughly how many bytes of attachments fit in one request, for the hint. */
+function attachmentsTotal() {
+  const o = state.office;
+  const spare = o.maxBody - estimatedBody([]);
+  const perFile = 4 + sealedBase64Length(0, o.recipients.length);
+  return Math.max(0, Math.floor((spare - perFile * (o.maxAttachments || 1)) * 3 / 4 / 65536) * 65536);
+}
+
+function onFilesChosen() {
+  const input = $('files');
+  const o = state.office;
+  const max = largestBucket(o.maxAttachment);
+  const problems = [];
+  for (const f of input.files) {
+    const name = f.name;
+    if (!ACCEPTED.test(fileType(f))) problems.push(t('error.fileType', { name }));
+    else if (f.size > max) problems.push(t('error.fileTooLarge', { name, size: formatBytes(f.size), max: formatBytes(max) }));
+    else if (o.maxAttachments && state.files.length >= o.maxAttachments) problems.push(t('error.fileCount', { count: o.maxAttachments, name }));
+    else if (estimatedBody([...state.files, f]) > o.maxBody) problems.push(t('error.filesTotal', { name }));
+    else state.files.push(f);
+  }
+  input.value = '';
+  setFieldError(input, $('files-error'), problems.join(' '));
+  renderFiles();
+}
+
+// ---- submission -------------------------------------------------------------------------------------
+
+function validate() {
+  clearErrors($('report-form'));
+  $('form-error').textContent = '';
+  const errors = [];
+  const text = $('text');
+  if (!text.value.trim()) {
+    setFieldError(text, $('text-error'), t('error.textRequired'));
+    errors.push(text);
+  }
+  for (const fs of document.querySelectorAll('#stats-fields fieldset[data-max]')) {
+    const max = Number(fs.dataset.max);
+    if (fs.querySelectorAll('input:checked').length > max) {
+      fs.querySelector('.field-error').textContent = t('error.tooMany', { max });
+      fs.querySelector('input').setAttribute('aria-invalid', 'true');
+      errors.push(fs.querySelector('input'));
+    }
+  }
+  return errors;
+}
+
+async function encryptReport() {
+  const o = state.office;
+  const doc = { v: 1, kind: 'report', lang: lang(), text: $('text').value };
+  const when = $('when').value.trim();
+  const where = $('where').value.trim();
+  if (when) doc.when = when;
+  if (where) doc.where = where;
+  if (state.files.length) {
+    doc.attachments = state.files.map((f, index) => ({ index, name: f.name, type: fileType(f), size: f.size }));
+  }
+  const padded = padDocument(doc, o.maxPlaintext);
+  if (!padded) return { tooLong: true };
+  const ciphertext = await sealToBase64(padded, o.recipients);
+  padded.fill(0);
+  const attachments = [];
+  for (const f of state.files) {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    const p = padAttachment(bytes, o.maxAttachment);
+    bytes.fill(0);
+    attachments.push(await sealToBase64(p, o.recipients));
+    p.fill(0);
+  }
+  return { ciphertext, attachments };
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  if (!state.office) return;
+  const errors = validate();
+  if (errors.length) {
+    $('form-error').textContent = t('submit.fixErrors');
+    errors[0].focus();
+    return;
+  }
+  const button = $('submit');
+  button.disabled = true;
+  $('form-status').textContent = t('submit.encrypting');
+  try {
+    const sealed = await encryptReport();
+    if (sealed.tooLong) {
+      setFieldError($('text'), $('text-error'), t('error.textTooLong'));
+      $('form-status').textContent = '';
+      $('text').focus();
+      return;
+    }
+    const r = generateReceiptBytes();
+    const keys = await deriveAll(r);
+    const body = {
+      office: state.office.slug,
+      keyset_version: state.office.keysetVersion,
+      ciphertext: sealed.ciphertext,
+      reply_recipient: keys.replyRecipient,
+      lookup_id: keys.lookupId,
+    };
+    if (sealed.attachments.length) body.attachments = sealed.attachments;
+    const stats = collectStats();
+    if (stats) body.stats = stats;
+    $('form-status').textContent = t('submit.sending');
+    const answer = await api.submitReport(await proofOfWork(body));
+    showReceipt(formatReceipt(r), answer);
+    r.fill(0);
+  } catch (e) {
+    $('form-status').textContent = '';
+    if (e instanceof ApiError && /keyset/.test(String(e.problem?.type ?? ''))) {
+      try { state.office = await loadOffice(state.office.slug); } catch { /* shown below */ }
+    }
+    $('form-error').textContent = t('submit.failed', { detail: describeError(e) });
+    button.disabled = false;
+    button.focus();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- the receipt, shown once ----------------------------------------------------------------------
+
+function showReceipt(receipt, answer) {
+  state.done = { receipt, answer };
+  // Forget what was typed: the report exists now only as ciphertext on the server.
+  $('report-form').reset();
+  state.files = [];
+  renderFiles();
+  $('report-form').hidden = true;
+  $('intro').hidden = true;
+  $('receipt').textContent = receipt;
+  $('done').hidden = false;
+  // Leaving the page loses the code for good: ask first, until it was copied, saved or printed.
+  window.addEventListener('beforeunload', warnBeforeLeaving);
+  relabel();
+  $('done-heading').focus();
+}
+
+function warnBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = '';
+}
+
+function receiptKept() {
+  window.removeEventListener('beforeunload', warnBeforeLeaving);
+}
+
+function receiptFileText() {
+  const url = new URL(pageUrl('/follow-up'), location.href).href;
+  return t('done.file', { receipt: state.done.receipt, received: formatDate(state.done.answer?.received_on), url });
+}
+
+async function copyReceipt() {
+  try {
+    await navigator.clipboard.writeText(state.done.receipt);
+    $('done-status').textContent = t('done.copied');
+    receiptKept();
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents($('receipt'));
+    const sel = getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    $('done-status').textContent = t('done.copyFailed');
+  }
+}
+
+function downloadReceipt() {
+  const blob = new Blob([receiptFileText()], { type: 'text/plain;charset=utf-8' });
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: t('done.fileName') });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  $('done-status').textContent = t('done.downloaded');
+  receiptKept();
+}
+
+// ---- start ------------------------------------------------------------------------------------------
+
+async function main() {
+  setupLanguage(relabel);
+  $('lang-switch').hidden = false;
+  if (!revealApp()) return;
+  $('report-form').addEventListener('submit', onSubmit);
+  $('files').addEventListener('change', onFilesChosen);
+  clearErrorOnInput($('text'), $('text-error'), $('form-error'));
+  $('copy').addEventListener('click', copyReceipt);
+  $('download').addEventListener('click', downloadReceipt);
+  $('print').addEventListener('click', () => { receiptKept(); print(); });
+
+  const slug = params().office;
+  const [office, taxonomy] = await Promise.allSettled([loadOffice(slug), api.taxonomy()]);
+  if (office.status === 'rejected') {
+    const notFound = office.reason instanceof ApiError && office.reason.status === 404;
+    $('app').hidden = true;
+    showNotice(t(notFound ? 'office.notFound' : 'office.failed'), notFound ? 'office.notFound' : 'office.failed');
+    return;
+  }
+  state.office = office.value;
+  $('office-name').textContent = state.office.name;
+  $('office-line').hidden = false;
+  if (taxonomy.status === 'fulfilled' && Array.isArray(taxonomy.value?.fields)) {
+    state.taxonomy = taxonomy.value;
+    buildStats(state.taxonomy);
+  } else {
+    $('stats-unavailable').hidden = false;
+  }
+  relabel();
+  $('submit').disabled = false;
+  document.body.dataset.ready = 'true';
+}
+
+main();

@@ -1,0 +1,102 @@
+// Shared test helpers: paths, and starting the real server binary.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = path.resolve(WEB, '..');
+export const DIST = path.join(WEB, 'dist');
+export const ARTIFACTS = path.join(REPO, 'test-artifacts');
+
+export function serverBinary() {
+  if (process.env.MELDESTELLE_BIN) return path.resolve(WEB, process.env.MELDESTELLE_BIN);
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(REPO, 'target');
+  return path.resolve(WEB, target, 'debug', 'meldestelle');
+}
+
+/**
+ * Starts the real server on a free loopback port with a fresh SQLite database.
+ * Everything it prints is kept (to check that no plaintext ever reaches a log).
+ */
+export async function startServer({ bin = serverBinary(), webDir = DIST } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'meldestelle-web-'));
+  const dbPath = path.join(dir, 't.db');
+  const proc = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+  });
+  const chunks = [];
+  proc.stdout.on('data', (c) => chunks.push(c));
+  proc.stderr.on('data', (c) => chunks.push(c));
+  const output = () => Buffer.concat(chunks);
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), 30000);
+    const look = () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output().toString());
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    proc.stderr.on('data', look);
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output()}`)); });
+  });
+  const stop = async () => {
+    if (proc.exitCode !== null) return;
+    const done = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  };
+  return { url, dir, dbPath, proc, output, stop };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/**
+ * Headless Debian Chromium (never a downloaded browser). playwright-core starts it with a fresh
+ * temporary user-data-dir and removes it on close; every `browser.newPage()` is a fresh context.
+ */
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** Collects Content-Security-Policy violations and page errors; a test asserts there are none. */
+export function watchPage(page) {
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
+}
+
+let axeSource;
+/** Runs axe-core in the page (via evaluate, so the page's CSP stays on) at WCAG 2.1 A/AA. */
+export async function axeViolations(page) {
+  if (!axeSource) {
+    const { readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  }
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => globalThis.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    resultTypes: ['violations'],
+  }));
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`);
+}
+
+export async function screenshot(page, name) {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
