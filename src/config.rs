@@ -27,7 +27,7 @@ pub struct Config {
     pub web_dir: PathBuf,
 
     /// Largest request body accepted, in bytes (413 above).
-    #[arg(long, env = "MELDESTELLE_MAX_BODY", default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, env = "MELDESTELLE_MAX_BODY", default_value_t = 24 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
     /// Largest padded plaintext of a report or message, in bytes (rounded down to 64 KiB).

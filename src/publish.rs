@@ -46,8 +46,8 @@ pub fn table(
     today: NaiveDate,
 ) -> Result<Released, PublishError> {
     let period = ended(&req.period, today)?;
-    let mut spec = TableSpec::parse(&req.period, &req.by)?
-        .with_catalog(db::stats::catalog(offices));
+    let mut spec =
+        TableSpec::parse(&req.period, &req.by)?.with_catalog(db::stats::catalog(offices));
     let scope: Vec<Office> = match &req.office {
         Some(slug) => {
             let o = offices
@@ -60,7 +60,10 @@ pub fn table(
         None => offices.to_vec(),
     };
     let counts = db::stats::counts(conn, period, &spec.dims, &scope)?;
-    Ok(stats::protect(&stats::Table::from_counts(counts, &spec)?, rules)?)
+    Ok(stats::protect(
+        &stats::Table::from_counts(counts, &spec)?,
+        rules,
+    )?)
 }
 
 /// The alliance release set over the given offices.
@@ -97,7 +100,9 @@ pub fn render_set(set: &ReleaseSet, format: Format) -> Result<Vec<u8>, StatsErro
             &set.tables,
         )
         .into_bytes()),
-        Format::Json => serde_json::to_vec_pretty(set).map_err(|_| StatsError::UnknownFormat("json".into())),
+        Format::Json => {
+            serde_json::to_vec_pretty(set).map_err(|_| StatsError::UnknownFormat("json".into()))
+        }
         _ => Err(StatsError::UnknownFormat(
             "a release set is published as html or json".into(),
         )),

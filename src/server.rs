@@ -58,11 +58,13 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     }
     let state = AppState::new(store, config.clone());
     let hsts = config.hsts;
+    let web_dir = config.web_dir.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .wrap(api::error_handlers())
             .wrap(api::security_headers(hsts))
+            .configure(|cfg| api::pages::configure(cfg, web_dir.clone()))
             .configure(api::configure)
     })
     .bind(config.bind)

@@ -3,6 +3,9 @@
 
 mod desk;
 mod followup;
+/// The reporter's pages (the built form in `web/dist`).
+#[path = "web.rs"]
+pub mod pages;
 pub mod problem;
 mod reports;
 

@@ -263,7 +263,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keygen { output } => keygen(output),
         Command::Office { db, action } => office(&Store::open(&db.database_url)?, action),
         Command::Desk { args, action } => desk::run(args, action),
-        Command::Stats { db, rules, action } => stats(&Store::open(&db.database_url)?, &rules.rules(), action),
+        Command::Stats { db, rules, action } => {
+            stats(&Store::open(&db.database_url)?, &rules.rules(), action)
+        }
         Command::Analyst { db, action } => analyst(&Store::open(&db.database_url)?, action),
         Command::Audit {
             db,
@@ -384,13 +386,23 @@ fn stats(store: &Store, rules: &crate::stats::Rules, action: StatsCommand) -> Re
     let today = chrono::Local::now().date_naive();
     let offices = store.read_now(db::offices::list_offices)?;
     match action {
-        StatsCommand::Export { period, by, format, office, output } => {
+        StatsCommand::Export {
+            period,
+            by,
+            format,
+            office,
+            output,
+        } => {
             let format = Format::parse(&format)?;
             let req = publish::TableRequest { period, by, office };
             let released = store.read_now(|c| publish::table(c, &req, &offices, rules, today))?;
             write_out(output, &publish::render_table(&released, format))
         }
-        StatsCommand::Alliance { period, format, output } => {
+        StatsCommand::Alliance {
+            period,
+            format,
+            output,
+        } => {
             let format = Format::parse(&format)?;
             let set = store.read_now(|c| publish::alliance(c, &period, &offices, rules, today))?;
             write_out(output, &publish::render_set(&set, format)?)
@@ -401,18 +413,37 @@ fn stats(store: &Store, rules: &crate::stats::Rules, action: StatsCommand) -> Re
 fn analyst(store: &Store, action: AnalystCommand) -> Result<(), CliError> {
     let today = chrono::Local::now().date_naive();
     match action {
-        AnalystCommand::Add { name, recipient, offices, all_offices } => {
+        AnalystCommand::Add {
+            name,
+            recipient,
+            offices,
+            all_offices,
+        } => {
             check_recipient(&recipient)?;
             if offices.is_empty() && !all_offices {
-                return Err(CliError::Usage("grant at least one --office, or --all-offices".into()));
+                return Err(CliError::Usage(
+                    "grant at least one --office, or --all-offices".into(),
+                ));
             }
-            let id = store.write_now(|c| db::stats::add_analyst(c, &name, &recipient, &offices, all_offices, today))?;
+            let id = store.write_now(|c| {
+                db::stats::add_analyst(c, &name, &recipient, &offices, all_offices, today)
+            })?;
             println!("analyst {id} added");
         }
         AnalystCommand::List => {
             for a in store.read_now(db::stats::list_analysts)? {
-                let scope = if a.all_offices { "all offices".to_owned() } else { a.offices.join(",") };
-                println!("{}\t{}\t{}\t{}", a.id, a.display_name, if a.active { "active" } else { "inactive" }, scope);
+                let scope = if a.all_offices {
+                    "all offices".to_owned()
+                } else {
+                    a.offices.join(",")
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    a.id,
+                    a.display_name,
+                    if a.active { "active" } else { "inactive" },
+                    scope
+                );
             }
         }
         AnalystCommand::Remove { analyst } => {

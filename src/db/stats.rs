@@ -25,7 +25,9 @@ pub struct Analyst {
 fn quarters(period: Period) -> Vec<String> {
     match period {
         Period::Quarter(q) => vec![q.to_string()],
-        Period::Year(y) => (1..=4).map(|q| Quarter { year: y, q }.to_string()).collect(),
+        Period::Year(y) => (1..=4)
+            .map(|q| Quarter { year: y, q }.to_string())
+            .collect(),
     }
 }
 
@@ -141,7 +143,11 @@ fn to_record(o: &Office, r: Row) -> Record {
 }
 
 /// Every record of the period with all fields (for the alliance release set).
-pub fn records(conn: &mut DbConn, period: Period, offices: &[Office]) -> Result<Vec<Record>, DbError> {
+pub fn records(
+    conn: &mut DbConn,
+    period: Period,
+    offices: &[Office],
+) -> Result<Vec<Record>, DbError> {
     let all: Vec<Dimension> = taxonomy::FIELDS
         .iter()
         .filter_map(|f| Dimension::parse(f.name).ok())
@@ -181,7 +187,10 @@ pub fn add_analyst(
         .execute(conn)?;
     for o in offices {
         diesel::insert_into(analyst_grants::table)
-            .values((analyst_grants::analyst_id.eq(&id), analyst_grants::office.eq(o)))
+            .values((
+                analyst_grants::analyst_id.eq(&id),
+                analyst_grants::office.eq(o),
+            ))
             .execute(conn)?;
     }
     Ok(id)
@@ -246,7 +255,10 @@ pub fn get_analyst(conn: &mut DbConn, id: &str) -> Result<Option<Analyst>, DbErr
     row.map(|r| with_offices(conn, r)).transpose()
 }
 
-pub fn analyst_by_recipient(conn: &mut DbConn, recipient: &str) -> Result<Option<Analyst>, DbError> {
+pub fn analyst_by_recipient(
+    conn: &mut DbConn,
+    recipient: &str,
+) -> Result<Option<Analyst>, DbError> {
     let row: Option<AnalystRow> = analysts::table
         .filter(analysts::recipient.eq(recipient))
         .filter(analysts::active.eq(true))
