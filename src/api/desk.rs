@@ -4,17 +4,17 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{read_json, ApiError, AppState};
+use super::{login, read_json, ApiError, AppState};
 use crate::case::Status;
+use crate::crypto;
 use crate::db::{self, DbError};
 use crate::desk::{self, Case, Counts, Direction, Due, Filter};
 use crate::intake::{self, StatsEntry};
 use crate::office::{Office, Officer};
 use crate::stats::taxonomy::{self, Answers, Quarter};
-use crate::{auth, crypto};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
@@ -47,42 +47,11 @@ pub async fn challenge(
                 .find(|o| o.active && o.recipient == recipient))
         })
         .await?;
-    let secret = auth::random_hex();
-    let id = uuid::Uuid::new_v4().to_string();
-    let expires_at = Utc::now().naive_utc() + Duration::seconds(state.config.challenge_secs as i64);
-    // An unknown officer gets a challenge of the same shape that nobody can answer, so the
-    // answer does not tell who is an officer.
-    let to = match &officer {
-        Some(o) => o.recipient.clone(),
-        None => crypto::keygen().1,
-    };
-    let ciphertext =
-        web::block(move || crypto::encrypt(secret.as_bytes(), &[to]).map(|ct| (ct, secret)))
-            .await
-            .map_err(|_| ApiError::Internal)?
-            .map_err(|_| ApiError::Internal)?;
-    let (ciphertext, secret) = ciphertext;
-    if let Some(o) = officer {
-        let (id, hash) = (id.clone(), auth::hash(&secret));
-        state
-            .store
-            .write(move |c| {
-                db::desk::insert_challenge(c, &id, &format!("{OFFICER}{}", o.id), &hash, expires_at)
-            })
-            .await?;
-    }
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "challenge_id": id,
-        "challenge": B64.encode(ciphertext),
-        "expires_at": expires_at.and_utc().to_rfc3339(),
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRequest {
-    challenge_id: String,
-    secret: String,
+    login::issue(
+        &state,
+        officer.map(|o| (format!("{OFFICER}{}", o.id), o.recipient)),
+    )
+    .await
 }
 
 pub async fn session(
@@ -90,33 +59,13 @@ pub async fn session(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let r: SessionRequest = read_json(&req, payload, SMALL_BODY).await?;
-    let id = r.challenge_id.clone();
-    let taken = state
-        .store
-        .write(move |c| db::desk::take_challenge(c, &id))
-        .await?;
-    let Some((principal, secret_hash, expires_at)) = taken else {
-        return Err(ApiError::Unauthorized("invalid-challenge"));
-    };
-    if Utc::now().naive_utc() > expires_at {
-        return Err(ApiError::Unauthorized("challenge-expired"));
-    }
-    if !auth::same(&auth::hash(&r.secret), &secret_hash) {
-        return Err(ApiError::Unauthorized("invalid-challenge"));
-    }
+    let principal = login::redeem(&state, &req, payload).await?;
     let officer = principal_officer(&state, &principal).await?;
-    let token = auth::random_hex();
-    let token_hash = auth::hash(&token);
-    let expires_at = Utc::now().naive_utc() + Duration::seconds(state.config.session_secs as i64);
     let o = officer.clone();
-    state
-        .store
-        .write(move |c| {
-            db::desk::insert_session(c, &token_hash, &principal, expires_at)?;
-            db::desk::append_audit(c, &o.office, &o.id, "login", None)
-        })
-        .await?;
+    let (token, expires_at) = login::open_session(&state, principal, move |c| {
+        db::desk::append_audit(c, &o.office, &o.id, "login", None)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({
         "token": token,
         "expires_at": expires_at.and_utc().to_rfc3339(),
@@ -139,21 +88,7 @@ async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer,
 
 /// The officer behind the request's bearer token, with their office.
 async fn officer(state: &AppState, req: &HttpRequest) -> Result<(Officer, Office), ApiError> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized("missing-token"))?;
-    let hash = auth::hash(token);
-    let (principal, expires_at) = state
-        .store
-        .read(move |c| db::desk::session(c, &hash))
-        .await?
-        .ok_or(ApiError::Unauthorized("invalid-token"))?;
-    if Utc::now().naive_utc() > expires_at {
-        return Err(ApiError::Unauthorized("token-expired"));
-    }
+    let principal = login::bearer(state, req).await?;
     let officer = principal_officer(state, &principal).await?;
     let slug = officer.office.clone();
     let office = state

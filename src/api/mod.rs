@@ -3,11 +3,13 @@
 
 mod desk;
 mod followup;
+mod login;
 /// The reporter's pages (the built form in `web/dist`).
 #[path = "web.rs"]
 pub mod pages;
 pub mod problem;
 mod reports;
+mod stats;
 
 use std::sync::Arc;
 
@@ -80,6 +82,8 @@ pub enum ApiError {
     RateLimited,
     #[error(transparent)]
     Desk(#[from] crate::desk::DeskError),
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
     #[error("conflict")]
     Conflict(&'static str, String),
 }
@@ -125,6 +129,7 @@ impl ApiError {
             ),
             ApiError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS)
                 .detail("too many requests right now; try again in a minute"),
+            ApiError::Publish(e) => publish_problem(e),
             ApiError::Desk(e) => Problem::new(
                 StatusCode::CONFLICT,
                 "illegal-transition",
@@ -150,6 +155,29 @@ impl ApiError {
             ApiError::Intake(e) => intake_problem(e),
         }
     }
+}
+
+fn publish_problem(e: &crate::publish::PublishError) -> Problem {
+    use crate::publish::PublishError as P;
+    use crate::stats::StatsError as S;
+    let bad = StatusCode::BAD_REQUEST;
+    let p = match e {
+        P::Db(d) => return ApiError::Db(DbError::Commit(d.to_string())).problem(),
+        P::PeriodNotEnded(_) => Problem::new(bad, "period-not-ended", "The period has not ended"),
+        P::NotGranted(_) => Problem::new(
+            StatusCode::FORBIDDEN,
+            "not-granted",
+            "No access to this office",
+        ),
+        P::Stats(S::ForbiddenCross { .. }) => Problem::new(
+            bad,
+            "forbidden-crossing",
+            "This crossing is never published (R4)",
+        ),
+        P::Stats(S::BadPeriod(_)) => Problem::new(bad, "bad-period", "Not a fixed period (R6)"),
+        P::Stats(_) => Problem::new(bad, "invalid-table", "This table cannot be made"),
+    };
+    p.detail(e.to_string())
 }
 
 fn intake_problem(e: &IntakeError) -> Problem {
@@ -325,6 +353,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/desk/cases/{case}/replies"),
     ("GET", "/v1/desk/cases/{case}/export"),
     ("POST", "/v1/desk/cases/{case}/rewrap"),
+    ("POST", "/v1/analyst/challenge"),
+    ("POST", "/v1/analyst/session"),
+    ("GET", "/v1/stats/tables"),
+    ("GET", "/v1/stats/alliance"),
 ];
 
 /// All routes.
@@ -344,5 +376,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/cases/{case}/replies").route(web::post().to(desk::reply)))
         .service(resource("/v1/desk/cases/{case}/export").route(web::get().to(desk::export)))
         .service(resource("/v1/desk/cases/{case}/rewrap").route(web::post().to(desk::rewrap)))
+        .service(resource("/v1/analyst/challenge").route(web::post().to(stats::challenge)))
+        .service(resource("/v1/analyst/session").route(web::post().to(stats::session)))
+        .service(resource("/v1/stats/tables").route(web::get().to(stats::table)))
+        .service(resource("/v1/stats/alliance").route(web::get().to(stats::alliance)))
         .default_service(web::to(not_found));
 }

@@ -68,6 +68,9 @@ pub enum Command {
         db: DbArgs,
         #[command(flatten)]
         rules: crate::config::StatsRules,
+        /// Testing only: the date taken as today (R6 releases only ended periods).
+        #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
+        today: Option<chrono::NaiveDate>,
         #[command(subcommand)]
         action: StatsCommand,
     },
@@ -263,8 +266,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keygen { output } => keygen(output),
         Command::Office { db, action } => office(&Store::open(&db.database_url)?, action),
         Command::Desk { args, action } => desk::run(args, action),
-        Command::Stats { db, rules, action } => {
-            stats(&Store::open(&db.database_url)?, &rules.rules(), action)
+        Command::Stats {
+            db,
+            rules,
+            today,
+            action,
+        } => {
+            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            stats(
+                &Store::open(&db.database_url)?,
+                &rules.rules(),
+                today,
+                action,
+            )
         }
         Command::Analyst { db, action } => analyst(&Store::open(&db.database_url)?, action),
         Command::Audit {
@@ -380,10 +394,14 @@ fn write_out(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
-fn stats(store: &Store, rules: &crate::stats::Rules, action: StatsCommand) -> Result<(), CliError> {
+fn stats(
+    store: &Store,
+    rules: &crate::stats::Rules,
+    today: chrono::NaiveDate,
+    action: StatsCommand,
+) -> Result<(), CliError> {
     use crate::publish;
     use crate::stats::render::Format;
-    let today = chrono::Local::now().date_naive();
     let offices = store.read_now(db::offices::list_offices)?;
     match action {
         StatsCommand::Export {
