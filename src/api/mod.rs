@@ -322,6 +322,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/desk/cases/{case}/replies"),
     ("GET", "/v1/desk/cases/{case}/export"),
     ("POST", "/v1/desk/cases/{case}/rewrap"),
+    ("POST", "/v1/desk/cases/{case}/retention"),
 ];
 
 /// All routes.
@@ -341,5 +342,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/cases/{case}/replies").route(web::post().to(desk::reply)))
         .service(resource("/v1/desk/cases/{case}/export").route(web::get().to(desk::export)))
         .service(resource("/v1/desk/cases/{case}/rewrap").route(web::post().to(desk::rewrap)))
+        .service(
+            resource("/v1/desk/cases/{case}/retention")
+                .route(web::post().to(desk::extend_retention)),
+        )
         .default_service(web::to(not_found));
 }
