@@ -204,7 +204,11 @@ impl Jobs {
             Ok(expired.len())
         })?;
         if deleted > 0 {
-            self.store.maintenance(db::outbox::vacuum_after_delete)?;
+            // The deletion is committed either way; a failed vacuum is retried by the next
+            // deletion or by the database's own autovacuum.
+            if let Err(e) = self.store.maintenance(db::outbox::vacuum_after_delete) {
+                tracing::error!(error = %e, "retention: vacuum after deleting failed");
+            }
             tracing::info!(deleted, "retention: cases deleted");
         }
         Ok(deleted)

@@ -72,9 +72,11 @@ impl Mailer {
             .to(to)
             .subject(notify::SUBJECT)
             .header(ContentType::TEXT_PLAIN)
+            // 8bit keeps the text readable as sent; a very long desk link needs
+            // quoted-printable instead.
             .body(
                 Body::new_with_encoding(self.body.clone(), ContentTransferEncoding::EightBit)
-                    .map_err(|_| MailError::Settings("mail body".into()))?,
+                    .unwrap_or_else(|_| Body::new(self.body.clone())),
             )
             .map_err(|e| MailError::Settings(e.to_string()))?;
         self.transport

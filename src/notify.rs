@@ -20,21 +20,23 @@ pub fn body(desk_url: &str) -> String {
     format!(
         "Guten Tag,\n\
          \n\
-         bitte sehen Sie in der Meldestelle nach, ob etwas für Sie bereitliegt:\n\
+         bitte sehen Sie in der Meldestelle nach,\n\
+         ob etwas für Sie bereitliegt:\n\
          {desk_url}\n\
          \n\
-         Diese Nachricht ist immer gleich. Sie sagt absichtlich nichts darüber, was\n\
-         geschehen ist, und enthält keine Einzelheiten.\n\
+         Diese Nachricht ist immer gleich. Sie sagt absichtlich\n\
+         nichts darüber, was geschehen ist.\n\
          \n\
          --\n\
          \n\
          Hello,\n\
          \n\
-         please check the reporting desk for anything waiting for you:\n\
+         please check the reporting desk\n\
+         for anything waiting for you:\n\
          {desk_url}\n\
          \n\
-         This message is always the same. It deliberately says nothing about what\n\
-         happened and contains no details.\n"
+         This message is always the same. It deliberately\n\
+         says nothing about what happened.\n"
     )
 }
 
@@ -139,6 +141,8 @@ mod tests {
         assert!(!b.chars().any(|c| c.is_ascii_digit()));
         assert_eq!(b, body("https://desk.example/x"));
         assert!(!SUBJECT.chars().any(|c| c.is_ascii_digit()));
+        // Short lines: the body goes as readable 8bit, not quoted-printable.
+        assert!(b.lines().all(|l| l.len() < 70));
     }
 
     #[test]

@@ -337,9 +337,12 @@ pub fn vacuum_after_delete(conn: &mut DbConn) -> Result<(), DbError> {
         DbConn::Sqlite(c) => {
             c.batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?
         }
-        DbConn::Pg(c) => c.batch_execute(
-            "VACUUM reports; VACUUM messages; VACUUM attachments; VACUUM retention_extensions;",
-        )?,
+        // One statement at a time: several in one string would form a transaction block.
+        DbConn::Pg(c) => {
+            for table in ["reports", "messages", "attachments", "retention_extensions"] {
+                c.batch_execute(&format!("VACUUM {table}"))?;
+            }
+        }
     }
     Ok(())
 }
