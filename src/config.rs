@@ -70,12 +70,81 @@ pub struct Config {
     #[command(flatten)]
     pub stats: StatsRules,
 
+    /// SMTP server for the officers' content-free notifications. Without it no mail is
+    /// sent (and the log says so once); retention runs all the same.
+    #[arg(long, env = "MELDESTELLE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    #[arg(long, env = "MELDESTELLE_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+
+    /// none (loopback and tests only), starttls, or tls (implicit TLS, usually port 465).
+    #[arg(
+        long,
+        env = "MELDESTELLE_SMTP_TLS",
+        value_enum,
+        default_value = "starttls"
+    )]
+    pub smtp_tls: SmtpTls,
+
+    #[arg(long, env = "MELDESTELLE_SMTP_USER")]
+    pub smtp_user: Option<String>,
+
+    /// Prefer the environment variable: a flag shows in the process list.
+    #[arg(long, env = "MELDESTELLE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// The sender of the notifications.
+    #[arg(
+        long,
+        env = "MELDESTELLE_MAIL_FROM",
+        default_value = "Meldestelle <meldestelle@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The link in every notification.
+    #[arg(
+        long,
+        env = "MELDESTELLE_DESK_URL",
+        default_value = "http://localhost:8080/desk"
+    )]
+    pub desk_url: String,
+
+    /// At most one mail per officer per this many seconds.
+    #[arg(long, env = "MELDESTELLE_NOTIFY_INTERVAL_SECS", default_value_t = 15 * 60)]
+    pub notify_interval_secs: u64,
+
+    /// Send each officer exactly one mail a day, whether anything happened or not, and no
+    /// other mail: then the sending itself reveals nothing.
+    #[arg(long, env = "MELDESTELLE_DIGEST_DAILY")]
+    pub digest_daily: bool,
+
+    /// How often the background jobs (mail, retention) run inside `serve`, in seconds.
+    #[arg(long, env = "MELDESTELLE_JOBS_INTERVAL_SECS", default_value_t = 60)]
+    pub jobs_interval_secs: u64,
+
+    /// First wait before retrying a failed mail, in seconds; it doubles up to an hour.
+    #[arg(long, env = "MELDESTELLE_SMTP_RETRY_SECS", default_value_t = 30)]
+    pub smtp_retry_secs: u64,
+
     /// Testing only: the date the server takes as today.
     #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
     pub today: Option<NaiveDate>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
 impl Config {
+    /// Whether notifications are configured at all.
+    pub fn mail_enabled(&self) -> bool {
+        self.smtp_host.as_deref().is_some_and(|h| !h.is_empty())
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.today
             .unwrap_or_else(|| chrono::Local::now().date_naive())

@@ -22,6 +22,8 @@ pub enum ServerError {
     DemoKeyInPublic(SocketAddr),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error(transparent)]
+    Jobs(#[from] crate::jobs::JobError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -56,6 +58,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     if !config.bind.ip().is_loopback() && store.read_now(db::offices::demo_key_in_use)? {
         return Err(ServerError::DemoKeyInPublic(config.bind));
     }
+    crate::jobs::spawn(store.clone(), std::sync::Arc::new(config.clone()))?;
     let state = AppState::new(store, config.clone());
     let hsts = config.hsts;
     let web_dir = config.web_dir.clone();

@@ -500,3 +500,66 @@ pub async fn rewrap(
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({"id": case.id, "keyset_version": office.keyset_version})))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRequest {
+    delete_after: NaiveDate,
+    reason: String,
+}
+
+/// The longest reason accepted, in characters.
+const MAX_REASON: usize = 1000;
+
+/// Extends a closed case's retention to a later date, with the officer's reason recorded.
+pub async fn extend_retention(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let r: RetentionRequest = read_json(&req, payload, SMALL_BODY).await?;
+    let reason = r.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON {
+        return Err(ApiError::InvalidRequest(format!(
+            "reason: between 1 and {MAX_REASON} characters"
+        )));
+    }
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let (Status::Closed, Some(current)) = (case.status, case.clocks.delete_after) else {
+        return Err(ApiError::Conflict(
+            "case-not-closed",
+            "retention runs from closing; only a closed case can be extended".into(),
+        ));
+    };
+    let today = state.config.today();
+    if r.delete_after <= current || r.delete_after <= today {
+        return Err(ApiError::InvalidRequest(format!(
+            "delete_after: must be later than the current {current} and than today"
+        )));
+    }
+    let (case_id, o, until) = (case.id.clone(), officer.clone(), r.delete_after);
+    state
+        .store
+        .write(move |c| {
+            db::outbox::extend_retention(c, &case_id, &o.id, Some(current), until, &reason, today)?;
+            db::desk::append_audit(c, &o.office, &o.id, "retention:extend", Some(&case_id))
+        })
+        .await
+        .map_err(|e| match e {
+            DbError::Conflict(_) => ApiError::Conflict(
+                "case-changed",
+                "the case changed meanwhile; reload it".into(),
+            ),
+            e => e.into(),
+        })?;
+    let updated = Case {
+        clocks: desk::Clocks {
+            delete_after: Some(until),
+            ..case.clocks
+        },
+        ..case
+    };
+    Ok(HttpResponse::Ok().json(summary(&updated, Counts::default(), today)))
+}

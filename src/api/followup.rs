@@ -94,10 +94,17 @@ pub async fn message(
             .await
             .map_err(|_| ApiError::Internal)??;
     let today = state.config.today();
-    let id = case.id.clone();
+    let (id, office) = (case.id.clone(), case.office.clone());
+    let notify = state.config.mail_enabled();
     state
         .store
-        .write(move |c| db::desk::insert_message(c, &id, Direction::Reporter, &ct, today))
+        .write(move |c| {
+            db::desk::insert_message(c, &id, Direction::Reporter, &ct, today)?;
+            if notify {
+                db::outbox::mark_news(c, &office)?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({"created_on": today})))
 }

@@ -357,6 +357,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/analyst/session"),
     ("GET", "/v1/stats/tables"),
     ("GET", "/v1/stats/alliance"),
+    ("POST", "/v1/desk/cases/{case}/retention"),
 ];
 
 /// All routes.
@@ -380,5 +381,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/analyst/session").route(web::post().to(stats::session)))
         .service(resource("/v1/stats/tables").route(web::get().to(stats::table)))
         .service(resource("/v1/stats/alliance").route(web::get().to(stats::alliance)))
+        .service(
+            resource("/v1/desk/cases/{case}/retention")
+                .route(web::post().to(desk::extend_retention)),
+        )
         .default_service(web::to(not_found));
 }

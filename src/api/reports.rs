@@ -86,9 +86,17 @@ pub async fn submit(
         .await
         .map_err(|_| ApiError::Internal)??;
     let receipt = report.receipt();
+    let notify = state.config.mail_enabled();
     state
         .store
-        .write(move |c| db::reports::insert_report(c, &report, stats.as_ref()))
+        .write(move |c| {
+            db::reports::insert_report(c, &report, stats.as_ref())?;
+            // In the same commit: the office has news (no case id, no time).
+            if notify {
+                db::outbox::mark_news(c, &report.office)?;
+            }
+            Ok(())
+        })
         .await
         .map_err(|e| {
             if e.is_unique_violation() {

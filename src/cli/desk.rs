@@ -72,6 +72,16 @@ pub enum DeskCommand {
     },
     /// Re-encrypt a case to the office's current key set, swapped in atomically.
     Rewrap { case: String },
+    /// Keep a closed case longer than its retention period, with a recorded reason.
+    Extend {
+        case: String,
+        /// The new deletion date (YYYY-MM-DD), later than the current one.
+        #[arg(long)]
+        until: chrono::NaiveDate,
+        /// Why the case must be kept longer (stored and audited).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 struct Session {
@@ -346,6 +356,20 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 case,
                 v["status"].as_str().unwrap_or(""),
                 v["feedback_due"].as_str().unwrap_or("")
+            );
+        }
+        DeskCommand::Extend {
+            case,
+            until,
+            reason,
+        } => {
+            let v = s.post(
+                &format!("/v1/desk/cases/{case}/retention"),
+                &json!({"delete_after": until, "reason": reason}),
+            )?;
+            println!(
+                "case {case} is now kept until {}",
+                v["delete_after"].as_str().unwrap_or("")
             );
         }
         DeskCommand::Export { case, output } => {

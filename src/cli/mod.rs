@@ -88,6 +88,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Background jobs (mail, retention), run once now; `serve` runs them on a schedule.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsCommand,
+    },
     /// Run pending database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -218,6 +223,18 @@ pub enum AnalystCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run the jobs once, with the same settings as `serve` (database, SMTP, --today).
+    Run {
+        /// Which job to run.
+        #[arg(long, value_enum, default_value = "all")]
+        job: crate::jobs::Which,
+        #[command(flatten)]
+        config: Config,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the chain; fails if an entry was removed or altered.
     Verify,
@@ -243,6 +260,8 @@ pub enum CliError {
     Office(#[from] crate::office::OfficeError),
     #[error(transparent)]
     Server(#[from] crate::server::ServerError),
+    #[error(transparent)]
+    Jobs(#[from] crate::jobs::JobError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("HTTP: {0}")]
@@ -289,6 +308,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let n = crate::audit::verify(&entries)
                 .map_err(|e| CliError::Usage(format!("audit log BROKEN: {e}")))?;
             println!("audit log intact: {n} entries");
+            Ok(())
+        }
+        Command::Jobs {
+            action: JobsCommand::Run { job, config },
+        } => {
+            let store = Store::open(&config.database_url)?;
+            let jobs = crate::jobs::Jobs::new(store, std::sync::Arc::new(config))?;
+            if !jobs.mail_enabled() && job != crate::jobs::Which::Retention {
+                eprintln!("notifications: off (no --smtp-host); no mail jobs run");
+            }
+            let o = jobs.run(job)?;
+            println!(
+                "queued {} mail(s), sent {}, failed {}; deleted {} case(s)",
+                o.queued, o.sent, o.failed, o.deleted
+            );
             Ok(())
         }
         Command::Migrate { db } => {

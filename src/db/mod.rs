@@ -8,6 +8,7 @@
 
 pub mod desk;
 pub mod offices;
+pub mod outbox;
 pub mod reports;
 pub mod schema;
 pub mod stats;
@@ -213,6 +214,33 @@ impl Store {
         });
         self.writer.send(job).map_err(|_| DbError::WriterGone)?;
         rx.await.map_err(|_| DbError::WriterGone)?
+    }
+
+    /// Like `write`, for a thread outside the async runtime (the background jobs): goes
+    /// through the same group-commit writer, and blocks until the commit.
+    pub fn write_wait<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = conn.transaction(f);
+            Box::new(move |commit: Result<(), DbError>| {
+                let _ = tx.send(commit.and(result));
+            })
+        });
+        self.writer.send(job).map_err(|_| DbError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| DbError::WriterGone)?
+    }
+
+    /// Runs statements that must not be inside a transaction (VACUUM, checkpoints) on a
+    /// connection of the pool, not on the writer's.
+    pub fn maintenance(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        f(&mut *self.conn()?)
     }
 
     /// A read for the command line, outside any async runtime.

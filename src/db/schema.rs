@@ -146,3 +146,48 @@ diesel::allow_tables_to_appear_in_same_query!(
     analysts,
     analyst_grants,
 );
+
+diesel::table! {
+    office_news (id) {
+        id -> Text,
+        office -> Text,
+    }
+}
+
+diesel::table! {
+    officer_notify (officer_id) {
+        officer_id -> Text,
+        news -> Bool,
+        last_mail_at -> Nullable<Timestamp>,
+        last_reminder_on -> Nullable<Date>,
+        last_digest_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        officer_id -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claim -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    retention_extensions (id) {
+        id -> Text,
+        report_id -> Text,
+        officer_id -> Text,
+        previous_delete_after -> Nullable<Date>,
+        delete_after -> Date,
+        reason -> Text,
+        created_on -> Date,
+    }
+}
+
+diesel::joinable!(officer_notify -> officers (officer_id));
+diesel::joinable!(retention_extensions -> reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(officer_notify, officers);
+diesel::allow_tables_to_appear_in_same_query!(outbox, officers);

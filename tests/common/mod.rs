@@ -10,6 +10,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use meldestelle::db::DbConn;
 
+pub mod smtp;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_meldestelle");
 pub const DEMO_IDENTITY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
