@@ -424,3 +424,89 @@ fn reporter_answers_and_officer_classification_reach_the_statistics() {
         );
     }
 }
+
+#[test]
+fn deleting_a_case_after_retention_leaves_the_statistics_unchanged() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-02-10"]);
+        for i in 0..12 {
+            let stats = format!(
+                r#"{{"incident_type":"{}","quarter":"2026-Q1"}}"#,
+                ["threat", "other"][i % 2]
+            );
+            cli(
+                &[
+                    "report",
+                    "--server",
+                    &server.base,
+                    "--json",
+                    "--stats",
+                    &stats,
+                ],
+                Some("Bericht"),
+            );
+        }
+        let id = {
+            use diesel::prelude::*;
+            use meldestelle::db::schema::reports;
+            reports::table
+                .select(reports::id)
+                .first::<String>(&mut db.conn())
+                .unwrap()
+        };
+        for to in ["acknowledged", "feedback_given", "closed"] {
+            cli(
+                &[
+                    "desk",
+                    "--server",
+                    &server.base,
+                    "--identity",
+                    DEMO_IDENTITY,
+                    "status",
+                    &id,
+                    to,
+                ],
+                None,
+            );
+        }
+        drop(server);
+        let export = || {
+            cli(
+                &[
+                    "stats",
+                    "--today",
+                    "2030-01-01",
+                    "--database-url",
+                    &db.url,
+                    "export",
+                    "--period",
+                    "2026-Q1",
+                    "--by",
+                    "incident_type",
+                    "--format",
+                    "json",
+                ],
+                None,
+            )
+        };
+        let before = export();
+        assert!(before.contains("\"count\": 5"), "{before}");
+        // Three years after closing, the retention job deletes the case.
+        let out = cli(
+            &[
+                "jobs",
+                "run",
+                "--job",
+                "retention",
+                "--database-url",
+                &db.url,
+                "--today",
+                "2029-02-11",
+            ],
+            None,
+        );
+        assert_eq!(db.count("reports"), 11, "{out}");
+        assert_eq!(db.count("stats_records"), 12);
+        assert_eq!(export(), before);
+    }
+}
