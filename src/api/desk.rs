@@ -74,16 +74,10 @@ pub async fn session(
 }
 
 async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer, ApiError> {
-    let id = principal
-        .strip_prefix(OFFICER)
-        .ok_or(ApiError::Unauthorized("invalid-token"))?
-        .to_owned();
-    state
-        .store
-        .read(move |c| db::offices::get_officer(c, &id))
-        .await?
-        .filter(|o| o.active)
-        .ok_or(ApiError::Unauthorized("invalid-token"))
+    login::resolve(state, principal, OFFICER, |c, id| {
+        Ok(db::offices::get_officer(c, id)?.filter(|o| o.active))
+    })
+    .await
 }
 
 /// The officer behind the request's bearer token, with their office.

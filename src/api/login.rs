@@ -116,3 +116,26 @@ pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<String, ApiEr
     }
     Ok(principal)
 }
+
+/// The active account behind a principal (`officer:<id>`, `analyst:<id>`) of the expected
+/// kind; anything else is an invalid token.
+pub async fn resolve<T, F>(
+    state: &AppState,
+    principal: &str,
+    prefix: &str,
+    load: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &str) -> Result<Option<T>, DbError> + Send + 'static,
+{
+    let id = principal
+        .strip_prefix(prefix)
+        .ok_or(ApiError::Unauthorized("invalid-token"))?
+        .to_owned();
+    state
+        .store
+        .read(move |c| load(c, &id))
+        .await?
+        .ok_or(ApiError::Unauthorized("invalid-token"))
+}

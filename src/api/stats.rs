@@ -44,16 +44,10 @@ pub async fn challenge(
 }
 
 async fn principal_analyst(state: &AppState, principal: &str) -> Result<Analyst, ApiError> {
-    let id = principal
-        .strip_prefix(ANALYST)
-        .ok_or(ApiError::Unauthorized("invalid-token"))?
-        .to_owned();
-    state
-        .store
-        .read(move |c| db::stats::get_analyst(c, &id))
-        .await?
-        .filter(|a| a.active)
-        .ok_or(ApiError::Unauthorized("invalid-token"))
+    login::resolve(state, principal, ANALYST, |c, id| {
+        Ok(db::stats::get_analyst(c, id)?.filter(|a| a.active))
+    })
+    .await
 }
 
 pub async fn session(
@@ -90,6 +84,16 @@ async fn analyst(state: &AppState, req: &HttpRequest) -> Result<(Analyst, Vec<Of
         })
         .await?;
     Ok((analyst, offices))
+}
+
+/// Every release an analyst fetches is audited.
+async fn audit_export(state: &AppState, analyst: &Analyst) -> Result<(), ApiError> {
+    let id = analyst.id.clone();
+    state
+        .store
+        .write(move |c| db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats-export", None))
+        .await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -134,11 +138,7 @@ pub async fn table(
         .store
         .read(move |c| Ok(publish::table(c, &request, &offices, &rules, today)))
         .await??;
-    let id = analyst.id.clone();
-    state
-        .store
-        .write(move |c| db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats-export", None))
-        .await?;
+    audit_export(&state, &analyst).await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .body(publish::render_table(&released, format)))
@@ -158,11 +158,7 @@ pub async fn alliance(
         .read(move |c| Ok(publish::alliance(c, &q.period, &offices, &rules, today)))
         .await??;
     let body = publish::render_set(&set, format).map_err(publish::PublishError::from)?;
-    let id = analyst.id.clone();
-    state
-        .store
-        .write(move |c| db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats-export", None))
-        .await?;
+    audit_export(&state, &analyst).await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .body(body))
