@@ -11,5 +11,6 @@ pub mod db;
 pub mod desk;
 pub mod intake;
 pub mod office;
+pub mod pow;
 pub mod server;
 pub mod stats;

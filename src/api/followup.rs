@@ -16,21 +16,22 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
-    lookup_id: String,
+    pub lookup_id: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
-    lookup_id: String,
-    ciphertext: String,
+    pub lookup_id: String,
+    pub ciphertext: String,
+    /// Required unless proof of work is off (`--pow-bits 0`).
+    #[serde(default)]
+    pub pow: Option<crate::pow::PowToken>,
 }
 
 /// The case behind a lookup id, after the global rate limit.
 async fn case(state: &AppState, lookup_id: &str) -> Result<Case, ApiError> {
-    if state.lookups.check().is_err() {
-        return Err(ApiError::RateLimited);
-    }
+    super::rate_check(state.lookups.check(), state.lookups.clock())?;
     // A malformed id is as unknown as a wrong one.
     let hash = intake::decode_lookup_id(lookup_id)
         .map(|id| crypto::sha256(&id))
@@ -73,7 +74,9 @@ pub async fn message(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let r: MessageRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let r: MessageRequest = read_json(&req, payload, state.config.message_body_bytes()).await?;
+    // The work is checked before anything is looked up, so that guessing lookup ids costs it.
+    state.pow.verify(r.pow.as_ref())?;
     let case = case(&state, &r.lookup_id).await?;
     if case.status == Status::Closed {
         return Err(ApiError::Conflict(
@@ -81,6 +84,7 @@ pub async fn message(
             "this case is closed".into(),
         ));
     }
+    state.check_submission_limits(&case.office)?;
     let slug = case.office.clone();
     let office = state
         .store

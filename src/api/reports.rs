@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::{read_json, ApiError, AppState};
+use super::{rate_check, read_json, ApiError, AppState};
 use crate::db;
 use crate::intake::{self, Submission};
 use crate::stats::taxonomy;
@@ -74,11 +74,18 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let sub: Submission = read_json(&req, payload, state.config.max_body_bytes).await?;
+    state.pow.verify(sub.pow.as_ref())?;
     let slug = sub.office.clone();
     let office = state
         .store
         .read(move |c| db::offices::get_office(c, &slug))
         .await?;
+    if let Some(o) = &office {
+        // Keyed only by offices that exist, so the key set cannot be grown from outside.
+        state.check_submission_limits(&o.slug)?;
+    } else {
+        rate_check(state.submissions.check(), state.submissions.clock())?;
+    }
     let limits = state.config.limits();
     let today = state.config.today();
     // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
