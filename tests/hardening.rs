@@ -371,7 +371,11 @@ fn sixty_four_concurrent_clients_on_each_database() {
         assert_eq!(db.count("reports") as usize, created.len(), "{}", db.name);
         let stored = lookup_hashes(&db);
         for (_, _, id) in &created {
-            assert!(stored.contains(crypto::sha256(id).as_slice()), "{}", db.name);
+            assert!(
+                stored.contains(crypto::sha256(id).as_slice()),
+                "{}",
+                db.name
+            );
         }
         // Mixed sizes from 0 to 20 000 bytes of text: only bucket sizes are stored.
         let mut sizes = std::collections::BTreeSet::new();
