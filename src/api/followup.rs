@@ -29,13 +29,26 @@ pub struct MessageRequest {
     pub pow: Option<crate::pow::PowToken>,
 }
 
+/// A random lookup id in hex, the same for the life of the process.
+fn unknown_lookup_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut id = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+        hex::encode(id)
+    })
+}
+
 /// The case behind a lookup id, after the global rate limit.
 async fn case(state: &AppState, lookup_id: &str) -> Result<Case, ApiError> {
     super::rate_check(state.lookups.check(), state.lookups.clock())?;
-    // A malformed id is as unknown as a wrong one.
-    let hash = intake::decode_lookup_id(lookup_id)
-        .map(|id| crypto::sha256(&id))
-        .unwrap_or([0; 32]);
+    // A malformed id is as unknown as a wrong one, and costs the same: it is replaced by a
+    // random well-formed id drawn at process start (which no report has), then decoded and
+    // hashed like any other.
+    let id = intake::decode_lookup_id(lookup_id)
+        .or_else(|_| intake::decode_lookup_id(unknown_lookup_id()))
+        .unwrap_or_default();
+    let hash = crypto::sha256(&id);
     state
         .store
         .read(move |c| db::desk::case_by_lookup(c, &hash))
