@@ -90,6 +90,8 @@ pub async fn message(
     let r: MessageRequest = read_json(&req, payload, state.config.message_body_bytes()).await?;
     // The work is checked before anything is looked up, so that guessing lookup ids costs it.
     state.pow.verify(r.pow.as_ref())?;
+    // Before the lookup, so that a 429 says nothing about whether the id is known.
+    state.check_global_submission_limit()?;
     let case = case(&state, &r.lookup_id).await?;
     if case.status == Status::Closed {
         return Err(ApiError::Conflict(
@@ -97,7 +99,7 @@ pub async fn message(
             "this case is closed".into(),
         ));
     }
-    state.check_submission_limits(&case.office)?;
+    state.check_office_submission_limit(&case.office)?;
     let slug = case.office.clone();
     let office = state
         .store

@@ -57,9 +57,13 @@ pub fn rate_check(
 }
 
 impl AppState {
-    /// The global and the office's limit for reports and follow-up messages.
-    pub fn check_submission_limits(&self, office: &str) -> Result<(), ApiError> {
-        rate_check(self.submissions.check(), self.submissions.clock())?;
+    /// The global limit for reports and follow-up messages.
+    pub fn check_global_submission_limit(&self) -> Result<(), ApiError> {
+        rate_check(self.submissions.check(), self.submissions.clock())
+    }
+
+    /// The office's limit for reports and follow-up messages (only for offices that exist).
+    pub fn check_office_submission_limit(&self, office: &str) -> Result<(), ApiError> {
         rate_check(
             self.office_submissions.check_key(&office.to_owned()),
             self.office_submissions.clock(),

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::{rate_check, read_json, ApiError, AppState};
+use super::{read_json, ApiError, AppState};
 use crate::db;
 use crate::intake::{self, Submission};
 use crate::stats::taxonomy;
@@ -75,6 +75,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let sub: Submission = read_json(&req, payload, state.config.max_body_bytes).await?;
     state.pow.verify(sub.pow.as_ref())?;
+    state.check_global_submission_limit()?;
     let slug = sub.office.clone();
     let office = state
         .store
@@ -82,9 +83,7 @@ pub async fn submit(
         .await?;
     if let Some(o) = &office {
         // Keyed only by offices that exist, so the key set cannot be grown from outside.
-        state.check_submission_limits(&o.slug)?;
-    } else {
-        rate_check(state.submissions.check(), state.submissions.clock())?;
+        state.check_office_submission_limit(&o.slug)?;
     }
     let limits = state.config.limits();
     let today = state.config.today();
