@@ -127,6 +127,33 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_SMTP_RETRY_SECS", default_value_t = 30)]
     pub smtp_retry_secs: u64,
 
+    /// Proof of work for submissions and follow-up messages: leading zero bits of
+    /// SHA-256(challenge ‖ nonce). 0 turns it off (then the `pow` field is optional).
+    #[arg(long, env = "MELDESTELLE_POW_BITS", default_value_t = 18, value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub pow_bits: u8,
+
+    /// Lifetime of a proof-of-work challenge, in seconds.
+    #[arg(long, env = "MELDESTELLE_POW_SECS", default_value_t = 300)]
+    pub pow_secs: u64,
+
+    /// Submissions in ten seconds from which the proof of work gets one bit harder; two bits
+    /// at twice as many, up to four bits at eight times as many.
+    #[arg(long, env = "MELDESTELLE_POW_LOAD_STEP", default_value_t = 100)]
+    pub pow_load_step: usize,
+
+    /// Reports and follow-up messages per second, for all offices together (bursts of ten
+    /// times as many pass). Nothing per client is kept.
+    #[arg(long, env = "MELDESTELLE_SUBMISSIONS_PER_SEC", default_value_t = 20)]
+    pub submissions_per_sec: u32,
+
+    /// Reports and follow-up messages per second to one office (bursts of ten times as many).
+    #[arg(
+        long,
+        env = "MELDESTELLE_OFFICE_SUBMISSIONS_PER_SEC",
+        default_value_t = 5
+    )]
+    pub office_submissions_per_sec: u32,
+
     /// Testing only: the date the server takes as today.
     #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
     pub today: Option<NaiveDate>,
@@ -148,6 +175,14 @@ impl Config {
     pub fn today(&self) -> NaiveDate {
         self.today
             .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// The body cap of a follow-up message: one padded message of the largest bucket in base64,
+    /// with room for the age header and the other fields; never above `max_body_bytes`.
+    pub fn message_body_bytes(&self) -> usize {
+        let plain = self.limits().report.max_plaintext as usize;
+        let age = plain + plain.div_ceil(64 * 1024) * 16 + 16 + 16 * 1024;
+        (age.div_ceil(3) * 4 + 4096).min(self.max_body_bytes)
     }
 
     pub fn limits(&self) -> Limits {

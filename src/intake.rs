@@ -22,6 +22,9 @@ pub struct Submission {
     #[serde(default)]
     pub attachments: Vec<String>,
     pub stats: Option<Answers>,
+    /// Required unless proof of work is off (`--pow-bits 0`).
+    #[serde(default)]
+    pub pow: Option<crate::pow::PowToken>,
 }
 
 /// Size limits that apply to submissions.

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod mailer;
 pub mod notify;
 pub mod office;
+pub mod pow;
 pub mod publish;
 pub mod server;
 pub mod stats;

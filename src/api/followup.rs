@@ -16,25 +16,39 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
-    lookup_id: String,
+    pub lookup_id: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
-    lookup_id: String,
-    ciphertext: String,
+    pub lookup_id: String,
+    pub ciphertext: String,
+    /// Required unless proof of work is off (`--pow-bits 0`).
+    #[serde(default)]
+    pub pow: Option<crate::pow::PowToken>,
+}
+
+/// A random lookup id in hex, the same for the life of the process.
+fn unknown_lookup_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut id = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+        hex::encode(id)
+    })
 }
 
 /// The case behind a lookup id, after the global rate limit.
 async fn case(state: &AppState, lookup_id: &str) -> Result<Case, ApiError> {
-    if state.lookups.check().is_err() {
-        return Err(ApiError::RateLimited);
-    }
-    // A malformed id is as unknown as a wrong one.
-    let hash = intake::decode_lookup_id(lookup_id)
-        .map(|id| crypto::sha256(&id))
-        .unwrap_or([0; 32]);
+    super::rate_check(state.lookups.check(), state.lookups.clock())?;
+    // A malformed id is as unknown as a wrong one, and costs the same: it is replaced by a
+    // random well-formed id drawn at process start (which no report has), then decoded and
+    // hashed like any other.
+    let id = intake::decode_lookup_id(lookup_id)
+        .or_else(|_| intake::decode_lookup_id(unknown_lookup_id()))
+        .unwrap_or_default();
+    let hash = crypto::sha256(&id);
     state
         .store
         .read(move |c| db::desk::case_by_lookup(c, &hash))
@@ -73,7 +87,11 @@ pub async fn message(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let r: MessageRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let r: MessageRequest = read_json(&req, payload, state.config.message_body_bytes()).await?;
+    // The work is checked before anything is looked up, so that guessing lookup ids costs it.
+    state.pow.verify(r.pow.as_ref())?;
+    // Before the lookup, so that a 429 says nothing about whether the id is known.
+    state.check_global_submission_limit()?;
     let case = case(&state, &r.lookup_id).await?;
     if case.status == Status::Closed {
         return Err(ApiError::Conflict(
@@ -81,6 +99,7 @@ pub async fn message(
             "this case is closed".into(),
         ));
     }
+    state.check_office_submission_limit(&case.office)?;
     let slug = case.office.clone();
     let office = state
         .store

@@ -1,8 +1,8 @@
 //! The HTTP layer: thin handlers that parse, call a domain module and the store, and answer.
 //! openapi.yaml is the contract; tests hold these routes to it.
 
-mod desk;
-mod followup;
+pub mod desk;
+pub mod followup;
 mod login;
 /// The reporter's pages (the built form in `web/dist`).
 #[path = "web.rs"]
@@ -34,20 +34,70 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// One limit for all reporters' follow-up lookups: nothing per client is kept.
     pub lookups: Arc<governor::DefaultDirectRateLimiter>,
+    /// One limit for all reports and follow-up messages together.
+    pub submissions: Arc<governor::DefaultDirectRateLimiter>,
+    /// One limit per office (keyed by the office's slug, which is not client data).
+    pub office_submissions: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Proof-of-work challenges and the set of spent ones.
+    pub pow: Arc<crate::pow::Pow>,
+}
+
+fn quota(per_sec: u32, burst_factor: u32) -> governor::Quota {
+    let per_sec = std::num::NonZeroU32::new(per_sec.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    let burst = per_sec.saturating_mul(
+        std::num::NonZeroU32::new(burst_factor.max(1)).unwrap_or(std::num::NonZeroU32::MIN),
+    );
+    governor::Quota::per_second(per_sec).allow_burst(burst)
+}
+
+type Instant = <governor::clock::DefaultClock as governor::clock::Clock>::Instant;
+
+/// 429 with the seconds until a request would pass.
+pub fn rate_check(
+    r: Result<(), governor::NotUntil<Instant>>,
+    clock: &governor::clock::DefaultClock,
+) -> Result<(), ApiError> {
+    use governor::clock::Clock;
+    r.map_err(|e| ApiError::RateLimited(e.wait_time_from(clock.now()).as_secs() + 1))
+}
+
+impl AppState {
+    /// The global limit for reports and follow-up messages.
+    pub fn check_global_submission_limit(&self) -> Result<(), ApiError> {
+        rate_check(self.submissions.check(), self.submissions.clock())
+    }
+
+    /// The office's limit for reports and follow-up messages (only for offices that exist).
+    pub fn check_office_submission_limit(&self, office: &str) -> Result<(), ApiError> {
+        rate_check(
+            self.office_submissions.check_key(&office.to_owned()),
+            self.office_submissions.clock(),
+        )
+    }
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
-        let per_sec = std::num::NonZeroU32::new(config.lookups_per_sec.max(1))
-            .unwrap_or(std::num::NonZeroU32::MIN);
-        let burst = per_sec
-            .saturating_mul(std::num::NonZeroU32::new(5).unwrap_or(std::num::NonZeroU32::MIN));
         AppState {
             store,
-            config: Arc::new(config),
-            lookups: Arc::new(governor::RateLimiter::direct(
-                governor::Quota::per_second(per_sec).allow_burst(burst),
+            lookups: Arc::new(governor::RateLimiter::direct(quota(
+                config.lookups_per_sec,
+                5,
+            ))),
+            submissions: Arc::new(governor::RateLimiter::direct(quota(
+                config.submissions_per_sec,
+                10,
+            ))),
+            office_submissions: Arc::new(governor::RateLimiter::keyed(quota(
+                config.office_submissions_per_sec,
+                10,
+            ))),
+            pow: Arc::new(crate::pow::Pow::new(
+                config.pow_bits,
+                std::time::Duration::from_secs(config.pow_secs),
+                config.pow_load_step,
             )),
+            config: Arc::new(config),
         }
     }
 }
@@ -79,7 +129,9 @@ pub enum ApiError {
     #[error("unknown receipt")]
     UnknownReceipt,
     #[error("rate limited")]
-    RateLimited,
+    RateLimited(u64),
+    #[error(transparent)]
+    Pow(#[from] crate::pow::PowError),
     #[error(transparent)]
     Desk(#[from] crate::desk::DeskError),
     #[error(transparent)]
@@ -127,8 +179,41 @@ impl ApiError {
                 "unknown-receipt",
                 "No report has this receipt",
             ),
-            ApiError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS)
-                .detail("too many requests right now; try again in a minute"),
+            ApiError::RateLimited(secs) => Problem::for_status(StatusCode::TOO_MANY_REQUESTS)
+                .detail(format!(
+                    "too many requests right now; try again in {secs} s"
+                )),
+            ApiError::Pow(e) => {
+                use crate::pow::PowError as P;
+                let (status, kind, title) = match e {
+                    P::Required => (
+                        StatusCode::BAD_REQUEST,
+                        "pow-required",
+                        "A proof of work is required",
+                    ),
+                    P::Invalid => (
+                        StatusCode::BAD_REQUEST,
+                        "pow-invalid",
+                        "The proof of work is not valid",
+                    ),
+                    P::Expired => (
+                        StatusCode::BAD_REQUEST,
+                        "pow-expired",
+                        "The proof-of-work challenge has expired",
+                    ),
+                    P::Spent => (
+                        StatusCode::BAD_REQUEST,
+                        "pow-spent",
+                        "The proof-of-work challenge was used already",
+                    ),
+                    P::Overloaded => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate-limited",
+                        "Too many requests",
+                    ),
+                };
+                Problem::new(status, kind, title).detail(e.to_string())
+            }
             ApiError::Publish(e) => publish_problem(e),
             ApiError::Desk(e) => Problem::new(
                 StatusCode::CONFLICT,
@@ -227,7 +312,18 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.problem().error_response()
+        let mut res = self.problem().error_response();
+        let retry = match self {
+            ApiError::RateLimited(secs) => Some(*secs),
+            ApiError::Pow(crate::pow::PowError::Overloaded) => Some(60),
+            _ => None,
+        };
+        if let Some(secs) = retry {
+            if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
     }
 }
 
@@ -271,6 +367,11 @@ pub async fn read_json<T: DeserializeOwned>(
 async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.store.ping().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+}
+
+/// A fresh proof-of-work challenge (see `crate::pow` for the protocol).
+async fn pow(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.pow.issue())
 }
 
 async fn not_found() -> HttpResponse {
@@ -341,6 +442,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/v1/offices/{office}"),
     ("GET", "/v1/taxonomy"),
+    ("GET", "/v1/pow"),
     ("POST", "/v1/reports"),
     ("POST", "/v1/followup/read"),
     ("POST", "/v1/followup/messages"),
@@ -365,6 +467,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(healthz)))
         .service(resource("/v1/offices/{office}").route(web::get().to(reports::office)))
         .service(resource("/v1/taxonomy").route(web::get().to(reports::taxonomy)))
+        .service(resource("/v1/pow").route(web::get().to(pow)))
         .service(resource("/v1/reports").route(web::post().to(reports::submit)))
         .service(resource("/v1/followup/read").route(web::post().to(followup::read)))
         .service(resource("/v1/followup/messages").route(web::post().to(followup::message)))

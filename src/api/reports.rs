@@ -74,11 +74,17 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let sub: Submission = read_json(&req, payload, state.config.max_body_bytes).await?;
+    state.pow.verify(sub.pow.as_ref())?;
+    state.check_global_submission_limit()?;
     let slug = sub.office.clone();
     let office = state
         .store
         .read(move |c| db::offices::get_office(c, &slug))
         .await?;
+    if let Some(o) = &office {
+        // Keyed only by offices that exist, so the key set cannot be grown from outside.
+        state.check_office_submission_limit(&o.slug)?;
+    }
     let limits = state.config.limits();
     let today = state.config.today();
     // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.

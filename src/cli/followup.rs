@@ -99,7 +99,11 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
         let answer: Value = check(
             client
                 .post(format!("{base}/v1/followup/messages"))
-                .json(&json!({"lookup_id": lookup_id, "ciphertext": ct}))
+                .json(&json!({
+                    "lookup_id": lookup_id,
+                    "ciphertext": ct,
+                    "pow": super::proof_of_work(&client, base)?,
+                }))
                 .send()?,
         )?
         .json()?;

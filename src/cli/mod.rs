@@ -550,6 +550,16 @@ pub(crate) fn check(
     Err(CliError::Refused { status, body })
 }
 
+/// Fetches a proof-of-work challenge and solves it (seconds at the default difficulty).
+pub(crate) fn proof_of_work(
+    client: &reqwest::blocking::Client,
+    base: &str,
+) -> Result<serde_json::Value, CliError> {
+    let c: crate::pow::Challenge = check(client.get(format!("{base}/v1/pow")).send()?)?.json()?;
+    let token = crate::pow::solve(&c.challenge, c.difficulty);
+    Ok(serde_json::json!({"challenge": token.challenge, "nonce": token.nonce}))
+}
+
 fn submit(args: SubmitArgs) -> Result<(), CliError> {
     let text = match &args.file {
         Some(path) => std::fs::read_to_string(path)?,
@@ -592,6 +602,7 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
     if let Some(stats) = stats {
         body["stats"] = stats;
     }
+    body["pow"] = proof_of_work(&client, base)?;
     let answer: serde_json::Value = check(
         client
             .post(format!("{base}/v1/reports"))

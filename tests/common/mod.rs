@@ -187,7 +187,15 @@ impl Drop for Server {
     }
 }
 
+/// Proof of work stays on in tests, at a difficulty a debug build solves in milliseconds,
+/// unless a test sets `--pow-bits` itself.
+pub const TEST_POW_BITS: &str = "10";
+
 fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, String) {
+    let mut defaults: Vec<&str> = vec![];
+    if !args.iter().any(|a| a == "--pow-bits") {
+        defaults.extend(["--pow-bits", TEST_POW_BITS]);
+    }
     let mut child = Command::new(BIN)
         .arg("serve")
         .args([
@@ -198,6 +206,7 @@ fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, Str
             "--workers",
             "2",
         ])
+        .args(defaults)
         .args(args)
         .env("MELDESTELLE_LOG", "debug")
         .stdout(Stdio::piped())
@@ -337,8 +346,34 @@ impl Answer {
     }
 }
 
+/// Routes that need a proof of work.
+pub const POW_ROUTES: &[&str] = &["/v1/reports", "/v1/followup/messages"];
+
 impl Server {
-    /// Sends a request and checks the answer against openapi.yaml.
+    /// A solved proof-of-work token from this server, as the `pow` field.
+    pub fn pow(&self) -> serde_json::Value {
+        let c: meldestelle::pow::Challenge = client()
+            .get(self.url("/v1/pow"))
+            .send()
+            .expect("GET /v1/pow")
+            .json()
+            .expect("challenge JSON");
+        serde_json::to_value(meldestelle::pow::solve(&c.challenge, c.difficulty)).unwrap()
+    }
+
+    /// Adds a solved `pow` to a JSON object body that has none.
+    pub fn with_pow(&self, body: &serde_json::Value) -> serde_json::Value {
+        let mut b = body.clone();
+        if let Some(o) = b.as_object_mut() {
+            if !o.contains_key("pow") {
+                o.insert("pow".into(), self.pow());
+            }
+        }
+        b
+    }
+
+    /// Sends a request and checks the answer against openapi.yaml. A body for a route that
+    /// needs a proof of work gets one solved, unless it carries its own `pow`.
     pub fn call(
         &self,
         method: &str,
@@ -350,7 +385,11 @@ impl Server {
         let c = client();
         let mut req = c.request(method.parse().unwrap(), self.url(path));
         if let Some(j) = json {
-            req = req.json(j);
+            if method == "POST" && POW_ROUTES.contains(&template) {
+                req = req.json(&self.with_pow(j));
+            } else {
+                req = req.json(j);
+            }
         }
         if let Some(t) = bearer {
             req = req.bearer_auth(t);

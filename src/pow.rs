@@ -1,0 +1,330 @@
+//! Proof of work for submissions and follow-up messages, without identifying anyone.
+//!
+//! `GET /v1/pow` hands out a challenge: base64url (no padding) of
+//! `expires (u64 BE unix seconds) ‖ difficulty (u8) ‖ 16 random bytes ‖ HMAC-SHA256 of those 25
+//! bytes` under a key drawn at process start. The client finds a nonce (1–64 ASCII letters or
+//! digits) such that SHA-256 of the ASCII bytes `challenge ‖ nonce` (no separator) starts with
+//! `difficulty` zero bits, most significant bit of the first byte first. Nothing is stored about
+//! the client: the challenge is stateless, and the only state is an in-memory set of spent
+//! challenges until they expire, which makes each one single-use. A restart draws a new key and
+//! so invalidates every outstanding challenge.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+const BODY: usize = 8 + 1 + 16;
+const LEN: usize = BODY + 32;
+/// How far the difficulty is raised under load, at most.
+pub const MAX_RAISE: u8 = 4;
+/// The window over which load is counted.
+const WINDOW: Duration = Duration::from_secs(10);
+/// Spent challenges kept at most; beyond that the server is under attack and refuses.
+const MAX_SPENT: usize = 1_000_000;
+
+/// What a client sends with a submission.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PowToken {
+    pub challenge: String,
+    pub nonce: String,
+}
+
+/// What `GET /v1/pow` answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Challenge {
+    pub challenge: String,
+    pub difficulty: u8,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PowError {
+    #[error("this request needs a proof of work: fetch GET /v1/pow and solve it")]
+    Required,
+    #[error("the proof of work is not valid")]
+    Invalid,
+    #[error("the proof-of-work challenge has expired (or the server restarted); fetch a new one")]
+    Expired,
+    #[error("this proof-of-work challenge was used already; fetch a new one")]
+    Spent,
+    #[error("too many outstanding challenges; try again later")]
+    Overloaded,
+}
+
+/// The server's side: issues and checks challenges, and raises the difficulty under load.
+pub struct Pow {
+    key: [u8; 32],
+    base_bits: u8,
+    ttl: Duration,
+    /// Submissions per window from which the difficulty rises by one, doubling per step.
+    load_step: usize,
+    spent: Mutex<HashMap<[u8; 16], u64>>,
+    recent: Mutex<VecDeque<Instant>>,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Leading zero bits of a digest, most significant bit of byte 0 first.
+pub fn leading_zero_bits(digest: &[u8]) -> u32 {
+    let mut n = 0;
+    for &b in digest {
+        if b == 0 {
+            n += 8;
+        } else {
+            return n + b.leading_zeros();
+        }
+    }
+    n
+}
+
+/// SHA-256 of `challenge ‖ nonce` as ASCII bytes.
+pub fn digest(challenge: &str, nonce: &str) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(challenge.as_bytes())
+        .chain_update(nonce.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// Finds a nonce (decimal digits) for a challenge: what every client does.
+pub fn solve(challenge: &str, difficulty: u8) -> PowToken {
+    let prefix = Sha256::new().chain_update(challenge.as_bytes());
+    let mut n: u64 = 0;
+    loop {
+        let nonce = n.to_string();
+        let d = prefix.clone().chain_update(nonce.as_bytes()).finalize();
+        if leading_zero_bits(&d) >= u32::from(difficulty) {
+            return PowToken {
+                challenge: challenge.to_owned(),
+                nonce,
+            };
+        }
+        n += 1;
+    }
+}
+
+fn nonce_ok(nonce: &str) -> bool {
+    (1..=64).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+impl Pow {
+    /// `base_bits` 0 turns proof of work off.
+    pub fn new(base_bits: u8, ttl: Duration, load_step: usize) -> Pow {
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        Pow {
+            key,
+            base_bits: base_bits.min(40),
+            ttl,
+            load_step: load_step.max(1),
+            spent: Mutex::new(HashMap::new()),
+            recent: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.base_bits > 0
+    }
+
+    fn mac(&self, body: &[u8]) -> Hmac<Sha256> {
+        let mut m =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        m.update(body);
+        m
+    }
+
+    /// Submissions counted in the last window.
+    fn load(&self) -> usize {
+        let mut r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        while r.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
+            r.pop_front();
+        }
+        r.len()
+    }
+
+    /// The difficulty now: the configured bits, plus one at `load_step` submissions in the last
+    /// ten seconds, two at twice as many, three at four times, four at eight times.
+    pub fn difficulty(&self) -> u8 {
+        if !self.enabled() {
+            return 0;
+        }
+        let load = self.load();
+        let mut raise = 0u8;
+        let mut threshold = self.load_step;
+        while raise < MAX_RAISE && load >= threshold {
+            raise += 1;
+            threshold = threshold.saturating_mul(2);
+        }
+        self.base_bits + raise
+    }
+
+    /// Counts one accepted submission towards the load.
+    fn record(&self) {
+        let mut r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        // Enough to know the top step; older entries do not change the answer.
+        let cap = self.load_step.saturating_mul(1 << MAX_RAISE);
+        if r.len() >= cap {
+            r.pop_front();
+        }
+        r.push_back(Instant::now());
+    }
+
+    pub fn issue(&self) -> Challenge {
+        let expires = now_secs() + self.ttl.as_secs();
+        let difficulty = self.difficulty();
+        let mut body = [0u8; BODY];
+        body[..8].copy_from_slice(&expires.to_be_bytes());
+        body[8] = difficulty;
+        rand::rngs::OsRng.fill_bytes(&mut body[9..]);
+        let tag = self.mac(&body).finalize().into_bytes();
+        let mut all = Vec::with_capacity(LEN);
+        all.extend_from_slice(&body);
+        all.extend_from_slice(&tag);
+        let expires_at = chrono::DateTime::from_timestamp(expires as i64, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        Challenge {
+            challenge: B64.encode(all),
+            difficulty,
+            expires_at,
+        }
+    }
+
+    /// Checks a token and marks its challenge spent. With proof of work off, anything passes.
+    pub fn verify(&self, token: Option<&PowToken>) -> Result<(), PowError> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        let token = token.ok_or(PowError::Required)?;
+        let raw = B64
+            .decode(token.challenge.as_bytes())
+            .map_err(|_| PowError::Invalid)?;
+        if raw.len() != LEN || !nonce_ok(&token.nonce) {
+            return Err(PowError::Invalid);
+        }
+        let (body, tag) = raw.split_at(BODY);
+        self.mac(body)
+            .verify_slice(tag)
+            .map_err(|_| PowError::Invalid)?;
+        let mut exp = [0u8; 8];
+        exp.copy_from_slice(&body[..8]);
+        let expires = u64::from_be_bytes(exp);
+        let now = now_secs();
+        if expires < now {
+            return Err(PowError::Expired);
+        }
+        let bits = body[8];
+        if leading_zero_bits(&digest(&token.challenge, &token.nonce)) < u32::from(bits) {
+            return Err(PowError::Invalid);
+        }
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&body[9..]);
+        {
+            let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+            if spent.len() >= MAX_SPENT / 2 {
+                spent.retain(|_, e| *e >= now);
+            }
+            if spent.len() >= MAX_SPENT {
+                return Err(PowError::Overloaded);
+            }
+            if spent.insert(id, expires).is_some() {
+                return Err(PowError::Spent);
+            }
+        }
+        self.record();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solved_tokens_pass_once() {
+        let p = Pow::new(8, Duration::from_secs(60), 1000);
+        let c = p.issue();
+        assert_eq!(c.difficulty, 8);
+        let t = solve(&c.challenge, c.difficulty);
+        assert_eq!(p.verify(Some(&t)), Ok(()));
+        assert_eq!(p.verify(Some(&t)), Err(PowError::Spent));
+        assert_eq!(p.verify(None), Err(PowError::Required));
+    }
+
+    #[test]
+    fn forged_and_expired_tokens_fail() {
+        let p = Pow::new(8, Duration::from_secs(60), 1000);
+        let c = p.issue();
+        // Another server's challenge (another key).
+        let other = Pow::new(8, Duration::from_secs(60), 1000).issue();
+        let t = solve(&other.challenge, 8);
+        assert_eq!(p.verify(Some(&t)), Err(PowError::Invalid));
+        // A nonce that does not solve it.
+        let mut n = 0u64;
+        let bad = loop {
+            if leading_zero_bits(&digest(&c.challenge, &n.to_string())) < 8 {
+                break n.to_string();
+            }
+            n += 1;
+        };
+        let t = PowToken {
+            challenge: c.challenge.clone(),
+            nonce: bad,
+        };
+        assert_eq!(p.verify(Some(&t)), Err(PowError::Invalid));
+        let t = PowToken {
+            challenge: c.challenge,
+            nonce: "../x".into(),
+        };
+        assert_eq!(p.verify(Some(&t)), Err(PowError::Invalid));
+        let p = Pow::new(1, Duration::from_secs(0), 1000);
+        let c = p.issue();
+        std::thread::sleep(Duration::from_millis(1100));
+        let t = solve(&c.challenge, c.difficulty);
+        assert_eq!(p.verify(Some(&t)), Err(PowError::Expired));
+    }
+
+    #[test]
+    fn difficulty_rises_under_load_by_at_most_four() {
+        let p = Pow::new(2, Duration::from_secs(60), 3);
+        assert_eq!(p.difficulty(), 2);
+        let mut seen = vec![];
+        for _ in 0..40 {
+            let c = p.issue();
+            seen.push(c.difficulty);
+            p.verify(Some(&solve(&c.challenge, c.difficulty))).unwrap();
+        }
+        assert_eq!(seen[..3], [2, 2, 2]);
+        assert_eq!(seen[3], 3);
+        assert_eq!(*seen.last().unwrap(), 2 + MAX_RAISE);
+    }
+
+    #[test]
+    fn leading_zero_bits_count_from_the_top() {
+        assert_eq!(leading_zero_bits(&[0x00, 0x80]), 8);
+        assert_eq!(leading_zero_bits(&[0x0f]), 4);
+        assert_eq!(leading_zero_bits(&[0x00, 0x00]), 16);
+    }
+
+    #[test]
+    fn off_means_optional() {
+        let p = Pow::new(0, Duration::from_secs(60), 10);
+        assert_eq!(p.verify(None), Ok(()));
+        assert_eq!(p.issue().difficulty, 0);
+    }
+}

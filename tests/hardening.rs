@@ -1,0 +1,768 @@
+//! Anti-abuse and robustness, black-box over HTTP: proof of work, rate limits, 64 concurrent
+//! clients, hostile values, padding of a mixed corpus, and answers to wrong ids that do not
+//! differ in shape or in time.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use common::*;
+use meldestelle::crypto::{self, header, padding, receipt::Receipt};
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Limits high enough that a test about something else never meets them.
+const NO_LIMITS: &[&str] = &[
+    "--submissions-per-sec",
+    "100000",
+    "--office-submissions-per-sec",
+    "100000",
+    "--lookups-per-sec",
+    "100000",
+];
+
+fn office_json(base: &str, slug: &str) -> Value {
+    client()
+        .get(format!("{base}/v1/offices/{slug}"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+/// A valid submission to an office of `text_len` bytes of text, without `pow`.
+fn submission(base: &str, slug: &str, text_len: usize) -> (Value, Receipt) {
+    let o = office_json(base, slug);
+    let recipients: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
+    let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": "x".repeat(text_len)}))
+        .unwrap();
+    let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ').unwrap();
+    let ct = crypto::encrypt(&padded, &recipients).unwrap();
+    let receipt = Receipt::generate();
+    (
+        json!({
+            "office": slug,
+            "keyset_version": o["keyset_version"],
+            "ciphertext": B64.encode(ct),
+            "reply_recipient": receipt.reply_identity().to_public().to_string(),
+            "lookup_id": hex::encode(receipt.lookup_id()),
+        }),
+        receipt,
+    )
+}
+
+/// Status, problem type and Retry-After of a raw POST, held to the contract.
+fn post_raw(server: &Server, path: &str, body: &Value) -> (u16, String, Option<String>) {
+    let r = client().post(server.url(path)).json(body).send().unwrap();
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    let text = r.text().unwrap();
+    assert_contract("POST", path, status, &ct, &text);
+    let kind = serde_json::from_str::<Value>(&text).unwrap()["type"]
+        .as_str()
+        .unwrap_or("")
+        .trim_start_matches("urn:meldestelle:problem:")
+        .to_owned();
+    (status, kind, retry)
+}
+
+/// A second office whose officer is a fresh key; returns its identity file.
+fn add_office(db: &TestDb, slug: &str, dir: &std::path::Path) -> String {
+    let key = dir.join(format!("{slug}.key"));
+    cli(&["keygen", "-o", key.to_str().unwrap()], None);
+    let text = std::fs::read_to_string(&key).unwrap();
+    let rcpt = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    cli(
+        &[
+            "office",
+            "--database-url",
+            &db.url,
+            "add",
+            "--slug",
+            slug,
+            "--name",
+            "Zweites Amt",
+            "--municipality",
+            "Kleinstadt",
+            "--land",
+            "NW",
+            "--size-class",
+            "under_20k",
+        ],
+        None,
+    );
+    cli(
+        &[
+            "office",
+            "--database-url",
+            &db.url,
+            "add-officer",
+            "--office",
+            slug,
+            "--name",
+            "O",
+            "--recipient",
+            &rcpt,
+        ],
+        None,
+    );
+    key.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn proof_of_work_is_required_single_use_and_checked() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &["--pow-bits", "8", "--pow-load-step", "4"]);
+    let c = server.call("GET", "/v1/pow", "/v1/pow", None, None).json();
+    assert_eq!(c["difficulty"], 8);
+    assert!(c["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let (body, _) = submission(&server.base, "demo", 10);
+    let with_pow = |pow: Value| {
+        let mut b = body.clone();
+        b["pow"] = pow;
+        b
+    };
+    let challenge = c["challenge"].as_str().unwrap();
+    // A nonce that does not reach 8 zero bits.
+    let wrong = (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| meldestelle::pow::leading_zero_bits(&meldestelle::pow::digest(challenge, n)) < 8)
+        .unwrap();
+    let cases = [
+        ("no pow", body.clone(), "pow-required"),
+        (
+            "not a challenge",
+            with_pow(json!({"challenge": "AAAA", "nonce": "1"})),
+            "pow-invalid",
+        ),
+        (
+            "unsolved",
+            with_pow(json!({"challenge": challenge, "nonce": wrong})),
+            "pow-invalid",
+        ),
+        (
+            "bad nonce characters",
+            with_pow(json!({"challenge": challenge, "nonce": "../../etc"})),
+            "pow-invalid",
+        ),
+        (
+            "raised difficulty forged",
+            {
+                // Lowering the difficulty byte breaks the MAC.
+                let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(challenge)
+                    .unwrap();
+                let mut raw = raw.clone();
+                raw[8] = 0;
+                let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+                with_pow(json!({"challenge": forged, "nonce": "0"}))
+            },
+            "pow-invalid",
+        ),
+        (
+            "extra field",
+            with_pow(json!({"challenge": challenge, "nonce": "1", "x": 1})),
+            "invalid-request",
+        ),
+    ];
+    for (what, b, kind) in cases {
+        let (status, k, _) = post_raw(&server, "/v1/reports", &b);
+        assert_eq!((status, k.as_str()), (400, kind), "{what}");
+    }
+    assert_eq!(db.count("reports"), 0);
+
+    // A solved token passes once; the same token on another report is spent.
+    let token = serde_json::to_value(meldestelle::pow::solve(challenge, 8)).unwrap();
+    assert_eq!(
+        post_raw(&server, "/v1/reports", &with_pow(token.clone())).0,
+        201
+    );
+    let (other, _) = submission(&server.base, "demo", 10);
+    let mut replay = other.clone();
+    replay["pow"] = token;
+    let (status, kind, _) = post_raw(&server, "/v1/reports", &replay);
+    assert_eq!((status, kind.as_str()), (400, "pow-spent"));
+    assert_eq!(db.count("reports"), 1);
+
+    // A follow-up message needs one too, checked before the lookup id is looked up.
+    let (status, kind, _) = post_raw(
+        &server,
+        "/v1/followup/messages",
+        &json!({"lookup_id": "00".repeat(32), "ciphertext": "AAAA"}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "pow-required"));
+
+    // Under load the difficulty rises, by four bits at most.
+    for _ in 0..40 {
+        let (b, _) = submission(&server.base, "demo", 10);
+        assert_eq!(
+            server
+                .call("POST", "/v1/reports", "/v1/reports", Some(&b), None)
+                .status,
+            201
+        );
+    }
+    // (Slow machines spread the 40 over more than the 10 s window, hence the range.)
+    let c = server.call("GET", "/v1/pow", "/v1/pow", None, None).json();
+    let d = c["difficulty"].as_u64().unwrap();
+    assert!((10..=12).contains(&d), "{c}");
+
+    // A challenge outlives neither its lifetime nor a restart.
+    drop(server);
+    let mut server = Server::start(&db, &["--pow-bits", "4", "--pow-secs", "0"]);
+    let old = server.pow();
+    std::thread::sleep(Duration::from_millis(1100));
+    let (b, _) = submission(&server.base, "demo", 10);
+    let mut b2 = b.clone();
+    b2["pow"] = old;
+    let (status, kind, _) = post_raw(&server, "/v1/reports", &b2);
+    assert_eq!((status, kind.as_str()), (400, "pow-expired"));
+    let before = server.pow();
+    server.restart();
+    b2["pow"] = before;
+    let (status, kind, _) = post_raw(&server, "/v1/reports", &b2);
+    assert_eq!((status, kind.as_str()), (400, "pow-invalid"));
+
+    // --pow-bits 0 turns it off: the field may be left out.
+    drop(server);
+    let server = Server::start(&db, &["--pow-bits", "0"]);
+    assert_eq!(post_raw(&server, "/v1/reports", &b).0, 201);
+}
+
+#[test]
+fn global_and_per_office_rate_limits_answer_429_and_store_nothing() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    // Started first, so that the demo office is created in the empty database.
+    drop(Server::start(&db, &[]));
+    add_office(&db, "zweites-amt", dir.path());
+    // One per second per office, bursts of ten; the global limit is far away.
+    let server = Server::start(
+        &db,
+        &[
+            "--office-submissions-per-sec",
+            "1",
+            "--submissions-per-sec",
+            "1000",
+        ],
+    );
+    let mut created = 0;
+    let mut limited = 0;
+    for _ in 0..14 {
+        let (b, _) = submission(&server.base, "demo", 10);
+        let (status, kind, retry) = post_raw(&server, "/v1/reports", &server.with_pow(&b));
+        match status {
+            201 => created += 1,
+            429 => {
+                assert_eq!(kind, "rate-limited");
+                let secs: u64 = retry.expect("Retry-After").parse().unwrap();
+                assert!((1..=10).contains(&secs), "{secs}");
+                limited += 1;
+            }
+            s => panic!("unexpected {s} {kind}"),
+        }
+    }
+    assert!((10..=12).contains(&created), "{created} created");
+    assert_eq!(created + limited, 14);
+    // Another office is not affected by the first one's flood.
+    let (b, _) = submission(&server.base, "zweites-amt", 10);
+    assert_eq!(
+        post_raw(&server, "/v1/reports", &server.with_pow(&b)).0,
+        201
+    );
+    assert_eq!(db.count("reports"), created + 1);
+    drop(server);
+
+    // The global limit holds for all offices together.
+    let server = Server::start(
+        &db,
+        &[
+            "--office-submissions-per-sec",
+            "1000",
+            "--submissions-per-sec",
+            "1",
+        ],
+    );
+    let mut statuses = vec![];
+    for i in 0..14 {
+        let slug = if i % 2 == 0 { "demo" } else { "zweites-amt" };
+        let (b, _) = submission(&server.base, slug, 10);
+        statuses.push(post_raw(&server, "/v1/reports", &server.with_pow(&b)).0);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 429));
+    let ok = statuses.iter().filter(|s| **s == 201).count() as i64;
+    assert_eq!(db.count("reports"), created + 1 + ok);
+}
+
+/// 64 clients at once on each database: no 5xx, every 201 has its row, and the stored sizes
+/// of the mixed corpus reveal only the bucket.
+#[test]
+fn sixty_four_concurrent_clients_on_each_database() {
+    const CLIENTS: usize = 64;
+    const EACH: usize = 4;
+    for db in backends() {
+        let server = Server::start(&db, NO_LIMITS);
+        let base = server.base.clone();
+        let results = Arc::new(Mutex::new(Vec::new()));
+        let threads: Vec<_> = (0..CLIENTS)
+            .map(|t| {
+                let base = base.clone();
+                let results = results.clone();
+                std::thread::spawn(move || {
+                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(t as u64);
+                    let c = client();
+                    for _ in 0..EACH {
+                        let (mut body, receipt) =
+                            submission(&base, "demo", rng.gen_range(0..20_000));
+                        let ch: meldestelle::pow::Challenge = c
+                            .get(format!("{base}/v1/pow"))
+                            .send()
+                            .unwrap()
+                            .json()
+                            .unwrap();
+                        body["pow"] = serde_json::to_value(meldestelle::pow::solve(
+                            &ch.challenge,
+                            ch.difficulty,
+                        ))
+                        .unwrap();
+                        let r = c
+                            .post(format!("{base}/v1/reports"))
+                            .json(&body)
+                            .send()
+                            .unwrap();
+                        let status = r.status().as_u16();
+                        let text = r.text().unwrap();
+                        results
+                            .lock()
+                            .unwrap()
+                            .push((status, text, receipt.lookup_id()));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let results = results.lock().unwrap();
+        let server_errors: Vec<_> = results.iter().filter(|r| r.0 >= 500).collect();
+        assert!(
+            server_errors.is_empty(),
+            "{} 5xx on {}: {:?}",
+            server_errors.len(),
+            db.name,
+            server_errors.first().map(|r| &r.1)
+        );
+        let created: Vec<_> = results.iter().filter(|r| r.0 == 201).collect();
+        assert_eq!(created.len(), CLIENTS * EACH, "{}", db.name);
+        assert_eq!(db.count("reports") as usize, created.len(), "{}", db.name);
+        let stored = lookup_hashes(&db);
+        for (_, _, id) in &created {
+            assert!(
+                stored.contains(crypto::sha256(id).as_slice()),
+                "{}",
+                db.name
+            );
+        }
+        // Mixed sizes from 0 to 20 000 bytes of text: only bucket sizes are stored.
+        let mut sizes = std::collections::BTreeSet::new();
+        for ct in db.ciphertexts() {
+            sizes.insert(header::inspect(&ct).unwrap().payload_len);
+        }
+        let buckets: std::collections::BTreeSet<u64> = [1024, 4096, 16 * 1024, 64 * 1024]
+            .iter()
+            .map(|&b| padding::age_payload_len(b))
+            .collect();
+        assert!(sizes.is_subset(&buckets), "{sizes:?} on {}", db.name);
+        assert!(sizes.len() >= 3, "{sizes:?}");
+    }
+}
+
+fn lookup_hashes(db: &TestDb) -> std::collections::HashSet<Vec<u8>> {
+    use diesel::prelude::*;
+    use meldestelle::db::schema::reports;
+    let mut conn = db.conn();
+    reports::table
+        .select(reports::lookup_hash)
+        .load::<Vec<u8>>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn hostile_values_get_their_problem_and_store_nothing() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (good, receipt) = submission(&server.base, "demo", 10);
+        let with = |key: &str, v: Value| {
+            let mut b = good.clone();
+            b[key] = v;
+            b
+        };
+        let cases: Vec<(&str, Value, u16, &str)> = vec![
+            (
+                "SQL in the office",
+                with("office", json!("demo' OR '1'='1")),
+                404,
+                "unknown-office",
+            ),
+            (
+                "SQL in the lookup id",
+                with("lookup_id", json!("'; DROP TABLE reports; --")),
+                400,
+                "invalid-field",
+            ),
+            (
+                "path in an attachment",
+                with("attachments", json!(["../../../etc/passwd"])),
+                400,
+                "invalid-field",
+            ),
+            (
+                "path in the office",
+                with("office", json!("../demo")),
+                404,
+                "unknown-office",
+            ),
+            (
+                "huge base64 that is not age",
+                with("ciphertext", json!(B64.encode(vec![b'A'; 3 << 20]))),
+                400,
+                "not-age",
+            ),
+            (
+                "deep nesting inside stats",
+                with(
+                    "stats",
+                    serde_json::from_str(&format!(
+                        "{{\"consequences\":{}{}}}",
+                        "[".repeat(120),
+                        "]".repeat(120)
+                    ))
+                    .unwrap_or(json!({"consequences": [[["none"]]]})),
+                ),
+                400,
+                "invalid-request",
+            ),
+            (
+                "NUL in the recipient",
+                with("reply_recipient", json!("age1\u{0}x")),
+                400,
+                "invalid-field",
+            ),
+            (
+                "number for a string",
+                with("office", json!(12)),
+                400,
+                "invalid-request",
+            ),
+            (
+                "keyset version out of range",
+                with("keyset_version", json!(1u64 << 40)),
+                400,
+                "invalid-request",
+            ),
+        ];
+        for (what, body, status, kind) in cases {
+            let a = server.call("POST", "/v1/reports", "/v1/reports", Some(&body), None);
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (status, kind),
+                "{what} on {}: {}",
+                db.name,
+                a.body
+            );
+        }
+        // Raw bodies on the follow-up routes: small caps, content types, broken UTF-8.
+        let c = client();
+        let raw = |path: &str, ct: &str, body: Vec<u8>| {
+            let r = c
+                .post(server.url(path))
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .unwrap();
+            let status = r.status().as_u16();
+            let ctype = r.headers()["content-type"].to_str().unwrap().to_owned();
+            let text = r.text().unwrap();
+            assert_contract("POST", path, status, &ctype, &text);
+            let v: Value = serde_json::from_str(&text).unwrap();
+            (
+                status,
+                v["type"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        };
+        let lookup = hex::encode(receipt.lookup_id());
+        let big = format!("{{\"lookup_id\":\"{}\"}}", "a".repeat(10_000));
+        assert_eq!(
+            raw("/v1/followup/read", "application/json", big.into_bytes()),
+            (413, "body-too-large".into())
+        );
+        // A follow-up message is capped at the largest padded message, far below 8 MiB.
+        let huge = format!(
+            "{{\"lookup_id\":\"{lookup}\",\"ciphertext\":\"{}\"}}",
+            "A".repeat(2 << 20)
+        );
+        assert_eq!(
+            raw(
+                "/v1/followup/messages",
+                "application/json",
+                huge.into_bytes()
+            ),
+            (413, "body-too-large".into())
+        );
+        for path in [
+            "/v1/followup/read",
+            "/v1/followup/messages",
+            "/v1/desk/challenge",
+        ] {
+            assert_eq!(
+                raw(
+                    path,
+                    "application/x-www-form-urlencoded",
+                    b"lookup_id=1".to_vec()
+                ),
+                (415, "unsupported-media-type".into()),
+                "{path}"
+            );
+            assert_eq!(
+                raw(path, "application/json", {
+                    let field = if path.contains("desk") {
+                        "office"
+                    } else {
+                        "lookup_id"
+                    };
+                    [format!("{{\"{field}\":\"").as_bytes(), b"\xc3\x28\"}"].concat()
+                }),
+                (400, "malformed-json".into()),
+                "{path}"
+            );
+            assert_eq!(
+                raw(
+                    path,
+                    "application/json",
+                    "{\"a\":".repeat(50_000).into_bytes()
+                )
+                .0,
+                if path == "/v1/followup/messages" {
+                    400
+                } else {
+                    413
+                },
+                "{path}"
+            );
+        }
+        assert_eq!(
+            raw(
+                "/v1/followup/read",
+                "application/json",
+                b"{\"lookup_id\":\"\\u0000' OR 1=1 --\"}".to_vec()
+            ),
+            (404, "unknown-receipt".into())
+        );
+        // A message with a valid proof of work and a malformed lookup id is unknown, not
+        // malformed: the same answer as a wrong one.
+        let a = server.call(
+            "POST",
+            "/v1/followup/messages",
+            "/v1/followup/messages",
+            Some(&json!({"lookup_id": "../../x", "ciphertext": "AAAA"})),
+            None,
+        );
+        let b = server.call(
+            "POST",
+            "/v1/followup/messages",
+            "/v1/followup/messages",
+            Some(&json!({"lookup_id": lookup, "ciphertext": "AAAA"})),
+            None,
+        );
+        assert_eq!((a.status, &a.body), (404, &b.body));
+        for table in ["reports", "attachments", "stats_records", "messages"] {
+            assert_eq!(db.count(table), 0, "{table} on {}", db.name);
+        }
+    }
+}
+
+/// The difference of two timing samples is taken as real only if it is both statistically
+/// significant (Mann-Whitney U, |z| > 4, on interleaved samples) and practically large (the
+/// medians differ by more than 25 % and 300 µs). Interleaving in random order means that load
+/// on the machine hits both samples alike; requiring both criteria keeps a loaded CI box from
+/// failing the test by chance while an extra database round trip or a hash of a secret still
+/// shows (it moves every sample, not a few).
+fn assert_same_timing(what: &str, mut a: Vec<f64>, mut b: Vec<f64>) {
+    let n1 = a.len() as f64;
+    let n2 = b.len() as f64;
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|&x| (x, true))
+        .chain(b.iter().map(|&x| (x, false)))
+        .collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let rank_sum_a: f64 = all
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, is_a))| *is_a)
+        .map(|(i, _)| (i + 1) as f64)
+        .sum();
+    let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let sd = (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
+    let z = (u - mean) / sd;
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (ma, mb) = (a[a.len() / 2], b[b.len() / 2]);
+    let diff = (ma - mb).abs();
+    let large = diff > 0.25 * ma.min(mb) && diff > 300.0;
+    eprintln!("{what}: medians {ma:.0} µs vs {mb:.0} µs, Mann-Whitney z = {z:.2}");
+    assert!(
+        !(z.abs() > 4.0 && large),
+        "{what}: timing differs (medians {ma:.0} µs vs {mb:.0} µs, z = {z:.2})"
+    );
+}
+
+/// Times two requests, interleaved in a seeded random order, after a warm-up.
+fn time_pair(
+    mut one: impl FnMut() -> (u16, String),
+    mut other: impl FnMut() -> (u16, String),
+    rounds: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let (mut a, mut b) = (vec![], vec![]);
+    let first = one();
+    assert_eq!(first, other(), "the answers differ in status or body");
+    for i in 0..rounds + 20 {
+        let order = rng.gen_bool(0.5);
+        for which in [order, !order] {
+            let start = Instant::now();
+            let answer = if which { one() } else { other() };
+            let t = start.elapsed().as_secs_f64() * 1e6;
+            assert_eq!(answer, first);
+            if i >= 20 {
+                if which {
+                    a.push(t)
+                } else {
+                    b.push(t)
+                }
+            }
+        }
+    }
+    (a, b)
+}
+
+#[test]
+fn wrong_ids_answer_identically_in_body_and_time() {
+    for db in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(&db, NO_LIMITS);
+        add_office(&db, "zweites-amt", dir.path());
+        let (b, receipt) = submission(&server.base, "zweites-amt", 10);
+        let a = server.call("POST", "/v1/reports", "/v1/reports", Some(&b), None);
+        assert_eq!(a.status, 201);
+        // The other office's case id, as its officer sees it.
+        let theirs: String = {
+            use diesel::prelude::*;
+            use meldestelle::db::schema::reports;
+            let mut conn = db.conn();
+            reports::table.select(reports::id).first(&mut conn).unwrap()
+        };
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let c = client();
+        let get = |path: String| {
+            let c = &c;
+            let token = token.clone();
+            let url = server.url(&path);
+            move || {
+                let r = c.get(&url).bearer_auth(&token).send().unwrap();
+                (r.status().as_u16(), r.text().unwrap())
+            }
+        };
+        let (x, y) = time_pair(
+            get(format!("/v1/desk/cases/{theirs}")),
+            get("/v1/desk/cases/6f1c8d2e-0000-4000-8000-000000000000".into()),
+            300,
+        );
+        assert_same_timing(
+            &format!("another office's case vs unknown case on {}", db.name),
+            x,
+            y,
+        );
+
+        let post = |lookup: String| {
+            let c = &c;
+            let url = server.url("/v1/followup/read");
+            move || {
+                let r = c
+                    .post(&url)
+                    .json(&json!({ "lookup_id": lookup }))
+                    .send()
+                    .unwrap();
+                (r.status().as_u16(), r.text().unwrap())
+            }
+        };
+        // The real receipt's id with one digit changed, against a malformed id.
+        let mut wrong = hex::encode(receipt.lookup_id());
+        let flipped = if wrong.starts_with('0') { "1" } else { "0" };
+        wrong.replace_range(0..1, flipped);
+        let (x, y) = time_pair(post(wrong), post("not-a-lookup-id".into()), 300);
+        assert_same_timing(
+            &format!("wrong vs malformed lookup id on {}", db.name),
+            x,
+            y,
+        );
+    }
+}
+
+/// Logs in over HTTP with an identity file; returns the bearer token.
+fn login(server: &Server, office: &str, identity_file: &str) -> String {
+    let text = std::fs::read_to_string(identity_file).unwrap();
+    let recipient = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    let ch = server.call(
+        "POST",
+        "/v1/desk/challenge",
+        "/v1/desk/challenge",
+        Some(&json!({"office": office, "recipient": recipient})),
+        None,
+    );
+    assert_eq!(ch.status, 201, "{}", ch.body);
+    let ch = ch.json();
+    let ids =
+        meldestelle::crypto::identities_from_file(std::path::Path::new(identity_file)).unwrap();
+    let secret = meldestelle::crypto::decrypt(
+        &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
+        &ids,
+    )
+    .unwrap();
+    let s = server.call(
+        "POST",
+        "/v1/desk/session",
+        "/v1/desk/session",
+        Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})),
+        None,
+    );
+    assert_eq!(s.status, 201, "{}", s.body);
+    s.json()["token"].as_str().unwrap().to_owned()
+}
