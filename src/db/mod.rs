@@ -163,10 +163,11 @@ impl Store {
         migrate(&mut conn)?;
         let pool = Pool::builder()
             .max_size(8)
-            // Open connections as they are needed: a pool that opens all eight in background
-            // threads at start costs the CLI time, and a process that exits while such a thread
-            // is in the middle of a TLS handshake with PostgreSQL can crash in libpq's cleanup.
-            .min_idle(Some(1))
+            // Open connections only when a caller waits for one. A pool that keeps idle
+            // connections topped up does so in background threads, and a process that exits
+            // while such a thread is in a TLS handshake with PostgreSQL crashes in OpenSSL's
+            // exit-time cleanup (seen as a segfault of short CLI commands).
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(target.clone()))?;
         let (tx, rx) = mpsc::channel::<Job>();

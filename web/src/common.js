@@ -83,12 +83,35 @@ async function call(method, path, body) {
   return json;
 }
 
+/**
+ * Solves the server's proof of work (PROTOCOL.md §6): a nonce such that
+ * SHA-256(challenge ‖ nonce) starts with `difficulty` zero bits. Anti-spam without identity:
+ * the server keeps nothing about who asked.
+ */
+export async function solvePow() {
+  const { challenge, difficulty } = await call('GET', '/v1/pow');
+  if (!difficulty) return undefined;
+  const enc = new TextEncoder();
+  for (let n = 0; ; n++) {
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(challenge + n)));
+    let bits = difficulty;
+    let i = 0;
+    while (bits >= 8 && d[i] === 0) { bits -= 8; i++; }
+    if (bits < 8 && (bits === 0 || d[i] >> (8 - bits) === 0)) return { challenge, nonce: String(n) };
+  }
+}
+
+async function withPow(body) {
+  const pow = await solvePow();
+  return pow ? { ...body, pow } : body;
+}
+
 export const api = {
   office: (slug) => call('GET', `/v1/offices/${encodeURIComponent(slug)}`),
   taxonomy: () => call('GET', '/v1/taxonomy'),
-  submitReport: (body) => call('POST', '/v1/reports', body),
+  submitReport: async (body) => call('POST', '/v1/reports', await withPow(body)),
   readCase: (lookupId) => call('POST', '/v1/followup/read', { lookup_id: lookupId }),
-  sendMessage: (body) => call('POST', '/v1/followup/messages', body),
+  sendMessage: async (body) => call('POST', '/v1/followup/messages', await withPow(body)),
 };
 
 /** A sentence for a failed call, for the reader (never includes what they typed). */

@@ -24,13 +24,6 @@ const state = {
   done: null,         // { receipt, answer } after a successful submission
 };
 
-// ---- Proof of work (hook) ----------------------------------------------------------------------
-// The server may later require proof of work on submissions. When it does, compute it here from
-// the challenge it hands out and add the fields it expects to `body`; nothing else changes.
-async function proofOfWork(body) {
-  return body;
-}
-
 // ---- statistics questions ------------------------------------------------------------------------
 
 /** The current quarter and the seven before it, newest first: ["2026-Q4", …]. */
@@ -282,7 +275,7 @@ async function onSubmit(event) {
     const stats = collectStats();
     if (stats) body.stats = stats;
     $('form-status').textContent = t('submit.sending');
-    const answer = await api.submitReport(await proofOfWork(body));
+    const answer = await api.submitReport(body);
     showReceipt(formatReceipt(r), answer);
     r.fill(0);
   } catch (e) {

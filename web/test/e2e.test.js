@@ -159,8 +159,10 @@ for (const lang of ['de', 'en']) {
     assert.equal(posted.length, 1);
     assert.ok(posted[0].url.endsWith('/v1/reports'));
     const sent = JSON.parse(posted[0].body);
-    assert.deepEqual(Object.keys(sent).sort(), ['attachments', 'ciphertext', 'keyset_version', 'lookup_id', 'office', 'reply_recipient']
+    assert.deepEqual(Object.keys(sent).sort(), ['attachments', 'ciphertext', 'keyset_version', 'lookup_id', 'office', 'pow', 'reply_recipient']
       .concat(lang === 'de' ? ['stats'] : []).sort());
+    // The proof of work the browser solved (PROTOCOL.md §6).
+    assert.deepEqual(Object.keys(sent.pow).sort(), ['challenge', 'nonce']);
     for (const c of [sent.ciphertext, ...sent.attachments]) {
       assert.ok(Buffer.from(c, 'base64').subarray(0, 22).toString() === 'age-encryption.org/v1\n', 'binary age, not armored');
     }

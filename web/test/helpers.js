@@ -23,7 +23,8 @@ export function serverBinary() {
 export async function startServer({ bin = serverBinary(), webDir = DIST } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'meldestelle-web-'));
   const dbPath = path.join(dir, 't.db');
-  const proc = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir], {
+  // Proof of work stays on, a little easier than the default 18 bits to keep the suite short.
+  const proc = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir, '--pow-bits', '14'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
