@@ -101,7 +101,7 @@ test('follow-up: derive locally, decrypt office replies, send messages to the of
   await page.click('#send');
   await page.waitForSelector('#messages li.reporter');
   assert.equal(seen.sent.length, 1);
-  assert.deepEqual(Object.keys(seen.sent[0]).sort(), ['ciphertext', 'lookup_id']);
+  assert.deepEqual(Object.keys(seen.sent[0]).sort(), ['ciphertext', 'lookup_id', 'pow']);
   assert.equal(seen.sent[0].lookup_id, keys.lookupId);
   const ct = base64.decode(seen.sent[0].ciphertext);
   const d = new Decrypter();
