@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use meldestelle::api::{desk, followup};
+use meldestelle::api::{desk, followup, login, stats};
 use meldestelle::crypto::padding::Buckets;
 use meldestelle::intake::{self, Limits, Submission};
 
@@ -11,10 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<followup::ReadRequest>(data);
     let _ = serde_json::from_slice::<followup::MessageRequest>(data);
     let _ = serde_json::from_slice::<desk::ChallengeRequest>(data);
-    let _ = serde_json::from_slice::<desk::SessionRequest>(data);
+    let _ = serde_json::from_slice::<login::SessionRequest>(data);
+    let _ = serde_json::from_slice::<stats::ChallengeRequest>(data);
     let _ = serde_json::from_slice::<desk::StatusRequest>(data);
     let _ = serde_json::from_slice::<desk::CiphertextRequest>(data);
     let _ = serde_json::from_slice::<desk::RewrapRequest>(data);
+    let _ = serde_json::from_slice::<desk::RetentionRequest>(data);
     let _ = serde_json::from_slice::<meldestelle::pow::PowToken>(data);
     if let Ok(sub) = serde_json::from_slice::<Submission>(data) {
         let office = meldestelle::office::Office {

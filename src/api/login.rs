@@ -49,7 +49,7 @@ pub async fn issue(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SessionRequest {
+pub struct SessionRequest {
     challenge_id: String,
     secret: String,
 }

@@ -3,13 +3,13 @@
 
 pub mod desk;
 pub mod followup;
-mod login;
+pub mod login;
 /// The reporter's pages (the built form in `web/dist`).
 #[path = "web.rs"]
 pub mod pages;
 pub mod problem;
 mod reports;
-mod stats;
+pub mod stats;
 
 use std::sync::Arc;
 
