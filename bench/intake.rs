@@ -102,34 +102,35 @@ fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
     let next = Arc::new(Mutex::new(0usize));
     let lat = Arc::new(Mutex::new(Vec::with_capacity(bodies.len())));
     let bodies = Arc::new(bodies.to_vec());
+    // One client (one connection pool and I/O thread) for all workers: the load generator
+    // shares the two cores with the server and should cost as little as possible.
+    let client = reqwest::blocking::Client::new();
     let start = Instant::now();
     let handles: Vec<_> = (0..c)
         .map(|_| {
-            let (next, lat, bodies, url) = (
+            let (next, lat, bodies, url, client) = (
                 next.clone(),
                 lat.clone(),
                 bodies.clone(),
                 format!("{base}/v1/reports"),
+                client.clone(),
             );
-            std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::new();
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        *n += 1;
-                        *n - 1
-                    };
-                    let Some(body) = bodies.get(i) else { break };
-                    let t = Instant::now();
-                    let r = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .unwrap();
-                    assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
-                    lat.lock().unwrap().push(t.elapsed());
-                }
+            std::thread::spawn(move || loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    *n += 1;
+                    *n - 1
+                };
+                let Some(body) = bodies.get(i) else { break };
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
+                lat.lock().unwrap().push(t.elapsed());
             })
         })
         .collect();
@@ -150,6 +151,7 @@ fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
 fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
     let workers = 64;
     let lat = Arc::new(Mutex::new(Vec::new()));
+    let client = reqwest::blocking::Client::new();
     let start = Instant::now();
     let handles: Vec<_> = (0..workers)
         .map(|w| {
@@ -159,9 +161,8 @@ fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
                 .filter(|(i, _)| i % workers == w)
                 .map(|(i, b)| (i, b.clone()))
                 .collect();
-            let (lat, url) = (lat.clone(), format!("{base}/v1/reports"));
+            let (lat, url, client) = (lat.clone(), format!("{base}/v1/reports"), client.clone());
             std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::new();
                 for (i, body) in mine {
                     let due = start + Duration::from_secs_f64(i as f64 / rate);
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
@@ -296,10 +297,10 @@ fn main() {
                     counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
                 );
                 let mut c = diesel::PgConnection::establish(&admin).unwrap();
-                c.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-                ))
-                .unwrap();
+                // One statement each: CREATE DATABASE cannot run inside a transaction block.
+                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .unwrap();
+                c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
                 format!("{base}/{name}")
             },
             n,
