@@ -94,38 +94,22 @@ pub fn counts(
             }
         })
         .collect();
+    let mut group = vec!["office", "quarter"];
+    group.extend(wanted.iter().copied());
     let quarter_list = quarters(period)
         .iter()
         .map(|q| format!("'{q}'"))
         .collect::<Vec<_>>()
         .join(",");
+    let sql = format!(
+        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_records \
+         WHERE quarter IN ({quarter_list}) GROUP BY {}",
+        select.join(", "),
+        group.join(", ")
+    );
     let rows: Vec<Row> = match conn {
-        DbConn::Pg(c) => {
-            let mut group = vec!["office", "quarter"];
-            group.extend(wanted.iter().copied());
-            let sql = format!(
-                "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_records \
-                 WHERE quarter IN ({quarter_list}) GROUP BY {}",
-                select.join(", "),
-                group.join(", ")
-            );
-            diesel::sql_query(sql).load(c)?
-        }
-        // SQLite groups by sorting, which over a million rows takes seconds; a plain scan
-        // counted here takes a fraction of that. (`|| ''` keeps the planner off the quarter
-        // index, whose random lookups into this WITHOUT ROWID table cost more than a scan.)
-        DbConn::Sqlite(c) => {
-            let sql = format!(
-                "SELECT office, quarter, {}, 1 AS n FROM stats_records \
-                 WHERE quarter || '' IN ({quarter_list})",
-                select.join(", ")
-            );
-            let mut counted: std::collections::HashMap<Key, i64> = Default::default();
-            for r in diesel::sql_query(sql).load::<Row>(c)? {
-                *counted.entry(Key::of(r)).or_default() += 1;
-            }
-            counted.into_iter().map(|(k, n)| k.into_row(n)).collect()
-        }
+        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
     };
     Ok(rows
         .into_iter()
@@ -135,47 +119,6 @@ pub fn counts(
             Some((to_record(o, r), n))
         })
         .collect())
-}
-
-/// A row without its count, for counting.
-#[derive(PartialEq, Eq, Hash)]
-struct Key(String, String, [Option<String>; 8]);
-
-impl Key {
-    fn of(r: Row) -> Key {
-        Key(
-            r.office,
-            r.quarter,
-            [
-                r.incident_type,
-                r.racism_form,
-                r.reporter_role,
-                r.perpetrator_role,
-                r.setting,
-                r.admin_area,
-                r.consequences,
-                r.reported_further,
-            ],
-        )
-    }
-
-    fn into_row(self, n: i64) -> Row {
-        let [incident_type, racism_form, reporter_role, perpetrator_role, setting, admin_area, consequences, reported_further] =
-            self.2;
-        Row {
-            office: self.0,
-            quarter: self.1,
-            incident_type,
-            racism_form,
-            reporter_role,
-            perpetrator_role,
-            setting,
-            admin_area,
-            consequences,
-            reported_further,
-            n,
-        }
-    }
 }
 
 fn to_record(o: &Office, r: Row) -> Record {
