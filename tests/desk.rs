@@ -8,41 +8,6 @@ use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// Logs in over HTTP with an identity file; returns the bearer token.
-fn login(server: &Server, office: &str, identity_file: &str) -> String {
-    let text = std::fs::read_to_string(identity_file).unwrap();
-    let recipient = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_owned();
-    let ch = server.call(
-        "POST",
-        "/v1/desk/challenge",
-        "/v1/desk/challenge",
-        Some(&json!({"office": office, "recipient": recipient})),
-        None,
-    );
-    assert_eq!(ch.status, 201, "{}", ch.body);
-    let ch = ch.json();
-    let ids =
-        meldestelle::crypto::identities_from_file(std::path::Path::new(identity_file)).unwrap();
-    let secret = meldestelle::crypto::decrypt(
-        &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
-        &ids,
-    )
-    .unwrap();
-    let s = server.call(
-        "POST",
-        "/v1/desk/session",
-        "/v1/desk/session",
-        Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})),
-        None,
-    );
-    assert_eq!(s.status, 201, "{}", s.body);
-    s.json()["token"].as_str().unwrap().to_owned()
-}
-
 fn submit(server: &Server, text: &str) -> (String, Value) {
     let out = cli(&["report", "--server", &server.base, "--json"], Some(text));
     let v: Value = serde_json::from_str(&out).unwrap();

@@ -5,12 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use base64::Engine;
 use common::smtp::SmtpServer;
 use common::*;
 use serde_json::{json, Value};
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const DESK_URL: &str = "https://desk.example/meldestelle";
 
 fn mail_flags(smtp: &SmtpServer, extra: &[&str]) -> Vec<String> {
@@ -274,39 +272,6 @@ fn two_servers_on_one_postgres_send_every_mail_once() {
     drop((a, b));
 }
 
-/// Logs in over HTTP with the demo identity; returns the bearer token.
-fn login(server: &Server) -> String {
-    let text = std::fs::read_to_string(DEMO_IDENTITY).unwrap();
-    let recipient = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_owned();
-    let ch = server.call(
-        "POST",
-        "/v1/desk/challenge",
-        "/v1/desk/challenge",
-        Some(&json!({"office": "demo", "recipient": recipient})),
-        None,
-    );
-    let ch = ch.json();
-    let ids =
-        meldestelle::crypto::identities_from_file(std::path::Path::new(DEMO_IDENTITY)).unwrap();
-    let secret = meldestelle::crypto::decrypt(
-        &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
-        &ids,
-    )
-    .unwrap();
-    let s = server.call(
-        "POST",
-        "/v1/desk/session",
-        "/v1/desk/session",
-        Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})),
-        None,
-    );
-    s.json()["token"].as_str().unwrap().to_owned()
-}
-
 fn close(server: &Server, token: &str, case: &str) {
     for to in ["acknowledged", "feedback_given", "closed"] {
         let st = server.call(
@@ -357,7 +322,7 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
             Some(r#"{"incident_type":"threat","racism_form":"anti_black"}"#),
         );
         submit(&server, "Dieser Fall wird verlängert aufbewahrt.", None);
-        let token = login(&server);
+        let token = login(&server, "demo", DEMO_IDENTITY);
         let cases = server.call(
             "GET",
             "/v1/desk/cases",

@@ -3,39 +3,12 @@
 
 mod common;
 
-use base64::Engine;
 use common::*;
 use serde_json::{json, Value};
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
 fn login_analyst(server: &Server, identity_file: &str) -> String {
-    let text = std::fs::read_to_string(identity_file).unwrap();
-    let recipient = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_owned();
-    let ch = server.call(
-        "POST",
-        "/v1/analyst/challenge",
-        "/v1/analyst/challenge",
-        Some(&json!({"recipient": recipient})),
-        None,
-    );
-    assert_eq!(ch.status, 201, "{}", ch.body);
-    let ch = ch.json();
-    let ids =
-        meldestelle::crypto::identities_from_file(std::path::Path::new(identity_file)).unwrap();
-    let secret = meldestelle::crypto::decrypt(
-        &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
-        &ids,
-    )
-    .unwrap();
-    let s = server.call("POST", "/v1/analyst/session", "/v1/analyst/session",
-        Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})), None);
-    assert_eq!(s.status, 201, "{}", s.body);
-    s.json()["token"].as_str().unwrap().to_owned()
+    let request = json!({"recipient": recipient_of(identity_file)});
+    login_as(server, "analyst", request, identity_file)
 }
 
 fn keygen(dir: &std::path::Path, name: &str) -> (String, String) {

@@ -407,3 +407,45 @@ impl Server {
         Answer { status, body }
     }
 }
+
+/// The recipient an identity file names in its `# public key:` line.
+pub fn recipient_of(identity_file: &str) -> String {
+    std::fs::read_to_string(identity_file)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .expect("a '# public key:' line")
+        .to_owned()
+}
+
+/// Logs in by age challenge at `/v1/{kind}/challenge` and `/v1/{kind}/session` (kind `desk`
+/// or `analyst`) with an identity file; returns the bearer token.
+pub fn login_as(
+    server: &Server,
+    kind: &str,
+    request: serde_json::Value,
+    identity_file: &str,
+) -> String {
+    use base64::Engine;
+    let challenge = format!("/v1/{kind}/challenge");
+    let session = format!("/v1/{kind}/session");
+    let ch = server.call("POST", &challenge, &challenge, Some(&request), None);
+    assert_eq!(ch.status, 201, "{}", ch.body);
+    let ch = ch.json();
+    let ids =
+        meldestelle::crypto::identities_from_file(std::path::Path::new(identity_file)).unwrap();
+    let ct = base64::engine::general_purpose::STANDARD
+        .decode(ch["challenge"].as_str().unwrap())
+        .unwrap();
+    let secret = meldestelle::crypto::decrypt(&ct, &ids).unwrap();
+    let answer = serde_json::json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()});
+    let s = server.call("POST", &session, &session, Some(&answer), None);
+    assert_eq!(s.status, 201, "{}", s.body);
+    s.json()["token"].as_str().unwrap().to_owned()
+}
+
+/// An officer's login.
+pub fn login(server: &Server, office: &str, identity_file: &str) -> String {
+    let request = serde_json::json!({"office": office, "recipient": recipient_of(identity_file)});
+    login_as(server, "desk", request, identity_file)
+}
