@@ -114,15 +114,23 @@ impl Target {
                     .map_err(|e| DbError::Connect(e.to_string()))?;
                 // FULL makes every WAL commit durable (NORMAL would not survive power loss);
                 // secure_delete overwrites deleted content instead of leaving it in free pages.
-                conn.batch_execute(
+                // threads lets a large GROUP BY (a statistics export) sort on helper threads.
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                     PRAGMA secure_delete = ON;",
-                )?;
+                     PRAGMA secure_delete = ON; PRAGMA threads = {};",
+                    sorter_threads()
+                ))?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
     }
+}
+
+/// Helper threads SQLite may start for one sort. One per core, at least two, at most four.
+/// With two cores, two helpers measured faster than one: the calling thread mostly waits.
+fn sorter_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
 }
 
 struct Manager(Target);

@@ -63,12 +63,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    stats_records (id) {
-        id -> Text,
+    stats_records (quarter, office, id) {
+        quarter -> Text,
         office -> Text,
+        id -> Text,
         taxonomy_version -> Integer,
         source -> Text,
-        quarter -> Text,
         incident_type -> Nullable<Text>,
         racism_form -> Nullable<Text>,
         reporter_role -> Nullable<Text>,
