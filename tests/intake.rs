@@ -396,6 +396,64 @@ fn attachments_are_stored_beside_the_report() {
     }
 }
 
+/// A key set changed by another process (the CLI) while the server runs: a report encrypted to
+/// the old key set is refused and nothing is stored, also when the server has just used it.
+#[test]
+fn a_key_set_changed_by_the_cli_is_noticed_by_the_running_server() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (first, _) = submission(&server, "vorher");
+        assert_eq!(post_report(&server, &first).status, 201, "{}", db.name);
+        // Encrypted to the key set the server has just used, but sent after it changed.
+        let (old, _) = submission(&server, "zum alten Schlüsselsatz");
+        let second = crypto::keygen().1;
+        cli(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "add-officer",
+                "--office",
+                "demo",
+                "--name",
+                "Zweite",
+                "--recipient",
+                &second,
+            ],
+            None,
+        );
+        let a = post_report(&server, &old);
+        assert_eq!(a.status, 409, "{}: {}", db.name, a.body);
+        assert_eq!(a.problem(), "stale-keyset");
+        assert_eq!(a.json()["current_keyset_version"], 2);
+        assert_eq!(db.count("reports"), 1, "{}", db.name);
+        // A client that reads the office again gets the new key set, and the server with it.
+        let (fresh, _) = submission(&server, "nachher");
+        assert_eq!(fresh["keyset_version"], 2);
+        assert_eq!(post_report(&server, &fresh).status, 201, "{}", db.name);
+        assert_eq!(db.count("reports"), 2, "{}", db.name);
+        // Removing an officer: a report the removed officer could still read is refused.
+        let (for_both, _) = submission(&server, "an beide");
+        cli(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "remove-officer",
+                "--office",
+                "demo",
+                "--officer",
+                &second,
+            ],
+            None,
+        );
+        let a = post_report(&server, &for_both);
+        assert_eq!(a.status, 409, "{}: {}", db.name, a.body);
+        assert_eq!(a.json()["current_keyset_version"], 3);
+        assert_eq!(db.count("reports"), 2, "{}", db.name);
+    }
+}
+
 #[test]
 fn acknowledged_reports_survive_a_restart() {
     for db in backends() {
