@@ -118,6 +118,18 @@ fn run(name: &str, url: &str, n: usize) {
             times[times.len() - 1]
         );
     }
+    // The alliance release set: many linked tables over the same records.
+    let t = Instant::now();
+    let set = store
+        .read_now(|c| publish::alliance(c, "2026", &offices, &Rules::default(), today))
+        .unwrap();
+    let html = publish::render_set(&set, Format::Html).unwrap();
+    assert!(!html.is_empty());
+    eprintln!(
+        "{name}: alliance set 2026, {} tables, in {:.0} ms",
+        set.tables.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
 }
 
 fn main() {

@@ -50,12 +50,20 @@ const OFFICE_DIMS: [Dimension; 7] = [
     Dimension::ReportedFurther,
 ];
 
-/// An office with records in the period: where it is and how many it has.
+/// An office with records in the period: where it is, how many it has, and the records
+/// themselves (so that its own tables need not pass over every office's records).
 struct OfficeInfo<'a> {
     name: &'a str,
     land: &'a str,
     size_class: &'a str,
     count: u64,
+    records: Vec<&'a Record>,
+}
+
+impl OfficeInfo<'_> {
+    fn table(&self, spec: TableSpec) -> Result<Table, StatsError> {
+        Table::from_records(self.records.iter().copied(), &spec.for_office(self.name)?)
+    }
 }
 
 /// Builds the standard release set. `catalog` lists all offices (may be empty).
@@ -81,15 +89,15 @@ pub fn alliance_release(
 
     let mut offices: BTreeMap<&str, OfficeInfo> = BTreeMap::new();
     for r in records.iter().filter(|r| period.contains(r.quarter)) {
-        offices
-            .entry(&r.office)
-            .or_insert(OfficeInfo {
-                name: &r.office,
-                land: &r.land,
-                size_class: &r.size_class,
-                count: 0,
-            })
-            .count += 1;
+        let o = offices.entry(&r.office).or_insert(OfficeInfo {
+            name: &r.office,
+            land: &r.land,
+            size_class: &r.size_class,
+            count: 0,
+            records: Vec::new(),
+        });
+        o.count += 1;
+        o.records.push(r);
     }
     let all_offices: std::collections::BTreeSet<&str> = catalog
         .iter()
@@ -110,18 +118,11 @@ pub fn alliance_release(
         tables = vec![by_land, by_size, by_type, by_form, cross_r];
         for o in &named {
             for d in OFFICE_DIMS {
-                let s = spec(&[d])?.for_office(o.name)?;
-                tables.push(protect(&build(&s)?, &next_rules())?);
+                tables.push(protect(&o.table(spec(&[d])?)?, &next_rules())?);
             }
         }
     } else {
-        tables = linked(
-            records,
-            &offices,
-            [&cross, &by_size_t, &by_form_t],
-            rules,
-            &spec,
-        )?;
+        tables = linked(&offices, [&cross, &by_size_t, &by_form_t], rules, &spec)?;
     }
     Ok(ReleaseSet {
         period,
@@ -171,13 +172,11 @@ impl System {
 /// Linked R2 over the Land, size class and racism_form tables, incident_type × Land and the
 /// offices' incident_type tables; see the module docs.
 fn linked(
-    records: &[Record],
     offices: &BTreeMap<&str, OfficeInfo>,
     [cross, by_size_t, by_form_t]: [&Table; 3],
     rules: &Rules,
     spec: &dyn Fn(&[Dimension]) -> Result<TableSpec, StatsError>,
 ) -> Result<Vec<Released>, StatsError> {
-    let build = |s: &TableSpec| Table::from_records(records, s);
     let mut sys = System::default();
     let mut cross_p = Protected::new_primary(cross, rules)?;
     let mut size_p = Protected::new_primary(by_size_t, rules)?;
@@ -189,8 +188,7 @@ fn linked(
     // Every office with records: its incident_type table, published or kept hidden.
     let mut office_tables = Vec::new();
     for o in offices.values() {
-        let s = spec(&[Dimension::IncidentType])?.for_office(o.name)?;
-        let t = build(&s)?;
+        let t = o.table(spec(&[Dimension::IncidentType])?)?;
         let mut p = Protected::new_primary(&t, rules)?;
         let published = o.count >= NAME_MIN;
         if !published {
@@ -263,7 +261,7 @@ fn linked(
         tables.push(p.release_full(&t, rules));
         // The office's other tables share its total: keep it as the linked pass left it.
         for d in &OFFICE_DIMS[1..] {
-            let t = build(&spec(&[*d])?.for_office(o.name)?)?;
+            let t = o.table(spec(&[*d])?)?;
             let mut p = Protected::new_primary(&t, rules)?;
             let g = p.grand();
             let mut pinned = vec![false; p.values.len()];
