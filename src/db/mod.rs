@@ -210,10 +210,9 @@ impl Store {
         .map_err(|_| DbError::WriterGone)?
     }
 
-    /// Runs a write inside the next group commit. It runs in its own savepoint: if it fails,
-    /// nothing of it is written and the other writes of the batch are unaffected. The result
-    /// arrives only after the commit.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    /// Hands a write to the writer thread: it runs in its own savepoint inside the next group
+    /// commit, and the receiver gets its result only after that commit.
+    fn enqueue<T, F>(&self, f: F) -> Result<oneshot::Receiver<Result<T, DbError>>, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
@@ -226,7 +225,18 @@ impl Store {
             })
         });
         self.writer.send(job).map_err(|_| DbError::WriterGone)?;
-        rx.await.map_err(|_| DbError::WriterGone)?
+        Ok(rx)
+    }
+
+    /// Runs a write inside the next group commit. It runs in its own savepoint: if it fails,
+    /// nothing of it is written and the other writes of the batch are unaffected. The result
+    /// arrives only after the commit.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    {
+        self.enqueue(f)?.await.map_err(|_| DbError::WriterGone)?
     }
 
     /// Like `write`, for a thread outside the async runtime (the background jobs): goes
@@ -236,15 +246,9 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = conn.transaction(f);
-            Box::new(move |commit: Result<(), DbError>| {
-                let _ = tx.send(commit.and(result));
-            })
-        });
-        self.writer.send(job).map_err(|_| DbError::WriterGone)?;
-        rx.blocking_recv().map_err(|_| DbError::WriterGone)?
+        self.enqueue(f)?
+            .blocking_recv()
+            .map_err(|_| DbError::WriterGone)?
     }
 
     /// Runs statements that must not be inside a transaction (VACUUM, checkpoints) on a
