@@ -93,6 +93,17 @@ async fn officer(state: &AppState, req: &HttpRequest) -> Result<(Officer, Office
     Ok((officer, office))
 }
 
+/// A write that found the case no longer as it was read (another officer was quicker).
+fn case_changed(e: DbError) -> ApiError {
+    match e {
+        DbError::Conflict(_) => ApiError::Conflict(
+            "case-changed",
+            "the case changed meanwhile; reload it".into(),
+        ),
+        e => e.into(),
+    }
+}
+
 #[derive(Serialize)]
 pub struct CaseSummary {
     id: String,
@@ -284,13 +295,7 @@ pub async fn set_status(
             db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))
         })
         .await
-        .map_err(|e| match e {
-            DbError::Conflict(_) => ApiError::Conflict(
-                "case-changed",
-                "the case changed meanwhile; reload it".into(),
-            ),
-            e => e.into(),
-        })?;
+        .map_err(case_changed)?;
     let updated = Case {
         status: to,
         clocks,
@@ -541,13 +546,7 @@ pub async fn extend_retention(
             db::desk::append_audit(c, &o.office, &o.id, "retention:extend", Some(&case_id))
         })
         .await
-        .map_err(|e| match e {
-            DbError::Conflict(_) => ApiError::Conflict(
-                "case-changed",
-                "the case changed meanwhile; reload it".into(),
-            ),
-            e => e.into(),
-        })?;
+        .map_err(case_changed)?;
     let updated = Case {
         clocks: desk::Clocks {
             delete_after: Some(until),
