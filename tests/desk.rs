@@ -176,48 +176,16 @@ fn refusals_change_nothing() {
         let (receipt, _) = submit(&server, "Bericht");
         // A second office with its own officer and case.
         let dir = tempfile::tempdir().unwrap();
-        let other_key = dir.path().join("other.key");
-        cli(&["keygen", "-o", other_key.to_str().unwrap()], None);
-        let other_key = other_key.to_str().unwrap().to_owned();
-        let other_rcpt = std::fs::read_to_string(&other_key)
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))
-            .unwrap();
-        cli(
-            &[
-                "office",
-                "--database-url",
-                &db.url,
-                "add",
-                "--slug",
-                "anderes-amt",
-                "--name",
-                "Anderes Amt",
-                "--municipality",
-                "Kleinstadt",
-                "--land",
-                "NW",
-                "--size-class",
-                "under_20k",
-            ],
-            None,
+        let (other_key, other_rcpt) = keygen_file(dir.path(), "other.key");
+        add_office(
+            &db.url,
+            "anderes-amt",
+            "Anderes Amt",
+            "Kleinstadt",
+            "NW",
+            "under_20k",
         );
-        cli(
-            &[
-                "office",
-                "--database-url",
-                &db.url,
-                "add-officer",
-                "--office",
-                "anderes-amt",
-                "--name",
-                "O",
-                "--recipient",
-                &other_rcpt,
-            ],
-            None,
-        );
+        add_officer(&db.url, "anderes-amt", "O", &other_rcpt, &[]);
         let token = login(&server, "demo", DEMO_IDENTITY);
         let other_token = login(&server, "anderes-amt", &other_key);
         let case_id = inbox(&server, &token, "all")[0]["id"]
@@ -510,29 +478,9 @@ fn rewrap_moves_a_case_to_the_new_key_set() {
         );
         // A new officer joins: the key set moves on; old cases are still on the old set.
         let dir = tempfile::tempdir().unwrap();
-        let new_key = dir.path().join("new.key");
-        cli(&["keygen", "-o", new_key.to_str().unwrap()], None);
-        let rcpt = std::fs::read_to_string(&new_key)
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))
-            .unwrap();
-        cli(
-            &[
-                "office",
-                "--database-url",
-                &db.url,
-                "add-officer",
-                "--office",
-                "demo",
-                "--name",
-                "Neu",
-                "--recipient",
-                &rcpt,
-            ],
-            None,
-        );
-        let new_key = new_key.to_str().unwrap();
+        let (new_key, rcpt) = keygen_file(dir.path(), "new.key");
+        add_officer(&db.url, "demo", "Neu", &rcpt, &[]);
+        let new_key = new_key.as_str();
         let new_desk = |args: &[&str]| {
             let mut all = vec![
                 "desk",

@@ -75,50 +75,18 @@ fn post_raw(server: &Server, path: &str, body: &Value) -> (u16, String, Option<S
 }
 
 /// A second office whose officer is a fresh key; returns its identity file.
-fn add_office(db: &TestDb, slug: &str, dir: &std::path::Path) -> String {
-    let key = dir.join(format!("{slug}.key"));
-    cli(&["keygen", "-o", key.to_str().unwrap()], None);
-    let text = std::fs::read_to_string(&key).unwrap();
-    let rcpt = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_owned();
-    cli(
-        &[
-            "office",
-            "--database-url",
-            &db.url,
-            "add",
-            "--slug",
-            slug,
-            "--name",
-            "Zweites Amt",
-            "--municipality",
-            "Kleinstadt",
-            "--land",
-            "NW",
-            "--size-class",
-            "under_20k",
-        ],
-        None,
+fn second_office(db: &TestDb, slug: &str, dir: &std::path::Path) -> String {
+    let (key, rcpt) = keygen_file(dir, &format!("{slug}.key"));
+    add_office(
+        &db.url,
+        slug,
+        "Zweites Amt",
+        "Kleinstadt",
+        "NW",
+        "under_20k",
     );
-    cli(
-        &[
-            "office",
-            "--database-url",
-            &db.url,
-            "add-officer",
-            "--office",
-            slug,
-            "--name",
-            "O",
-            "--recipient",
-            &rcpt,
-        ],
-        None,
-    );
-    key.to_str().unwrap().to_owned()
+    add_officer(&db.url, slug, "O", &rcpt, &[]);
+    key
 }
 
 #[test]
@@ -248,7 +216,7 @@ fn global_and_per_office_rate_limits_answer_429_and_store_nothing() {
     let dir = tempfile::tempdir().unwrap();
     // Started first, so that the demo office is created in the empty database.
     drop(Server::start(&db, &[]));
-    add_office(&db, "zweites-amt", dir.path());
+    second_office(&db, "zweites-amt", dir.path());
     // One per second per office, bursts of ten; the global limit is far away.
     let server = Server::start(
         &db,
@@ -674,7 +642,7 @@ fn wrong_ids_answer_identically_in_body_and_time() {
     for db in backends() {
         let dir = tempfile::tempdir().unwrap();
         let server = Server::start(&db, NO_LIMITS);
-        add_office(&db, "zweites-amt", dir.path());
+        second_office(&db, "zweites-amt", dir.path());
         let (b, receipt) = submission(&server.base, "zweites-amt", 10);
         let a = server.call("POST", "/v1/reports", "/v1/reports", Some(&b), None);
         assert_eq!(a.status, 201);

@@ -148,21 +148,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
         let server = Server::start(&db, &["--max-body-bytes", "200000"]);
         // A second officer, so that the key set has two recipients.
         let second = crypto::keygen().1;
-        cli(
-            &[
-                "office",
-                "--database-url",
-                &db.url,
-                "add-officer",
-                "--office",
-                "demo",
-                "--name",
-                "Zweite",
-                "--recipient",
-                &second,
-            ],
-            None,
-        );
+        add_officer(&db.url, "demo", "Zweite", &second, &[]);
         let (good, _) = submission(&server, "gut");
         let o = office(&server);
         let version = o["keyset_version"].as_i64().unwrap();
@@ -407,21 +393,7 @@ fn a_key_set_changed_by_the_cli_is_noticed_by_the_running_server() {
         // Encrypted to the key set the server has just used, but sent after it changed.
         let (old, _) = submission(&server, "zum alten Schlüsselsatz");
         let second = crypto::keygen().1;
-        cli(
-            &[
-                "office",
-                "--database-url",
-                &db.url,
-                "add-officer",
-                "--office",
-                "demo",
-                "--name",
-                "Zweite",
-                "--recipient",
-                &second,
-            ],
-            None,
-        );
+        add_officer(&db.url, "demo", "Zweite", &second, &[]);
         let a = post_report(&server, &old);
         assert_eq!(a.status, 409, "{}: {}", db.name, a.body);
         assert_eq!(a.problem(), "stale-keyset");

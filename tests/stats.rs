@@ -11,17 +11,6 @@ fn login_analyst(server: &Server, identity_file: &str) -> String {
     login_as(server, "analyst", request, identity_file)
 }
 
-fn keygen(dir: &std::path::Path, name: &str) -> (String, String) {
-    let path = dir.join(name);
-    cli(&["keygen", "-o", path.to_str().unwrap()], None);
-    let rcpt = std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))
-        .unwrap();
-    (path.to_str().unwrap().to_owned(), rcpt)
-}
-
 fn insert_record(
     db: &TestDb,
     office: &str,
@@ -67,25 +56,7 @@ fn setup(db: &TestDb, dir: &std::path::Path) -> (String, String) {
             "under_20k",
         ),
     ] {
-        cli(
-            &[
-                "office",
-                "--database-url",
-                &db.url,
-                "add",
-                "--slug",
-                slug,
-                "--name",
-                name,
-                "--municipality",
-                muni,
-                "--land",
-                land,
-                "--size-class",
-                size,
-            ],
-            None,
-        );
+        add_office(&db.url, slug, name, muni, land, size);
     }
     for i in 0..40 {
         let incident = ["verbal_degradation", "unequal_treatment", "threat", "other"][i % 4];
@@ -107,8 +78,8 @@ fn setup(db: &TestDb, dir: &std::path::Path) -> (String, String) {
         Some("antigypsyist"),
         Some("social_youth_migration"),
     );
-    let (all_key, all_rcpt) = keygen(dir, "alliance.key");
-    let (small_key, small_rcpt) = keygen(dir, "small.key");
+    let (all_key, all_rcpt) = keygen_file(dir, "alliance.key");
+    let (small_key, small_rcpt) = keygen_file(dir, "small.key");
     cli(
         &[
             "analyst",

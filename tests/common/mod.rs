@@ -418,6 +418,63 @@ pub fn recipient_of(identity_file: &str) -> String {
         .to_owned()
 }
 
+/// A fresh identity file from `meldestelle keygen` in `dir`: its path and its recipient.
+pub fn keygen_file(dir: &std::path::Path, name: &str) -> (String, String) {
+    let path = dir.join(name);
+    let path = path.to_str().unwrap().to_owned();
+    cli(&["keygen", "-o", &path], None);
+    let recipient = recipient_of(&path);
+    (path, recipient)
+}
+
+/// `meldestelle office add` with the given place.
+pub fn add_office(
+    db_url: &str,
+    slug: &str,
+    name: &str,
+    municipality: &str,
+    land: &str,
+    size: &str,
+) {
+    cli(
+        &[
+            "office",
+            "--database-url",
+            db_url,
+            "add",
+            "--slug",
+            slug,
+            "--name",
+            name,
+            "--municipality",
+            municipality,
+            "--land",
+            land,
+            "--size-class",
+            size,
+        ],
+        None,
+    );
+}
+
+/// `meldestelle office add-officer`; `extra` takes further options such as `--email`.
+pub fn add_officer(db_url: &str, office: &str, name: &str, recipient: &str, extra: &[&str]) {
+    let mut args = vec![
+        "office",
+        "--database-url",
+        db_url,
+        "add-officer",
+        "--office",
+        office,
+        "--name",
+        name,
+        "--recipient",
+        recipient,
+    ];
+    args.extend_from_slice(extra);
+    cli(&args, None);
+}
+
 /// Logs in by age challenge at `/v1/{kind}/challenge` and `/v1/{kind}/session` (kind `desk`
 /// or `analyst`) with an identity file; returns the bearer token.
 pub fn login_as(
