@@ -102,13 +102,18 @@ pub struct Config {
     )]
     pub mail_from: String,
 
-    /// The link in every notification.
-    #[arg(
-        long,
-        env = "MELDESTELLE_DESK_URL",
-        default_value = "http://localhost:8080/desk"
-    )]
-    pub desk_url: String,
+    /// The link in every notification (default: this server's own `/desk`, from `--bind`).
+    #[arg(long, env = "MELDESTELLE_DESK_URL")]
+    pub desk_url: Option<String>,
+
+    /// Allow the browser desk served from this origin (e.g. `http://127.0.0.1:8090` from
+    /// `meldestelle desk ui` on an officer's machine) to call the API. Only this one origin.
+    #[arg(long, env = "MELDESTELLE_DESK_ORIGIN")]
+    pub desk_origin: Option<String>,
+
+    /// Officers are locked out of the browser desk after this many idle seconds.
+    #[arg(long, env = "MELDESTELLE_DESK_IDLE_SECS", default_value_t = 15 * 60)]
+    pub desk_idle_secs: u64,
 
     /// At most one mail per officer per this many seconds.
     #[arg(long, env = "MELDESTELLE_NOTIFY_INTERVAL_SECS", default_value_t = 15 * 60)]
@@ -170,6 +175,26 @@ impl Config {
     /// Whether notifications are configured at all.
     pub fn mail_enabled(&self) -> bool {
         self.smtp_host.as_deref().is_some_and(|h| !h.is_empty())
+    }
+
+    /// Where the notification mails send officers: `--desk-url`, else this server's `/desk`.
+    pub fn desk_url(&self) -> String {
+        match &self.desk_url {
+            Some(url) => url.clone(),
+            None => {
+                let host = if self.bind.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    self.bind.ip().to_string()
+                };
+                let host = if self.bind.is_ipv6() && host != "localhost" {
+                    format!("[{host}]")
+                } else {
+                    host
+                };
+                format!("http://{host}:{}/desk", self.bind.port())
+            }
+        }
     }
 
     pub fn today(&self) -> NaiveDate {

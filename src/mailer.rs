@@ -58,7 +58,7 @@ impl Mailer {
         Ok(Some(Mailer {
             transport: builder.build(),
             from,
-            body: notify::body(&config.desk_url),
+            body: notify::body(&config.desk_url()),
         }))
     }
 

@@ -58,20 +58,34 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     if !config.bind.ip().is_loopback() && store.read_now(db::offices::demo_key_in_use)? {
         return Err(ServerError::DemoKeyInPublic(config.bind));
     }
+    let listener =
+        std::net::TcpListener::bind(config.bind).map_err(|e| ServerError::Bind(config.bind, e))?;
+    let mut config = config;
+    // With port 0 the system chose the port: the mails' desk link names the real one.
+    config.bind = listener.local_addr()?;
+    config.desk_url = Some(config.desk_url());
     crate::jobs::spawn(store.clone(), std::sync::Arc::new(config.clone()))?;
     let state = AppState::new(store, config.clone());
     let hsts = config.hsts;
     let web_dir = config.web_dir.clone();
+    let desk = api::pages::DeskConfig {
+        api: String::new(),
+        idle_secs: config.desk_idle_secs,
+    };
+    let desk_origin = config.desk_origin.clone();
     let mut server = HttpServer::new(move || {
+        let desk_origin = desk_origin.clone();
         App::new()
             .app_data(web::Data::new(state.clone()))
             .wrap(api::error_handlers())
-            .wrap(api::security_headers(hsts))
-            .configure(|cfg| api::pages::configure(cfg, web_dir.clone()))
+            .wrap(api::security_headers(hsts, None))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                api::cors::allow_origin(desk_origin.clone(), req, next)
+            }))
+            .configure(|cfg| api::pages::configure(cfg, web_dir.clone(), desk.clone()))
             .configure(api::configure)
     })
-    .bind(config.bind)
-    .map_err(|e| ServerError::Bind(config.bind, e))?;
+    .listen(listener)?;
     if let Some(n) = config.workers {
         server = server.workers(n);
     }

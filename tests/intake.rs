@@ -362,7 +362,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
 }
 
 #[test]
-fn attachments_are_stored_beside_the_report() {
+fn attachments_are_stored_beside_the_report_in_their_order() {
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (mut body, _) = submission(&server, "mit Anhang");
@@ -370,15 +370,39 @@ fn attachments_are_stored_beside_the_report() {
             .as_str()
             .unwrap()
             .to_owned();
-        let png = padding::pad(
-            b"\x89PNG fake image".to_vec(),
-            &padding::Buckets::new(1 << 20),
-            0,
-        )
-        .unwrap();
-        body["attachments"] = json!([B64.encode(crypto::encrypt(&png, &[demo]).unwrap())]);
+        // The report document names attachments by index: the desk must get them in order.
+        let files: Vec<Vec<u8>> = (0..3u8)
+            .map(|i| {
+                let mut f = b"\x89PNG fake image ".to_vec();
+                f.push(b'0' + i);
+                padding::pad(f, &padding::Buckets::new(1 << 20), 0).unwrap()
+            })
+            .collect();
+        body["attachments"] = json!(files
+            .iter()
+            .map(|f| B64.encode(crypto::encrypt(f, std::slice::from_ref(&demo)).unwrap()))
+            .collect::<Vec<_>>());
         assert_eq!(post_report(&server, &body).status, 201);
-        assert_eq!(db.count("attachments"), 1);
+        assert_eq!(db.count("attachments"), 3);
+
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let cases = server.call(
+            "GET",
+            "/v1/desk/cases",
+            "/v1/desk/cases",
+            None,
+            Some(&token),
+        );
+        let id = cases.json()["cases"][0]["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/desk/cases/{id}");
+        let case = server.call("GET", "/v1/desk/cases/{case}", &path, None, Some(&token));
+        let got: Vec<Vec<u8>> = case.json()["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| decrypt_demo(&B64.decode(a["ciphertext"].as_str().unwrap()).unwrap()))
+            .collect();
+        assert_eq!(got, files);
     }
 }
 

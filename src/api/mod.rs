@@ -1,7 +1,9 @@
 //! The HTTP layer: thin handlers that parse, call a domain module and the store, and answer.
 //! openapi.yaml is the contract; tests hold these routes to it.
 
+pub mod cors;
 pub mod desk;
+pub mod enroll;
 pub mod followup;
 pub mod login;
 /// The reporter's pages (the built form in `web/dist`).
@@ -138,6 +140,8 @@ pub enum ApiError {
     Publish(#[from] crate::publish::PublishError),
     #[error("conflict")]
     Conflict(&'static str, String),
+    #[error("invitation refused: {0:?}")]
+    Invitation(crate::db::invitations::Refusal),
 }
 
 impl ApiError {
@@ -238,6 +242,29 @@ impl ApiError {
                 )
             }
             ApiError::Intake(e) => intake_problem(e),
+            ApiError::Invitation(r) => {
+                use crate::db::invitations::Refusal as R;
+                match r {
+                    R::Unknown => Problem::new(
+                        StatusCode::NOT_FOUND,
+                        "invalid-invitation",
+                        "This invitation link is not valid",
+                    )
+                    .detail("check that the whole link was copied, or ask for a new invitation"),
+                    R::Used => Problem::new(
+                        StatusCode::GONE,
+                        "invitation-used",
+                        "This invitation was used already",
+                    )
+                    .detail("each invitation works once; ask for a new one"),
+                    R::Expired => Problem::new(
+                        StatusCode::GONE,
+                        "invitation-expired",
+                        "This invitation has expired",
+                    )
+                    .detail("ask for a new invitation"),
+                }
+            }
         }
     }
 }
@@ -406,12 +433,17 @@ fn problem_for_bare_errors<B: MessageBody + 'static>(
 }
 
 /// Headers on every response: no caching, no referrer, no framing, no sniffing.
-pub fn security_headers(hsts: bool) -> DefaultHeaders {
+/// `connect` is one more origin the pages may call (the remote API of `desk ui`).
+pub fn security_headers(hsts: bool, connect: Option<&str>) -> DefaultHeaders {
+    let connect = connect.map(|o| format!(" {o}")).unwrap_or_default();
     let mut h = DefaultHeaders::new()
         .add((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            format!(
+                "default-src 'none'; script-src 'self'; style-src 'self'; \
+                 img-src 'self' data: blob:; connect-src 'self'{connect}; form-action 'self'; \
+                 base-uri 'none'; frame-ancestors 'none'"
+            ),
         ))
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -460,6 +492,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/stats/tables"),
     ("GET", "/v1/stats/alliance"),
     ("POST", "/v1/desk/cases/{case}/retention"),
+    ("POST", "/v1/desk/invitation"),
+    ("POST", "/v1/desk/enroll"),
+    ("POST", "/v1/desk/passkeys"),
 ];
 
 /// All routes.
@@ -471,6 +506,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/reports").route(web::post().to(reports::submit)))
         .service(resource("/v1/followup/read").route(web::post().to(followup::read)))
         .service(resource("/v1/followup/messages").route(web::post().to(followup::message)))
+        .service(resource("/v1/desk/invitation").route(web::post().to(enroll::invitation)))
+        .service(resource("/v1/desk/enroll").route(web::post().to(enroll::enroll)))
+        .service(resource("/v1/desk/passkeys").route(web::post().to(enroll::passkeys)))
         .service(resource("/v1/desk/challenge").route(web::post().to(desk::challenge)))
         .service(resource("/v1/desk/session").route(web::post().to(desk::session)))
         .service(resource("/v1/desk/cases").route(web::get().to(desk::inbox)))

@@ -1,6 +1,8 @@
-//! The report form and the follow-up page: static files built from `web/` (`npm ci && npm run
-//! build` writes them to `web/dist`). Served from a fixed list of routes with plain actix-web:
-//! `/` → `index.html`, `/follow-up` → `follow-up.html`, `/assets/{name}` → `assets/{name}`.
+//! The report form, the follow-up page and the officers' desk: static files built from `web/`
+//! (`npm ci && npm run build` writes them to `web/dist`). Served from a fixed list of routes
+//! with plain actix-web: `/` → `index.html`, `/follow-up` → `follow-up.html`, `/desk` →
+//! `desk.html`, `/assets/{name}` → `assets/{name}`, and `/desk/config.json` (where the desk
+//! finds its API, and when it locks itself).
 //! Asset names are one path segment of `[A-Za-z0-9._-]` not starting with a dot, and must
 //! resolve inside the directory, so nothing else on disk can be reached; there are no
 //! directory listings. Every answer carries `Cache-Control: no-store`; errors are
@@ -15,8 +17,17 @@ use actix_web::{guard, web, HttpResponse, ResponseError};
 
 use super::problem::Problem;
 
-/// Registers `/`, `/follow-up` and `/assets/{name}`, served from `dir` (usually `web/dist`).
-pub fn configure(cfg: &mut web::ServiceConfig, dir: PathBuf) {
+/// What the desk page reads at start.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeskConfig {
+    /// The API's origin; empty when it is the page's own.
+    pub api: String,
+    /// Seconds without activity after which the desk locks itself.
+    pub idle_secs: u64,
+}
+
+/// Registers the pages and `/assets/{name}`, served from `dir` (usually `web/dist`).
+pub fn configure(cfg: &mut web::ServiceConfig, dir: PathBuf, desk: DeskConfig) {
     let dir = Arc::new(dir);
     let page = |dir: &Arc<PathBuf>, file: &'static str| {
         let dir = Arc::clone(dir);
@@ -29,6 +40,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: PathBuf) {
     };
     cfg.service(web::resource("/").route(page(&dir, "index.html")));
     cfg.service(web::resource("/follow-up").route(page(&dir, "follow-up.html")));
+    cfg.service(web::resource("/desk").route(page(&dir, "desk.html")));
+    cfg.service(
+        web::resource("/desk/config.json").route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(move || {
+                    let desk = desk.clone();
+                    async move { with_no_store(HttpResponse::Ok().json(desk)) }
+                }),
+        ),
+    );
     let assets = Arc::clone(&dir);
     cfg.service(
         web::resource("/assets/{name}").route(
@@ -149,6 +171,7 @@ mod tests {
             "<!doctype html><title>follow</title>",
         )
         .unwrap();
+        std::fs::write(dist.join("desk.html"), "<!doctype html><title>desk</title>").unwrap();
         std::fs::write(dist.join("assets/form.js"), "export {};").unwrap();
         std::fs::write(dist.join("assets/style.css"), "body{}").unwrap();
         std::fs::write(dist.join("assets/.hidden.js"), "secret").unwrap();
@@ -163,7 +186,12 @@ mod tests {
 
     async fn get(dir: &Path, uri: &str) -> (u16, Option<String>, Option<String>, String) {
         let dir = dir.to_path_buf();
-        let app = atest::init_service(App::new().configure(move |cfg| configure(cfg, dir))).await;
+        let desk = DeskConfig {
+            api: String::new(),
+            idle_secs: 900,
+        };
+        let app =
+            atest::init_service(App::new().configure(move |cfg| configure(cfg, dir, desk))).await;
         let resp = atest::call_service(&app, atest::TestRequest::get().uri(uri).to_request()).await;
         let status = resp.status().as_u16();
         let h = |n: header::HeaderName| {
@@ -189,6 +217,15 @@ mod tests {
         let (s, _, _, body) = get(&dist, "/follow-up").await;
         assert_eq!(s, 200);
         assert!(body.contains("follow"));
+        let (s, ct, _, body) = get(&dist, "/desk").await;
+        assert_eq!((s, ct.as_deref()), (200, Some("text/html; charset=utf-8")));
+        assert!(body.contains("desk"));
+        let (s, ct, cc, body) = get(&dist, "/desk/config.json").await;
+        assert_eq!(
+            (s, ct.as_deref(), cc.as_deref()),
+            (200, Some("application/json"), Some("no-store"))
+        );
+        assert_eq!(body, r#"{"api":"","idle_secs":900}"#);
         let (s, ct, cc, _) = get(&dist, "/assets/form.js").await;
         assert_eq!(
             (s, ct.as_deref(), cc.as_deref()),
@@ -221,6 +258,9 @@ mod tests {
             "/assets/missing.js",
             "/index.html",
             "/follow-up.html",
+            "/desk.html",
+            "/desk/",
+            "/desk/other.json",
             "/secret.txt",
         ] {
             let (s, _, cc, body) = get(&dist, uri).await;

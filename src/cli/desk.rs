@@ -24,8 +24,9 @@ pub struct DeskArgs {
     #[arg(long, env = "MELDESTELLE_OFFICE", default_value = "demo")]
     pub office: String,
     /// The officer's age identity file (or a plugin identity stub, e.g. a YubiKey's).
+    /// Every command but `ui` needs it.
     #[arg(long, env = "MELDESTELLE_IDENTITY")]
-    pub identity: PathBuf,
+    pub identity: Option<PathBuf>,
     /// A token from `desk login`; without it, each command logs in by itself.
     #[arg(long, env = "MELDESTELLE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -33,6 +34,20 @@ pub struct DeskArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DeskCommand {
+    /// Serve the browser desk from this machine on loopback, against the server's API (the
+    /// server must allow this origin: `serve --desk-origin http://127.0.0.1:8090`). Then the
+    /// code that holds your key comes from your own copy, not from the server.
+    Ui {
+        /// Where to serve the desk (loopback only).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: std::net::SocketAddr,
+        /// The built pages (web/dist).
+        #[arg(long, env = "MELDESTELLE_WEB_DIR", default_value = "web/dist")]
+        web_dir: PathBuf,
+        /// Lock the desk after this many idle seconds.
+        #[arg(long, default_value_t = 15 * 60)]
+        idle_secs: u64,
+    },
     /// Log in by age challenge and print a short-lived token (for MELDESTELLE_TOKEN).
     Login,
     /// The office's cases with their deadlines; never content.
@@ -93,12 +108,15 @@ struct Session {
 
 impl Session {
     fn open(args: &DeskArgs) -> Result<Session, CliError> {
-        let identities = crypto::identities_from_file(&args.identity)?;
+        let identity = args.identity.as_deref().ok_or_else(|| {
+            CliError::Usage("--identity FILE is required for this command".into())
+        })?;
+        let identities = crypto::identities_from_file(identity)?;
         let client = http()?;
         let base = args.server.trim_end_matches('/').to_owned();
         let token = match &args.token {
             Some(t) => t.clone(),
-            None => login(&client, &base, &args.office, &args.identity, &identities)?,
+            None => login(&client, &base, &args.office, identity, &identities)?,
         };
         Ok(Session {
             base,
@@ -244,8 +262,17 @@ fn text_of(plain: &[u8]) -> String {
 }
 
 pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
+    if let DeskCommand::Ui {
+        bind,
+        web_dir,
+        idle_secs,
+    } = command
+    {
+        return ui(&args.server, bind, web_dir, idle_secs);
+    }
     let s = Session::open(&args)?;
     match command {
+        DeskCommand::Ui { .. } => unreachable!("handled above"),
         DeskCommand::Login => println!("{}", s.token),
         DeskCommand::Inbox { filter } => {
             let v: Value = s.get(&format!("/v1/desk/cases?filter={filter}"))?.json()?;
@@ -422,5 +449,48 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             );
         }
     }
+    Ok(())
+}
+
+/// `desk ui`: the desk's pages from this machine, talking to the remote server's API.
+fn ui(
+    server: &str,
+    bind: std::net::SocketAddr,
+    web_dir: PathBuf,
+    idle_secs: u64,
+) -> Result<(), CliError> {
+    use actix_web::{App, HttpServer};
+    if !bind.ip().is_loopback() {
+        return Err(CliError::Usage(
+            "desk ui serves on loopback only (e.g. 127.0.0.1:8090)".into(),
+        ));
+    }
+    let api = reqwest::Url::parse(server)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .map(|u| u.origin().ascii_serialization())
+        .ok_or_else(|| CliError::Usage(format!("--server: not an http(s) URL: {server}")))?;
+    let desk = crate::api::pages::DeskConfig {
+        api: api.clone(),
+        idle_secs,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let connect = api.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(crate::api::error_handlers())
+                .wrap(crate::api::security_headers(false, Some(&connect)))
+                .configure(|cfg| crate::api::pages::configure(cfg, web_dir.clone(), desk.clone()))
+        })
+        .workers(1)
+        .bind(bind)?;
+        for addr in server.addrs() {
+            eprintln!("listening on http://{addr}");
+            eprintln!(
+                "the desk is at http://{addr}/desk (the server must run with --desk-origin http://{addr})"
+            );
+        }
+        server.run().await
+    })?;
     Ok(())
 }

@@ -27,9 +27,10 @@ pub struct Cli {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArgs {
-    /// sqlite://PATH or postgres://USER@HOST/DB.
+    /// sqlite://PATH or postgres://USER@HOST/DB (before or after the subcommand).
     #[arg(
         long,
+        global = true,
         env = "MELDESTELLE_DATABASE_URL",
         default_value = "sqlite://meldestelle.db"
     )]
@@ -133,6 +134,29 @@ pub enum OfficeCommand {
         /// Where content-free notifications go.
         #[arg(long)]
         email: Option<String>,
+    },
+    /// Invite an officer to the browser desk: prints a one-time link (valid 7 days by default).
+    /// The officer's browser makes their key; the office moves to a new key-set version when
+    /// they enroll.
+    Invite {
+        #[arg(long)]
+        office: String,
+        /// The officer's name as colleagues see it.
+        #[arg(long)]
+        name: String,
+        /// Where content-free notifications go.
+        #[arg(long)]
+        email: Option<String>,
+        /// How long the link works, in days.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
+        valid_days: u32,
+        /// The desk's address as officers reach it (the link is this with `#invite=…`).
+        #[arg(
+            long,
+            env = "MELDESTELLE_DESK_URL",
+            default_value = "http://127.0.0.1:8080/desk"
+        )]
+        desk_url: String,
     },
     /// Deactivate an officer (by id or recipient); the office moves to a new key-set version.
     RemoveOfficer {
@@ -411,6 +435,45 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                 "officer {} added; office '{office}' is now at key set v{version}",
                 officer.id
             );
+        }
+        OfficeCommand::Invite {
+            office,
+            name,
+            email,
+            valid_days,
+            desk_url,
+        } => {
+            if name.trim().is_empty() {
+                return Err(crate::office::OfficeError::EmptyName.into());
+            }
+            let token = crate::auth::random_hex();
+            let expires_at =
+                chrono::Utc::now().naive_utc() + chrono::Duration::days(i64::from(valid_days));
+            store
+                .write_now(|c| {
+                    db::invitations::insert_invitation(
+                        c,
+                        &db::invitations::NewInvitation {
+                            token_hash: crate::auth::hash(&token),
+                            office: &office,
+                            display_name: name.trim(),
+                            email: email.as_deref(),
+                            expires_at,
+                        },
+                    )
+                })
+                .map_err(|e| match e {
+                    db::DbError::NotFound => CliError::Usage(format!("no office '{office}'")),
+                    e => e.into(),
+                })?;
+            eprintln!(
+                "Invitation for {} at '{office}', valid until {} (UTC). Send this link to them \
+                 only, over a channel you trust; it works once:",
+                name.trim(),
+                expires_at.format("%Y-%m-%d %H:%M")
+            );
+            // The token goes in the fragment, which browsers never send to a server.
+            println!("{}#invite={token}", desk_url.trim_end_matches('#'));
         }
         OfficeCommand::RemoveOfficer { office, officer } => {
             let version = store.write_now(|c| db::offices::remove_officer(c, &office, &officer))?;

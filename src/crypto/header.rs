@@ -48,20 +48,10 @@ impl age::Identity for Recorder {
 
 /// Parses the header of a binary age file.
 pub fn inspect(file: &[u8]) -> Result<HeaderInfo, HeaderError> {
-    if !file.starts_with(b"age-encryption.org/v1\n") {
-        return Err(HeaderError::NotAge);
-    }
-    let decryptor = age::Decryptor::new_buffered(file).map_err(|_| HeaderError::NotAge)?;
-    if decryptor.is_scrypt() {
+    let tags = stanza_tags(file)?;
+    if tags.iter().any(|t| t == "scrypt") {
         return Err(HeaderError::Passphrase);
     }
-    let recorder = Recorder(RefCell::new(Vec::new()));
-    match decryptor.decrypt(std::iter::once(&recorder as &dyn age::Identity)) {
-        Err(age::DecryptError::NoMatchingKeys) => {}
-        // Anything else means the header was not what it claimed to be.
-        _ => return Err(HeaderError::NotAge),
-    }
-    let tags = recorder.0.into_inner();
     let header_len = header_len(file).ok_or(HeaderError::NotAge)?;
     Ok(HeaderInfo {
         recipient_stanzas: tags
@@ -72,6 +62,28 @@ pub fn inspect(file: &[u8]) -> Result<HeaderInfo, HeaderError> {
         payload_len: (file.len() - header_len) as u64,
     })
 }
+
+/// The tag of every stanza in a binary age file's header, grease included.
+pub fn stanza_tags(file: &[u8]) -> Result<Vec<String>, HeaderError> {
+    if !file.starts_with(b"age-encryption.org/v1\n") {
+        return Err(HeaderError::NotAge);
+    }
+    let decryptor = age::Decryptor::new_buffered(file).map_err(|_| HeaderError::NotAge)?;
+    if decryptor.is_scrypt() {
+        return Ok(vec!["scrypt".into()]);
+    }
+    let recorder = Recorder(RefCell::new(Vec::new()));
+    match decryptor.decrypt(std::iter::once(&recorder as &dyn age::Identity)) {
+        Err(age::DecryptError::NoMatchingKeys) => {}
+        // Anything else means the header was not what it claimed to be.
+        _ => return Err(HeaderError::NotAge),
+    }
+    Ok(recorder.0.into_inner())
+}
+
+/// The stanza tag of a file encrypted to a passkey or security key through WebAuthn PRF
+/// (the browser package's `WebAuthnRecipient`, compatible with age-plugin-fido2prf).
+pub const PASSKEY_TAG: &str = "age-encryption.org/fido2prf";
 
 /// The header ends with the MAC line `--- <mac>\n`. Stanza lines start with `-> ` and
 /// bodies are unpadded standard base64, so the first line starting with `---` is the MAC.

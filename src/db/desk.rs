@@ -120,7 +120,7 @@ pub fn report_ciphertext(conn: &mut DbConn, id: &str) -> Result<Vec<u8>, DbError
 pub fn attachments_of(conn: &mut DbConn, id: &str) -> Result<Vec<(String, Vec<u8>)>, DbError> {
     Ok(attachments::table
         .filter(attachments::report_id.eq(id))
-        .order(attachments::id)
+        .order((attachments::position, attachments::id))
         .select((attachments::id, attachments::ciphertext))
         .load(conn)?)
 }

@@ -7,6 +7,7 @@
 //! no lock conflicts between requests.
 
 pub mod desk;
+pub mod invitations;
 pub mod offices;
 pub mod outbox;
 pub mod reports;

@@ -27,13 +27,15 @@ pub fn insert_report(
             reports::feedback_due.eq(report.feedback_due),
         ))
         .execute(conn)?;
-    for bytes in &report.attachments {
+    for (position, bytes) in (0..).zip(&report.attachments) {
         diesel::insert_into(attachments::table)
             .values((
                 attachments::id.eq(uuid::Uuid::new_v4().to_string()),
                 attachments::report_id.eq(&report.id),
                 attachments::ciphertext.eq(bytes),
                 attachments::created_on.eq(report.received_on),
+                // The report document lists attachments by this index.
+                attachments::position.eq(position),
             ))
             .execute(conn)?;
     }

@@ -59,6 +59,7 @@ diesel::table! {
         report_id -> Text,
         ciphertext -> Binary,
         created_on -> Date,
+        position -> Integer,
     }
 }
 
@@ -191,3 +192,27 @@ diesel::joinable!(officer_notify -> officers (officer_id));
 diesel::joinable!(retention_extensions -> reports (report_id));
 diesel::allow_tables_to_appear_in_same_query!(officer_notify, officers);
 diesel::allow_tables_to_appear_in_same_query!(outbox, officers);
+
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Binary,
+        office -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used -> Bool,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        officer_id -> Text,
+        credential -> Text,
+        wrapped -> Binary,
+        added_on -> Date,
+    }
+}
+
+diesel::joinable!(passkeys -> officers (officer_id));
+diesel::allow_tables_to_appear_in_same_query!(passkeys, officers);

@@ -1,0 +1,28 @@
+-- The browser desk: invitations, passkey-wrapped officer identities, and attachment order.
+-- Same schema as migrations/sqlite.
+
+-- The order of a report's attachments, so the desk can match each to its name and type in
+-- the (encrypted) report document. Existing rows keep 0 and sort by id as before.
+ALTER TABLE attachments ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+
+-- One-time enrollment links. Only the token's SHA-256 is stored; a used invitation stays
+-- (marked used) so that a second use can be told apart from a wrong link.
+CREATE TABLE invitations (
+    token_hash BYTEA PRIMARY KEY NOT NULL,
+    office TEXT NOT NULL REFERENCES offices (slug),
+    display_name TEXT NOT NULL,
+    email TEXT,
+    expires_at TIMESTAMP NOT NULL,
+    used BOOLEAN NOT NULL
+);
+
+-- An officer's age identity, encrypted in their browser to their passkey (WebAuthn PRF,
+-- age's fido2prf stanza). The server cannot open it; it hands it back for logins elsewhere.
+CREATE TABLE passkeys (
+    id TEXT PRIMARY KEY NOT NULL,
+    officer_id TEXT NOT NULL REFERENCES officers (id),
+    credential TEXT NOT NULL,
+    wrapped BYTEA NOT NULL,
+    added_on DATE NOT NULL
+);
+CREATE INDEX passkeys_officer ON passkeys (officer_id);

@@ -1,0 +1,3 @@
+DROP TABLE passkeys;
+DROP TABLE invitations;
+ALTER TABLE attachments DROP COLUMN position;

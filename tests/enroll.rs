@@ -1,0 +1,451 @@
+//! Officers join through the browser desk: invitation links, enrollment with a key made in the
+//! browser (optionally wrapped to a passkey), the desk's own pages, and its link in the mails.
+//! On both databases.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use base64::Engine;
+use common::smtp::SmtpServer;
+use common::*;
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Makes an invitation with the CLI (shared flags after the subcommand) and returns its token.
+fn invite(db_url: &str, desk_url: &str, name: &str) -> String {
+    let out = cli(
+        &[
+            "office",
+            "invite",
+            "--office",
+            "demo",
+            "--name",
+            name,
+            "--email",
+            "erika@example.org",
+            "--database-url",
+            db_url,
+            "--desk-url",
+            desk_url,
+        ],
+        None,
+    );
+    let link = out.trim();
+    assert!(link.starts_with(&format!("{desk_url}#invite=")), "{out}");
+    link.rsplit_once("#invite=").unwrap().1.to_owned()
+}
+
+/// Wraps the file key the way the browser's WebAuthnRecipient does (a fido2prf stanza with a
+/// 16-byte nonce); nobody can open it, which is all the server may assume anyway.
+struct FakePasskey;
+
+impl age::Recipient for FakePasskey {
+    fn wrap_file_key(
+        &self,
+        _: &age_core::format::FileKey,
+    ) -> Result<(Vec<age_core::format::Stanza>, HashSet<String>), age::EncryptError> {
+        let stanza = age_core::format::Stanza {
+            tag: "age-encryption.org/fido2prf".into(),
+            args: vec!["AAAAAAAAAAAAAAAAAAAAAA".into()],
+            body: vec![7; 32],
+        };
+        Ok((vec![stanza], HashSet::new()))
+    }
+}
+
+fn passkey_wrapped(secret: &str) -> String {
+    let enc = age::Encryptor::with_recipients(std::iter::once(&FakePasskey as &dyn age::Recipient))
+        .unwrap();
+    let mut out = vec![];
+    let mut w = enc.wrap_output(&mut out).unwrap();
+    std::io::Write::write_all(&mut w, secret.as_bytes()).unwrap();
+    w.finish().unwrap();
+    B64.encode(out)
+}
+
+const CREDENTIAL: &str = "AGE-PLUGIN-FIDO2PRF-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQ9NHDXZ";
+
+fn post(server: &Server, path: &str, body: &Value) -> Answer {
+    server.call("POST", path, path, Some(body), None)
+}
+
+fn officers(db: &TestDb) -> i64 {
+    db.count("officers")
+}
+
+#[test]
+fn an_invitation_enrolls_one_officer_once() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let token = invite(&db.url, &server.url("/desk"), "Erika Muster");
+        assert_eq!(db.count("invitations"), 1);
+        let before = officers(&db);
+
+        // The link says what it is for.
+        let a = post(&server, "/v1/desk/invitation", &json!({"token": token}));
+        assert_eq!(a.status, 200, "{}", a.body);
+        let v = a.json();
+        assert_eq!(
+            (v["office"].as_str(), v["display_name"].as_str()),
+            (Some("demo"), Some("Erika Muster"))
+        );
+
+        // A wrong or malformed link.
+        for bad in ["", "zz", &"0".repeat(64), &format!("{token}00")] {
+            let a = post(&server, "/v1/desk/invitation", &json!({"token": bad}));
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (404, "invalid-invitation")
+            );
+        }
+
+        // Bad enrollments are refused and change nothing; the invitation stays usable.
+        let (secret, recipient) = meldestelle::crypto::keygen();
+        let x25519_file = B64
+            .encode(meldestelle::crypto::encrypt(b"x", std::slice::from_ref(&recipient)).unwrap());
+        for (body, problem) in [
+            (
+                json!({"token": token, "recipient": "age1notarecipient"}),
+                "invalid-request",
+            ),
+            (
+                json!({"token": token, "recipient": "age1yubikey1qgg72x2qfk9wg3wh0qg9u0v7l5dmz4hstyyfqu8ny9vjpk3sr6s2qwsay2w"}),
+                "invalid-request",
+            ),
+            (
+                json!({"token": token, "recipient": recipient, "passkey": {"credential": "nope", "wrapped": passkey_wrapped(&secret)}}),
+                "invalid-request",
+            ),
+            (
+                json!({"token": token, "recipient": recipient, "passkey": {"credential": CREDENTIAL, "wrapped": x25519_file}}),
+                "invalid-request",
+            ),
+            (
+                json!({"token": token, "recipient": recipient, "passkey": {"credential": CREDENTIAL, "wrapped": "not base64!"}}),
+                "invalid-request",
+            ),
+            (
+                json!({"token": "f".repeat(64), "recipient": recipient}),
+                "invalid-invitation",
+            ),
+        ] {
+            let a = post(&server, "/v1/desk/enroll", &body);
+            assert_eq!(a.problem(), problem, "{body}: {}", a.body);
+            assert_eq!(officers(&db), before);
+            assert_eq!(db.count("passkeys"), 0);
+        }
+
+        // The real enrollment: a new officer, a new key-set version, the wrapped key kept.
+        let old_version = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
+        assert_eq!(old_version.json()["passkeys"], json!([]));
+        let wrapped = passkey_wrapped(&secret);
+        let a = post(
+            &server,
+            "/v1/desk/enroll",
+            &json!({"token": token, "recipient": recipient, "passkey": {"credential": CREDENTIAL, "wrapped": wrapped}}),
+        );
+        assert_eq!(a.status, 201, "{}", a.body);
+        let enrolled = a.json();
+        assert_eq!(enrolled["keyset_version"], 2);
+        assert_eq!(enrolled["officer"]["display_name"], "Erika Muster");
+        assert_eq!(officers(&db), before + 1);
+        let office = server.call(
+            "GET",
+            "/v1/offices/{office}",
+            "/v1/offices/demo",
+            None,
+            None,
+        );
+        assert!(office.json()["recipients"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(recipient)));
+
+        // Another browser gets the wrapped key back (and nobody but the passkey opens it).
+        let a = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
+        assert_eq!(
+            a.json()["passkeys"],
+            json!([{"credential": CREDENTIAL, "wrapped": wrapped}])
+        );
+        let a = post(
+            &server,
+            "/v1/desk/passkeys",
+            &json!({"office": "no-such-office"}),
+        );
+        assert_eq!((a.status, a.json()["passkeys"].clone()), (200, json!([])));
+
+        // The enrolled key logs in like any officer's.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("erika.key");
+        std::fs::write(&file, format!("# public key: {recipient}\n{secret}\n")).unwrap();
+        let token_b = login(&server, "demo", file.to_str().unwrap());
+        assert_eq!(token_b.len(), 64);
+
+        // Once only.
+        let (_, other) = meldestelle::crypto::keygen();
+        for path in ["/v1/desk/invitation", "/v1/desk/enroll"] {
+            let a = post(
+                &server,
+                path,
+                &json!({"token": token, "recipient": other})
+                    .as_object()
+                    .map(|o| {
+                        let mut o = o.clone();
+                        if path.ends_with("invitation") {
+                            o.remove("recipient");
+                        }
+                        Value::Object(o)
+                    })
+                    .unwrap(),
+            );
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (410, "invitation-used"),
+                "{path}"
+            );
+        }
+        assert_eq!(officers(&db), before + 1);
+
+        // The enrollment is in the audit log, and the chain holds.
+        let audit = cli(&["audit", "verify", "--database-url", &db.url], None);
+        assert!(audit.contains("intact"), "{audit}");
+        {
+            use diesel::prelude::*;
+            use meldestelle::db::schema::audit_log;
+            let actors: Vec<String> = audit_log::table
+                .filter(audit_log::action.eq("enroll"))
+                .select(audit_log::actor)
+                .load(&mut db.conn())
+                .unwrap();
+            assert_eq!(
+                actors,
+                vec![enrolled["officer"]["id"].as_str().unwrap().to_owned()]
+            );
+        }
+
+        // A removed officer's wrapped key is no longer handed out.
+        cli(
+            &[
+                "office",
+                "remove-officer",
+                "--office",
+                "demo",
+                "--officer",
+                &recipient,
+                "--database-url",
+                &db.url,
+            ],
+            None,
+        );
+        let a = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
+        assert_eq!(a.json()["passkeys"], json!([]));
+        assert!(!server.log_text().contains(&token));
+    }
+}
+
+#[test]
+fn the_desk_page_is_served_with_the_strict_headers() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &["--desk-idle-secs", "120"]);
+    let resp = client().get(server.url("/desk")).send().unwrap();
+    assert_eq!(resp.status(), 200);
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self';"),
+        "{csp}"
+    );
+    assert!(resp.headers().get("set-cookie").is_none());
+    let html = resp.text().unwrap();
+    assert!(
+        html.contains("/assets/desk.js"),
+        "the built desk page: {html}"
+    );
+    let cfg: Value = client()
+        .get(server.url("/desk/config.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(cfg, json!({"api": "", "idle_secs": 120}));
+}
+
+#[test]
+fn only_the_configured_desk_origin_may_call_the_api() {
+    let db = TestDb::sqlite();
+    let origin = "http://127.0.0.1:8090";
+    let server = Server::start(&db, &["--desk-origin", origin]);
+    let c = client();
+    let pre = c
+        .request(reqwest::Method::OPTIONS, server.url("/v1/desk/cases"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .unwrap();
+    assert_eq!(pre.status(), 204);
+    assert_eq!(pre.headers()["access-control-allow-origin"], origin);
+    assert!(pre.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+    let get = c
+        .get(server.url("/v1/offices/demo"))
+        .header("Origin", origin)
+        .send()
+        .unwrap();
+    assert_eq!(get.headers()["access-control-allow-origin"], origin);
+    for other in ["http://evil.example", "http://127.0.0.1:8091"] {
+        let r = c
+            .get(server.url("/v1/offices/demo"))
+            .header("Origin", other)
+            .send()
+            .unwrap();
+        assert!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "{other}"
+        );
+        let r = c
+            .request(reqwest::Method::OPTIONS, server.url("/v1/desk/cases"))
+            .header("Origin", other)
+            .send()
+            .unwrap();
+        assert!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "{other}"
+        );
+    }
+    // Without --desk-origin nobody gets in.
+    let plain = Server::start(&db, &[]);
+    let r = c
+        .get(plain.url("/v1/offices/demo"))
+        .header("Origin", origin)
+        .send()
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}
+
+#[test]
+fn desk_ui_serves_the_desk_on_loopback_against_the_remote_api() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "desk",
+            "--server",
+            &server.base,
+            "ui",
+            "--bind",
+            &bind,
+            "--idle-secs",
+            "60",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let local = format!("http://{bind}");
+    let mut page = None;
+    eventually("desk ui answers", Duration::from_secs(20), || {
+        page = client().get(format!("{local}/desk")).send().ok();
+        page.is_some()
+    });
+    let page = page.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!("connect-src 'self' {};", server.base)),
+        "{csp}"
+    );
+    let cfg: Value = client()
+        .get(format!("{local}/desk/config.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(cfg, json!({"api": server.base, "idle_secs": 60}));
+    // Only pages: the API is not served here.
+    assert_eq!(
+        client()
+            .get(format!("{local}/v1/offices/demo"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let out = cli_output(
+        &[
+            "desk",
+            "--server",
+            &server.base,
+            "ui",
+            "--bind",
+            "0.0.0.0:8099",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+#[test]
+fn the_link_in_a_notification_mail_opens_the_desk() {
+    let db = TestDb::sqlite();
+    let smtp = SmtpServer::start();
+    let port = smtp.port.to_string();
+    let server = Server::start(
+        &db,
+        &[
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &port,
+            "--smtp-tls",
+            "none",
+            "--jobs-interval-secs",
+            "1",
+            "--notify-interval-secs",
+            "3600",
+        ],
+    );
+    let (_, recipient) = meldestelle::crypto::keygen();
+    add_officer(
+        &db.url,
+        "demo",
+        "Officer A",
+        &recipient,
+        &["--email", "a@example.org"],
+    );
+    cli(&["report", "--server", &server.base], Some("Ein Bericht"));
+    eventually("the mail arrives", Duration::from_secs(30), || {
+        smtp.count_to("a@example.org") == 1
+    });
+    let mail = smtp.mails().into_iter().next().unwrap();
+    let link = mail
+        .body()
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(link, server.url("/desk"), "{}", mail.body());
+    let resp = client().get(&link).send().unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().unwrap().contains("/assets/desk.js"));
+}
