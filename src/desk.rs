@@ -264,6 +264,8 @@ pub struct Counts {
     pub from_reporter: u32,
     pub from_office: u32,
     pub notes: u32,
+    /// Reporter messages the asking officer has not opened yet.
+    pub unread_from_reporter: u32,
 }
 
 impl Counts {

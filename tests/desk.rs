@@ -120,6 +120,10 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
         );
         assert_eq!(fu["sent_on"], "2026-01-13");
 
+        // The answer is new to the officer until they open the case.
+        let cases = inbox(&server, &token, "all");
+        assert_eq!(cases[0]["messages"]["unread_from_reporter"], 1);
+
         // The officer decrypts the answer.
         let opened = desk(&server, &["open", &case_id], None);
         assert!(
@@ -130,7 +134,7 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
         let cases = inbox(&server, &token, "all");
         assert_eq!(
             cases[0]["messages"],
-            json!({"from_reporter": 1, "from_office": 1, "notes": 1})
+            json!({"from_reporter": 1, "from_office": 1, "notes": 1, "unread_from_reporter": 0})
         );
 
         // Feedback overdue after three months without it.

@@ -138,12 +138,12 @@ pub async fn inbox(
     req: HttpRequest,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, office) = officer(&state, &req).await?;
+    let (officer, office) = officer(&state, &req).await?;
     let today = state.config.today();
     let slug = office.slug.clone();
     let cases = state
         .store
-        .read(move |c| db::desk::list_cases(c, &slug))
+        .read(move |c| db::desk::list_cases(c, &slug, &officer.id))
         .await?;
     let list: Vec<CaseSummary> = cases
         .iter()
@@ -190,9 +190,16 @@ pub async fn open(
             ))
         })
         .await?;
-    audit(&state, &officer, "open", Some(&case.id)).await?;
     let mut counts = Counts::default();
     messages.iter().for_each(|m| counts.add(m.direction));
+    let (o, case_id, seen) = (officer.clone(), case.id.clone(), counts.from_reporter);
+    state
+        .store
+        .write(move |c| {
+            db::desk::mark_read(c, &o.id, &case_id, seen)?;
+            db::desk::append_audit(c, &o.office, &o.id, "open", Some(&case_id))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "case": summary(&case, counts, state.config.today()),
         "reply_recipient": case.reply_recipient,

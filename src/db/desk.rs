@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{attachments, audit_log, challenges, messages, reports, sessions};
+use super::schema::{attachments, audit_log, case_reads, challenges, messages, reports, sessions};
 use super::{DbConn, DbError};
 use crate::audit::{self, Entry};
 use crate::case::Status;
@@ -60,8 +60,13 @@ fn to_case(r: CaseRow) -> Case {
     }
 }
 
-/// The office's cases with their message counts, oldest first.
-pub fn list_cases(conn: &mut DbConn, office: &str) -> Result<Vec<(Case, Counts)>, DbError> {
+/// The office's cases with their message counts, oldest first; `unread_from_reporter` counts
+/// the reporter messages `reader` (an officer id) has not opened.
+pub fn list_cases(
+    conn: &mut DbConn,
+    office: &str,
+    reader: &str,
+) -> Result<Vec<(Case, Counts)>, DbError> {
     let cases: Vec<Case> = reports::table
         .filter(reports::office.eq(office))
         .order((reports::received_on, reports::id))
@@ -81,13 +86,46 @@ pub fn list_cases(conn: &mut DbConn, office: &str) -> Result<Vec<(Case, Counts)>
             counts.entry(id).or_default().add(d);
         }
     }
+    let seen: std::collections::HashMap<String, i32> = case_reads::table
+        .filter(case_reads::officer_id.eq(reader))
+        .select((case_reads::report_id, case_reads::reporter_messages_seen))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .collect();
     Ok(cases
         .into_iter()
         .map(|c| {
-            let n = counts.get(&c.id).copied().unwrap_or_default();
+            let mut n = counts.get(&c.id).copied().unwrap_or_default();
+            let seen = seen.get(&c.id).copied().unwrap_or(0).max(0) as u32;
+            n.unread_from_reporter = n.from_reporter.saturating_sub(seen);
             (c, n)
         })
         .collect())
+}
+
+/// Records that `officer` has now seen `reporter_messages` reporter messages of a case.
+pub fn mark_read(
+    conn: &mut DbConn,
+    officer: &str,
+    case_id: &str,
+    reporter_messages: u32,
+) -> Result<(), DbError> {
+    // Delete and insert: `on_conflict` does not compile on the two-backend connection.
+    diesel::delete(
+        case_reads::table
+            .filter(case_reads::officer_id.eq(officer))
+            .filter(case_reads::report_id.eq(case_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(case_reads::table)
+        .values((
+            case_reads::officer_id.eq(officer),
+            case_reads::report_id.eq(case_id),
+            case_reads::reporter_messages_seen
+                .eq(i32::try_from(reporter_messages).unwrap_or(i32::MAX)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A case of this office; another office's case is as absent as a missing one.

@@ -322,6 +322,10 @@ pub fn expired_cases(
 /// stays.
 pub fn delete_case(conn: &mut DbConn, id: &str) -> Result<(), DbError> {
     diesel::delete(messages::table.filter(messages::report_id.eq(id))).execute(conn)?;
+    diesel::delete(
+        super::schema::case_reads::table.filter(super::schema::case_reads::report_id.eq(id)),
+    )
+    .execute(conn)?;
     diesel::delete(attachments::table.filter(attachments::report_id.eq(id))).execute(conn)?;
     diesel::delete(retention_extensions::table.filter(retention_extensions::report_id.eq(id)))
         .execute(conn)?;

@@ -216,3 +216,11 @@ diesel::table! {
 
 diesel::joinable!(passkeys -> officers (officer_id));
 diesel::allow_tables_to_appear_in_same_query!(passkeys, officers);
+
+diesel::table! {
+    case_reads (officer_id, report_id) {
+        officer_id -> Text,
+        report_id -> Text,
+        reporter_messages_seen -> Integer,
+    }
+}

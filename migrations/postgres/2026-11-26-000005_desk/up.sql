@@ -26,3 +26,12 @@ CREATE TABLE passkeys (
     added_on DATE NOT NULL
 );
 CREATE INDEX passkeys_officer ON passkeys (officer_id);
+
+-- How many of a case's reporter messages each officer has opened, so the inbox can mark
+-- what is new to them. Officers' reading, never the reporter's.
+CREATE TABLE case_reads (
+    officer_id TEXT NOT NULL REFERENCES officers (id),
+    report_id TEXT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    reporter_messages_seen INTEGER NOT NULL,
+    PRIMARY KEY (officer_id, report_id)
+);
