@@ -131,6 +131,13 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
             "{opened}"
         );
         assert!(opened.contains("Interne Notiz"));
+        // All three were written on one day: they come back in the order they were written.
+        let at = |t: &str| opened.find(t).unwrap_or_else(|| panic!("{t}: {opened}"));
+        assert!(
+            at("Danke für Ihre Meldung") < at("Interne Notiz")
+                && at("Interne Notiz") < at("Ich bin bereit"),
+            "{opened}"
+        );
         let cases = inbox(&server, &token, "all");
         assert_eq!(
             cases[0]["messages"],

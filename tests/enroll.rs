@@ -449,3 +449,24 @@ fn the_link_in_a_notification_mail_opens_the_desk() {
     assert_eq!(resp.status(), 200);
     assert!(resp.text().unwrap().contains("/assets/desk.js"));
 }
+
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let token = login(&server, "demo", DEMO_IDENTITY);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = client()
+            .get(server.url("/v1/desk/cases"))
+            .header("Authorization", format!("{scheme} {token}"))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{scheme}");
+    }
+    let r = client()
+        .get(server.url("/v1/desk/cases"))
+        .header("Authorization", format!("Basic {token}"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}

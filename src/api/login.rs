@@ -103,7 +103,10 @@ pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<String, ApiEr
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        // Authentication schemes are case-insensitive (RFC 9110 §11.1).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .ok_or(ApiError::Unauthorized("missing-token"))?;
     let hash = auth::hash(token);
     let (principal, expires_at) = state

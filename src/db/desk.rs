@@ -163,7 +163,7 @@ pub fn attachments_of(conn: &mut DbConn, id: &str) -> Result<Vec<(String, Vec<u8
         .load(conn)?)
 }
 
-/// Messages of a case in the order they came (by day, then id: no finer time is kept).
+/// Messages of a case in the order they were written (their per-case sequence number).
 pub fn messages_of(conn: &mut DbConn, id: &str, with_notes: bool) -> Result<Vec<Message>, DbError> {
     let mut q = messages::table
         .filter(messages::report_id.eq(id))
@@ -172,7 +172,7 @@ pub fn messages_of(conn: &mut DbConn, id: &str, with_notes: bool) -> Result<Vec<
         q = q.filter(messages::direction.ne(Direction::Note.as_str()));
     }
     let rows: Vec<(String, String, NaiveDate, Vec<u8>)> = q
-        .order((messages::created_on, messages::id))
+        .order(messages::seq)
         .select((
             messages::id,
             messages::direction,
@@ -200,8 +200,14 @@ pub fn insert_message(
     ciphertext: &[u8],
     created_on: NaiveDate,
 ) -> Result<String, DbError> {
-    // Ids are random, so their order reveals nothing; created_on is a date.
+    // Ids are random, so their order reveals nothing; created_on is a date. The order of the
+    // conversation is the per-case sequence number (unique, so two servers cannot both take
+    // the same one: the later commit fails and nothing is stored).
     let id = uuid::Uuid::new_v4().to_string();
+    let last: Option<i32> = messages::table
+        .filter(messages::report_id.eq(report_id))
+        .select(diesel::dsl::max(messages::seq))
+        .first(conn)?;
     diesel::insert_into(messages::table)
         .values((
             messages::id.eq(&id),
@@ -209,6 +215,7 @@ pub fn insert_message(
             messages::direction.eq(direction.as_str()),
             messages::ciphertext.eq(ciphertext),
             messages::created_on.eq(created_on),
+            messages::seq.eq(last.unwrap_or(0) + 1),
         ))
         .execute(conn)?;
     Ok(id)

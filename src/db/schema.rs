@@ -50,6 +50,7 @@ diesel::table! {
         direction -> Text,
         ciphertext -> Binary,
         created_on -> Date,
+        seq -> Integer,
     }
 }
 

@@ -2,3 +2,5 @@ DROP TABLE case_reads;
 DROP TABLE passkeys;
 DROP TABLE invitations;
 ALTER TABLE attachments DROP COLUMN position;
+DROP INDEX messages_report_seq;
+ALTER TABLE messages DROP COLUMN seq;

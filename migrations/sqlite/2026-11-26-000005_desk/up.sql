@@ -4,6 +4,18 @@
 -- the (encrypted) report document. Existing rows keep 0 and sort by id as before.
 ALTER TABLE attachments ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
 
+-- The order in which a case's messages were written: a per-case sequence number, never a
+-- time (dates alone left the messages of one day in random order). Existing messages are
+-- numbered by date, then id: the best order they have.
+ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET seq = (
+    SELECT count(*) FROM messages m2
+    WHERE m2.report_id = messages.report_id
+      AND (m2.created_on < messages.created_on
+           OR (m2.created_on = messages.created_on AND m2.id <= messages.id))
+);
+CREATE UNIQUE INDEX messages_report_seq ON messages (report_id, seq);
+
 -- One-time enrollment links. Only the token's SHA-256 is stored; a used invitation stays
 -- (marked used) so that a second use can be told apart from a wrong link.
 CREATE TABLE invitations (
