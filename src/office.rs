@@ -39,7 +39,7 @@ pub enum OfficeError {
     BadLand(String),
     #[error("unknown size class '{0}'; use one of {SIZE_CLASSES:?}")]
     BadSizeClass(String),
-    #[error("'{0}' is not an age recipient")]
+    #[error("'{0}' is not a supported age recipient: only X25519 (age1…, from `meldestelle keygen` or age-keygen) is; plugin recipients such as a YubiKey's are refused, because the server never runs an age plugin")]
     BadRecipient(String),
     #[error("the name must not be empty")]
     EmptyName,

@@ -112,7 +112,7 @@ fn an_invitation_enrolls_one_officer_once() {
                 "invalid-request",
             ),
             (
-                json!({"token": token, "recipient": "age1yubikey1qgg72x2qfk9wg3wh0qg9u0v7l5dmz4hstyyfqu8ny9vjpk3sr6s2qwsay2w"}),
+                json!({"token": token, "recipient": plugin_recipient()}),
                 "invalid-request",
             ),
             (
@@ -469,4 +469,71 @@ fn the_bearer_scheme_is_case_insensitive() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// A well-formed recipient of the YubiKey plugin: the server must never run a plugin.
+fn plugin_recipient() -> String {
+    let hrp = bech32::Hrp::parse("age1yubikey").unwrap();
+    bech32::encode::<bech32::Bech32>(hrp, &[2u8; 33]).unwrap()
+}
+
+#[test]
+fn plugin_recipients_are_refused_at_registration_and_login() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let before = db.count("officers");
+    let out = cli_output(
+        &[
+            "office",
+            "add-officer",
+            "--office",
+            "demo",
+            "--name",
+            "Y",
+            "--recipient",
+            &plugin_recipient(),
+            "--database-url",
+            &db.url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("only X25519") && err.contains("plugin"),
+        "{err}"
+    );
+    let out = cli_output(
+        &[
+            "analyst",
+            "add",
+            "--name",
+            "Y",
+            "--recipient",
+            &plugin_recipient(),
+            "--all-offices",
+            "--database-url",
+            &db.url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert_eq!(db.count("officers"), before);
+    assert_eq!(db.count("analysts"), 0);
+    for path in ["/v1/desk/challenge", "/v1/analyst/challenge"] {
+        let body = json!({"office": "demo", "recipient": plugin_recipient()});
+        let body = if path.contains("analyst") {
+            json!({"recipient": plugin_recipient()})
+        } else {
+            body
+        };
+        let a = post(&server, path, &body);
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (400, "invalid-request"),
+            "{path}: {}",
+            a.body
+        );
+    }
+    assert_eq!(db.count("challenges"), 0);
 }

@@ -41,6 +41,18 @@ fn submission(server: &Server, text: &str) -> (Value, Receipt) {
     )
 }
 
+/// The file with its first X25519 stanza's body cut from 32 to 30 bytes.
+fn short_x25519_body(ct: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(ct).into_owned();
+    let at = text.find("-> X25519 ").unwrap();
+    let body_start = at + text[at..].find('\n').unwrap() + 1;
+    let body_end = body_start + text[body_start..].find('\n').unwrap();
+    assert_eq!(body_end - body_start, 43, "one line of 32 bytes");
+    let mut out = ct[..body_end - 3].to_vec();
+    out.extend_from_slice(&ct[body_end..]);
+    out
+}
+
 fn post_report(server: &Server, body: &Value) -> Answer {
     server.call("POST", "/v1/reports", "/v1/reports", Some(body), None)
 }
@@ -231,6 +243,18 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
                 with("ciphertext", json!(enc(&[b' '; 1000], &both))),
                 400,
                 "unpadded-size",
+            ),
+            (
+                // It would parse, count and store, then fail to decrypt for every officer.
+                "malformed X25519 stanza",
+                with(
+                    "ciphertext",
+                    json!(B64.encode(short_x25519_body(
+                        &crypto::encrypt(&[b' '; 1024], &both).unwrap()
+                    ))),
+                ),
+                400,
+                "malformed-stanza",
             ),
             (
                 "unpadded attachment",

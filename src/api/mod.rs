@@ -317,6 +317,7 @@ fn intake_problem(e: &IntakeError) -> Problem {
                     "The file is not encrypted to exactly the office's recipients",
                 ),
                 H::Unpadded(_) => ("unpadded-size", "The plaintext was not padded to a bucket"),
+                H::MalformedStanza(_) => ("malformed-stanza", "A recipient stanza is malformed"),
             };
             Problem::new(bad, kind, title).with("field", (*field).into())
         }

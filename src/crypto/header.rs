@@ -8,13 +8,8 @@ use age_core::format::{FileKey, Stanza};
 
 /// Stanza tags that wrap the file key for a recipient. Anything else is grease, which age
 /// adds on purpose and which must be ignored.
-const RECIPIENT_TAGS: &[&str] = &[
-    "X25519",
-    "piv-p256",
-    "p256tag",
-    "mlkem768p256tag",
-    "mlkem768x25519",
-];
+/// Only the natively supported types (`crypto::NATIVE_RECIPIENT_TYPES`) count.
+const RECIPIENT_TAGS: &[&str] = &["X25519"];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HeaderError {
@@ -26,6 +21,10 @@ pub enum HeaderError {
     StanzaCount { found: usize, expected: usize },
     #[error("the payload is {0} bytes, which is not the size of a padded bucket")]
     Unpadded(u64),
+    #[error(
+        "an {0} stanza is malformed (an X25519 stanza has one 32-byte share and a 32-byte body)"
+    )]
+    MalformedStanza(String),
 }
 
 /// What the header says, without any secret.
@@ -37,21 +36,44 @@ pub struct HeaderInfo {
     pub payload_len: u64,
 }
 
-struct Recorder(RefCell<Vec<String>>);
+struct Recorder(RefCell<Vec<Stanza>>);
 
 impl age::Identity for Recorder {
     fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
-        self.0.borrow_mut().push(stanza.tag.clone());
+        self.0.borrow_mut().push(Stanza {
+            tag: stanza.tag.clone(),
+            args: stanza.args.clone(),
+            body: stanza.body.clone(),
+        });
         None
+    }
+}
+
+/// Whether a stanza of a known type has that type's shape, so that a file which would fail
+/// to decrypt for an officer is refused at the door (grease is not checked).
+fn well_formed(s: &Stanza) -> bool {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    match s.tag.as_str() {
+        "X25519" => {
+            s.args.len() == 1
+                && s.body.len() == 32
+                && b64.decode(&s.args[0]).is_ok_and(|share| share.len() == 32)
+        }
+        _ => true,
     }
 }
 
 /// Parses the header of a binary age file.
 pub fn inspect(file: &[u8]) -> Result<HeaderInfo, HeaderError> {
-    let tags = stanza_tags(file)?;
-    if tags.iter().any(|t| t == "scrypt") {
+    let stanzas = stanzas(file)?;
+    if stanzas.iter().any(|s| s.tag == "scrypt") {
         return Err(HeaderError::Passphrase);
     }
+    if let Some(bad) = stanzas.iter().find(|s| !well_formed(s)) {
+        return Err(HeaderError::MalformedStanza(bad.tag.clone()));
+    }
+    let tags: Vec<String> = stanzas.into_iter().map(|s| s.tag).collect();
     let header_len = header_len(file).ok_or(HeaderError::NotAge)?;
     Ok(HeaderInfo {
         recipient_stanzas: tags
@@ -65,12 +87,22 @@ pub fn inspect(file: &[u8]) -> Result<HeaderInfo, HeaderError> {
 
 /// The tag of every stanza in a binary age file's header, grease included.
 pub fn stanza_tags(file: &[u8]) -> Result<Vec<String>, HeaderError> {
+    Ok(stanzas(file)?.into_iter().map(|s| s.tag).collect())
+}
+
+/// Every stanza in a binary age file's header, grease included (a passphrase file: one
+/// stanza tagged `scrypt`, contents not read).
+fn stanzas(file: &[u8]) -> Result<Vec<Stanza>, HeaderError> {
     if !file.starts_with(b"age-encryption.org/v1\n") {
         return Err(HeaderError::NotAge);
     }
     let decryptor = age::Decryptor::new_buffered(file).map_err(|_| HeaderError::NotAge)?;
     if decryptor.is_scrypt() {
-        return Ok(vec!["scrypt".into()]);
+        return Ok(vec![Stanza {
+            tag: "scrypt".into(),
+            args: vec![],
+            body: vec![],
+        }]);
     }
     let recorder = Recorder(RefCell::new(Vec::new()));
     match decryptor.decrypt(std::iter::once(&recorder as &dyn age::Identity)) {
@@ -121,6 +153,49 @@ mod tests {
         let ct = encrypt(b"x", &[keygen().1]).unwrap();
         for cut in 0..ct.len() {
             let _ = inspect(&ct[..cut]);
+        }
+    }
+
+    /// The file with its first X25519 stanza's lines changed by `f` (the MAC no longer
+    /// matches, which only a holder of the key can check).
+    pub(crate) fn tamper_x25519(ct: &[u8], f: impl Fn(&str) -> String) -> Vec<u8> {
+        let hl = header_len(ct).unwrap();
+        let header = std::str::from_utf8(&ct[..hl]).unwrap();
+        let mut lines: Vec<String> = header.lines().map(str::to_owned).collect();
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with("-> X25519 "))
+            .unwrap();
+        let changed = f(&format!("{}\n{}", lines[i], lines[i + 1]));
+        lines.splice(i..i + 2, changed.lines().map(str::to_owned));
+        let mut out = (lines.join("\n") + "\n").into_bytes();
+        out.extend_from_slice(&ct[hl..]);
+        out
+    }
+
+    #[test]
+    fn malformed_x25519_stanzas_are_refused() {
+        let ct = encrypt(&[b' '; 1024], &[keygen().1]).unwrap();
+        assert!(inspect(&ct).is_ok());
+        let short_body = tamper_x25519(&ct, |s| {
+            let (arg, body) = s.split_once('\n').unwrap();
+            format!("{arg}\n{}", &body[..body.len() - 3])
+        });
+        let no_share = tamper_x25519(&ct, |s| {
+            let (_, body) = s.split_once('\n').unwrap();
+            format!("-> X25519\n{body}")
+        });
+        let short_share = tamper_x25519(&ct, |s| {
+            let (arg, body) = s.split_once('\n').unwrap();
+            format!("{}\n{body}", &arg[..arg.len() - 4])
+        });
+        for bad in [short_body, no_share, short_share] {
+            assert_eq!(
+                inspect(&bad),
+                Err(HeaderError::MalformedStanza("X25519".into())),
+                "{}",
+                String::from_utf8_lossy(&bad[..200])
+            );
         }
     }
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
-    #[error("'{0}' is not an age recipient (age1…)")]
+    #[error("'{0}' is not a supported age recipient: only X25519 (age1…) is, because the server never runs an age plugin")]
     BadRecipient(String),
     #[error("no recipients given")]
     NoRecipients,
@@ -31,26 +31,23 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// Parses one recipient string: native X25519 (`age1…`) or, through a plugin, any
-/// other `age1<plugin>1…` recipient (a YubiKey, for example).
+/// The recipient types the server, the CLI and the browser can all encrypt to natively. The
+/// server never launches a plugin, so plugin recipients (`age1yubikey1…`, …) are refused
+/// wherever a recipient is registered or encrypted to. `header` counts stanzas of the same
+/// types.
+pub const NATIVE_RECIPIENT_TYPES: &str = "X25519 (age1…)";
+
+/// Parses one recipient string: native X25519 only (see `NATIVE_RECIPIENT_TYPES`).
 pub fn parse_recipient(s: &str) -> Result<Box<dyn age::Recipient + Send>, CryptoError> {
     let s = s.trim();
-    if let Ok(r) = age::x25519::Recipient::from_str(s) {
-        return Ok(Box::new(r));
-    }
-    if let Ok(r) = age::plugin::Recipient::from_str(s) {
-        let name = r.plugin().to_owned();
-        let plugin =
-            age::plugin::RecipientPluginV1::new(&name, &[r], &[], age::cli_common::UiCallbacks)
-                .map_err(|e| CryptoError::BadRecipient(format!("{s}: {e}")))?;
-        return Ok(Box::new(plugin));
-    }
-    Err(CryptoError::BadRecipient(s.chars().take(80).collect()))
+    age::x25519::Recipient::from_str(s)
+        .map(|r| Box::new(r) as Box<dyn age::Recipient + Send>)
+        .map_err(|_| CryptoError::BadRecipient(s.chars().take(80).collect()))
 }
 
-/// Whether a string is a well-formed recipient, without starting any plugin.
+/// Whether a string is a recipient of a natively supported type.
 pub fn is_recipient(s: &str) -> bool {
-    age::x25519::Recipient::from_str(s).is_ok() || age::plugin::Recipient::from_str(s).is_ok()
+    age::x25519::Recipient::from_str(s).is_ok()
 }
 
 /// Reads a recipients file: one recipient a line, `#` comments and blank lines ignored.
@@ -151,5 +148,19 @@ mod tests {
         )
         .is_ok());
         assert!(recipients_from_text("hello\n").is_err());
+    }
+
+    #[test]
+    fn plugin_recipients_are_refused_without_running_anything() {
+        let hrp = bech32::Hrp::parse("age1yubikey").unwrap();
+        let yubikey = &bech32::encode::<bech32::Bech32>(hrp, &[2u8; 33]).unwrap();
+        // A well-formed plugin recipient, which age would hand to `age-plugin-yubikey`.
+        assert!(age::plugin::Recipient::from_str(yubikey).is_ok());
+        assert!(!is_recipient(yubikey));
+        assert!(matches!(
+            encrypt(b"x", &[yubikey.to_owned()]),
+            Err(CryptoError::BadRecipient(_))
+        ));
+        assert!(recipients_from_text(yubikey).is_err());
     }
 }
