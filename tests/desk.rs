@@ -164,6 +164,12 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
                 Some(&token),
             );
             assert_eq!(st.status, 200, "{to}: {}", st.body);
+            // The answer is the case after the change, with its real message counts.
+            assert_eq!(
+                st.json()["messages"],
+                json!({"from_reporter": 1, "from_office": 1, "notes": 1, "unread_from_reporter": 0}),
+                "{to}"
+            );
         }
         let closed = &inbox(&server, &token, "all")[0];
         assert_eq!(closed["closed_on"], "2026-04-14");
@@ -532,5 +538,59 @@ fn rewrap_moves_a_case_to_the_new_key_set() {
             fu["messages"][0]["text"],
             "Antwort vor dem Schlüsselwechsel"
         );
+    }
+}
+
+/// A message that arrives between the officer's read and the swap must not stay on the old
+/// key set: the swap compares the case's items in the same commit and refuses.
+#[test]
+fn rewrap_refuses_when_the_case_changed_in_between() {
+    use meldestelle::db::desk::{rewrap, Rewrap};
+    use meldestelle::db::DbError;
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (receipt, _) = submit(&server, "Fall");
+        let id = inbox(&server, &login(&server, "demo", DEMO_IDENTITY), "all")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let ct = || {
+            meldestelle::crypto::encrypt(
+                &[b' '; 1024],
+                &[meldestelle::office::DEMO_RECIPIENT.to_owned()],
+            )
+            .unwrap()
+        };
+        // What the officer's client saw: the report and no message.
+        let seen = Rewrap {
+            report: ct(),
+            keyset_version: 1,
+            attachments: vec![],
+            messages: vec![],
+        };
+        // Meanwhile the reporter writes.
+        cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nNoch etwas")),
+        );
+        let before = db.ciphertexts();
+        let r = rewrap(&mut db.conn(), &id, &seen);
+        assert!(matches!(r, Err(DbError::Conflict(_))), "{r:?}");
+        // A stale key-set version is refused the same way.
+        let stale = Rewrap {
+            keyset_version: 0,
+            ..seen
+        };
+        assert!(matches!(
+            rewrap(&mut db.conn(), &id, &stale),
+            Err(DbError::Conflict(_))
+        ));
+        assert_eq!(db.ciphertexts(), before, "nothing was swapped");
     }
 }

@@ -382,6 +382,17 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
             None,
         );
         assert!(out.contains("2031-01-01"), "{out}");
+        // Later again, over HTTP: the answer is the case after the change, counts included.
+        let again = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/retention",
+            &format!("/v1/desk/cases/{kept}/retention"),
+            Some(&json!({"delete_after": "2032-01-01", "reason": "Berufung"})),
+            Some(&token),
+        );
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.json()["delete_after"], "2032-01-01");
+        assert_eq!(again.json()["messages"]["from_office"], 1);
         server.kill();
 
         // A distinctive slice of the ciphertexts of the case to be deleted.
@@ -430,7 +441,7 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert_eq!(db.count(&format!("messages WHERE report_id = '{gone}'")), 0);
         assert_eq!(db.count(&format!("messages WHERE report_id = '{kept}'")), 1);
         assert_eq!(db.count("stats_records"), stats_before, "statistics stay");
-        assert_eq!(db.count("retention_extensions"), 1);
+        assert_eq!(db.count("retention_extensions"), 2);
         if db.path().is_some() {
             let bytes = files();
             for s in slices {
@@ -456,7 +467,8 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert!(verify.contains("intact"), "{verify}");
 
         // The extended case goes after its new date.
-        assert!(jobs_run(&db, "2031-01-02").contains("deleted 1 case(s)"));
+        assert!(jobs_run(&db, "2032-01-01").contains("deleted 0 case(s)"));
+        assert!(jobs_run(&db, "2032-01-02").contains("deleted 1 case(s)"));
         assert_eq!(db.count("reports"), 0);
         assert_eq!(db.count("retention_extensions"), 0);
         assert_eq!(db.count("stats_records"), stats_before);

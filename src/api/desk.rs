@@ -96,7 +96,7 @@ async fn officer(state: &AppState, req: &HttpRequest) -> Result<(Officer, Office
 /// A write that found the case no longer as it was read (another officer was quicker).
 fn case_changed(e: DbError) -> ApiError {
     match e {
-        DbError::Conflict(_) => ApiError::Conflict(
+        DbError::Conflict(_) | DbError::NotFound => ApiError::Conflict(
             "case-changed",
             "the case changed meanwhile; reload it".into(),
         ),
@@ -292,14 +292,15 @@ pub async fn set_status(
         Status::Closed => "status:closed",
         Status::Received => "status:received",
     };
-    state
+    let counts = state
         .store
         .write(move |c| {
             db::desk::set_status(c, &c2, to, &clocks)?;
             if let Some(s) = &stats {
                 db::reports::insert_stats(c, s)?;
             }
-            db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))
+            db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))?;
+            db::desk::counts_of(c, &c2.id, &o.id)
         })
         .await
         .map_err(case_changed)?;
@@ -308,7 +309,7 @@ pub async fn set_status(
         clocks,
         ..case
     };
-    Ok(HttpResponse::Ok().json(summary(&updated, Counts::default(), today)))
+    Ok(HttpResponse::Ok().json(summary(&updated, counts, today)))
 }
 
 #[derive(Deserialize)]
@@ -502,7 +503,8 @@ pub async fn rewrap(
             db::desk::rewrap(c, &case_id, &w)?;
             db::desk::append_audit(c, &o.office, &o.id, "rewrap", Some(&case_id))
         })
-        .await?;
+        .await
+        .map_err(case_changed)?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({"id": case.id, "keyset_version": office.keyset_version})))
 }
@@ -546,11 +548,12 @@ pub async fn extend_retention(
         )));
     }
     let (case_id, o, until) = (case.id.clone(), officer.clone(), r.delete_after);
-    state
+    let counts = state
         .store
         .write(move |c| {
             db::outbox::extend_retention(c, &case_id, &o.id, Some(current), until, &reason, today)?;
-            db::desk::append_audit(c, &o.office, &o.id, "retention:extend", Some(&case_id))
+            db::desk::append_audit(c, &o.office, &o.id, "retention:extend", Some(&case_id))?;
+            db::desk::counts_of(c, &case_id, &o.id)
         })
         .await
         .map_err(case_changed)?;
@@ -561,5 +564,5 @@ pub async fn extend_retention(
         },
         ..case
     };
-    Ok(HttpResponse::Ok().json(summary(&updated, Counts::default(), today)))
+    Ok(HttpResponse::Ok().json(summary(&updated, counts, today)))
 }

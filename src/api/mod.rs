@@ -228,6 +228,9 @@ impl ApiError {
             ApiError::Conflict(kind, detail) => {
                 Problem::new(StatusCode::CONFLICT, kind, "Conflict").detail(detail)
             }
+            ApiError::Db(DbError::NotFound) => {
+                Problem::for_status(StatusCode::NOT_FOUND).detail("it is not there (any more)")
+            }
             ApiError::Db(e) => {
                 if e.is_unique_violation() {
                     return Problem::new(StatusCode::CONFLICT, "conflict", "Conflict")

@@ -103,6 +103,28 @@ pub fn list_cases(
         .collect())
 }
 
+/// A case's message counts as `reader` sees them (for answers about one case).
+pub fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Counts, DbError> {
+    let dirs: Vec<String> = messages::table
+        .filter(messages::report_id.eq(case_id))
+        .select(messages::direction)
+        .load(conn)?;
+    let mut n = Counts::default();
+    dirs.iter()
+        .filter_map(|d| Direction::parse(d))
+        .for_each(|d| n.add(d));
+    let seen: Option<i32> = case_reads::table
+        .filter(case_reads::officer_id.eq(reader))
+        .filter(case_reads::report_id.eq(case_id))
+        .select(case_reads::reporter_messages_seen)
+        .first(conn)
+        .optional()?;
+    n.unread_from_reporter = n
+        .from_reporter
+        .saturating_sub(seen.unwrap_or(0).max(0) as u32);
+    Ok(n)
+}
+
 /// Records that `officer` has now seen `reporter_messages` reporter messages of a case.
 pub fn mark_read(
     conn: &mut DbConn,
@@ -251,7 +273,38 @@ pub struct Rewrap {
     pub messages: Vec<(String, Vec<u8>)>,
 }
 
+/// Swaps in the re-encrypted items, if the case still has exactly these items and the office
+/// is still at this key-set version: compared and swapped in one commit, so a message that
+/// arrives meanwhile is never left on the old key set.
 pub fn rewrap(conn: &mut DbConn, case_id: &str, w: &Rewrap) -> Result<(), DbError> {
+    let changed = || DbError::Conflict("the case or the key set changed meanwhile".into());
+    let version: Option<i32> = reports::table
+        .inner_join(super::schema::offices::table)
+        .filter(reports::id.eq(case_id))
+        .select(super::schema::offices::keyset_version)
+        .first(conn)
+        .optional()?;
+    if version != Some(w.keyset_version) {
+        return Err(changed());
+    }
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let have_attachments: Vec<String> = attachments::table
+        .filter(attachments::report_id.eq(case_id))
+        .select(attachments::id)
+        .load(conn)?;
+    let have_messages: Vec<String> = messages::table
+        .filter(messages::report_id.eq(case_id))
+        .select(messages::id)
+        .load(conn)?;
+    let sent = |items: &[(String, Vec<u8>)]| sorted(items.iter().map(|i| i.0.clone()).collect());
+    if sorted(have_attachments) != sent(&w.attachments)
+        || sorted(have_messages) != sent(&w.messages)
+    {
+        return Err(changed());
+    }
     diesel::update(reports::table.find(case_id))
         .set((
             reports::ciphertext.eq(&w.report),
