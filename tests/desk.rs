@@ -594,3 +594,96 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
         assert_eq!(db.ciphertexts(), before, "nothing was swapped");
     }
 }
+
+/// `desk open` shows every field of the report and every item it can decrypt, marking the
+/// ones it cannot; `desk attachments` saves the attachments under their names, unpadded.
+#[test]
+fn desk_open_shows_everything_and_saves_attachments() {
+    use meldestelle::crypto::{self, padding};
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let office = server
+        .call(
+            "GET",
+            "/v1/offices/{office}",
+            "/v1/offices/demo",
+            None,
+            None,
+        )
+        .json();
+    let rcpts: Vec<String> = serde_json::from_value(office["recipients"].clone()).unwrap();
+    let photo = b"\x89PNG not really a picture".to_vec();
+    let pdf = b"%PDF-1.4 a letter".to_vec();
+    let doc = json!({"v": 1, "kind": "report", "lang": "de", "text": "Der Vorfall",
+        "when": "Anfang November", "where": "Bürgeramt Mitte",
+        "attachments": [
+            {"index": 0, "name": "../../foto.png", "type": "image/png", "size": photo.len()},
+            {"index": 1, "name": "brief.pdf", "type": "application/pdf", "size": pdf.len()}]});
+    let seal = |bytes: Vec<u8>, fill: u8| {
+        let padded = padding::pad(bytes, &padding::Buckets::new(1 << 20), fill).unwrap();
+        B64.encode(crypto::encrypt(&padded, &rcpts).unwrap())
+    };
+    let receipt = meldestelle::crypto::receipt::Receipt::generate();
+    let body = json!({
+        "office": "demo", "keyset_version": office["keyset_version"],
+        "ciphertext": seal(serde_json::to_vec(&doc).unwrap(), b' '),
+        "attachments": [seal(photo.clone(), 0), seal(pdf.clone(), 0)],
+        "reply_recipient": receipt.reply_identity().to_public().to_string(),
+        "lookup_id": hex::encode(receipt.lookup_id()),
+    });
+    assert_eq!(
+        server
+            .call("POST", "/v1/reports", "/v1/reports", Some(&body), None)
+            .status,
+        201
+    );
+    let token = login(&server, "demo", DEMO_IDENTITY);
+    let id = inbox(&server, &token, "all")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A note encrypted to someone else's key: the right shape, but the office cannot read it.
+    let stranger = crypto::keygen().1;
+    let padded = padding::pad(
+        b"{\"v\":1,\"kind\":\"note\",\"text\":\"?\"}".to_vec(),
+        &padding::Buckets::new(1 << 20),
+        b' ',
+    )
+    .unwrap();
+    let notes = format!("/v1/desk/cases/{id}/notes");
+    let a = server.call(
+        "POST",
+        "/v1/desk/cases/{case}/notes",
+        &notes,
+        Some(&json!({"ciphertext": B64.encode(crypto::encrypt(&padded, &[stranger]).unwrap())})),
+        Some(&token),
+    );
+    assert_eq!(a.status, 201);
+    desk(&server, &["note", &id], Some("Lesbare Notiz danach"));
+
+    let opened = desk(&server, &["open", &id], None);
+    for want in [
+        "when: Anfang November",
+        "where: Bürgeramt Mitte",
+        "language: de",
+        "Der Vorfall",
+        "attachment 1: ../../foto.png (image/png",
+        "cannot be decrypted",
+        "Lesbare Notiz danach",
+    ] {
+        assert!(opened.contains(want), "{want}: {opened}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = desk(
+        &server,
+        &["attachments", &id, "-o", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("foto.png")).unwrap(),
+        photo,
+        "{out}"
+    );
+    assert_eq!(std::fs::read(dir.path().join("brief.pdf")).unwrap(), pdf);
+    assert!(!dir.path().parent().unwrap().join("foto.png").exists());
+}

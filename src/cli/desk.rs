@@ -58,6 +58,12 @@ pub enum DeskCommand {
     },
     /// Decrypt and show a case with its messages and notes.
     Open { case: String },
+    /// Decrypt the report's attachments into DIR under their own names (padding removed).
+    Attachments {
+        case: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Add a note for the office (encrypted to the office's recipients only).
     Note {
         case: String,
@@ -254,6 +260,74 @@ fn recipients(office: &Value) -> Vec<String> {
     serde_json::from_value(office["recipients"].clone()).unwrap_or_default()
 }
 
+/// Every field a report document can carry, one per line, then its text.
+fn report_text(plain: &[u8]) -> String {
+    let Ok(doc) = serde_json::from_slice::<Value>(plain) else {
+        return String::from_utf8_lossy(plain).trim_end().to_owned();
+    };
+    let mut out = String::new();
+    for (key, label) in [("when", "when"), ("where", "where"), ("lang", "language")] {
+        if let Some(v) = doc[key].as_str().filter(|v| !v.is_empty()) {
+            out.push_str(&format!("{label}: {v}\n"));
+        }
+    }
+    if let Some(stats) = doc["stats"].as_object().filter(|o| !o.is_empty()) {
+        for (k, v) in stats {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            out.push_str(&format!("answer {k}: {v}\n"));
+        }
+    }
+    for a in doc["attachments"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "attachment {}: {} ({}, {} bytes)\n",
+            a["index"].as_u64().unwrap_or(0) + 1,
+            a["name"].as_str().unwrap_or("?"),
+            a["type"].as_str().unwrap_or("?"),
+            a["size"].as_u64().unwrap_or(0)
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(doc["text"].as_str().unwrap_or(""));
+    out
+}
+
+/// The attachment's own name without any directory part, or `attachment-N`.
+fn safe_file_name(name: Option<&str>, index: usize) -> String {
+    let base = name
+        .and_then(|n| n.rsplit(['/', '\\']).next())
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .trim()
+                .trim_start_matches('.')
+                .to_owned()
+        })
+        .filter(|n| !n.is_empty() && n.len() <= 200);
+    base.unwrap_or_else(|| format!("attachment-{}", index + 1))
+}
+
+/// `dir/name`, or `dir/N-name` when that exists already.
+fn unique_path(dir: &std::path::Path, name: &str) -> PathBuf {
+    let mut path = dir.join(name);
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{n}-{name}"));
+        n += 1;
+    }
+    path
+}
+
 fn text_of(plain: &[u8]) -> String {
     serde_json::from_slice::<Value>(plain)
         .ok()
@@ -314,13 +388,16 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 c["ack_due"].as_str().unwrap_or(""),
                 c["feedback_due"].as_str().unwrap_or("")
             );
-            println!(
-                "\n--- report ---\n{}",
-                text_of(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
-            );
+            // An item that cannot be decrypted is reported as such and hides nothing else.
+            match s.decrypt_b64(v["ciphertext"].as_str().unwrap_or("")) {
+                Ok(plain) => println!("\n--- report ---\n{}", report_text(&plain)),
+                Err(e) => {
+                    println!("\n--- report ---\n[cannot be decrypted with this identity: {e}]")
+                }
+            }
             let n = v["attachments"].as_array().map_or(0, |a| a.len());
             if n > 0 {
-                println!("({n} attachment(s): decrypt them with the same identity)");
+                println!("({n} attachment(s): `desk attachments {case} -o DIR` saves them)");
             }
             for m in v["messages"].as_array().into_iter().flatten() {
                 let who = match m["direction"].as_str() {
@@ -328,12 +405,46 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     Some("office") => "reply from the office",
                     _ => "note (office only)",
                 };
-                let body = s.decrypt_b64(m["ciphertext"].as_str().unwrap_or(""))?;
+                let text = match s.decrypt_b64(m["ciphertext"].as_str().unwrap_or("")) {
+                    Ok(body) => text_of(&body),
+                    Err(e) => format!("[cannot be decrypted with this identity: {e}]"),
+                };
                 println!(
-                    "\n--- {who}, {} ---\n{}",
+                    "\n--- {who}, {} ---\n{text}",
                     m["created_on"].as_str().unwrap_or(""),
-                    text_of(&body)
                 );
+            }
+        }
+        DeskCommand::Attachments { case, output } => {
+            let v: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            let doc: Value =
+                serde_json::from_slice(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
+                    .unwrap_or(Value::Null);
+            let listed = doc["attachments"].as_array().cloned().unwrap_or_default();
+            std::fs::create_dir_all(&output)?;
+            for (i, a) in v["attachments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let meta = listed
+                    .iter()
+                    .find(|m| m["index"].as_u64() == Some(i as u64));
+                let mut bytes = s.decrypt_b64(a["ciphertext"].as_str().unwrap_or(""))?;
+                // The padding is trailing zeros after `size` bytes.
+                if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
+                    bytes.truncate(size as usize);
+                }
+                let name = safe_file_name(meta.and_then(|m| m["name"].as_str()), i);
+                let path = unique_path(&output, &name);
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                std::io::Write::write_all(&mut opts.open(&path)?, &bytes)?;
+                let kind = meta.and_then(|m| m["type"].as_str()).unwrap_or("?");
+                println!("{} ({kind}, {} bytes)", path.display(), bytes.len());
             }
         }
         DeskCommand::Note { case, file } => {
