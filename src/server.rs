@@ -78,6 +78,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .wrap(api::error_handlers())
+            .wrap(actix_web::middleware::from_fn(api::refuse_nul_in_path))
             .wrap(api::security_headers(hsts, None))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 api::cors::allow_origin(desk_origin.clone(), req, next)

@@ -528,3 +528,72 @@ fn office_description_and_taxonomy_are_served() {
     let h = server.call("GET", "/healthz", "/healthz", None, None);
     assert_eq!(h.status, 200);
 }
+
+/// NUL characters (in JSON or in a path) get the same answer on both databases without
+/// reaching either; a duplicate lookup id is refused without PostgreSQL logging its hash.
+#[test]
+fn nul_characters_and_duplicates_leave_no_trace_in_the_database_log() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (good, _) = submission(&server, "erster Bericht");
+        assert_eq!(post_report(&server, &good).status, 201);
+        let again = post_report(&server, &good);
+        assert_eq!(
+            (again.status, again.problem().as_str()),
+            (409, "duplicate-lookup-id")
+        );
+
+        let mut nul_office = good.clone();
+        nul_office["office"] = json!("de\u{0}mo");
+        let a = post_report(&server, &nul_office);
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (400, "invalid-request"),
+            "{}",
+            db.name
+        );
+        for (path, template, body) in [
+            (
+                "/v1/desk/challenge",
+                "/v1/desk/challenge",
+                json!({"office": "de\u{0}mo", "recipient": meldestelle::office::DEMO_RECIPIENT}),
+            ),
+            (
+                "/v1/desk/session",
+                "/v1/desk/session",
+                json!({"challenge_id": "a\u{0}b", "secret": "x"}),
+            ),
+            (
+                "/v1/desk/passkeys",
+                "/v1/desk/passkeys",
+                json!({"office": "\u{0}"}),
+            ),
+        ] {
+            let a = server.call("POST", template, path, Some(&body), None);
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (400, "invalid-request"),
+                "{path} {}",
+                db.name
+            );
+        }
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        for path in ["/v1/desk/cases/a%00b", "/v1/offices/de%00mo"] {
+            let r = client()
+                .get(server.url(path))
+                .bearer_auth(&token)
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 404, "{path} {}", db.name);
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+        }
+        assert_eq!(db.count("reports"), 1);
+
+        if let Some(log) = db.pg_log() {
+            let lookup = good["lookup_id"].as_str().unwrap();
+            let hash = hex::encode(crypto::sha256(&hex::decode(lookup).unwrap()));
+            assert!(!log.contains(&hash) && !log.contains(lookup), "{log}");
+            assert!(!log.contains("ERROR"), "PostgreSQL logged an error: {log}");
+        }
+    }
+}

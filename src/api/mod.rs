@@ -389,10 +389,37 @@ pub async fn read_json<T: DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
+    // PostgreSQL refuses NUL in text (and logs the statement); SQLite would store it. No
+    // identifier, slug or text of this API ever needs one, so both refuse it here alike.
+    if has_escaped_nul(&body) {
+        return Err(ApiError::InvalidRequest(
+            "strings must not contain the NUL character".into(),
+        ));
+    }
     serde_json::from_slice(&body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::InvalidRequest(e.to_string()),
         _ => ApiError::MalformedJson(e.to_string()),
     })
+}
+
+/// Whether JSON text contains the escape `\u0000` (raw control characters are not valid JSON
+/// inside strings, so this is the only way a NUL gets in).
+fn has_escaped_nul(json: &[u8]) -> bool {
+    json.windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|&b| b == b'0'))
+}
+
+/// Paths with an encoded NUL byte answer 404 before any handler (or the database) sees them.
+pub async fn refuse_nul_in_path(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let raw = req.uri().path().as_bytes();
+    if raw.windows(3).any(|w| w == b"%00") || raw.contains(&0) {
+        let resp = Problem::for_status(StatusCode::NOT_FOUND).error_response();
+        return Ok(req.into_response(resp));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -105,7 +105,7 @@ pub async fn submit(
         })
         .await
         .map_err(|e| {
-            if e.is_unique_violation() {
+            if e.is_unique_violation() || matches!(e, db::DbError::Conflict(_)) {
                 ApiError::Conflict(
                     "duplicate-lookup-id",
                     "a report with this lookup id exists; generate a new receipt".into(),

@@ -13,6 +13,15 @@ pub fn insert_report(
     report: &NewReport,
     stats: Option<&StatsEntry>,
 ) -> Result<(), DbError> {
+    // Look first: on PostgreSQL a unique violation would put the lookup hash into the
+    // server's log (the constraint remains, for two servers racing).
+    let taken = reports::table
+        .filter(reports::lookup_hash.eq(&report.lookup_hash[..]))
+        .count()
+        .get_result::<i64>(conn)?;
+    if taken > 0 {
+        return Err(DbError::Conflict("duplicate lookup id".into()));
+    }
     diesel::insert_into(reports::table)
         .values((
             reports::id.eq(&report.id),

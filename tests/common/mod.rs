@@ -59,6 +59,31 @@ impl TestDb {
         }
     }
 
+    /// What PostgreSQL's own log says about this database (the machine's server log under
+    /// /var/log/postgresql). Fails when the log cannot be read: a test that relies on it
+    /// must not pass silently.
+    pub fn pg_log(&self) -> Option<String> {
+        let (_, name) = self.pg_admin.as_ref()?;
+        let dir = std::env::var("MELDESTELLE_TEST_PG_LOG_DIR")
+            .unwrap_or_else(|_| "/var/log/postgresql".into());
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot read PostgreSQL's log in {dir}: {e}"))
+        {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "log") {
+                text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+            }
+        }
+        assert!(!text.is_empty(), "PostgreSQL's log in {dir} is empty");
+        Some(
+            text.lines()
+                .filter(|l| l.contains(&format!("@{name} ")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    }
+
     pub fn path(&self) -> Option<std::path::PathBuf> {
         self.url
             .strip_prefix("sqlite://")
