@@ -67,7 +67,10 @@ impl Mailer {
         let to: Mailbox = to
             .parse()
             .map_err(|e: lettre::address::AddressError| MailError::BadAddress(e.to_string()))?;
+        // A random Message-ID at the sender's domain (lettre's default would name this host).
+        let message_id = format!("<{}@{}>", uuid::Uuid::new_v4(), self.from.email.domain());
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(to)
             .subject(notify::SUBJECT)

@@ -537,3 +537,14 @@ fn plugin_recipients_are_refused_at_registration_and_login() {
     }
     assert_eq!(db.count("challenges"), 0);
 }
+
+#[test]
+fn migrate_says_what_it_did() {
+    let db = TestDb::sqlite();
+    let first = cli_output(&["migrate", "--database-url", &db.url], None);
+    assert!(first.status.success());
+    let text = String::from_utf8_lossy(&first.stderr);
+    assert!(text.contains("applied 5"), "{text}");
+    let again = cli_output(&["migrate", "--database-url", &db.url], None);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("none pending"));
+}

@@ -71,6 +71,12 @@ fn assert_content_free(mail: &common::smtp::Mail, forbidden: &[&str]) {
         "{}",
         mail.data
     );
+    let id = mail.header("Message-ID").unwrap_or_default();
+    assert!(
+        id.starts_with('<') && id.ends_with("@example.org>"),
+        "a Message-ID at the sender's domain: {}",
+        mail.data
+    );
     let body = mail.body();
     assert!(body.contains(DESK_URL), "{body}");
     assert!(

@@ -350,8 +350,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Migrate { db } => {
-            Store::open(&db.database_url)?;
-            eprintln!("migrations are up to date");
+            let (_, ran) = Store::open_counting(&db.database_url)?;
+            match ran {
+                0 => eprintln!("migrations: none pending, the database is up to date"),
+                n => eprintln!("migrations: applied {n}; the database is up to date"),
+            }
             Ok(())
         }
         Command::Report(args) => match args.action {

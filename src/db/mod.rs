@@ -167,9 +167,14 @@ pub struct Store {
 impl Store {
     /// Connects, runs pending migrations and starts the writer thread.
     pub fn open(url: &str) -> Result<Store, DbError> {
+        Store::open_counting(url).map(|(store, _)| store)
+    }
+
+    /// Like `open`, and says how many migrations it ran.
+    pub fn open_counting(url: &str) -> Result<(Store, usize), DbError> {
         let target = Target::parse(url)?;
         let mut conn = target.connect()?;
-        migrate(&mut conn)?;
+        let migrated = migrate(&mut conn)?;
         let pool = Pool::builder()
             .max_size(8)
             // Open connections only when a caller waits for one. A pool that keeps idle
@@ -185,11 +190,14 @@ impl Store {
             .name("db-writer".into())
             .spawn(move || writer_loop(writer_target, conn, rx))
             .map_err(|e| DbError::Connect(e.to_string()))?;
-        Ok(Store {
-            pool,
-            writer: tx,
-            backend: target.backend,
-        })
+        Ok((
+            Store {
+                pool,
+                writer: tx,
+                backend: target.backend,
+            },
+            migrated,
+        ))
     }
 
     fn conn(&self) -> Result<PooledConnection<Manager>, DbError> {
@@ -279,14 +287,17 @@ impl Store {
     }
 }
 
-fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
+/// Runs pending migrations; how many ran.
+fn migrate(conn: &mut DbConn) -> Result<usize, DbError> {
     let done = match conn {
         DbConn::Sqlite(c) => {
             // Must precede the first table to take effect; lets retention hand space back.
             c.batch_execute("PRAGMA auto_vacuum = INCREMENTAL;")?;
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
         }
-        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
     };
     done.map_err(|e| DbError::Migration(e.to_string()))
 }
