@@ -42,6 +42,18 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_MAX_ATTACHMENTS", default_value_t = 3)]
     pub max_attachments: usize,
 
+    /// Seconds a client has to send a request's headers; slower ones are dropped.
+    #[arg(long, env = "MELDESTELLE_HEADER_SECS", default_value_t = 5)]
+    pub header_secs: u64,
+
+    /// Seconds a client has to send a request's body once the headers are in (408 after).
+    #[arg(long, env = "MELDESTELLE_BODY_SECS", default_value_t = 60)]
+    pub body_secs: u64,
+
+    /// Open connections per worker thread; more wait until one closes.
+    #[arg(long, env = "MELDESTELLE_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "MELDESTELLE_WORKERS")]
     pub workers: Option<usize>,

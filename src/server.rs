@@ -86,6 +86,8 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
             .configure(|cfg| api::pages::configure(cfg, web_dir.clone(), desk.clone()))
             .configure(api::configure)
     })
+    .client_request_timeout(std::time::Duration::from_secs(config.header_secs))
+    .max_connections(config.max_connections)
     .listen(listener)?;
     if let Some(n) = config.workers {
         server = server.workers(n);

@@ -699,3 +699,35 @@ fn wrong_ids_answer_identically_in_body_and_time() {
         );
     }
 }
+
+/// A client that sends headers and then trickles (or withholds) the body gets 408 after
+/// `--body-secs`, and its connection is closed: slow clients cannot hold the server.
+#[test]
+fn a_body_that_does_not_arrive_in_time_is_refused() {
+    use std::io::{Read, Write};
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &["--body-secs", "1"]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    s.write_all(
+        b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 20000000\r\n\r\n{\"office\":",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("application/problem+json") && answer.contains("body-timeout"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "the connection was closed"
+    );
+    assert_eq!(db.count("reports"), 0);
+}

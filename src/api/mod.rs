@@ -116,6 +116,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body could not be read")]
     BodyRead,
+    #[error("request body too slow")]
+    BodyTimeout(u64),
     #[error(transparent)]
     Intake(#[from] IntakeError),
     #[error(transparent)]
@@ -167,6 +169,12 @@ impl ApiError {
                 "body-unreadable",
                 "The request body could not be read",
             ),
+            ApiError::BodyTimeout(secs) => Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body-timeout",
+                "The request body did not arrive in time",
+            )
+            .detail(format!("send the whole body within {secs} s")),
             ApiError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
             ApiError::Internal => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::Unauthorized(kind) => Problem::new(
@@ -381,14 +389,25 @@ pub async fn read_json<T: DeserializeOwned>(
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::BodyTooLarge(limit));
     }
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BodyRead)?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::BodyTooLarge(limit));
+    // Grow with what arrives: a declared length is a claim, and reserving it up front let slow
+    // clients hold memory they never sent.
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(64 * 1024));
+    let secs = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(60, |s| s.config.body_secs);
+    let read = async {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| ApiError::BodyRead)?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::BodyTooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
+        Ok(())
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(secs), read)
+        .await
+        .map_err(|_| ApiError::BodyTimeout(secs))??;
     // PostgreSQL refuses NUL in text (and logs the statement); SQLite would store it. No
     // identifier, slug or text of this API ever needs one, so both refuse it here alike.
     if has_escaped_nul(&body) {
