@@ -26,7 +26,7 @@ fn fill(store: &Store, n: usize) {
                 o.municipality = format!("Gemeinde {i}");
                 o.land = LAENDER[i % 4].into();
                 o.size_class = SIZES[i % 3].into();
-                meldestelle::db::offices::insert_office(c, &o, today)?;
+                meldestelle::db::offices::insert_office(c, &o, today, "bench")?;
             }
             Ok::<_, meldestelle::db::DbError>(())
         })

@@ -58,6 +58,59 @@ pub enum ChainError {
     BrokenLink(i64),
     #[error("entry {0}: its content does not match its hash (altered)")]
     Altered(i64),
+    #[error("entry {0} of the checkpoint is gone: the log was truncated")]
+    Truncated(i64),
+    #[error("entry {0} no longer has the checkpoint's hash: the log was rewritten")]
+    Rewritten(i64),
+    #[error("not a checkpoint (SEQ:HASH): {0}")]
+    BadCheckpoint(String),
+}
+
+/// A point of the chain kept outside the database (printed by `audit head`, shown to
+/// officers at login): `SEQ:HASH` in hex. A log that no longer holds this entry with this
+/// hash was truncated or rewritten, even if its chain was recomputed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+impl std::fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, hex::encode(&self.hash))
+    }
+}
+
+impl std::str::FromStr for Checkpoint {
+    type Err = ChainError;
+    fn from_str(s: &str) -> Result<Checkpoint, ChainError> {
+        let bad = || ChainError::BadCheckpoint(s.chars().take(80).collect());
+        let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let seq = seq.parse::<i64>().map_err(|_| bad())?;
+        let hash = hex::decode(hash).map_err(|_| bad())?;
+        if seq < 1 || hash.len() != 32 {
+            return Err(bad());
+        }
+        Ok(Checkpoint { seq, hash })
+    }
+}
+
+/// The newest entry as a checkpoint.
+pub fn head(entries: &[Entry]) -> Option<Checkpoint> {
+    entries.last().map(|e| Checkpoint {
+        seq: e.seq,
+        hash: e.hash.clone(),
+    })
+}
+
+/// Checks the whole log and that it still holds the checkpoint's entry unchanged.
+pub fn verify_since(entries: &[Entry], cp: &Checkpoint) -> Result<usize, ChainError> {
+    let n = verify(entries)?;
+    match entries.iter().find(|e| e.seq == cp.seq) {
+        None => Err(ChainError::Truncated(cp.seq)),
+        Some(e) if e.hash != cp.hash => Err(ChainError::Rewritten(cp.seq)),
+        Some(_) => Ok(n),
+    }
 }
 
 /// Checks a whole log, in sequence order.

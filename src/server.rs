@@ -38,7 +38,7 @@ fn seed_demo(store: &Store, config: &Config) -> Result<(), DbError> {
         if db::offices::count_offices(c)? > 0 {
             return Ok(());
         }
-        db::offices::insert_office(c, &NewOffice::demo(), today)?;
+        db::offices::insert_office(c, &NewOffice::demo(), today, "system:demo")?;
         db::offices::add_officer(
             c,
             "demo",
@@ -46,6 +46,7 @@ fn seed_demo(store: &Store, config: &Config) -> Result<(), DbError> {
             DEMO_RECIPIENT,
             None,
             today,
+            "system:demo",
         )?;
         tracing::warn!("created the demo office 'demo' with the public demo key (keys/)");
         Ok(())

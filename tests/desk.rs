@@ -415,21 +415,22 @@ fn audit_verify_detects_altered_and_removed_entries() {
             );
         }
         let ok = cli(&["audit", "--database-url", &db.url, "verify"], None);
-        assert!(ok.contains("intact: 3 entries"), "{ok}");
-        db.exec("UPDATE audit_log SET action = 'export' WHERE seq = 2");
+        // The demo office and its officer (2), the login, two openings.
+        assert!(ok.contains("intact: 5 entries"), "{ok}");
+        db.exec("UPDATE audit_log SET action = 'export' WHERE seq = 4");
         let out = cli_output(&["audit", "--database-url", &db.url, "verify"], None);
         assert!(!out.status.success());
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("entry 2"),
+            String::from_utf8_lossy(&out.stderr).contains("entry 4"),
             "{out:?}"
         );
-        db.exec("UPDATE audit_log SET action = 'open' WHERE seq = 2");
+        db.exec("UPDATE audit_log SET action = 'open' WHERE seq = 4");
         assert!(
             cli_output(&["audit", "--database-url", &db.url, "verify"], None)
                 .status
                 .success()
         );
-        db.exec("DELETE FROM audit_log WHERE seq = 2");
+        db.exec("DELETE FROM audit_log WHERE seq = 4");
         assert!(
             !cli_output(&["audit", "--database-url", &db.url, "verify"], None)
                 .status
@@ -511,9 +512,11 @@ fn rewrap_moves_a_case_to_the_new_key_set() {
             all.extend_from_slice(args);
             cli_output(&all, None)
         };
+        let before = new_desk(&["open", &id]);
         assert!(
-            !new_desk(&["open", &id]).status.success(),
-            "the new key cannot read the old case yet"
+            String::from_utf8_lossy(&before.stdout).contains("cannot be decrypted")
+                && !String::from_utf8_lossy(&before.stdout).contains("Alt verschlüsselt"),
+            "the new key cannot read the old case yet: {before:?}"
         );
         // The old officer re-encrypts the case client-side.
         desk(&server, &["rewrap", &id], None);
@@ -686,4 +689,168 @@ fn desk_open_shows_everything_and_saves_attachments() {
     );
     assert_eq!(std::fs::read(dir.path().join("brief.pdf")).unwrap(), pdf);
     assert!(!dir.path().parent().unwrap().join("foto.png").exists());
+}
+
+/// Account and key-set changes are in the audit log; a checkpoint kept outside the database
+/// (shown at login, printed by `audit head`) detects a truncated or recomputed log.
+#[test]
+fn audit_records_account_changes_and_a_checkpoint_detects_truncation_and_rewriting() {
+    use meldestelle::audit;
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (_, rcpt) = meldestelle::crypto::keygen();
+        add_officer(&db.url, "demo", "Zweite", &rcpt, &[]);
+        cli(
+            &[
+                "office",
+                "remove-officer",
+                "--office",
+                "demo",
+                "--officer",
+                &rcpt,
+                "--database-url",
+                &db.url,
+            ],
+            None,
+        );
+        cli(
+            &[
+                "analyst",
+                "add",
+                "--name",
+                "A",
+                "--recipient",
+                &rcpt,
+                "--all-offices",
+                "--database-url",
+                &db.url,
+            ],
+            None,
+        );
+        let actions: Vec<(String, String)> = meldestelle::db::desk::audit_entries(&mut db.conn())
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.action))
+            .collect();
+        let want = [
+            ("system:demo", "office:add"),
+            ("system:demo", "officer:add"),
+            ("admin:cli", "officer:add"),
+            ("admin:cli", "officer:remove"),
+            ("admin:cli", "analyst:add"),
+        ];
+        assert_eq!(
+            actions,
+            want.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>(),
+            "{}",
+            db.name
+        );
+
+        // The login shows the head; it equals what `audit head` prints.
+        let request = json!({"office": "demo", "recipient": meldestelle::office::DEMO_RECIPIENT});
+        let ch = server
+            .call(
+                "POST",
+                "/v1/desk/challenge",
+                "/v1/desk/challenge",
+                Some(&request),
+                None,
+            )
+            .json();
+        let secret = meldestelle::crypto::decrypt(
+            &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
+            &demo_identities(),
+        )
+        .unwrap();
+        let s = server.call(
+            "POST", "/v1/desk/session", "/v1/desk/session",
+            Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})),
+            None,
+        );
+        let shown = s.json()["audit_head"].as_str().unwrap().to_owned();
+        let head = cli(&["audit", "head", "--database-url", &db.url], None)
+            .trim()
+            .to_owned();
+        assert_eq!(shown, head);
+        assert!(head.starts_with("6:"), "{head}");
+        let verify = |since: &str| {
+            cli_output(
+                &[
+                    "audit",
+                    "verify",
+                    "--since",
+                    since,
+                    "--database-url",
+                    &db.url,
+                ],
+                None,
+            )
+        };
+        assert!(verify(&head).status.success());
+
+        // Truncation: the newest entry removed. The chain alone still verifies.
+        let entries = meldestelle::db::desk::audit_entries(&mut db.conn()).unwrap();
+        db.exec("DELETE FROM audit_log WHERE seq = 6");
+        assert!(
+            cli_output(&["audit", "verify", "--database-url", &db.url], None)
+                .status
+                .success()
+        );
+        let out = verify(&head);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("truncated"),
+            "{out:?}"
+        );
+
+        // Rewriting: entry 3 changed and every hash after it recomputed.
+        let cp3 = audit::Checkpoint {
+            seq: 3,
+            hash: entries[2].hash.clone(),
+        };
+        let mut prev = entries[1].hash.clone();
+        for e in &entries[2..5] {
+            let action = if e.seq == 3 {
+                "officer:remove"
+            } else {
+                e.action.as_str()
+            };
+            let h = audit::entry_hash(
+                &prev,
+                e.seq,
+                &e.office,
+                &e.actor,
+                action,
+                e.subject.as_deref(),
+                e.at,
+            );
+            db.exec(&format!(
+                "UPDATE audit_log SET action = '{action}', prev_hash = {}, hash = {} WHERE seq = {}",
+                sql_bytes(&db, &prev), sql_bytes(&db, &h), e.seq
+            ));
+            prev = h.to_vec();
+        }
+        assert!(
+            cli_output(&["audit", "verify", "--database-url", &db.url], None)
+                .status
+                .success(),
+            "recomputed chain"
+        );
+        let out = verify(&cp3.to_string());
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("rewritten"),
+            "{out:?}"
+        );
+    }
+}
+
+fn sql_bytes(db: &TestDb, b: &[u8]) -> String {
+    if db.name == "postgres" {
+        format!("'\\x{}'::bytea", hex::encode(b))
+    } else {
+        format!("X'{}'", hex::encode(b))
+    }
 }

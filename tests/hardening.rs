@@ -427,10 +427,11 @@ fn hostile_values_get_their_problem_and_store_nothing() {
                 "invalid-request",
             ),
             (
+                // No string of the API may hold a NUL; refused before any parsing of fields.
                 "NUL in the recipient",
                 with("reply_recipient", json!("age1\u{0}x")),
                 400,
-                "invalid-field",
+                "invalid-request",
             ),
             (
                 "number for a string",
@@ -546,7 +547,8 @@ fn hostile_values_get_their_problem_and_store_nothing() {
                 "application/json",
                 b"{\"lookup_id\":\"\\u0000' OR 1=1 --\"}".to_vec()
             ),
-            (404, "unknown-receipt".into())
+            // A NUL anywhere in a body is refused before any field is looked at.
+            (400, "invalid-request".into())
         );
         // A message with a valid proof of work and a malformed lookup id is unknown, not
         // malformed: the same answer as a wrong one.

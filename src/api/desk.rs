@@ -62,14 +62,17 @@ pub async fn session(
     let principal = login::redeem(&state, &req, payload).await?;
     let officer = principal_officer(&state, &principal).await?;
     let o = officer.clone();
-    let (token, expires_at) = login::open_session(&state, principal, move |c| {
-        db::desk::append_audit(c, &o.office, &o.id, "login", None)
+    let (token, expires_at, head) = login::open_session(&state, principal, move |c| {
+        db::desk::append_audit(c, &o.office, &o.id, "login", None)?;
+        db::desk::audit_head(c)
     })
     .await?;
+    // The audit log's head, for the officer to compare with a checkpoint kept elsewhere.
     Ok(HttpResponse::Created().json(serde_json::json!({
         "token": token,
         "expires_at": expires_at.and_utc().to_rfc3339(),
         "officer": {"id": officer.id, "display_name": officer.display_name, "office": officer.office},
+        "audit_head": head.map(|h| h.to_string()),
     })))
 }
 

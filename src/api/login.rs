@@ -79,22 +79,22 @@ pub async fn redeem(
 }
 
 /// Creates the session and, in the same commit, whatever `also` records (the audit entry).
-pub async fn open_session(
+pub async fn open_session<T: Send + 'static>(
     state: &AppState,
     principal: String,
-    also: impl FnOnce(&mut DbConn) -> Result<(), DbError> + Send + 'static,
-) -> Result<(String, NaiveDateTime), ApiError> {
+    also: impl FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+) -> Result<(String, NaiveDateTime, T), ApiError> {
     let token = auth::random_hex();
     let token_hash = auth::hash(&token);
     let expires_at = Utc::now().naive_utc() + Duration::seconds(state.config.session_secs as i64);
-    state
+    let also = state
         .store
         .write(move |c| {
             db::desk::insert_session(c, &token_hash, &principal, expires_at)?;
             also(c)
         })
         .await?;
-    Ok((token, expires_at))
+    Ok((token, expires_at, also))
 }
 
 /// The principal behind the request's bearer token.

@@ -58,7 +58,7 @@ pub async fn session(
     let principal = login::redeem(&state, &req, payload).await?;
     let analyst = principal_analyst(&state, &principal).await?;
     let id = analyst.id.clone();
-    let (token, expires_at) = login::open_session(&state, principal, move |c| {
+    let (token, expires_at, ()) = login::open_session(&state, principal, move |c| {
         db::desk::append_audit(c, AUDIT_SCOPE, &id, "login", None)
     })
     .await?;

@@ -14,6 +14,9 @@ use crate::crypto::{self, padding::Buckets, receipt::Receipt};
 use crate::db::{self, Store};
 use crate::office::{check_recipient, NewOffice};
 
+/// The audit log's actor for what the administrator does with the CLI (it has no login).
+const ADMIN: &str = "admin:cli";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "meldestelle",
@@ -260,8 +263,15 @@ pub enum JobsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the chain; fails if an entry was removed or altered.
-    Verify,
+    /// Recompute the chain; fails if an entry was removed or altered. With `--since`, also
+    /// fails if the log was truncated or rewritten after that checkpoint.
+    Verify {
+        /// A checkpoint `SEQ:HASH` from `audit head` (or the desk's login), kept elsewhere.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Print the newest entry as a checkpoint `SEQ:HASH`; keep it outside the database.
+    Head,
 }
 
 #[derive(Debug, Subcommand)]
@@ -324,14 +334,27 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             )
         }
         Command::Analyst { db, action } => analyst(&Store::open(&db.database_url)?, action),
-        Command::Audit {
-            db,
-            action: AuditCommand::Verify,
-        } => {
+        Command::Audit { db, action } => {
             let entries = Store::open(&db.database_url)?.read_now(db::desk::audit_entries)?;
-            let n = crate::audit::verify(&entries)
-                .map_err(|e| CliError::Usage(format!("audit log BROKEN: {e}")))?;
-            println!("audit log intact: {n} entries");
+            let broken =
+                |e: crate::audit::ChainError| CliError::Usage(format!("audit log BROKEN: {e}"));
+            match action {
+                AuditCommand::Verify { since: None } => {
+                    let n = crate::audit::verify(&entries).map_err(broken)?;
+                    println!("audit log intact: {n} entries");
+                }
+                AuditCommand::Verify { since: Some(cp) } => {
+                    let cp: crate::audit::Checkpoint = cp
+                        .parse()
+                        .map_err(|e| CliError::Usage(format!("--since: {e}")))?;
+                    let n = crate::audit::verify_since(&entries, &cp).map_err(broken)?;
+                    println!("audit log intact: {n} entries, checkpoint {} holds", cp.seq);
+                }
+                AuditCommand::Head => match crate::audit::head(&entries) {
+                    Some(cp) => println!("{cp}"),
+                    None => return Err(CliError::Usage("the audit log is empty".into())),
+                },
+            }
             Ok(())
         }
         Command::Jobs {
@@ -404,7 +427,7 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                 retention_years,
             };
             new.validate()?;
-            store.write_now(|c| db::offices::insert_office(c, &new, today))?;
+            store.write_now(|c| db::offices::insert_office(c, &new, today, ADMIN))?;
             println!(
                 "office '{}' created; add officers with `meldestelle office add-officer`",
                 new.slug
@@ -432,7 +455,15 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
         } => {
             check_recipient(&recipient)?;
             let (officer, version) = store.write_now(|c| {
-                db::offices::add_officer(c, &office, &name, &recipient, email.as_deref(), today)
+                db::offices::add_officer(
+                    c,
+                    &office,
+                    &name,
+                    &recipient,
+                    email.as_deref(),
+                    today,
+                    ADMIN,
+                )
             })?;
             println!(
                 "officer {} added; office '{office}' is now at key set v{version}",
@@ -463,6 +494,7 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                             email: email.as_deref(),
                             expires_at,
                         },
+                        ADMIN,
                     )
                 })
                 .map_err(|e| match e {
@@ -479,7 +511,8 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
             println!("{}#invite={token}", desk_url.trim_end_matches('#'));
         }
         OfficeCommand::RemoveOfficer { office, officer } => {
-            let version = store.write_now(|c| db::offices::remove_officer(c, &office, &officer))?;
+            let version =
+                store.write_now(|c| db::offices::remove_officer(c, &office, &officer, ADMIN))?;
             println!("officer removed; office '{office}' is now at key set v{version}");
         }
     }
@@ -544,7 +577,7 @@ fn analyst(store: &Store, action: AnalystCommand) -> Result<(), CliError> {
                 ));
             }
             let id = store.write_now(|c| {
-                db::stats::add_analyst(c, &name, &recipient, &offices, all_offices, today)
+                db::stats::add_analyst(c, &name, &recipient, &offices, all_offices, today, ADMIN)
             })?;
             println!("analyst {id} added");
         }
@@ -565,7 +598,7 @@ fn analyst(store: &Store, action: AnalystCommand) -> Result<(), CliError> {
             }
         }
         AnalystCommand::Remove { analyst } => {
-            store.write_now(|c| db::stats::remove_analyst(c, &analyst))?;
+            store.write_now(|c| db::stats::remove_analyst(c, &analyst, ADMIN))?;
             println!("analyst {analyst} deactivated");
         }
     }

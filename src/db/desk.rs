@@ -455,6 +455,16 @@ pub fn append_audit(
     Ok(())
 }
 
+/// The newest audit entry as a checkpoint.
+pub fn audit_head(conn: &mut DbConn) -> Result<Option<audit::Checkpoint>, DbError> {
+    Ok(audit_log::table
+        .order(audit_log::seq.desc())
+        .select((audit_log::seq, audit_log::hash))
+        .first::<(i64, Vec<u8>)>(conn)
+        .optional()?
+        .map(|(seq, hash)| audit::Checkpoint { seq, hash }))
+}
+
 pub fn audit_entries(conn: &mut DbConn) -> Result<Vec<Entry>, DbError> {
     type Row = (
         i64,

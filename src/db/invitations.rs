@@ -17,7 +17,11 @@ pub struct NewInvitation<'a> {
     pub expires_at: NaiveDateTime,
 }
 
-pub fn insert_invitation(conn: &mut DbConn, new: &NewInvitation) -> Result<(), DbError> {
+pub fn insert_invitation(
+    conn: &mut DbConn,
+    new: &NewInvitation,
+    actor: &str,
+) -> Result<(), DbError> {
     if offices::get_office(conn, new.office)?.is_none() {
         return Err(DbError::NotFound);
     }
@@ -31,7 +35,7 @@ pub fn insert_invitation(conn: &mut DbConn, new: &NewInvitation) -> Result<(), D
             invitations::used.eq(false),
         ))
         .execute(conn)?;
-    Ok(())
+    super::desk::append_audit(conn, new.office, actor, "officer:invite", None)
 }
 
 /// A stored invitation, found by the hash of its token.
@@ -154,6 +158,7 @@ pub fn enroll(
         e.recipient,
         inv.email.as_deref(),
         e.today,
+        "invitation",
     )?;
     if let Some((credential, wrapped)) = e.passkey {
         insert_passkey(conn, &officer.id, credential, wrapped, e.today)?;

@@ -43,7 +43,14 @@ impl From<OfficerRow> for Officer {
     }
 }
 
-pub fn insert_office(conn: &mut DbConn, new: &NewOffice, today: NaiveDate) -> Result<(), DbError> {
+/// Account and key-set changes are audited in the same commit; `actor` is who made them
+/// (`admin:cli`, `system:demo`, or an officer's id).
+pub fn insert_office(
+    conn: &mut DbConn,
+    new: &NewOffice,
+    today: NaiveDate,
+    actor: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(offices::table)
         .values((
             offices::slug.eq(&new.slug),
@@ -63,7 +70,7 @@ pub fn insert_office(conn: &mut DbConn, new: &NewOffice, today: NaiveDate) -> Re
             ) => DbError::Conflict(format!("an office '{}' exists already", new.slug)),
             e => e.into(),
         })?;
-    Ok(())
+    super::desk::append_audit(conn, &new.slug, actor, "office:add", Some(&new.slug))
 }
 
 /// The office with its current key set, if it exists.
@@ -146,6 +153,7 @@ pub fn add_officer(
     recipient: &str,
     email: Option<&str>,
     today: NaiveDate,
+    actor: &str,
 ) -> Result<(Officer, i32), DbError> {
     if get_office(conn, office)?.is_none() {
         return Err(DbError::NotFound);
@@ -175,22 +183,32 @@ pub fn add_officer(
         .execute(conn)?;
     let version = bump_keyset(conn, office)?;
     let officer = get_officer(conn, &id)?.ok_or(DbError::NotFound)?;
+    super::desk::append_audit(conn, office, actor, "officer:add", Some(&id))?;
     Ok((officer, version))
 }
 
 /// Deactivates an officer (by id or recipient) and moves the office to a new key-set
 /// version. The row stays so that the audit log keeps naming who did what.
-pub fn remove_officer(conn: &mut DbConn, office: &str, who: &str) -> Result<i32, DbError> {
-    let n = diesel::update(
-        officers::table
-            .filter(officers::office.eq(office))
-            .filter(officers::active.eq(true))
-            .filter(officers::id.eq(who).or(officers::recipient.eq(who))),
-    )
-    .set(officers::active.eq(false))
-    .execute(conn)?;
-    if n == 0 {
+pub fn remove_officer(
+    conn: &mut DbConn,
+    office: &str,
+    who: &str,
+    actor: &str,
+) -> Result<i32, DbError> {
+    let ids: Vec<String> = officers::table
+        .filter(officers::office.eq(office))
+        .filter(officers::active.eq(true))
+        .filter(officers::id.eq(who).or(officers::recipient.eq(who)))
+        .select(officers::id)
+        .load(conn)?;
+    if ids.is_empty() {
         return Err(DbError::NotFound);
+    }
+    diesel::update(officers::table.filter(officers::id.eq_any(&ids)))
+        .set(officers::active.eq(false))
+        .execute(conn)?;
+    for id in &ids {
+        super::desk::append_audit(conn, office, actor, "officer:remove", Some(id))?;
     }
     bump_keyset(conn, office)
 }

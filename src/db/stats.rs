@@ -169,6 +169,7 @@ pub fn add_analyst(
     offices: &[String],
     all_offices: bool,
     today: NaiveDate,
+    actor: &str,
 ) -> Result<String, DbError> {
     for o in offices {
         if super::offices::get_office(conn, o)?.is_none() {
@@ -194,15 +195,17 @@ pub fn add_analyst(
             ))
             .execute(conn)?;
     }
+    // Analysts belong to the alliance, not one office.
+    super::desk::append_audit(conn, "*", actor, "analyst:add", Some(&id))?;
     Ok(id)
 }
 
-pub fn remove_analyst(conn: &mut DbConn, id: &str) -> Result<(), DbError> {
+pub fn remove_analyst(conn: &mut DbConn, id: &str, actor: &str) -> Result<(), DbError> {
     let n = diesel::update(analysts::table.find(id))
         .set(analysts::active.eq(false))
         .execute(conn)?;
     if n == 1 {
-        Ok(())
+        super::desk::append_audit(conn, "*", actor, "analyst:remove", Some(id))
     } else {
         Err(DbError::NotFound)
     }
