@@ -854,3 +854,57 @@ fn sql_bytes(db: &TestDb, b: &[u8]) -> String {
         format!("X'{}'", hex::encode(b))
     }
 }
+
+/// The CLI says in words why something failed and for which office and officer.
+#[test]
+fn cli_errors_are_plain_words() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (stranger, rcpt) = keygen_file(dir.path(), "s.key");
+    let out = cli_output(
+        &[
+            "desk",
+            "--server",
+            &server.base,
+            "--office",
+            "demo",
+            "--identity",
+            &stranger,
+            "inbox",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("office 'demo'")
+            && err.contains(&rcpt)
+            && err.contains("not an active officer"),
+        "{err}"
+    );
+    assert!(!err.contains("No matching keys"), "{err}");
+    let out = cli_output(
+        &[
+            "desk",
+            "--server",
+            &server.base,
+            "--office",
+            "demo",
+            "--identity",
+            DEMO_IDENTITY,
+            "open",
+            "6f1c8d2e-0000-4000-8000-000000000000",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("404 unknown-case") && err.contains("No such case"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("urn:meldestelle") && !err.contains('{'),
+        "{err}"
+    );
+}

@@ -178,7 +178,12 @@ fn login(
     let ct = B64
         .decode(ch["challenge"].as_str().unwrap_or(""))
         .map_err(|_| CliError::Usage("the server sent a malformed challenge".into()))?;
-    let secret = crypto::decrypt(&ct, identities)?;
+    let secret = crypto::decrypt(&ct, identities).map_err(|_| {
+        CliError::Usage(format!(
+            "login to office '{office}' as {recipient} failed: this identity is not an active \
+             officer of that office (check --office and --identity, or ask the administrator)"
+        ))
+    })?;
     let answer: Value = check(
         client
             .post(format!("{base}/v1/desk/session"))

@@ -300,8 +300,14 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("HTTP: {0}")]
     Http(#[from] reqwest::Error),
-    #[error("the server answered {status}: {body}")]
-    Refused { status: u16, body: String },
+    #[error("the server refused ({status} {kind}): {title}{}", detail.as_ref().map(|d| format!(" — {d}")).unwrap_or_default())]
+    Refused {
+        status: u16,
+        /// The problem type's short name, e.g. `stale-keyset`.
+        kind: String,
+        title: String,
+        detail: Option<String>,
+    },
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
@@ -646,7 +652,17 @@ pub(crate) fn check(
     }
     let status = resp.status().as_u16();
     let body = resp.text().unwrap_or_default();
-    Err(CliError::Refused { status, body })
+    // Problem details (RFC 9457) in plain words; anything else shortened.
+    let p: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let text = |k: &str| p[k].as_str().map(str::to_owned);
+    Err(CliError::Refused {
+        status,
+        kind: text("type")
+            .map(|t| t.trim_start_matches("urn:meldestelle:problem:").to_owned())
+            .unwrap_or_else(|| "error".into()),
+        title: text("title").unwrap_or_else(|| body.chars().take(200).collect()),
+        detail: text("detail"),
+    })
 }
 
 /// Fetches a proof-of-work challenge and solves it (seconds at the default difficulty).
