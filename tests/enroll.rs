@@ -548,3 +548,58 @@ fn migrate_says_what_it_did() {
     let again = cli_output(&["migrate", "--database-url", &db.url], None);
     assert!(String::from_utf8_lossy(&again.stderr).contains("none pending"));
 }
+
+/// A mistyped database path is an error, not a new empty database (only `serve` and
+/// `migrate` create one).
+#[test]
+fn a_missing_database_is_refused_by_every_other_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = format!(
+        "sqlite://{}",
+        dir.path().join("meldestelle-typo.db").display()
+    );
+    for args in [
+        vec!["audit", "verify"],
+        vec!["office", "list"],
+        vec!["office", "invite", "--office", "demo", "--name", "X"],
+        vec!["analyst", "list"],
+        vec!["stats", "alliance", "--period", "2025"],
+        vec!["jobs", "run"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--database-url", &typo]);
+        let out = cli_output(&all, None);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no database at"), "{args:?}: {err}");
+        assert!(
+            !dir.path().join("meldestelle-typo.db").exists(),
+            "{args:?} created it"
+        );
+    }
+    cli(&["migrate", "--database-url", &typo], None);
+    assert!(cli(&["audit", "verify", "--database-url", &typo], None).contains("intact: 0"));
+}
+
+#[test]
+fn jobs_run_help_lists_what_the_jobs_read() {
+    let help = cli(&["jobs", "run", "--help"], None);
+    for shown in [
+        "--database-url",
+        "--smtp-host",
+        "--desk-url",
+        "--today",
+        "--job",
+    ] {
+        assert!(help.contains(shown), "{shown}: {help}");
+    }
+    for hidden in [
+        "--bind",
+        "--pow-bits",
+        "--web-dir",
+        "--stats-threshold",
+        "--desk-origin",
+    ] {
+        assert!(!help.contains(hidden), "{hidden}: {help}");
+    }
+}

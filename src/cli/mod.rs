@@ -252,6 +252,36 @@ pub enum AnalystCommand {
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Run the jobs once, with the same settings as `serve` (database, SMTP, --today).
+    // Only what the jobs read is listed in `--help`; serve's other settings are accepted
+    // (so one environment serves both) but hidden, and `--today` is shown.
+    #[command(mut_arg("bind", |a| a.hide(true)))]
+    #[command(mut_arg("web_dir", |a| a.hide(true)))]
+    #[command(mut_arg("max_body_bytes", |a| a.hide(true)))]
+    #[command(mut_arg("max_plaintext", |a| a.hide(true)))]
+    #[command(mut_arg("max_attachment", |a| a.hide(true)))]
+    #[command(mut_arg("max_attachments", |a| a.hide(true)))]
+    #[command(mut_arg("header_secs", |a| a.hide(true)))]
+    #[command(mut_arg("body_secs", |a| a.hide(true)))]
+    #[command(mut_arg("max_connections", |a| a.hide(true)))]
+    #[command(mut_arg("workers", |a| a.hide(true)))]
+    #[command(mut_arg("hsts", |a| a.hide(true)))]
+    #[command(mut_arg("no_demo", |a| a.hide(true)))]
+    #[command(mut_arg("session_secs", |a| a.hide(true)))]
+    #[command(mut_arg("challenge_secs", |a| a.hide(true)))]
+    #[command(mut_arg("lookups_per_sec", |a| a.hide(true)))]
+    #[command(mut_arg("stats_threshold", |a| a.hide(true)))]
+    #[command(mut_arg("stats_threshold_strict", |a| a.hide(true)))]
+    #[command(mut_arg("stats_rounding_base", |a| a.hide(true)))]
+    #[command(mut_arg("stats_epsilon", |a| a.hide(true)))]
+    #[command(mut_arg("jobs_interval_secs", |a| a.hide(true)))]
+    #[command(mut_arg("pow_bits", |a| a.hide(true)))]
+    #[command(mut_arg("pow_secs", |a| a.hide(true)))]
+    #[command(mut_arg("pow_load_step", |a| a.hide(true)))]
+    #[command(mut_arg("submissions_per_sec", |a| a.hide(true)))]
+    #[command(mut_arg("office_submissions_per_sec", |a| a.hide(true)))]
+    #[command(mut_arg("desk_origin", |a| a.hide(true)))]
+    #[command(mut_arg("desk_idle_secs", |a| a.hide(true)))]
+    #[command(mut_arg("today", |a| a.hide(false).help("The date taken as today (testing and catching up)")))]
     Run {
         /// Which job to run.
         #[arg(long, value_enum, default_value = "all")]
@@ -323,7 +353,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Keygen { output } => keygen(output),
-        Command::Office { db, action } => office(&Store::open(&db.database_url)?, action),
+        Command::Office { db, action } => office(&Store::open_existing(&db.database_url)?, action),
         Command::Desk { args, action } => desk::run(args, action),
         Command::Stats {
             db,
@@ -333,15 +363,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
             stats(
-                &Store::open(&db.database_url)?,
+                &Store::open_existing(&db.database_url)?,
                 &rules.rules(),
                 today,
                 action,
             )
         }
-        Command::Analyst { db, action } => analyst(&Store::open(&db.database_url)?, action),
+        Command::Analyst { db, action } => {
+            analyst(&Store::open_existing(&db.database_url)?, action)
+        }
         Command::Audit { db, action } => {
-            let entries = Store::open(&db.database_url)?.read_now(db::desk::audit_entries)?;
+            let entries =
+                Store::open_existing(&db.database_url)?.read_now(db::desk::audit_entries)?;
             let broken =
                 |e: crate::audit::ChainError| CliError::Usage(format!("audit log BROKEN: {e}"));
             match action {
@@ -366,7 +399,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Jobs {
             action: JobsCommand::Run { job, config },
         } => {
-            let store = Store::open(&config.database_url)?;
+            let store = Store::open_existing(&config.database_url)?;
             let jobs = crate::jobs::Jobs::new(store, std::sync::Arc::new(config))?;
             if !jobs.mail_enabled() && job != crate::jobs::Which::Retention {
                 eprintln!("notifications: off (no --smtp-host); no mail jobs run");

@@ -56,6 +56,8 @@ pub enum DbError {
     NotFound,
     #[error("unsupported database URL (use sqlite://PATH or postgres://…)")]
     BadUrl,
+    #[error("no database at {0}: check --database-url (only `meldestelle serve` and `meldestelle migrate` create one)")]
+    Missing(String),
 }
 
 impl DbError {
@@ -168,6 +170,19 @@ impl Store {
     /// Connects, runs pending migrations and starts the writer thread.
     pub fn open(url: &str) -> Result<Store, DbError> {
         Store::open_counting(url).map(|(store, _)| store)
+    }
+
+    /// Like `open`, but a SQLite file must exist already: a mistyped path must not quietly
+    /// become a new, empty database (only `serve` and `migrate` create one).
+    pub fn open_existing(url: &str) -> Result<Store, DbError> {
+        let target = Target::parse(url)?;
+        if target.backend == Backend::Sqlite
+            && target.location != ":memory:"
+            && !std::path::Path::new(&target.location).exists()
+        {
+            return Err(DbError::Missing(target.location));
+        }
+        Store::open(url)
     }
 
     /// Like `open`, and says how many migrations it ran.
