@@ -594,11 +594,11 @@ fn jobs_run_help_lists_what_the_jobs_read() {
         assert!(help.contains(shown), "{shown}: {help}");
     }
     for hidden in [
-        "--bind",
-        "--pow-bits",
-        "--web-dir",
-        "--stats-threshold",
-        "--desk-origin",
+        "--bind <",
+        "--pow-bits <",
+        "--web-dir <",
+        "--stats-threshold <",
+        "--desk-origin <",
     ] {
         assert!(!help.contains(hidden), "{hidden}: {help}");
     }
