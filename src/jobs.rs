@@ -55,6 +55,9 @@ pub struct Jobs {
     store: Store,
     config: Arc<Config>,
     mailer: Option<Mailer>,
+    /// When each officer was last mailed, in memory only: a stored time would date the
+    /// report that caused the mail. A restart, or a second server, may send one mail early.
+    last_mail: std::sync::Mutex<std::collections::HashMap<String, NaiveDateTime>>,
 }
 
 impl Jobs {
@@ -64,6 +67,7 @@ impl Jobs {
             store,
             config,
             mailer,
+            last_mail: Default::default(),
         })
     }
 
@@ -95,24 +99,27 @@ impl Jobs {
             interval_secs: self.config.notify_interval_secs,
             digest_daily: self.config.digest_daily,
         };
-        let queued = self.store.write_wait(move |c| {
+        let last_mail = self.last_mail.lock().map(|m| m.clone()).unwrap_or_default();
+        let mailed = self.store.write_wait(move |c| {
+            let mut mailed = Vec::new();
             if !db::outbox::try_job_lock(c, db::outbox::LOCK_MAILER)? {
-                return Ok(0);
+                return Ok(mailed);
             }
             let now = Utc::now().naive_utc();
             let news = db::outbox::take_news(c)?;
             let reminders = db::outbox::offices_with_reminders(c, today)?;
-            let mut queued = 0;
             for r in db::outbox::mailable_officers(c)? {
                 let mut state = db::outbox::officer_state(c, &r.officer_id)?;
+                state.last_mail_at = last_mail.get(&r.officer_id).copied();
                 let had_news = state.news;
                 state.news |= news.binary_search(&r.office).is_ok();
                 let remind = reminders.binary_search(&r.office).is_ok();
                 match notify::decide(&state, remind, &rules, now, today) {
                     Some(next) => {
+                        // The queued row's time is gone once the mail is sent.
                         db::outbox::enqueue(c, &r.officer_id, now)?;
                         db::outbox::save_officer_state(c, &r.officer_id, &next)?;
-                        queued += 1;
+                        mailed.push((r.officer_id.clone(), now));
                     }
                     None if state.news != had_news => {
                         db::outbox::save_officer_state(c, &r.officer_id, &state)?;
@@ -120,9 +127,12 @@ impl Jobs {
                     None => {}
                 }
             }
-            Ok(queued)
+            Ok(mailed)
         })?;
-        Ok(queued)
+        if let Ok(mut m) = self.last_mail.lock() {
+            m.extend(mailed.iter().cloned());
+        }
+        Ok(mailed.len())
     }
 
     /// Sends what is due in the outbox; a failure is retried later with backoff, and never

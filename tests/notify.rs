@@ -143,6 +143,19 @@ fn a_new_report_brings_one_content_free_mail() {
             db.name
         );
         assert_eq!(db.count("outbox"), 0);
+        // Once sent, nothing in the database dates the report finer than its day: the
+        // officers' state keeps dates only, the outbox row is gone.
+        {
+            use diesel::prelude::*;
+            let mut c = db.conn();
+            assert!(
+                diesel::sql_query("SELECT last_mail_at FROM officer_notify")
+                    .execute(&mut c)
+                    .is_err(),
+                "no time of the last mail is stored"
+            );
+            assert_eq!(db.count("officer_notify"), 2);
+        }
 
         // Neither addresses nor case ids in the server's log.
         let log = server.log_text();

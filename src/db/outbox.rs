@@ -92,18 +92,13 @@ pub fn mailable_officers(conn: &mut DbConn) -> Result<Vec<Recipient>, DbError> {
         .collect())
 }
 
+/// An officer's stored state; `last_mail_at` is never stored (the mailer keeps it in memory).
 pub fn officer_state(conn: &mut DbConn, officer_id: &str) -> Result<OfficerState, DbError> {
-    type Row = (
-        bool,
-        Option<NaiveDateTime>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    );
+    type Row = (bool, Option<NaiveDate>, Option<NaiveDate>);
     let row: Option<Row> = officer_notify::table
         .find(officer_id)
         .select((
             officer_notify::news,
-            officer_notify::last_mail_at,
             officer_notify::last_reminder_on,
             officer_notify::last_digest_on,
         ))
@@ -112,9 +107,9 @@ pub fn officer_state(conn: &mut DbConn, officer_id: &str) -> Result<OfficerState
     Ok(row
         .map(|r| OfficerState {
             news: r.0,
-            last_mail_at: r.1,
-            last_reminder_on: r.2,
-            last_digest_on: r.3,
+            last_mail_at: None,
+            last_reminder_on: r.1,
+            last_digest_on: r.2,
         })
         .unwrap_or_default())
 }
@@ -128,7 +123,6 @@ pub fn save_officer_state(
     let n = diesel::update(officer_notify::table.find(officer_id))
         .set((
             officer_notify::news.eq(s.news),
-            officer_notify::last_mail_at.eq(s.last_mail_at),
             officer_notify::last_reminder_on.eq(s.last_reminder_on),
             officer_notify::last_digest_on.eq(s.last_digest_on),
         ))
@@ -138,7 +132,6 @@ pub fn save_officer_state(
             .values((
                 officer_notify::officer_id.eq(officer_id),
                 officer_notify::news.eq(s.news),
-                officer_notify::last_mail_at.eq(s.last_mail_at),
                 officer_notify::last_reminder_on.eq(s.last_reminder_on),
                 officer_notify::last_digest_on.eq(s.last_digest_on),
             ))

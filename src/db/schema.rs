@@ -160,7 +160,6 @@ diesel::table! {
     officer_notify (officer_id) {
         officer_id -> Text,
         news -> Bool,
-        last_mail_at -> Nullable<Timestamp>,
         last_reminder_on -> Nullable<Date>,
         last_digest_on -> Nullable<Date>,
     }

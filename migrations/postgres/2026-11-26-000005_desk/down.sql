@@ -1,3 +1,4 @@
+ALTER TABLE officer_notify ADD COLUMN last_mail_at TIMESTAMP;
 DROP TABLE case_reads;
 DROP TABLE passkeys;
 DROP TABLE invitations;

@@ -46,3 +46,7 @@ CREATE TABLE case_reads (
     reporter_messages_seen INTEGER NOT NULL,
     PRIMARY KEY (officer_id, report_id)
 );
+
+-- The time of an officer's last mail followed a report by seconds, so a copy of the database
+-- dated reports by it. The mail interval is now kept in the mailer's memory only.
+ALTER TABLE officer_notify DROP COLUMN last_mail_at;
