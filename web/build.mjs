@@ -1,4 +1,5 @@
-// Builds web/dist: the two pages, the stylesheet and one bundle per page (esbuild, ESM).
+// Builds web/dist: the three pages (form, follow-up, officers' desk), the stylesheet and one
+// bundle per page (esbuild, ESM).
 // Third-party code comes only from node_modules (npm ci), pinned by package-lock.json.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -12,7 +13,11 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(path.join(dist, 'assets'), { recursive: true });
 
 await build({
-  entryPoints: { form: path.join(here, 'src/form.js'), followup: path.join(here, 'src/followup.js') },
+  entryPoints: {
+    form: path.join(here, 'src/form.js'),
+    followup: path.join(here, 'src/followup.js'),
+    desk: path.join(here, 'src/desk.js'),
+  },
   outdir: path.join(dist, 'assets'),
   bundle: true,
   format: 'esm',
@@ -26,4 +31,5 @@ await build({
 
 cpSync(path.join(here, 'static/index.html'), path.join(dist, 'index.html'));
 cpSync(path.join(here, 'static/follow-up.html'), path.join(dist, 'follow-up.html'));
+cpSync(path.join(here, 'static/desk.html'), path.join(dist, 'desk.html'));
 cpSync(path.join(here, 'static/style.css'), path.join(dist, 'assets/style.css'));

@@ -20,11 +20,11 @@ export function serverBinary() {
  * Starts the real server on a free loopback port with a fresh SQLite database.
  * Everything it prints is kept (to check that no plaintext ever reaches a log).
  */
-export async function startServer({ bin = serverBinary(), webDir = DIST } = {}) {
+export async function startServer({ bin = serverBinary(), webDir = DIST, extraArgs = [], bind = '127.0.0.1:0' } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'meldestelle-web-'));
   const dbPath = path.join(dir, 't.db');
   // Proof of work stays on, a little easier than the default 18 bits to keep the suite short.
-  const proc = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir, '--pow-bits', '14'], {
+  const proc = spawn(bin, ['serve', '--bind', bind, '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir, '--pow-bits', '14', ...extraArgs], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
@@ -61,12 +61,12 @@ export const CHROMIUM_ARGS = [
  * Headless Debian Chromium (never a downloaded browser). playwright-core starts it with a fresh
  * temporary user-data-dir and removes it on close; every `browser.newPage()` is a fresh context.
  */
-export async function launchBrowser() {
+export async function launchBrowser({ args = [] } = {}) {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
   });
 }
 

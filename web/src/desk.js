@@ -1,0 +1,1401 @@
+// The complaint officers' desk (desk.html): enrollment from an invitation, unlock, inbox, one
+// case, re-encryption to a new key set. Keys, the bearer token and every decrypted byte live in
+// this module's memory only; "Lock" and the idle timer drop them and clear the page. The only
+// thing written to the device is the list of accounts (desk-keys.js), none of it secret.
+
+import { Decrypter } from 'age-encryption';
+import { base64 } from '@scure/base';
+import { t, formatDate, formatBytes, fieldLabel, valueLabel, resolveVars } from './i18n.js';
+import { $, setupLanguage, revealApp, sealToBase64 } from './common.js';
+import { padDocument } from './padding.js';
+import {
+  ApiError, DeskError, loadConfig, request, problemName, explain, loadOffice,
+} from './desk-api.js';
+import {
+  newIdentity, recipientOf, wrapWithPasskey, wrapWithPassphrase, unwrapPasskey, choosePasskey,
+  unwrapPassphrase, readKeyFile, loadAccounts, saveAccount, forgetAccount, passkeysAvailable,
+} from './desk-keys.js';
+
+const SLUG = /^[a-z0-9-]{2,40}$/;
+const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const NEXT = {
+  received: ['acknowledged'],
+  acknowledged: ['in_progress', 'feedback_given'],
+  in_progress: ['feedback_given'],
+  feedback_given: ['in_progress', 'closed'],
+  closed: [],
+};
+const MIN_PASSPHRASE = 12;
+
+const S = {
+  gen: 0,            // bumped by lock(): work started before it must not render afterwards
+  idleSecs: 900,
+  idleTimer: null,
+  session: null,     // { office, identity, recipient, token, officer }
+  relogin: null,
+  office: null,      // the office's public description (recipients, key set, padding)
+  inbox: null,       // the last inbox answer (filtered)
+  allCases: null,    // every case (for the key-set count)
+  filter: 'all',
+  sortDir: 'asc',
+  caseId: null,
+  caseData: null,    // the open case, decrypted
+  blobUrls: new Set(),
+  invite: null,
+  backup: null,      // { armored, office } right after enrollment with a passphrase
+  pendingFile: null, // a passphrase-protected key file waiting for its passphrase
+  rewrapList: [],
+  rewrapErrors: [],
+  view: null,
+};
+
+// ---- small DOM helpers -------------------------------------------------------------------------
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** Text that follows the language switch (the key and its values stay on the element). */
+function setMsg(node, key, vars = {}) {
+  if (!key) {
+    node.textContent = '';
+    delete node.dataset.i18n;
+    delete node.dataset.i18nVars;
+    return;
+  }
+  node.dataset.i18n = key;
+  if (Object.keys(vars).length) node.dataset.i18nVars = JSON.stringify(vars);
+  else delete node.dataset.i18nVars;
+  node.textContent = t(key, resolveVars(vars));
+}
+
+function tx(tag, attrs, key, vars) {
+  const e = el(tag, attrs);
+  setMsg(e, key, vars);
+  return e;
+}
+
+function showError(node, e) {
+  const { key, vars } = explain(e);
+  setMsg(node, key, vars);
+}
+
+function fieldError(input, node, key, vars) {
+  setMsg(node, key, vars);
+  if (key) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+function clearMessages(root) {
+  for (const n of root.querySelectorAll('.field-error, .form-error, .status')) setMsg(n, '');
+  for (const n of root.querySelectorAll('[aria-invalid]')) n.removeAttribute('aria-invalid');
+}
+
+const short = (id) => String(id).replace(/-/g, '').slice(0, 8);
+const nextFrame = () => new Promise((r) => setTimeout(r, 30));
+
+function daysBetween(from, to) {
+  const d = (s) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s ?? '');
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) : NaN;
+  };
+  return Math.round((d(to) - d(from)) / 86400000);
+}
+
+function localToday() {
+  const n = new Date();
+  return `${n.getFullYear()}-${String(n.getMonth() + 1).padStart(2, '0')}-${String(n.getDate()).padStart(2, '0')}`;
+}
+
+function today() {
+  return S.inbox?.today ?? S.allCases?.today ?? localToday();
+}
+
+function daysText(n) {
+  if (n > 1) return t('d.days.left', { n });
+  if (n === 1) return t('d.days.left1');
+  if (n === 0) return t('d.days.today');
+  if (n === -1) return t('d.days.over1');
+  return t('d.days.over', { n: -n });
+}
+
+function statusWord(s) {
+  const w = t(`status.${s}`);
+  return w === `status.${s}` ? s : w;
+}
+
+// ---- views and focus -----------------------------------------------------------------------------
+
+const VIEWS = ['enroll', 'unlock', 'inbox', 'case', 'rewrap'];
+
+function show(view, { focus = true } = {}) {
+  // A page-wide message belongs to the view it was said in.
+  if (S.view && S.view !== view) setMsg($('global-status'), '');
+  for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
+  S.view = view;
+  const inside = Boolean(S.session);
+  $('desk-nav').hidden = !inside;
+  $('lock').hidden = !inside;
+  $('who').hidden = !inside;
+  const current = (node, on) => (on ? node.setAttribute('aria-current', 'page') : node.removeAttribute('aria-current'));
+  current($('nav-inbox'), view === 'inbox' || view === 'case');
+  current($('nav-rewrap'), view === 'rewrap');
+  if (focus) $(`${view}-heading`).focus();
+}
+
+/** Re-renders what was built at run time after a language switch (typed text stays). */
+function rerender() {
+  renderUnlockIntro();
+  if (S.session) renderWho();
+  if (S.inbox) renderInbox();
+  if (S.caseData) renderCase();
+  if (S.view === 'rewrap') renderRewrap();
+}
+
+// ---- blob URLs (decrypted attachments): all revoked on lock -------------------------------------
+
+function blobUrl(blob) {
+  const url = URL.createObjectURL(blob);
+  S.blobUrls.add(url);
+  return url;
+}
+
+function revokeAll() {
+  for (const url of S.blobUrls) URL.revokeObjectURL(url);
+  S.blobUrls.clear();
+}
+
+function download(blob, name) {
+  const url = blobUrl(blob);
+  const a = el('a', { href: url, download: name, rel: 'noopener', hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The download has its copy; the URL goes soon (or on lock, whichever is first).
+  setTimeout(() => { URL.revokeObjectURL(url); S.blobUrls.delete(url); }, 60000);
+}
+
+/** A file name without any path, control characters or leading dots. */
+function safeName(name, fallback = 'anhang') {
+  const s = String(name ?? '')
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .trim()
+    .slice(0, 180);
+  return s || fallback;
+}
+
+function safeType(type) {
+  return /^[a-z]+\/[a-z0-9.+-]+$/i.test(type ?? '') ? type.toLowerCase() : 'application/octet-stream';
+}
+
+// ---- age -------------------------------------------------------------------------------------------
+
+async function openBytes(b64, identity) {
+  const d = new Decrypter();
+  d.addIdentity(identity);
+  return d.decrypt(base64.decode(b64), 'uint8array');
+}
+
+/** A padded JSON document: decrypted, trailing spaces dropped, parsed. */
+async function openDoc(b64, identity) {
+  const bytes = await openBytes(b64, identity);
+  const text = new TextDecoder().decode(bytes).replace(/[ \0]+$/, '');
+  bytes.fill(0);
+  try {
+    const doc = JSON.parse(text);
+    if (doc && typeof doc === 'object') return doc;
+  } catch { /* plain text */ }
+  return { text };
+}
+
+// ---- session ------------------------------------------------------------------------------------
+
+/** Challenge, decrypt, session: the identity never leaves this page. */
+async function login(office, identity) {
+  const recipient = await recipientOf(identity);
+  const c = await request('POST', '/v1/desk/challenge', { body: { office, recipient } });
+  let secret;
+  try {
+    const d = new Decrypter();
+    d.addIdentity(identity);
+    secret = await d.decrypt(base64.decode(c.challenge), 'text');
+  } catch {
+    // Someone who is not (or no longer) an officer gets a challenge nobody can open.
+    throw new DeskError('d.err.notRegistered', { office });
+  }
+  const s = await request('POST', '/v1/desk/session', { body: { challenge_id: c.challenge_id, secret } });
+  return { office: s.officer?.office ?? office, identity, recipient, token: s.token, officer: s.officer ?? {} };
+}
+
+/** A new token for the identity in memory (the old one expired); one at a time. */
+function relogin(sess) {
+  if (!S.relogin) {
+    S.relogin = (async () => {
+      const fresh = await login(sess.office, sess.identity);
+      if (S.session !== sess) throw new DeskError('d.err.missing-token');
+      sess.token = fresh.token;
+      sess.officer = fresh.officer;
+      setMsg($('global-status'), 'd.sessionRenewed');
+    })().finally(() => { S.relogin = null; });
+  }
+  return S.relogin;
+}
+
+/** An API call with the bearer token; on 401 it logs in again silently and retries once. */
+async function authed(method, path, opts = {}) {
+  const sess = S.session;
+  if (!sess) throw new DeskError('d.err.missing-token');
+  try {
+    return await request(method, path, { ...opts, token: sess.token });
+  } catch (e) {
+    const expired = e instanceof ApiError && e.status === 401
+      && ['token-expired', 'invalid-token', 'missing-token'].includes(problemName(e));
+    if (!expired || S.session !== sess) throw e;
+    await relogin(sess);
+    return request(method, path, { ...opts, token: sess.token });
+  }
+}
+
+async function refreshOffice() {
+  const office = await loadOffice(S.session.office);
+  S.office = office;
+  return office;
+}
+
+function renderWho() {
+  setMsg($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
+}
+
+async function startSession(sess) {
+  S.session = sess;
+  S.gen++;
+  const gen = S.gen;
+  await refreshOffice();
+  if (gen !== S.gen) return;
+  renderWho();
+  armIdle();
+  setMsg($('unlock-error'), '');
+  for (const p of document.querySelectorAll('input[type="password"]')) p.value = '';
+  await showInbox();
+}
+
+// ---- lock and idle -----------------------------------------------------------------------------
+
+function armIdle() {
+  clearTimeout(S.idleTimer);
+  if (S.session) S.idleTimer = setTimeout(() => lock('idle'), S.idleSecs * 1000);
+}
+
+function wipeCase() {
+  if (S.caseData) {
+    for (const a of S.caseData.attachments) a.bytes?.fill(0);
+  }
+  S.caseData = null;
+  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread']) $(id).replaceChildren();
+  setMsg($('case-heading'), '');
+  $('case-body').hidden = true;
+  clearMessages($('view-case'));
+}
+
+/** Drops identity, token and every decrypted byte, clears the page, and shows the unlock view. */
+function lock(reason = 'manual') {
+  S.gen++;
+  clearTimeout(S.idleTimer);
+  S.session = null;
+  S.relogin = null;
+  S.office = null;
+  S.inbox = null;
+  S.allCases = null;
+  S.caseId = null;
+  S.backup = null;
+  S.pendingFile = null;
+  S.rewrapList = [];
+  S.rewrapErrors = [];
+  wipeCase();
+  revokeAll();
+  for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors']) $(id).replaceChildren();
+  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'rewrap-intro', 'rewrap-progress-text']) setMsg($(id), '');
+  $('keys-notice').hidden = true;
+  $('rewrap-progress-box').hidden = true;
+  for (const b of document.querySelectorAll('.pass-toggle')) {
+    b.setAttribute('aria-pressed', 'false');
+    for (const id of b.dataset.targets.split(' ')) $(id).type = 'password';
+  }
+  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file')) n.value = '';
+  $('key-file-pass-field').hidden = true;
+  $('enroll-done').hidden = true;
+  clearMessages($('view-inbox'));
+  clearMessages($('view-rewrap'));
+  clearMessages($('view-unlock'));
+  renderAccounts();
+  show('unlock');
+  setMsg($('global-status'), reason === 'idle' ? 'd.idleLocked' : 'd.locked');
+}
+
+// ---- enrollment ------------------------------------------------------------------------------------
+
+async function startEnroll(token) {
+  S.invite = null;
+  show('enroll', { focus: false });
+  clearMessages($('view-enroll'));
+  $('enroll-form').hidden = true;
+  $('enroll-done').hidden = true;
+  setMsg($('enroll-status'), 'd.enroll.checking');
+  try {
+    const inv = await request('POST', '/v1/desk/invitation', { body: { token } });
+    S.invite = { token, office: inv.office, officeName: inv.office_name ?? inv.office, name: inv.display_name ?? '' };
+    setMsg($('enroll-status'), '');
+    setMsg($('enroll-invited'), 'd.enroll.invited', { name: S.invite.name, office: S.invite.officeName });
+    const pk = passkeysAvailable();
+    $('protect-passkey').disabled = !pk;
+    $('protect-passkey').checked = pk;
+    $('protect-passphrase').checked = !pk;
+    $('passphrase-fields').hidden = !$('protect-passphrase').checked;
+    $('enroll-form').hidden = false;
+    for (const id of ['passkey-office', 'file-office']) if (!$(id).value) $(id).value = inv.office;
+  } catch (e) {
+    // The invitation cannot be used: say why where the officer can unlock instead.
+    setMsg($('enroll-status'), '');
+    show('unlock', { focus: false });
+    showError($('unlock-error'), e);
+    $('unlock-heading').focus();
+  }
+}
+
+async function onEnroll(event) {
+  event.preventDefault();
+  const form = $('enroll-form');
+  clearMessages(form);
+  setMsg($('enroll-error'), '');
+  const inv = S.invite;
+  if (!inv) return;
+  const usePasskey = $('protect-passkey').checked;
+  const usePass = $('protect-passphrase').checked;
+  const pass = $('enroll-pass');
+  const pass2 = $('enroll-pass2');
+  let bad = null;
+  if (!usePasskey && !usePass) {
+    setMsg($('protect-error'), 'd.err.protectRequired');
+    bad = $('protect-passkey').disabled ? $('protect-passphrase') : $('protect-passkey');
+  }
+  if (usePass) {
+    if (pass.value.length < MIN_PASSPHRASE) {
+      fieldError(pass, $('enroll-pass-error'), pass.value ? 'd.err.passphraseShort' : 'd.err.passphraseRequired');
+      bad ??= pass;
+    } else if (pass.value !== pass2.value) {
+      fieldError(pass2, $('enroll-pass2-error'), 'd.err.passphraseMismatch');
+      bad ??= pass2;
+    }
+  }
+  if (bad) {
+    bad.focus();
+    return;
+  }
+  const submit = $('enroll-submit');
+  submit.disabled = true;
+  const status = $('enroll-form-status');
+  try {
+    const { identity, recipient } = await newIdentity();
+    let passkey;
+    let armored;
+    if (usePasskey) {
+      setMsg(status, 'd.enroll.passkeyPrompt');
+      passkey = await wrapWithPasskey(identity, `Meldestelle – ${inv.officeName} – ${inv.name}`);
+    }
+    if (usePass) {
+      setMsg(status, 'd.enroll.scrypt');
+      await nextFrame();
+      armored = await wrapWithPassphrase(identity, pass.value);
+    }
+    setMsg(status, 'd.enroll.sending');
+    const body = { token: inv.token, recipient };
+    if (passkey) body.passkey = passkey;
+    const done = await request('POST', '/v1/desk/enroll', { body });
+    const officer = done?.officer ?? {};
+    const office = officer.office ?? inv.office;
+    const account = { office, officer_id: officer.id, display_name: officer.display_name ?? inv.name, recipient };
+    if (passkey) saveAccount({ ...account, kind: 'passkey', credential: passkey.credential });
+    if (armored) saveAccount({ ...account, kind: 'passphrase', wrapped: armored });
+    pass.value = '';
+    pass2.value = '';
+    S.invite = null;
+    renderAccounts();
+    const sess = await login(office, identity);
+    setMsg(status, '');
+    if (armored) {
+      // Keep the backup offer on screen until the officer moves on.
+      S.session = sess;
+      S.gen++;
+      await refreshOffice();
+      renderWho();
+      armIdle();
+      S.backup = { armored, office };
+      form.hidden = true;
+      setMsg($('enroll-invited'), '');
+      $('enroll-done').hidden = false;
+      show('enroll', { focus: false });
+      $('enroll-done-heading').focus();
+    } else {
+      await startSession(sess);
+    }
+  } catch (e) {
+    setMsg(status, '');
+    showError($('enroll-error'), e);
+    $('enroll-error').scrollIntoView?.({ block: 'nearest' });
+    submit.focus();
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function onDownloadBackup() {
+  if (!S.backup) return;
+  download(new Blob([S.backup.armored], { type: 'application/octet-stream' }), `meldestelle-schluessel-${safeName(S.backup.office)}.age`);
+  setMsg($('enroll-done-status'), 'd.enroll.downloaded');
+}
+
+async function onEnrollContinue() {
+  S.backup = null;
+  $('enroll-done').hidden = true;
+  setMsg($('enroll-done-status'), '');
+  if (!S.session) { show('unlock'); return; }
+  await showInbox();
+}
+
+// ---- unlock -----------------------------------------------------------------------------------------
+
+function renderUnlockIntro() {
+  setMsg($('unlock-intro'), 'd.unlock.intro', { n: Math.max(1, Math.round(S.idleSecs / 60)) });
+}
+
+function passToggle(targets) {
+  const b = el('button', { type: 'button', class: 'secondary small pass-toggle', 'data-targets': targets, 'aria-pressed': 'false' });
+  setMsg(b, 'd.pass.show');
+  return b;
+}
+
+function onPassToggle(event) {
+  const b = event.target.closest('.pass-toggle');
+  if (!b) return;
+  const on = b.getAttribute('aria-pressed') !== 'true';
+  b.setAttribute('aria-pressed', String(on));
+  for (const id of b.dataset.targets.split(' ')) $(id).type = on ? 'text' : 'password';
+}
+
+function renderAccounts() {
+  const list = loadAccounts();
+  const ul = $('accounts');
+  ul.replaceChildren();
+  $('no-accounts').hidden = list.length > 0;
+  list.forEach((a, i) => {
+    const who = { name: a.display_name || a.recipient.slice(0, 12), office: a.office };
+    const li = el('li', { class: 'account' });
+    li.append(tx('p', { class: 'account-name' }, 'd.unlock.account', who));
+    li.append(tx('p', { class: 'hint' }, a.kind === 'passkey' ? 'd.unlock.byPasskey' : 'd.unlock.byPassphrase'));
+    const err = el('p', { class: 'form-error', role: 'alert', id: `account-${i}-error` });
+    const status = el('p', { class: 'status', role: 'status' });
+    if (a.kind === 'passkey') {
+      const b = tx('button', { type: 'button', class: 'primary', id: `account-${i}-unlock` }, 'd.unlock.withPasskey');
+      b.addEventListener('click', () => unlockPasskeyAccount(a, b, err, status));
+      li.append(el('div', { class: 'actions' }), err, status);
+      li.querySelector('.actions').append(b);
+    } else {
+      const form = el('form', { class: 'account-form', novalidate: true });
+      const id = `account-${i}-pass`;
+      const field = el('div', { class: 'field' });
+      field.append(tx('label', { for: id }, 'd.unlock.passFor', who));
+      const perr = el('p', { class: 'field-error', role: 'alert', id: `${id}-error` });
+      const input = el('input', { type: 'password', id, class: 'pass', autocomplete: 'current-password', spellcheck: 'false', 'aria-describedby': `${id}-error` });
+      field.append(perr, input);
+      const row = el('div', { class: 'actions' });
+      const submit = tx('button', { type: 'submit', class: 'primary', id: `account-${i}-unlock` }, 'd.unlock.unlock');
+      row.append(submit, passToggle(id));
+      form.append(field, row, err, status);
+      form.addEventListener('submit', (ev) => { ev.preventDefault(); unlockPassphraseAccount(a, input, perr, submit, err, status); });
+      input.addEventListener('input', () => fieldError(input, perr, ''));
+      li.append(form);
+    }
+    const forget = tx('button', { type: 'button', class: 'secondary small forget' }, 'd.unlock.forget');
+    forget.dataset.i18nAriaLabel = 'd.unlock.forgetLabel';
+    forget.dataset.i18nAriaVars = JSON.stringify(who);
+    forget.setAttribute('aria-label', t('d.unlock.forgetLabel', who));
+    forget.addEventListener('click', () => {
+      forgetAccount(a);
+      renderAccounts();
+      setMsg($('global-status'), 'd.unlock.forgotten');
+      $('accounts-heading').focus();
+    });
+    li.append(el('p', { class: 'forget-row' }));
+    li.lastChild.append(forget);
+    ul.append(li);
+  });
+}
+
+async function withBusy(button, status, key, fn) {
+  button.disabled = true;
+  setMsg(status, key);
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    setMsg(status, '');
+  }
+}
+
+async function unlockPasskeyAccount(a, button, err, status) {
+  setMsg(err, '');
+  setMsg($('global-status'), '');
+  try {
+    const sess = await withBusy(button, status, 'd.unlock.passkeyWorking', async () => {
+      const { passkeys = [] } = await request('POST', '/v1/desk/passkeys', { body: { office: a.office } });
+      const entry = passkeys.find((p) => p.credential === a.credential);
+      if (!entry) throw new DeskError('d.err.passkeyNotFound', { office: a.office });
+      const identity = await unwrapPasskey(entry.credential, entry.wrapped);
+      return login(a.office, identity);
+    });
+    saveAccount({ ...a, officer_id: sess.officer.id ?? a.officer_id, display_name: sess.officer.display_name ?? a.display_name });
+    await startSession(sess);
+  } catch (e) {
+    showError(err, e);
+    button.focus();
+  }
+}
+
+async function unlockPassphraseAccount(a, input, perr, button, err, status) {
+  setMsg(err, '');
+  setMsg($('global-status'), '');
+  if (!input.value) {
+    fieldError(input, perr, 'd.err.passphraseRequired');
+    input.focus();
+    return;
+  }
+  try {
+    const sess = await withBusy(button, status, 'd.unlock.scrypt', async () => {
+      await nextFrame();
+      const identity = await unwrapPassphrase(a.wrapped, input.value);
+      input.value = '';
+      setMsg(status, 'd.unlock.working');
+      return login(a.office, identity);
+    });
+    saveAccount({ ...a, officer_id: sess.officer.id ?? a.officer_id, display_name: sess.officer.display_name ?? a.display_name });
+    await startSession(sess);
+  } catch (e) {
+    if (e instanceof DeskError && e.key === 'd.err.wrongPassphrase') {
+      fieldError(input, perr, e.key);
+      input.select();
+      input.focus();
+    } else {
+      showError(err, e);
+      button.focus();
+    }
+  }
+}
+
+function officeFrom(input, errNode) {
+  const v = input.value.trim().toLowerCase();
+  if (!SLUG.test(v)) {
+    fieldError(input, errNode, 'd.err.officeRequired');
+    input.focus();
+    return null;
+  }
+  fieldError(input, errNode, '');
+  return v;
+}
+
+async function onPasskeyLogin(event) {
+  event.preventDefault();
+  const form = $('passkey-login');
+  clearMessages(form);
+  setMsg($('global-status'), '');
+  const office = officeFrom($('passkey-office'), $('passkey-office-error'));
+  if (!office) return;
+  const button = $('passkey-login-submit');
+  try {
+    const { sess, entry } = await withBusy(button, $('passkey-login-status'), 'd.unlock.passkeyWorking', async () => {
+      const { passkeys = [] } = await request('POST', '/v1/desk/passkeys', { body: { office } });
+      if (!passkeys.length) throw new DeskError('d.err.noPasskeys', { office });
+      const chosen = await choosePasskey(passkeys);
+      if (!chosen) throw new DeskError('d.err.passkeyNotFound', { office });
+      const identity = await unwrapPasskey(chosen.credential, chosen.wrapped);
+      return { sess: await login(office, identity), entry: chosen };
+    });
+    saveAccount({
+      office: sess.office, officer_id: sess.officer.id, display_name: sess.officer.display_name,
+      recipient: sess.recipient, kind: 'passkey', credential: entry.credential,
+    });
+    await startSession(sess);
+  } catch (e) {
+    showError($('passkey-login-error'), e);
+    button.focus();
+  }
+}
+
+function onKeyFileChange() {
+  S.pendingFile = null;
+  $('key-file-pass-field').hidden = true;
+  $('key-file-pass').value = '';
+  fieldError($('key-file'), $('key-file-error'), '');
+  setMsg($('file-login-error'), '');
+}
+
+async function onFileLogin(event) {
+  event.preventDefault();
+  const form = $('file-login');
+  clearMessages(form);
+  setMsg($('global-status'), '');
+  const office = officeFrom($('file-office'), $('file-office-error'));
+  if (!office) return;
+  const input = $('key-file');
+  const file = input.files?.[0];
+  if (!file) {
+    fieldError(input, $('key-file-error'), 'd.err.keyFileRequired');
+    input.focus();
+    return;
+  }
+  const button = $('file-login-submit');
+  const passInput = $('key-file-pass');
+  try {
+    let remember = null;
+    const sess = await withBusy(button, $('file-login-status'), 'd.unlock.working', async () => {
+      let identity;
+      const read = S.pendingFile ?? await readKeyFile(file);
+      if (read.kind === 'identity') {
+        identity = read.identity;
+      } else {
+        S.pendingFile = read;
+        if ($('key-file-pass-field').hidden || !passInput.value) {
+          $('key-file-pass-field').hidden = false;
+          if ($('key-file-pass-field').dataset.shown) fieldError(passInput, $('key-file-pass-error'), 'd.err.passphraseRequired');
+          $('key-file-pass-field').dataset.shown = 'true';
+          return null;
+        }
+        setMsg($('file-login-status'), 'd.unlock.scrypt');
+        await nextFrame();
+        identity = await unwrapPassphrase(read.bytes, passInput.value);
+        passInput.value = '';
+        if ($('key-file-remember').checked) remember = read.armored;
+      }
+      setMsg($('file-login-status'), 'd.unlock.working');
+      return login(office, identity);
+    });
+    if (!sess) {
+      passInput.focus();
+      return;
+    }
+    if (remember) {
+      saveAccount({
+        office: sess.office, officer_id: sess.officer.id, display_name: sess.officer.display_name,
+        recipient: sess.recipient, kind: 'passphrase', wrapped: remember,
+      });
+    }
+    input.value = '';
+    S.pendingFile = null;
+    $('key-file-pass-field').hidden = true;
+    delete $('key-file-pass-field').dataset.shown;
+    await startSession(sess);
+  } catch (e) {
+    if (e instanceof DeskError && e.key === 'd.err.wrongPassphrase') {
+      fieldError(passInput, $('key-file-pass-error'), e.key);
+      passInput.focus();
+    } else if (e instanceof DeskError && /keyFile/.test(e.key)) {
+      fieldError(input, $('key-file-error'), e.key);
+      input.focus();
+    } else {
+      showError($('file-login-error'), e);
+      button.focus();
+    }
+  }
+}
+
+// ---- inbox ------------------------------------------------------------------------------------------
+
+async function showInbox({ focus = true } = {}) {
+  show('inbox', { focus });
+  await loadInbox();
+}
+
+function staleCount() {
+  const v = S.office?.keysetVersion;
+  return (S.allCases?.cases ?? []).filter((c) => c.keyset_version < v).length;
+}
+
+function renderRewrapCount() {
+  const n = staleCount();
+  if (n) setMsg($('nav-rewrap'), 'd.nav.rewrapCount', { n });
+  else setMsg($('nav-rewrap'), 'd.nav.rewrap');
+}
+
+async function loadInbox() {
+  const gen = S.gen;
+  setMsg($('inbox-error'), '');
+  setMsg($('inbox-status'), 'd.inbox.loading');
+  try {
+    const filter = S.filter === 'closed' ? 'all' : S.filter;
+    await refreshOffice();
+    const all = await authed('GET', '/v1/desk/cases?filter=all');
+    const inbox = filter === 'all' ? all : await authed('GET', `/v1/desk/cases?filter=${filter}`);
+    if (gen !== S.gen) return;
+    S.allCases = all;
+    S.inbox = inbox;
+    renderInbox();
+    setMsg($('inbox-status'), '');
+  } catch (e) {
+    if (gen !== S.gen) return;
+    setMsg($('inbox-status'), '');
+    showError($('inbox-error'), e);
+  }
+}
+
+function nextDeadline(c) {
+  switch (c.status) {
+    case 'received': return { kind: 'ack', date: c.ack_due };
+    case 'acknowledged':
+    case 'in_progress': return { kind: 'feedback', date: c.feedback_due };
+    case 'closed': return c.delete_after ? { kind: 'delete', date: c.delete_after } : null;
+    default: return null;
+  }
+}
+
+function deadlineCell(c, td) {
+  const d = nextDeadline(c);
+  if (!d) {
+    td.append(el('span', {}, t('d.deadline.none')));
+    return;
+  }
+  td.append(el('span', { class: 'deadline' }, t(`d.deadline.${d.kind}`, { date: formatDate(d.date) })));
+  if (d.kind !== 'delete') {
+    const n = daysBetween(S.inbox.today, d.date);
+    td.append(el('br'), el('span', { class: n < 0 ? 'days over' : 'days' }, daysText(n)));
+  }
+}
+
+function marksFor(c) {
+  const marks = [];
+  if (c.ack_overdue || c.feedback_overdue) marks.push(['overdue', 'd.mark.overdue']);
+  else if (c.due_soon) marks.push(['soon', 'd.mark.dueSoon']);
+  if (S.office && c.keyset_version < S.office.keysetVersion) marks.push(['keys', 'd.mark.keys']);
+  return marks;
+}
+
+function renderInbox() {
+  const inbox = S.inbox;
+  setMsg($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
+  let cases = inbox.cases ?? [];
+  if (S.filter === 'closed') cases = cases.filter((c) => c.status === 'closed');
+  const key = (c) => nextDeadline(c)?.date ?? '9999-12-31';
+  cases = [...cases].sort((a, b) => (S.sortDir === 'asc' ? 1 : -1) * key(a).localeCompare(key(b)) || a.received_on.localeCompare(b.received_on));
+  const filterLabel = t(`d.inbox.filter.${S.filter}`);
+  $('inbox-caption').textContent = cases.length === 1 ? t('d.inbox.caption1', { filter: filterLabel }) : t('d.inbox.caption', { filter: filterLabel, n: cases.length });
+  $('th-deadline').setAttribute('aria-sort', S.sortDir === 'asc' ? 'ascending' : 'descending');
+  $('th-deadline').querySelector('.sort-arrow').textContent = S.sortDir === 'asc' ? '▲' : '▼';
+  const rows = $('inbox-rows');
+  rows.replaceChildren();
+  for (const c of cases) {
+    const marks = marksFor(c);
+    const tr = el('tr', { class: marks.some((m) => m[0] === 'overdue') ? 'overdue' : undefined });
+    const th = el('th', { scope: 'row' });
+    const open = el('button', { type: 'button', class: 'link open-case', 'data-case': c.id }, t('d.inbox.open', { id: short(c.id) }));
+    th.append(open);
+    const deadline = el('td');
+    deadlineCell(c, deadline);
+    const markCell = el('td');
+    if (marks.length) {
+      const ul = el('ul', { class: 'marks' });
+      for (const [cls, k] of marks) ul.append(el('li', { class: `mark ${cls}` }, t(k)));
+      markCell.append(ul);
+    } else {
+      markCell.append(el('span', { class: 'muted' }, t('d.mark.none')));
+    }
+    tr.append(
+      th,
+      deadline,
+      markCell,
+      el('td', {}, statusWord(c.status)),
+      el('td', {}, formatDate(c.received_on)),
+      el('td', {}, String(c.messages?.from_reporter ?? 0)),
+    );
+    rows.append(tr);
+  }
+  $('inbox-empty').hidden = cases.length > 0;
+  const n = staleCount();
+  $('keys-notice').hidden = n === 0;
+  if (n === 1) setMsg($('keys-notice-text'), 'd.inbox.keysNotice1');
+  else if (n) setMsg($('keys-notice-text'), 'd.inbox.keysNotice', { n });
+  renderRewrapCount();
+}
+
+// ---- one case ---------------------------------------------------------------------------------------
+
+async function decryptCase(detail, identity) {
+  const out = {
+    summary: detail.case,
+    replyRecipient: detail.reply_recipient,
+    doc: null,
+    docFailed: false,
+    attachments: [],
+    thread: [],
+  };
+  try {
+    out.doc = await openDoc(detail.ciphertext, identity);
+  } catch {
+    out.docFailed = true;
+  }
+  const metas = Array.isArray(out.doc?.attachments)
+    ? [...out.doc.attachments].sort((a, b) => (a?.index ?? 0) - (b?.index ?? 0))
+    : [];
+  for (const [i, a] of (detail.attachments ?? []).entries()) {
+    const meta = metas[i] ?? null;
+    try {
+      const plain = await openBytes(a.ciphertext, identity);
+      const size = Number.isInteger(meta?.size) && meta.size >= 0 && meta.size <= plain.length ? meta.size : plain.length;
+      const bytes = plain.slice(0, size);
+      plain.fill(0);
+      out.attachments.push({ id: a.id, n: i + 1, meta, bytes, url: null });
+    } catch {
+      out.attachments.push({ id: a.id, n: i + 1, meta, failed: true });
+    }
+  }
+  for (const m of detail.messages ?? []) {
+    try {
+      const doc = await openDoc(m.ciphertext, identity);
+      out.thread.push({ ...m, ciphertext: undefined, text: typeof doc.text === 'string' ? doc.text : '' });
+    } catch {
+      out.thread.push({ ...m, ciphertext: undefined, failed: true });
+    }
+  }
+  return out;
+}
+
+async function openCase(id, { focus = true, reload = false } = {}) {
+  const gen = S.gen;
+  if (!reload || S.caseId !== id) {
+    wipeCase();
+    revokeAll();
+    for (const n of ['reply-text', 'note-text', 'retention-reason', 'retention-date']) $(n).value = '';
+    S.caseId = id;
+  }
+  setMsg($('case-heading'), 'd.case.heading', { id: short(id) });
+  show('case', { focus });
+  setMsg($('case-error'), '');
+  setMsg($('case-status-line'), 'd.case.loading');
+  try {
+    if (!S.office) await refreshOffice();
+    const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}`);
+    const data = await decryptCase(detail, S.session.identity);
+    if (gen !== S.gen || S.caseId !== id) {
+      for (const a of data.attachments) a.bytes?.fill(0);
+      return;
+    }
+    if (S.caseData) {
+      for (const a of S.caseData.attachments) a.bytes?.fill(0);
+      revokeAll();
+    }
+    S.caseData = data;
+    renderCase();
+    $('case-body').hidden = false;
+    setMsg($('case-status-line'), '');
+  } catch (e) {
+    if (gen !== S.gen) return;
+    setMsg($('case-status-line'), '');
+    showError($('case-error'), e);
+  }
+}
+
+function fact(dl, labelKey, value, extra) {
+  if (!value) return;
+  const div = el('div');
+  div.append(el('dt', {}, t(labelKey)));
+  const dd = el('dd', {}, value);
+  if (extra) dd.append(' ', el('span', { class: extra.cls }, `(${extra.text})`));
+  div.append(dd);
+  dl.append(div);
+}
+
+function renderCase() {
+  const d = S.caseData;
+  const c = d.summary;
+  const now = today();
+  setMsg($('case-heading'), 'd.case.heading', { id: short(c.id) });
+
+  const dl = $('case-facts');
+  dl.replaceChildren();
+  fact(dl, 'd.case.status', statusWord(c.status));
+  fact(dl, 'd.case.received', formatDate(c.received_on));
+  const days = (date) => {
+    const n = daysBetween(now, date);
+    return { text: daysText(n), cls: n < 0 ? 'days over' : 'days' };
+  };
+  fact(dl, 'd.case.ackDue', formatDate(c.ack_due), c.status === 'received' ? days(c.ack_due) : null);
+  fact(dl, 'd.case.acknowledged', c.acknowledged_on ? formatDate(c.acknowledged_on) : '');
+  fact(dl, 'd.case.feedbackDue', formatDate(c.feedback_due), ['received', 'acknowledged', 'in_progress'].includes(c.status) ? days(c.feedback_due) : null);
+  fact(dl, 'd.case.closedOn', c.closed_on ? formatDate(c.closed_on) : '');
+  fact(dl, 'd.case.deleteAfter', c.delete_after ? formatDate(c.delete_after) : '');
+  const current = S.office?.keysetVersion;
+  fact(dl, 'd.case.keyset', c.keyset_version < current
+    ? t('d.case.keysetOld', { v: c.keyset_version, current })
+    : t('d.case.keysetCurrent', { v: c.keyset_version }));
+
+  const actions = $('status-actions');
+  actions.replaceChildren();
+  const next = NEXT[c.status] ?? [];
+  for (const to of next) {
+    const b = el('button', { type: 'button', class: to === 'closed' ? 'secondary' : 'primary', 'data-to': to }, t(`d.case.next.${to}`));
+    const hint = t(`d.case.nextHint.${to}`);
+    if (hint !== `d.case.nextHint.${to}`) {
+      const hid = `next-hint-${to}`;
+      b.setAttribute('aria-describedby', hid);
+      actions.append(el('div', { class: 'next-step' }));
+      actions.lastChild.append(b, el('p', { class: 'hint', id: hid }, hint));
+    } else {
+      actions.append(el('div', { class: 'next-step' }));
+      actions.lastChild.append(b);
+    }
+  }
+  if (!next.length) actions.append(el('p', {}, t('d.case.noNext')));
+
+  renderReport(d);
+  renderAttachments(d);
+  renderThread(d);
+
+  const closed = c.status === 'closed';
+  $('reply-form').hidden = closed;
+  $('reply-closed').hidden = !closed;
+  $('retention').hidden = !(closed && c.delete_after);
+  if (closed && c.delete_after) {
+    setMsg($('retention-intro'), 'd.case.retentionIntro', { date: { date: c.delete_after } });
+    setMsg($('retention-date-hint'), 'd.case.retentionDateHint', { date: { date: c.delete_after } });
+    const min = new Date(`${c.delete_after}T00:00:00Z`);
+    min.setUTCDate(min.getUTCDate() + 1);
+    $('retention-date').min = min.toISOString().slice(0, 10);
+  }
+}
+
+function renderReport(d) {
+  const root = $('report-doc');
+  root.replaceChildren();
+  if (d.docFailed) {
+    root.append(el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
+    return;
+  }
+  const doc = d.doc ?? {};
+  const dl = el('dl', { class: 'doc' });
+  const row = (key, value, cls) => {
+    const div = el('div');
+    div.append(el('dt', {}, t(key)), el('dd', { class: cls }, value));
+    dl.append(div);
+  };
+  row('d.case.report.text', typeof doc.text === 'string' ? doc.text : '', 'body');
+  if (doc.when) row('d.case.report.when', String(doc.when));
+  if (doc.where) row('d.case.report.where', String(doc.where));
+  if (doc.lang) row('d.case.report.lang', ['de', 'en'].includes(doc.lang) ? t(`d.lang.${doc.lang}`) : String(doc.lang));
+  root.append(dl);
+  const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
+  if (stats) {
+    const entries = Object.entries(stats).filter(([k]) => k !== 'taxonomy_version');
+    if (entries.length) {
+      root.append(el('h4', { id: 'report-stats-heading' }, t('d.case.report.stats')));
+      const ul = el('ul', { class: 'stats-answers', 'aria-labelledby': 'report-stats-heading' });
+      for (const [k, v] of entries) {
+        const label = k === 'quarter' ? t('stats.quarter') : fieldLabel(k);
+        const values = v === null || v === undefined || (Array.isArray(v) && !v.length)
+          ? t('d.case.report.none')
+          : (Array.isArray(v) ? v : [v]).map((x) => valueLabel(k, String(x))).join(', ');
+        ul.append(el('li', {}, `${label}: ${values}`));
+      }
+      root.append(ul);
+    }
+  }
+}
+
+function renderAttachments(d) {
+  const ul = $('attachments');
+  ul.replaceChildren();
+  $('no-attachments').hidden = d.attachments.length > 0;
+  for (const a of d.attachments) {
+    const li = el('li', { class: 'attachment' });
+    const name = safeName(a.meta?.name, t('d.case.attachmentUnnamed', { n: a.n }));
+    if (a.failed) {
+      li.append(el('p', { class: 'name' }, name), el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
+      ul.append(li);
+      continue;
+    }
+    const type = safeType(a.meta?.type);
+    li.append(el('p', { class: 'name' }, t('d.case.attachment', { name, type, size: formatBytes(a.bytes.length) })));
+    const save = el('button', { type: 'button', class: 'secondary small save-attachment', 'aria-label': t('d.case.saveLabel', { name }) }, t('d.case.save'));
+    save.addEventListener('click', () => {
+      download(new Blob([a.bytes], { type }), name);
+      setMsg($('attachment-status'), 'd.case.saved', { name });
+    });
+    li.append(save);
+    if (PREVIEW_TYPES.has(type)) {
+      a.url ??= blobUrl(new Blob([a.bytes], { type }));
+      li.append(el('img', { src: a.url, alt: t('d.case.preview', { name }), class: 'preview' }));
+    } else {
+      li.append(el('p', { class: 'hint' }, t('d.case.noPreview')));
+    }
+    ul.append(li);
+  }
+}
+
+function renderThread(d) {
+  const ol = $('thread');
+  ol.replaceChildren();
+  $('no-thread').hidden = d.thread.length > 0;
+  for (const m of d.thread) {
+    const dir = ['reporter', 'office', 'note'].includes(m.direction) ? m.direction : 'note';
+    const li = el('li', { class: dir === 'office' ? 'office' : dir === 'note' ? 'note' : 'reporter' });
+    li.append(el('p', { class: 'meta' }, t(`d.case.from.${dir}`, { date: formatDate(m.created_on) })));
+    if (m.failed) li.append(el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
+    else li.append(el('p', { class: 'body' }, m.text));
+    ol.append(li);
+  }
+}
+
+async function afterConflict(e, errNode) {
+  const name = problemName(e);
+  if (name === 'case-changed' || name === 'illegal-transition' || (e instanceof ApiError && e.status === 409 && name !== 'case-not-closed')) {
+    await openCase(S.caseId, { focus: false, reload: true });
+  }
+  showError(errNode, e);
+}
+
+async function onStatusClick(event) {
+  const b = event.target.closest('button[data-to]');
+  if (!b || !S.caseData) return;
+  const id = S.caseId;
+  const to = b.dataset.to;
+  clearMessages($('status-heading').parentElement);
+  for (const x of $('status-actions').querySelectorAll('button')) x.disabled = true;
+  try {
+    await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/status`, { body: { status: to } });
+    await openCase(id, { focus: false, reload: true });
+    setMsg($('status-status'), 'd.case.statusChanged', { status: { key: `status.${to}` } });
+    $('status-heading').focus();
+  } catch (e) {
+    await afterConflict(e, $('status-error'));
+    $('status-heading').focus();
+  } finally {
+    for (const x of $('status-actions').querySelectorAll('button')) x.disabled = false;
+  }
+}
+
+async function sendMessage(kind) {
+  const reply = kind === 'reply';
+  const box = $(reply ? 'reply-text' : 'note-text');
+  const err = $(reply ? 'reply-error' : 'note-error');
+  const status = $(reply ? 'reply-status' : 'note-status');
+  const button = $(reply ? 'reply-send' : 'note-send');
+  fieldError(box, err, '');
+  setMsg(status, '');
+  if (!box.value.trim()) {
+    fieldError(box, err, reply ? 'd.case.replyRequired' : 'd.case.noteRequired');
+    box.focus();
+    return;
+  }
+  const id = S.caseId;
+  const gen = S.gen;
+  const padded = padDocument({ v: 1, kind, text: box.value }, S.office.maxPlaintext);
+  if (!padded) {
+    fieldError(box, err, 'error.textTooLong');
+    box.focus();
+    return;
+  }
+  button.disabled = true;
+  setMsg(status, 'd.case.sending');
+  const attempt = async () => {
+    const to = reply ? [...S.office.recipients, S.caseData.replyRecipient] : [...S.office.recipients];
+    const ciphertext = await sealToBase64(padded, to);
+    return authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/${reply ? 'replies' : 'notes'}`, { body: { ciphertext } });
+  };
+  try {
+    try {
+      await attempt();
+    } catch (e) {
+      // The key set changed since the office was loaded: load it again and encrypt again.
+      if (!['stale-keyset', 'wrong-stanza-count'].includes(problemName(e))) throw e;
+      await refreshOffice();
+      await attempt();
+    }
+    if (gen !== S.gen) return;
+    box.value = '';
+    await openCase(id, { focus: false, reload: true });
+    setMsg(status, reply ? 'd.case.replySent' : 'd.case.noteSent');
+  } catch (e) {
+    if (gen !== S.gen) return;
+    setMsg(status, '');
+    const { key, vars } = explain(e);
+    fieldError(box, err, key, vars);
+    box.focus();
+  } finally {
+    padded.fill(0);
+    button.disabled = false;
+  }
+}
+
+async function onRetention(event) {
+  event.preventDefault();
+  const c = S.caseData?.summary;
+  if (!c) return;
+  const form = $('retention-form');
+  clearMessages(form);
+  const date = $('retention-date');
+  const reason = $('retention-reason');
+  const floor = [c.delete_after, today()].sort().pop();
+  let bad = null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date.value) || date.value <= floor) {
+    fieldError(date, $('retention-date-error'), 'd.case.retentionDateInvalid', { date: { date: floor } });
+    bad = date;
+  }
+  if (!reason.value.trim()) {
+    fieldError(reason, $('retention-reason-error'), 'd.case.retentionReasonRequired');
+    bad ??= reason;
+  }
+  if (bad) {
+    bad.focus();
+    return;
+  }
+  const id = S.caseId;
+  $('retention-send').disabled = true;
+  try {
+    const updated = await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/retention`, {
+      body: { delete_after: date.value, reason: reason.value.trim() },
+    });
+    reason.value = '';
+    date.value = '';
+    await openCase(id, { focus: false, reload: true });
+    setMsg($('retention-status'), 'd.case.retentionDone', { date: { date: updated?.delete_after ?? '' } });
+  } catch (e) {
+    await afterConflict(e, $('retention-error'));
+  } finally {
+    $('retention-send').disabled = false;
+  }
+}
+
+async function onExport() {
+  const id = S.caseId;
+  setMsg($('export-error'), '');
+  setMsg($('export-status'), '');
+  $('export').disabled = true;
+  try {
+    const blob = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}/export`, { blob: true });
+    download(new Blob([blob], { type: 'application/octet-stream' }), `case-${safeName(id)}.age`);
+    setMsg($('export-status'), 'd.case.exported');
+  } catch (e) {
+    showError($('export-error'), e);
+  } finally {
+    $('export').disabled = false;
+  }
+}
+
+// ---- re-encryption to the current key set -----------------------------------------------------------
+
+async function showRewrap() {
+  const gen = S.gen;
+  show('rewrap');
+  S.rewrapErrors = [];
+  $('rewrap-progress-box').hidden = true;
+  setMsg($('rewrap-progress-text'), '');
+  try {
+    await refreshOffice();
+    const all = await authed('GET', '/v1/desk/cases?filter=all');
+    if (gen !== S.gen) return;
+    S.allCases = all;
+    S.rewrapList = all.cases.filter((c) => c.keyset_version < S.office.keysetVersion);
+    renderRewrap();
+  } catch (e) {
+    if (gen !== S.gen) return;
+    S.rewrapErrors = [{ id: '', ...explain(e) }];
+    renderRewrap();
+  }
+}
+
+function renderRewrap() {
+  setMsg($('rewrap-intro'), 'd.rewrap.intro', { v: S.office?.keysetVersion ?? '' });
+  const ul = $('rewrap-list');
+  ul.replaceChildren();
+  for (const c of S.rewrapList) ul.append(el('li', {}, t('d.rewrap.item', { id: short(c.id), v: c.keyset_version })));
+  $('rewrap-none').hidden = S.rewrapList.length > 0;
+  ul.hidden = S.rewrapList.length === 0;
+  $('rewrap-start').hidden = S.rewrapList.length === 0;
+  const errs = $('rewrap-errors');
+  errs.replaceChildren();
+  for (const e of S.rewrapErrors) {
+    const reason = t(e.key, resolveVars(e.vars));
+    errs.append(el('li', {}, e.id ? t('d.rewrap.failed', { id: short(e.id), reason }) : reason));
+  }
+  renderRewrapCount();
+}
+
+async function rewrapCase(id, retried = false) {
+  const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}`);
+  const identity = S.session.identity;
+  const office = S.office;
+  const reseal = async (b64, extra) => {
+    let plain;
+    try {
+      plain = await openBytes(b64, identity);
+    } catch {
+      throw new DeskError('d.rewrap.undecryptable');
+    }
+    try {
+      // The same plaintext, padding included, so the same bucket.
+      return await sealToBase64(plain, extra ? [...office.recipients, extra] : office.recipients);
+    } finally {
+      plain.fill(0);
+    }
+  };
+  const body = {
+    keyset_version: office.keysetVersion,
+    ciphertext: await reseal(detail.ciphertext),
+    attachments: [],
+    messages: [],
+  };
+  for (const a of detail.attachments ?? []) body.attachments.push({ id: a.id, ciphertext: await reseal(a.ciphertext) });
+  for (const m of detail.messages ?? []) {
+    body.messages.push({ id: m.id, ciphertext: await reseal(m.ciphertext, m.direction === 'office' ? detail.reply_recipient : null) });
+  }
+  try {
+    await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/rewrap`, { body });
+  } catch (e) {
+    if (retried || !['stale-keyset', 'wrong-stanza-count'].includes(problemName(e))) throw e;
+    await refreshOffice();
+    await rewrapCase(id, true);
+  }
+}
+
+async function onRewrap() {
+  const gen = S.gen;
+  const list = [...S.rewrapList];
+  if (!list.length) return;
+  S.rewrapErrors = [];
+  renderRewrap();
+  const button = $('rewrap-start');
+  button.disabled = true;
+  const bar = $('rewrap-progress');
+  $('rewrap-progress-box').hidden = false;
+  bar.max = list.length;
+  bar.value = 0;
+  setMsg($('rewrap-progress-text'), 'd.rewrap.progress', { done: 0, total: list.length });
+  let ok = 0;
+  for (const [i, c] of list.entries()) {
+    try {
+      await rewrapCase(c.id);
+      ok++;
+    } catch (e) {
+      if (gen !== S.gen) return;
+      S.rewrapErrors.push({ id: c.id, ...explain(e) });
+    }
+    if (gen !== S.gen) return;
+    bar.value = i + 1;
+    setMsg($('rewrap-progress-text'), 'd.rewrap.progress', { done: i + 1, total: list.length });
+  }
+  try {
+    const all = await authed('GET', '/v1/desk/cases?filter=all');
+    if (gen !== S.gen) return;
+    S.allCases = all;
+    S.rewrapList = all.cases.filter((c) => c.keyset_version < S.office.keysetVersion);
+  } catch { /* the list stays as it was */ }
+  button.disabled = false;
+  renderRewrap();
+  setMsg($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
+}
+
+// ---- start ------------------------------------------------------------------------------------------
+
+function inviteToken() {
+  const m = /(?:^#|&)invite=([^&]*)/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+function takeInvite() {
+  const token = inviteToken();
+  // The token leaves the address bar (and the history entry) right away.
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  return token;
+}
+
+function wire() {
+  document.addEventListener('click', onPassToggle);
+  $('protect-passphrase').addEventListener('change', () => {
+    $('passphrase-fields').hidden = !$('protect-passphrase').checked;
+  });
+  for (const id of ['protect-passkey', 'protect-passphrase']) $(id).addEventListener('change', () => setMsg($('protect-error'), ''));
+  for (const [i, e] of [['enroll-pass', 'enroll-pass-error'], ['enroll-pass2', 'enroll-pass2-error'], ['key-file-pass', 'key-file-pass-error'],
+    ['passkey-office', 'passkey-office-error'], ['file-office', 'file-office-error'], ['reply-text', 'reply-error'], ['note-text', 'note-error'],
+    ['retention-date', 'retention-date-error'], ['retention-reason', 'retention-reason-error']]) {
+    $(i).addEventListener('input', () => fieldError($(i), $(e), ''));
+  }
+  $('enroll-form').addEventListener('submit', onEnroll);
+  $('enroll-download').addEventListener('click', onDownloadBackup);
+  $('enroll-continue').addEventListener('click', onEnrollContinue);
+  $('passkey-login').addEventListener('submit', onPasskeyLogin);
+  $('file-login').addEventListener('submit', onFileLogin);
+  $('key-file').addEventListener('change', onKeyFileChange);
+  $('lock').addEventListener('click', () => lock('manual'));
+  $('nav-inbox').addEventListener('click', () => { if (S.session) showInbox(); });
+  $('nav-rewrap').addEventListener('click', () => { if (S.session) showRewrap(); });
+  $('keys-notice-go').addEventListener('click', () => showRewrap());
+  $('inbox-refresh').addEventListener('click', () => loadInbox());
+  for (const r of document.querySelectorAll('input[name="filter"]')) {
+    r.addEventListener('change', () => {
+      if (!r.checked) return;
+      S.filter = r.value;
+      loadInbox();
+    });
+  }
+  $('sort-deadline').addEventListener('click', () => {
+    S.sortDir = S.sortDir === 'asc' ? 'desc' : 'asc';
+    if (S.inbox) renderInbox();
+  });
+  $('inbox-rows').addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-case]');
+    if (b) openCase(b.dataset.case);
+  });
+  $('case-back').addEventListener('click', () => showInbox());
+  $('status-actions').addEventListener('click', onStatusClick);
+  $('reply-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('reply'); });
+  $('note-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('note'); });
+  $('retention-form').addEventListener('submit', onRetention);
+  $('export').addEventListener('click', onExport);
+  $('rewrap-start').addEventListener('click', onRewrap);
+  for (const ev of ['keydown', 'pointerdown', 'input', 'wheel', 'touchstart']) {
+    document.addEventListener(ev, () => { if (S.session) armIdle(); }, { capture: true, passive: true });
+  }
+  window.addEventListener('hashchange', () => {
+    const token = takeInvite();
+    if (token && !S.session) startEnroll(token);
+  });
+  // Leaving the page drops everything too (nothing is kept for a back/forward restore).
+  window.addEventListener('pagehide', () => { if (S.session) lock('manual'); });
+}
+
+async function main() {
+  setupLanguage(rerender);
+  $('lang-switch').hidden = false;
+  if (!revealApp()) return;
+  const token = takeInvite();
+  const config = await loadConfig();
+  const q = new URLSearchParams(location.search);
+  const idle = Number(q.get('idle'));
+  const fromServer = Number(config.idle_secs);
+  S.idleSecs = idle > 0 ? idle : fromServer > 0 ? fromServer : 900;
+  const office = (q.get('office') ?? '').toLowerCase();
+  if (SLUG.test(office)) {
+    $('passkey-office').value = office;
+    $('file-office').value = office;
+  }
+  wire();
+  renderAccounts();
+  renderUnlockIntro();
+  if (token) await startEnroll(token);
+  else show('unlock', { focus: false });
+  document.body.dataset.ready = 'true';
+}
+
+main();
