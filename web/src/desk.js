@@ -779,6 +779,7 @@ function marksFor(c) {
   const marks = [];
   if (c.ack_overdue || c.feedback_overdue) marks.push(['overdue', 'd.mark.overdue']);
   else if (c.due_soon) marks.push(['soon', 'd.mark.dueSoon']);
+  if (c.messages?.unread_from_reporter > 0) marks.push(['new', 'd.mark.new']);
   if (S.office && c.keyset_version < S.office.keysetVersion) marks.push(['keys', 'd.mark.keys']);
   return marks;
 }
@@ -818,7 +819,9 @@ function renderInbox() {
       markCell,
       el('td', {}, statusWord(c.status)),
       el('td', {}, formatDate(c.received_on)),
-      el('td', {}, String(c.messages?.from_reporter ?? 0)),
+      el('td', {}, c.messages?.unread_from_reporter > 0
+        ? t('d.inbox.unread', { n: c.messages.from_reporter, u: c.messages.unread_from_reporter })
+        : String(c.messages?.from_reporter ?? 0)),
     );
     rows.append(tr);
   }

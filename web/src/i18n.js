@@ -487,6 +487,8 @@ const deskDe = {
   'd.mark.overdue': 'Überfällig',
   'd.mark.dueSoon': 'Bald fällig',
   'd.mark.keys': 'Schlüssel veraltet',
+  'd.mark.new': 'Neue Nachricht',
+  'd.inbox.unread': '{n} ({u} neu für Sie)',
   'd.mark.none': 'keine',
 
   'd.case.back': 'Zurück zum Eingang',
@@ -721,6 +723,8 @@ const deskEn = {
   'd.mark.overdue': 'Overdue',
   'd.mark.dueSoon': 'Due soon',
   'd.mark.keys': 'Keys out of date',
+  'd.mark.new': 'New message',
+  'd.inbox.unread': '{n} ({u} new to you)',
   'd.mark.none': 'none',
 
   'd.case.back': 'Back to the inbox',

@@ -363,6 +363,11 @@ test('passkey: enroll from an invitation, read a report with an attachment, ackn
   await page.click('#case-back');
   await visible(page, '#view-inbox');
   await page.waitForSelector('#inbox-rows tr');
+  // The answer is marked as new in the inbox until the officer opens the case.
+  const answered = page.locator('#inbox-rows tr', { has: page.locator(`button[data-case="${state.caseId}"]`) });
+  await answered.locator('.mark.new').waitFor();
+  assert.match(await answered.textContent(), /1 \(1 neu für Sie\)/);
+  await snap(page, 'inbox-new-message');
   await page.click(`button[data-case="${state.caseId}"]`);
   await page.waitForSelector('#thread li.reporter');
   assert.ok((await page.textContent('#thread li.reporter')).includes(answer), 'the officer reads the reporter’s answer');
