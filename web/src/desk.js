@@ -230,7 +230,11 @@ async function login(office, identity) {
     throw new DeskError('d.err.notRegistered', { office });
   }
   const s = await request('POST', '/v1/desk/session', { body: { challenge_id: c.challenge_id, secret } });
-  return { office: s.officer?.office ?? office, identity, recipient, token: s.token, officer: s.officer ?? {} };
+  return {
+    office: s.officer?.office ?? office, identity, recipient, token: s.token, officer: s.officer ?? {},
+    // The audit log's head at this login, to compare with a checkpoint kept elsewhere.
+    auditHead: typeof s.audit_head === 'string' ? s.audit_head : null,
+  };
 }
 
 /** A new token for the identity in memory (the old one expired); one at a time. */
@@ -241,6 +245,7 @@ function relogin(sess) {
       if (S.session !== sess) throw new DeskError('d.err.missing-token');
       sess.token = fresh.token;
       sess.officer = fresh.officer;
+      sess.auditHead = fresh.auditHead;
       setMsg($('global-status'), 'd.sessionRenewed');
     })().finally(() => { S.relogin = null; });
   }
@@ -270,6 +275,9 @@ async function refreshOffice() {
 
 function renderWho() {
   setMsg($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
+  const head = S.session.auditHead;
+  $('audit-head').hidden = !head;
+  if (head) setMsg($('audit-head'), 'd.auditHead', { head });
 }
 
 async function startSession(sess) {
@@ -320,7 +328,8 @@ function lock(reason = 'manual') {
   wipeCase();
   revokeAll();
   for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors']) $(id).replaceChildren();
-  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'rewrap-intro', 'rewrap-progress-text']) setMsg($(id), '');
+  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setMsg($(id), '');
+  $('audit-head').hidden = true;
   $('keys-notice').hidden = true;
   $('rewrap-progress-box').hidden = true;
   for (const b of document.querySelectorAll('.pass-toggle')) {

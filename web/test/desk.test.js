@@ -299,6 +299,8 @@ test('passkey: enroll from an invitation, read a report with an attachment, ackn
   assert.match(row, /Eingegangen/);
   assert.match(row, /Eingangsbestätigung bis/);
   assert.match(row, /noch 7 Tage/);
+  // The audit log's checkpoint of this login is shown, to compare with one kept elsewhere.
+  assert.match(await page.textContent('#audit-head'), /\b\d+:[0-9a-f]{64}\b/);
   await checkView(page, 'inbox');
 
   // Keyboard: Tab to the case's button and open it with Enter.
