@@ -19,6 +19,7 @@ import { Decrypter, armor } from 'age-encryption';
 import {
   REPO, DIST, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot,
 } from './helpers.js';
+import { startSmtp } from './smtp.js';
 
 const missing = [
   !existsSync(serverBinary()) && `server binary ${serverBinary()}`,
@@ -881,6 +882,50 @@ test('desk ui: the page served from the officer’s machine calls the remote API
   } finally {
     await srv?.stop();
     await ui.stop();
+  }
+});
+
+test('the link in a notification mail opens the desk, where the officer unlocks and sees the new case', { skip }, async () => {
+  const smtp = await startSmtp();
+  const srv = await startServer({
+    extraArgs: ['--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-tls', 'none',
+      '--jobs-interval-secs', '1', '--mail-from', 'Meldestelle <meldestelle@example.org>'],
+  });
+  try {
+    const url = srv.url.replace('127.0.0.1', 'localhost');
+    // An officer with a notification address and a key file.
+    const dir = mkdtempSync(path.join(tmpdir(), 'desk-mail-'));
+    const file = path.join(dir, 'officer.key');
+    assert.equal(spawnSync(serverBinary(), ['keygen', '-o', file], { encoding: 'utf8' }).status, 0);
+    const recipient = /# public key: (age1[0-9a-z]+)/.exec(readFileSync(file, 'utf8'))[1];
+    cli(['office', 'add-officer', '--office', 'demo', '--name', 'Mia Mail', '--recipient', recipient, '--email', 'mia@example.org'], srv);
+    const text = marker('Bericht mit Benachrichtigung');
+    await submitReport({ text, srv, url });
+    const deadline = Date.now() + 30000;
+    while (!smtp.mails.some((m) => m.rcpt.includes('mia@example.org')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const mail = smtp.mails.find((m) => m.rcpt.includes('mia@example.org'));
+    assert.ok(mail, 'the notification arrived');
+    assert.ok(!mail.data.includes(text), 'the mail says nothing of the report');
+    // The server's own address is the default link (the server listens on 127.0.0.1).
+    const link = /^(http:\/\/\S+\/desk)\s*$/m.exec(mail.data)?.[1];
+    assert.equal(link, `${srv.url}/desk`, mail.data);
+    const { page } = await newPage();
+    await page.goto(link.replace('127.0.0.1', 'localhost'));
+    await page.waitForSelector('body[data-ready="true"]');
+    await visible(page, '#view-unlock');
+    await page.fill('#file-office', 'demo').catch(() => {});
+    await page.setInputFiles('#key-file', file);
+    await page.click('#file-login-submit');
+    await visible(page, '#view-inbox');
+    await page.waitForSelector('#inbox-rows tr');
+    assert.equal(await page.locator('#inbox-rows tr').count(), 1);
+    await snap(page, 'from-mail-link');
+    await page.context().close();
+  } finally {
+    await srv.stop();
+    await smtp.stop();
   }
 });
 
