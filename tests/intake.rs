@@ -512,6 +512,11 @@ fn office_description_and_taxonomy_are_served() {
     let o = office(&server);
     assert_eq!(o["keyset_version"], 1);
     assert_eq!(o["padding"]["buckets"], json!([1024, 4096, 16384, 65536]));
+    // Every limit the server enforces, so that clients check against the real ones.
+    assert_eq!(o["padding"]["max_body"], 24 * 1024 * 1024);
+    assert!(o["padding"]["max_message_body"].as_u64().unwrap() > 1024 * 1024);
+    let small = Server::start(&db, &["--max-body-bytes", "1000000"]);
+    assert_eq!(office(&small)["padding"]["max_body"], 1_000_000);
     let t = server.call("GET", "/v1/taxonomy", "/v1/taxonomy", None, None);
     assert_eq!(t.json()["fields"].as_array().unwrap().len(), 8);
     let missing = server.call(

@@ -16,6 +16,10 @@ struct Padding {
     max_plaintext: u64,
     max_attachment: u64,
     max_attachments: usize,
+    /// The largest request body of a report (all files in base64 together); 413 above.
+    max_body: usize,
+    /// The largest request body of a follow-up message.
+    max_message_body: usize,
 }
 
 #[derive(Serialize)]
@@ -56,6 +60,8 @@ pub async fn office(
             max_plaintext: limits.report.max_plaintext,
             max_attachment: limits.attachment.max_plaintext,
             max_attachments: limits.max_attachments,
+            max_body: state.config.max_body_bytes,
+            max_message_body: state.config.message_body_bytes(),
         },
         taxonomy_version: taxonomy::VERSION,
     }))

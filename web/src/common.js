@@ -140,8 +140,8 @@ export async function loadOffice(slug) {
     maxPlaintext: p.max_plaintext ?? 65536,
     maxAttachment: p.max_attachment ?? p.max_plaintext ?? 65536,
     maxAttachments: p.max_attachments ?? o.max_attachments ?? null,
-    // The whole request (base64 of every age file) must fit the server's body limit. The office
-    // answer may say it; otherwise assume the server's default of 8 MiB.
+    // The whole request (base64 of every age file) must fit the server's body limit, which the
+    // office answer states (older servers did not: then the protocol's smallest, 8 MiB).
     maxBody: p.max_body ?? o.max_body ?? 8 * 1024 * 1024,
   };
 }

@@ -123,17 +123,22 @@ async function onSend(event) {
     box.focus();
     return;
   }
-  const padded = padDocument({ v: 1, kind: 'message', text: box.value }, state.office.maxPlaintext);
-  if (!padded) {
-    setFieldError(box, $('message-error'), t('error.textTooLong'));
-    box.focus();
-    return;
-  }
   $('send').disabled = true;
   $('message-status').textContent = t('fu.sending');
+  let padded = null;
   try {
+    // To the case's office, as its key set is now: the office in the page's address only
+    // names the page, and a message encrypted to another office would be lost.
+    const office = await loadOffice(state.view.office);
+    padded = padDocument({ v: 1, kind: 'message', text: box.value }, office.maxPlaintext);
+    if (!padded) {
+      $('message-status').textContent = '';
+      setFieldError(box, $('message-error'), t('error.textTooLong'));
+      box.focus();
+      return;
+    }
     // To the office only: the reporter keeps no key for their own messages.
-    const ciphertext = await sealToBase64(padded, state.office.recipients);
+    const ciphertext = await sealToBase64(padded, office.recipients);
     padded.fill(0);
     await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext });
     box.value = '';

@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -331,6 +332,39 @@ test('the follow-up page reads an officer reply and sends a message', { skip }, 
     assert.equal(readFileSync(f).indexOf(Buffer.from(messageText)), -1);
   }
   assert.equal(server.output().indexOf(Buffer.from(messageText)), -1);
+  await page.close();
+});
+
+test('a message sent from a follow-up address naming another office goes to the case’s office', { skip }, async () => {
+  assert.ok(submitted.de);
+  const { receipt, reportId } = submitted.de;
+  // Another office with one officer: as many recipients as demo, so the server cannot tell
+  // from the stanza count that a message was encrypted to the wrong office.
+  const run = (args) => {
+    const r = spawnSync(serverBinary(), [...args, '--database-url', `sqlite://${server.dbPath}`], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  };
+  run(['office', 'add', '--slug', 'anderes-amt', '--name', 'Anderes Amt', '--municipality', 'Anderswo', '--land', 'BE', '--size-class', 'under_20k']);
+  const key = spawnSync(serverBinary(), ['keygen'], { encoding: 'utf8' });
+  const stranger = /Public key: (age1[0-9a-z]+)/.exec(key.stderr)[1];
+  run(['office', 'add-officer', '--office', 'anderes-amt', '--name', 'Fremd', '--recipient', stranger]);
+
+  const page = await newPage({ locale: 'de-DE' });
+  await page.goto(`${server.url}/follow-up?office=anderes-amt`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#receipt-input', receipt);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#case:not([hidden])');
+  const before = await page.locator('#messages li.reporter').count();
+  const messageText = marker('Nachricht ueber fremde Adresse');
+  await page.fill('#message', messageText);
+  await page.click('#send');
+  await page.waitForFunction((n) => document.querySelectorAll('#messages li.reporter').length > n, before);
+  const conn = db();
+  const rows = conn.prepare("SELECT ciphertext FROM messages WHERE report_id = ? AND direction = 'reporter' ORDER BY seq").all(reportId);
+  conn.close();
+  const plain = await decrypt(rows[rows.length - 1].ciphertext);
+  assert.equal(JSON.parse(new TextDecoder().decode(plain)).text, messageText, 'the case’s office reads it');
   await page.close();
 });
 
