@@ -28,6 +28,14 @@ fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
     cli(&all, stdin)
 }
 
+/// The id of the oldest case of the demo office.
+fn first_case(server: &Server) -> String {
+    inbox(server, &login(server, "demo", DEMO_IDENTITY), "all")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn inbox(server: &Server, token: &str, filter: &str) -> Vec<Value> {
     let a = server.call(
         "GET",
@@ -485,10 +493,7 @@ fn rewrap_moves_a_case_to_the_new_key_set() {
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (receipt, _) = submit(&server, "Alt verschlüsselt");
-        let id = inbox(&server, &login(&server, "demo", DEMO_IDENTITY), "all")[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = first_case(&server);
         desk(
             &server,
             &["reply", &id],
@@ -553,10 +558,7 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (receipt, _) = submit(&server, "Fall");
-        let id = inbox(&server, &login(&server, "demo", DEMO_IDENTITY), "all")[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = first_case(&server);
         let ct = || {
             meldestelle::crypto::encrypt(
                 &[b' '; 1024],

@@ -126,11 +126,10 @@ export function describeError(e) {
 }
 
 /**
- * The office as the form needs it. The server's answer lists `recipients`, `keyset_version`
+ * The office as the pages need it. The server's answer lists `recipients`, `keyset_version`
  * and `padding` limits; missing limits fall back to the protocol's 64 KiB minimum.
  */
-export async function loadOffice(slug) {
-  const o = await api.office(slug);
+export function officeFromAnswer(slug, o) {
   const p = o.padding ?? {};
   return {
     slug,
@@ -144,6 +143,10 @@ export async function loadOffice(slug) {
     // office answer states (older servers did not: then the protocol's smallest, 8 MiB).
     maxBody: p.max_body ?? o.max_body ?? 8 * 1024 * 1024,
   };
+}
+
+export async function loadOffice(slug) {
+  return officeFromAnswer(slug, await api.office(slug));
 }
 
 // ---- age -------------------------------------------------------------------------------------

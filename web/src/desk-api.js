@@ -2,7 +2,7 @@
 // ui` serving this page on the officer's own machine), a bearer token in memory only, and
 // errors as plain sentences in the page's language. No cookies, no caching.
 
-import { ApiError } from './common.js';
+import { ApiError, officeFromAnswer } from './common.js';
 
 export { ApiError };
 
@@ -100,16 +100,7 @@ export function explain(e) {
   return { key: 'd.err.generic', vars: { status: '–' } };
 }
 
-/** The office as the desk needs it (public: no token). */
+/** The office as the desk needs it (public: no token; from the desk's API origin). */
 export async function loadOffice(slug) {
-  const o = await request('GET', `/v1/offices/${encodeURIComponent(slug)}`);
-  const p = o.padding ?? {};
-  return {
-    slug,
-    name: o.name ?? slug,
-    recipients: o.recipients ?? [],
-    keysetVersion: o.keyset_version,
-    maxPlaintext: p.max_plaintext ?? 65536,
-    maxAttachment: p.max_attachment ?? 65536,
-  };
+  return officeFromAnswer(slug, await request('GET', `/v1/offices/${encodeURIComponent(slug)}`));
 }
