@@ -114,15 +114,55 @@ export const api = {
   sendMessage: async (body) => call('POST', '/v1/followup/messages', await withPow(body)),
 };
 
-/** A sentence for a failed call, for the reader (never includes what they typed). */
+/** The i18n key for each problem type the reporter's pages can meet. */
+const PROBLEM_TEXT = {
+  'rate-limited': 'problem.rate-limited',
+  'pow-required': 'problem.pow',
+  'pow-invalid': 'problem.pow',
+  'pow-expired': 'problem.pow',
+  'pow-spent': 'problem.pow',
+  'unknown-office': 'problem.unknown-office',
+  'stale-keyset': 'submit.keyset',
+  'body-too-large': 'submit.tooLarge',
+  'invalid-field': 'problem.encryption',
+  'not-age': 'problem.encryption',
+  'passphrase-encrypted': 'problem.encryption',
+  'wrong-stanza-count': 'problem.encryption',
+  'malformed-stanza': 'problem.encryption',
+  'unpadded-size': 'problem.encryption',
+  'too-many-attachments': 'problem.too-many-attachments',
+  'unknown-taxonomy-value': 'problem.taxonomy',
+  'unknown-taxonomy-version': 'problem.taxonomy',
+  'duplicate-lookup-id': 'problem.duplicate-lookup-id',
+  'storage-unavailable': 'problem.storage-unavailable',
+  'body-timeout': 'problem.body-timeout',
+  'unknown-receipt': 'problem.unknown-receipt',
+  'case-closed': 'problem.case-closed',
+  'malformed-json': 'problem.request',
+  'invalid-request': 'problem.request',
+  'body-unreadable': 'problem.request',
+};
+
+/** The problem type's short name, e.g. `pow-expired`. */
+export function problemName(e) {
+  return String(e?.problem?.type ?? '').replace(/^urn:meldestelle:problem:/, '');
+}
+
+/**
+ * A sentence for a failed call in the page's language (never the server's English, never what
+ * the reader typed). Kept as a key and values, so a language switch can redo it.
+ */
+export function errorText(e) {
+  if (!(e instanceof ApiError)) return { key: 'submit.network' };
+  const key = PROBLEM_TEXT[problemName(e)]
+    ?? (e.status === 413 ? 'submit.tooLarge' : e.status === 429 ? 'problem.rate-limited'
+      : e.status === 415 ? 'problem.request' : 'problem.other');
+  return { key, vars: { status: e.status } };
+}
+
 export function describeError(e) {
-  if (e instanceof ApiError) {
-    const type = String(e.problem?.type ?? '');
-    if (/keyset/.test(type)) return t('submit.keyset');
-    if (e.status === 413) return t('submit.tooLarge');
-    return e.problem?.detail || e.problem?.title || `HTTP ${e.status}`;
-  }
-  return t('submit.network');
+  const { key, vars } = errorText(e);
+  return t(key, vars);
 }
 
 /**

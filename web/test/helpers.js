@@ -23,8 +23,10 @@ export function serverBinary() {
 export async function startServer({ bin = serverBinary(), webDir = DIST, extraArgs = [], bind = '127.0.0.1:0' } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'meldestelle-web-'));
   const dbPath = path.join(dir, 't.db');
-  // Proof of work stays on, a little easier than the default 18 bits to keep the suite short.
-  const proc = spawn(bin, ['serve', '--bind', bind, '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir, '--pow-bits', '14', ...extraArgs], {
+  // Proof of work stays on, a little easier than the default 18 bits to keep the suite short,
+  // unless a test sets it.
+  const pow = extraArgs.includes('--pow-bits') ? [] : ['--pow-bits', '14'];
+  const proc = spawn(bin, ['serve', '--bind', bind, '--database-url', `sqlite://${dbPath}`, '--web-dir', webDir, ...pow, ...extraArgs], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
