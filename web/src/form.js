@@ -146,7 +146,8 @@ function renderFiles() {
   list.replaceChildren();
   state.files.forEach((f, i) => {
     const li = el('li');
-    li.append(el('span', { class: 'name' }, `${f.name} (${formatBytes(f.size)})`));
+    const cleaned = CLEANED.has(f) ? ` – ${t('report.fileCleaned')}` : '';
+    li.append(el('span', { class: 'name' }, `${f.name} (${formatBytes(f.size)})${cleaned}`));
     const b = el('button', { type: 'button', class: 'secondary', 'data-name': f.name }, t('report.fileRemove', { name: f.name }));
     b.addEventListener('click', () => {
       state.files.splice(i, 1);
@@ -177,13 +178,54 @@ function attachmentsTotal() {
   return Math.max(0, Math.floor((spare - perFile * (o.maxAttachments || 1)) * 3 / 4 / 65536) * 65536);
 }
 
-function onFilesChosen() {
+/** The files made here without their metadata, so the list can say so. */
+const CLEANED = new WeakSet();
+
+/** Photo types that carry EXIF (location, camera, time): re-encoded before encryption. */
+const PHOTO = /^image\/(jpeg|webp|heic|heif|avif|tiff)$/;
+
+/**
+ * The photo drawn afresh, without its metadata (EXIF with GPS position, camera model, time;
+ * XMP; thumbnails). Orientation is applied first, so the picture still stands upright.
+ * HEIC and the like become JPEG. Null when this browser cannot read the photo.
+ */
+async function withoutMetadata(f) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(f, { imageOrientation: 'from-image' });
+  } catch {
+    return null;
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const type = fileType(f) === 'image/webp' ? 'image/webp' : 'image/jpeg';
+  const blob = await canvas.convertToBlob({ type, quality: 0.92 });
+  const name = type === 'image/jpeg' ? f.name.replace(/\.(heic|heif|avif|tiff?|jpe?g)$/i, '') + '.jpg' : f.name;
+  return new File([blob], name, { type });
+}
+
+async function onFilesChosen() {
   const input = $('files');
   const o = state.office;
   const max = largestBucket(o.maxAttachment);
   const problems = [];
-  for (const f of input.files) {
+  const notes = [];
+  for (const chosen of input.files) {
+    let f = chosen;
     const name = f.name;
+    if (PHOTO.test(fileType(f))) {
+      const clean = await withoutMetadata(f);
+      if (!clean) {
+        problems.push(t('error.photoUnreadable', { name }));
+        continue;
+      }
+      f = clean;
+      CLEANED.add(f);
+      notes.push(t('report.photoCleaned', { name }));
+    } else if (fileType(f) === 'application/pdf') {
+      notes.push(t('report.pdfWarning', { name }));
+    }
     if (!ACCEPTED.test(fileType(f))) problems.push(t('error.fileType', { name }));
     else if (f.size > max) problems.push(t('error.fileTooLarge', { name, size: formatBytes(f.size), max: formatBytes(max) }));
     else if (o.maxAttachments && state.files.length >= o.maxAttachments) problems.push(t('error.fileCount', { count: o.maxAttachments, name }));
@@ -192,6 +234,8 @@ function onFilesChosen() {
   }
   input.value = '';
   setFieldError(input, $('files-error'), problems.join(' '));
+  // What happened to the files, said where the reader looks next.
+  $('files-note').textContent = notes.join(' ');
   renderFiles();
 }
 

@@ -225,6 +225,51 @@ for (const lang of ['de', 'en']) {
   });
 }
 
+/** A real JPEG (a screenshot) with an APP1 Exif segment carrying a GPS-like marker. */
+async function jpegWithExif(page, gpsMarker) {
+  const jpeg = await page.screenshot({ type: 'jpeg', clip: { x: 0, y: 0, width: 64, height: 48 } });
+  const tiff = Buffer.concat([Buffer.from('MM\0*\0\0\0\x08', 'binary'), Buffer.from(`GPSLatitude 52.5200 N ${gpsMarker} Model Pixel 9`)]);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'binary'), tiff]);
+  const len = Buffer.alloc(2); len.writeUInt16BE(payload.length + 2);
+  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xe1]), len, payload, jpeg.subarray(2)]);
+}
+
+test('a photo goes out without its EXIF (location, camera), and the page says so', { skip }, async () => {
+  const page = await newPage({ locale: 'de-DE' });
+  await page.goto(`${server.url}/?office=demo`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const gps = marker('GPS');
+  const photo = await jpegWithExif(page, gps);
+  assert.ok(photo.includes(Buffer.from(gps)) && photo.includes(Buffer.from('Exif')));
+  await page.fill('#text', marker('Bericht mit Foto'));
+  await page.setInputFiles('#files', { name: 'IMG_2041.JPG', mimeType: 'image/jpeg', buffer: photo });
+  await page.waitForSelector('#files-list li');
+  assert.match(await page.textContent('#files-note'), /Standort, Kameramodell und Aufnahmezeit entfernt/);
+  // A PDF is taken as it is, with a warning about what it may still say about its author.
+  await page.setInputFiles('#files', { name: 'brief.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 /Author (Jemand)') });
+  await page.waitForFunction(() => document.getElementById('files-note').textContent.includes('brief.pdf'));
+  assert.match(await page.textContent('#files-note'), /Autor/);
+  assert.match(await page.textContent('#files-list'), /IMG_2041\.jpg .* – ohne Standort und Kameradaten/);
+  await screenshot(page, '10-photo-cleaned-de');
+  await page.click('#submit');
+  await page.waitForSelector('#done:not([hidden])', { timeout: 30000 });
+  const receipt = (await page.textContent('#receipt')).trim();
+  const keys = await deriveAll(parseReceipt(receipt));
+  const lookupHash = createHash('sha256').update(Buffer.from(keys.lookupId, 'hex')).digest();
+  const conn = db();
+  const report = conn.prepare('SELECT id, ciphertext FROM reports WHERE lookup_hash = ?').get(lookupHash);
+  const files = conn.prepare('SELECT ciphertext FROM attachments WHERE report_id = ? ORDER BY position').all(report.id);
+  conn.close();
+  const doc = JSON.parse(new TextDecoder().decode(await decrypt(report.ciphertext)));
+  assert.deepEqual(doc.attachments.map((a) => [a.name, a.type]), [['IMG_2041.jpg', 'image/jpeg'], ['brief.pdf', 'application/pdf']]);
+  const cleaned = Buffer.from(await decrypt(files[0].ciphertext)).subarray(0, doc.attachments[0].size);
+  assert.equal(cleaned.readUInt16BE(0), 0xffd8, 'still a JPEG');
+  assert.equal(cleaned.indexOf(Buffer.from('Exif')), -1, 'no EXIF segment');
+  assert.equal(cleaned.indexOf(Buffer.from(gps)), -1, 'no location');
+  assert.equal(cleaned.indexOf(Buffer.from('Pixel 9')), -1, 'no camera model');
+  await page.close();
+});
+
 test('no plaintext in the database file or the server output', { skip }, async () => {
   assert.ok(submitted.de && submitted.en);
   const files = [server.dbPath, `${server.dbPath}-wal`].filter(existsSync).map((f) => readFileSync(f));
