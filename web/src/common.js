@@ -20,8 +20,22 @@ export function pageUrl(pathname) {
   return `${pathname}?${q}`;
 }
 
+/** A harmless page to leave to; it replaces this page in the history. */
+export const QUICK_EXIT_URL = 'https://www.wikipedia.org/';
+
+/** "Leave this page quickly": gone at once, without this page as the step back. */
+export function setupQuickExit() {
+  const b = $('quick-exit');
+  if (!b) return;
+  b.addEventListener('click', () => {
+    document.body.replaceChildren();
+    location.replace(QUICK_EXIT_URL);
+  });
+}
+
 /** Wires the language button; `onChange` re-renders what the page built at run time. */
 export function setupLanguage(onChange) {
+  setupQuickExit();
   const button = $('lang-switch');
   const render = () => {
     const other = lang() === 'de' ? 'en' : 'de';

@@ -413,6 +413,29 @@ test('a message sent from a follow-up address naming another office goes to the 
   await page.close();
 });
 
+test('reporting safely: the advice, and a quick exit that leaves no step back to the page', { skip }, async () => {
+  for (const pagePath of ['/?office=demo', '/follow-up?office=demo']) {
+    const page = await newPage({ locale: 'de-DE' });
+    // The harmless page is answered here: the tests reach no outside network.
+    await page.route('https://www.wikipedia.org/**', (r) => r.fulfill({ contentType: 'text/html', body: '<title>Wikipedia</title>' }));
+    await page.goto(`${server.url}${pagePath}`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.click('#safety summary');
+    const advice = await page.textContent('#safety');
+    for (const want of [/eigenen Gerät/, /Mobilfunknetz/, /Verlauf/, /Drucker/, /keine Benachrichtigung/]) assert.match(advice, want);
+    await assertNoA11yViolations(page, `safety advice on ${pagePath}`);
+    if (pagePath.startsWith('/?')) await screenshot(page, '11-safety-de');
+    // The exit is the first control after the skip link, so it is found by keyboard too.
+    await page.focus('.skip-link');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'quick-exit');
+    await Promise.all([page.waitForURL('https://www.wikipedia.org/'), page.keyboard.press('Enter')]);
+    await page.goBack().catch(() => null);
+    assert.ok(!page.url().startsWith(server.url), `back leads to ${page.url()}, not to the form`);
+    await page.close();
+  }
+});
+
 test('the form works on a phone-sized screen', { skip }, async () => {
   const page = await newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, locale: 'de-DE' });
   await page.goto(`${server.url}/?office=demo`);
