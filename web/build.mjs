@@ -17,6 +17,7 @@ await build({
     form: path.join(here, 'src/form.js'),
     followup: path.join(here, 'src/followup.js'),
     desk: path.join(here, 'src/desk.js'),
+    'pow-worker': path.join(here, 'src/pow-worker.js'),
   },
   outdir: path.join(dist, 'assets'),
   bundle: true,

@@ -97,36 +97,82 @@ async function call(method, path, body) {
   return json;
 }
 
+/** The reader stopped the proof of work. */
+export class PowCancelled extends Error {}
+
 /**
- * Solves the server's proof of work (PROTOCOL.md §6): a nonce such that
- * SHA-256(challenge ‖ nonce) starts with `difficulty` zero bits. Anti-spam without identity:
- * the server keeps nothing about who asked.
+ * Solves the server's proof of work (PROTOCOL.md §6) in a Web Worker, so the page stays
+ * responsive: a nonce such that SHA-256(challenge ‖ nonce) starts with `difficulty` zero bits.
+ * Anti-spam without identity: the server keeps nothing about who asked. `onProgress(tried,
+ * expected)` reports the work; aborting `signal` ends the worker.
  */
-export async function solvePow() {
+export async function solvePow({ onProgress, signal } = {}) {
   const { challenge, difficulty } = await call('GET', '/v1/pow');
   if (!difficulty) return undefined;
-  const enc = new TextEncoder();
-  for (let n = 0; ; n++) {
-    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(challenge + n)));
-    let bits = difficulty;
-    let i = 0;
-    while (bits >= 8 && d[i] === 0) { bits -= 8; i++; }
-    if (bits < 8 && (bits === 0 || d[i] >> (8 - bits) === 0)) return { challenge, nonce: String(n) };
-  }
+  if (signal?.aborted) throw new PowCancelled();
+  return new Promise((resolve, reject) => {
+    const worker = new Worker('/assets/pow-worker.js', { type: 'module' });
+    const finish = () => {
+      worker.terminate();
+      signal?.removeEventListener('abort', cancel);
+    };
+    const cancel = () => {
+      finish();
+      reject(new PowCancelled());
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    worker.onmessage = ({ data }) => {
+      if (data.nonce !== undefined) {
+        finish();
+        resolve({ challenge, nonce: data.nonce });
+      } else {
+        onProgress?.(data.tried, 2 ** difficulty);
+      }
+    };
+    worker.onerror = (e) => {
+      finish();
+      reject(new Error(e.message || 'proof of work failed'));
+    };
+    worker.postMessage({ challenge, difficulty });
+  });
 }
 
-async function withPow(body) {
-  const pow = await solvePow();
-  return pow ? { ...body, pow } : body;
+/**
+ * Posts with a solved proof of work. A challenge that expired meanwhile (a phone in a pocket)
+ * or was spent is replaced by a new one, twice at most, without bothering the reader.
+ */
+async function postWithPow(path, body, opts = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const pow = await solvePow(opts);
+    try {
+      return await call('POST', path, pow ? { ...body, pow } : body);
+    } catch (e) {
+      const stale = e instanceof ApiError && ['pow-expired', 'pow-spent'].includes(problemName(e));
+      if (!stale || attempt >= 2) throw e;
+      opts.onRetry?.();
+    }
+  }
 }
 
 export const api = {
   office: (slug) => call('GET', `/v1/offices/${encodeURIComponent(slug)}`),
   taxonomy: () => call('GET', '/v1/taxonomy'),
-  submitReport: async (body) => call('POST', '/v1/reports', await withPow(body)),
+  submitReport: (body, opts) => postWithPow('/v1/reports', body, opts),
   readCase: (lookupId) => call('POST', '/v1/followup/read', { lookup_id: lookupId }),
-  sendMessage: async (body) => call('POST', '/v1/followup/messages', await withPow(body)),
+  sendMessage: (body, opts) => postWithPow('/v1/followup/messages', body, opts),
 };
+
+/** A progress text for the proof of work: how far, and an honest estimate of what is left. */
+export function powProgress(started) {
+  return (tried, expected) => {
+    const secs = (performance.now() - started) / 1000;
+    const rate = tried / Math.max(secs, 0.001);
+    if (tried >= expected) return { key: 'pow.longer', percent: 99 };
+    const left = Math.max(1, Math.ceil((expected - tried) / Math.max(rate, 1)));
+    const percent = Math.min(99, Math.floor((tried / expected) * 100));
+    return { key: 'pow.working', percent, secs: left };
+  };
+}
 
 /** The i18n key for each problem type the reporter's pages can meet. */
 const PROBLEM_TEXT = {

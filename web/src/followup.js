@@ -4,7 +4,7 @@
 
 import { t, formatDate } from './i18n.js';
 import {
-  $, params, setupLanguage, revealApp, showNotice, api, ApiError, describeError, loadOffice,
+  $, params, setupLanguage, revealApp, showNotice, api, ApiError, describeError, loadOffice, powProgress,
   sealToBase64, openText, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { parseReceipt, deriveAll, ReceiptError } from './receipt.js';
@@ -140,7 +140,14 @@ async function onSend(event) {
     // To the office only: the reporter keeps no key for their own messages.
     const ciphertext = await sealToBase64(padded, office.recipients);
     padded.fill(0);
-    await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext });
+    const estimate = powProgress(performance.now());
+    await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext }, {
+      onProgress: (tried, expected) => {
+        const p = estimate(tried, expected);
+        $('message-status').textContent = t(p.key, p);
+      },
+      onRetry: () => { $('message-status').textContent = t('pow.retry'); },
+    });
     box.value = '';
     await refresh();
     $('message-status').textContent = t('fu.sent');

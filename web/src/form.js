@@ -4,6 +4,7 @@
 import { t, lang, fieldLabel, valueLabel, formatDate, formatBytes } from './i18n.js';
 import {
   $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError, describeError,
+  PowCancelled, powProgress,
   loadOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
@@ -318,12 +319,16 @@ async function onSubmit(event) {
     if (sealed.attachments.length) body.attachments = sealed.attachments;
     const stats = collectStats();
     if (stats) body.stats = stats;
-    $('form-status').textContent = t('submit.sending');
-    const answer = await api.submitReport(body);
+    const answer = await submitWithProgress(body);
     showReceipt(formatReceipt(r), answer);
     r.fill(0);
   } catch (e) {
     $('form-status').textContent = '';
+    if (e instanceof PowCancelled) {
+      $('form-status').textContent = t('pow.cancelled');
+      button.focus();
+      return;
+    }
     if (e instanceof ApiError && /keyset/.test(String(e.problem?.type ?? ''))) {
       try { state.office = await loadOffice(state.office.slug); } catch { /* shown below */ }
     }
@@ -332,6 +337,42 @@ async function onSubmit(event) {
     button.focus();
   } finally {
     button.disabled = false;
+  }
+}
+
+/**
+ * Sends the report after the proof of work, which runs in a worker while the page shows how far
+ * it is and offers to stop it.
+ */
+async function submitWithProgress(body) {
+  const controller = new AbortController();
+  const progress = $('pow-progress');
+  const cancel = $('pow-cancel');
+  const stop = () => controller.abort();
+  cancel.addEventListener('click', stop);
+  progress.value = 0;
+  progress.hidden = false;
+  cancel.hidden = false;
+  let estimate = powProgress(performance.now());
+  $('form-status').textContent = t('pow.starting');
+  try {
+    return await api.submitReport(body, {
+      signal: controller.signal,
+      onProgress: (tried, expected) => {
+        const p = estimate(tried, expected);
+        progress.value = p.percent;
+        $('form-status').textContent = t(p.key, p);
+      },
+      onRetry: () => {
+        estimate = powProgress(performance.now());
+        $('form-status').textContent = t('pow.retry');
+      },
+    });
+  } finally {
+    cancel.removeEventListener('click', stop);
+    progress.hidden = true;
+    cancel.hidden = true;
+    if (!controller.signal.aborted) $('form-status').textContent = t('submit.sending');
   }
 }
 
