@@ -62,6 +62,11 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_HSTS")]
     pub hsts: bool,
 
+    /// The office the report form opens with when its address names none. Without it, the
+    /// form offers the list of offices (or opens the only one).
+    #[arg(long, env = "MELDESTELLE_DEFAULT_OFFICE")]
+    pub default_office: Option<String>,
+
     /// Do not create the demo office in an empty database.
     #[arg(long, env = "MELDESTELLE_NO_DEMO")]
     pub no_demo: bool,

@@ -602,3 +602,34 @@ fn nul_characters_and_duplicates_leave_no_trace_in_the_database_log() {
         }
     }
 }
+
+#[test]
+fn the_office_list_names_the_default_and_only_offices_with_officers() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &["--default-office", "demo"]);
+    add_office(
+        &db.url,
+        "leeres-amt",
+        "Leeres Amt",
+        "Nirgendwo",
+        "BE",
+        "under_20k",
+    );
+    let a = server.call("GET", "/v1/offices", "/v1/offices", None, None);
+    assert_eq!(a.status, 200, "{}", a.body);
+    let v = a.json();
+    assert_eq!(v["default"], "demo");
+    let slugs: Vec<&str> = v["offices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["demo"], "an office nobody can read is not offered");
+    // An unknown default is no default.
+    let other = Server::start(&db, &["--default-office", "nowhere"]);
+    let v = other
+        .call("GET", "/v1/offices", "/v1/offices", None, None)
+        .json();
+    assert_eq!(v["default"], Value::Null);
+}

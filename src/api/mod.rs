@@ -522,6 +522,7 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
 /// these; tests/contract.rs holds both to the running server.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
+    ("GET", "/v1/offices"),
     ("GET", "/v1/offices/{office}"),
     ("GET", "/v1/taxonomy"),
     ("GET", "/v1/pow"),
@@ -550,6 +551,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// All routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(healthz)))
+        .service(resource("/v1/offices").route(web::get().to(reports::offices)))
         .service(resource("/v1/offices/{office}").route(web::get().to(reports::office)))
         .service(resource("/v1/taxonomy").route(web::get().to(reports::taxonomy)))
         .service(resource("/v1/pow").route(web::get().to(pow)))

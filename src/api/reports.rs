@@ -67,6 +67,34 @@ pub async fn office(
     }))
 }
 
+#[derive(Serialize)]
+struct OfficeEntry {
+    slug: String,
+    name: String,
+    municipality: String,
+}
+
+/// The offices a reporter can choose from, and the one the form opens with (if configured).
+pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let list = state.store.read(db::offices::list_offices).await?;
+    let default = state
+        .config
+        .default_office
+        .as_ref()
+        .filter(|d| list.iter().any(|o| &o.slug == *d))
+        .cloned();
+    let offices: Vec<OfficeEntry> = list
+        .into_iter()
+        .filter(|o| !o.recipients.is_empty())
+        .map(|o| OfficeEntry {
+            slug: o.slug,
+            name: o.name,
+            municipality: o.municipality,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "default": default, "offices": offices })))
+}
+
 pub async fn taxonomy() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "version": taxonomy::VERSION,

@@ -6,18 +6,30 @@ import { applyLanguage, lang, t } from './i18n.js';
 
 export const $ = (id) => document.getElementById(id);
 
-/** Query parameters the pages understand: ?office=SLUG (default demo) and ?lang=de|en. */
+/** Query parameters the pages understand: ?office=SLUG (none: see `chooseOffice`) and ?lang=de|en. */
 export function params() {
   const q = new URLSearchParams(location.search);
-  const office = q.get('office') || 'demo';
-  return { office: /^[a-z0-9-]{1,64}$/.test(office) ? office : 'demo', lang: q.get('lang') === 'en' ? 'en' : 'de' };
+  const office = q.get('office');
+  return { office: office && /^[a-z0-9-]{1,64}$/.test(office) ? office : null, lang: q.get('lang') === 'en' ? 'en' : 'de' };
 }
 
-/** A page-relative link that keeps the office and the language. */
+/** A page-relative link that keeps the office (if any) and the language. */
 export function pageUrl(pathname) {
-  const q = new URLSearchParams({ office: params().office });
+  const q = new URLSearchParams();
+  if (params().office) q.set('office', params().office);
   if (lang() === 'en') q.set('lang', 'en');
-  return `${pathname}?${q}`;
+  return q.size ? `${pathname}?${q}` : pathname;
+}
+
+/**
+ * The office for a page whose address names none: the server's default office, or the only
+ * one; otherwise null and the list to choose from.
+ */
+export async function chooseOffice() {
+  const { default: preset, offices } = await call('GET', '/v1/offices');
+  if (preset) return { slug: preset, offices };
+  if (offices?.length === 1) return { slug: offices[0].slug, offices };
+  return { slug: null, offices: offices ?? [] };
 }
 
 /** A harmless page to leave to; it replaces this page in the history. */

@@ -180,15 +180,19 @@ async function main() {
   $('close-case').addEventListener('click', onClose);
   clearErrorOnInput($('receipt-input'), $('receipt-error'));
   clearErrorOnInput($('message'), $('message-error'));
-  try {
-    state.office = await loadOffice(params().office);
-    $('office-name').textContent = state.office.name;
-    $('office-line').hidden = false;
-  } catch (e) {
-    const notFound = e instanceof ApiError && e.status === 404;
-    $('app').hidden = true;
-    showNotice(t(notFound ? 'office.notFound' : 'office.failed'), notFound ? 'office.notFound' : 'office.failed');
-    return;
+  // The page needs no office: the code finds the case, and the case its office. An office in
+  // the address only names the page.
+  if (params().office) {
+    try {
+      state.office = await loadOffice(params().office);
+      $('office-name').textContent = state.office.name;
+      $('office-line').hidden = false;
+    } catch (e) {
+      const notFound = e instanceof ApiError && e.status === 404;
+      $('app').hidden = true;
+      showNotice(t(notFound ? 'office.notFound' : 'office.failed'), notFound ? 'office.notFound' : 'office.failed');
+      return;
+    }
   }
   document.body.dataset.ready = 'true';
 }

@@ -5,7 +5,7 @@ import { t, lang, fieldLabel, valueLabel, formatDate, formatBytes } from './i18n
 import {
   $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError, describeError,
   PowCancelled, powProgress,
-  loadOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
+  loadOffice, chooseOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import { padDocument, padAttachment, largestBucket, bucketFor } from './padding.js';
@@ -137,6 +137,8 @@ function relabel() {
     $('done-received').textContent = t('done.received', {
       received: formatDate(a.received_on), ack: formatDate(a.ack_due), feedback: formatDate(a.feedback_due),
     });
+    // Where to come back: on the screen, in print and in the saved file.
+    $('done-where').textContent = t('done.where', { url: followUpAddress() });
   }
 }
 
@@ -403,8 +405,13 @@ function receiptKept() {
   window.removeEventListener('beforeunload', warnBeforeLeaving);
 }
 
+/** The follow-up page's address (it needs no office: the code finds the case). */
+function followUpAddress() {
+  return new URL('/follow-up', location.href).href;
+}
+
 function receiptFileText() {
-  const url = new URL(pageUrl('/follow-up'), location.href).href;
+  const url = followUpAddress();
   return t('done.file', { receipt: state.done.receipt, received: formatDate(state.done.answer?.received_on), url });
 }
 
@@ -435,6 +442,25 @@ function downloadReceipt() {
   receiptKept();
 }
 
+/** No office in the address and none preset: the reader picks theirs. */
+function showOfficeChoice(offices) {
+  $('report-form').hidden = true;
+  const section = $('choose-office');
+  const list = $('office-choices');
+  list.replaceChildren();
+  for (const o of offices) {
+    const q = new URLSearchParams({ office: o.slug });
+    if (lang() === 'en') q.set('lang', 'en');
+    const li = el('li');
+    const a = el('a', { href: `/?${q}` }, o.name);
+    li.append(a, document.createTextNode(` (${o.municipality})`));
+    list.append(li);
+  }
+  $('no-offices').hidden = offices.length > 0;
+  section.hidden = false;
+  document.body.dataset.ready = 'true';
+}
+
 // ---- start ------------------------------------------------------------------------------------------
 
 async function main() {
@@ -448,7 +474,21 @@ async function main() {
   $('download').addEventListener('click', downloadReceipt);
   $('print').addEventListener('click', () => { receiptKept(); print(); });
 
-  const slug = params().office;
+  let slug = params().office;
+  if (!slug) {
+    try {
+      const chosen = await chooseOffice();
+      slug = chosen.slug;
+      if (!slug) {
+        showOfficeChoice(chosen.offices);
+        return;
+      }
+    } catch {
+      $('app').hidden = true;
+      showNotice(t('office.failed'), 'office.failed');
+      return;
+    }
+  }
   const [office, taxonomy] = await Promise.allSettled([loadOffice(slug), api.taxonomy()]);
   if (office.status === 'rejected') {
     const notFound = office.reason instanceof ApiError && office.reason.status === 404;

@@ -179,6 +179,9 @@ for (const lang of ['de', 'en']) {
     const file = readFileSync(await download.path(), 'utf8');
     assert.ok(file.includes(receipt));
     assert.ok(file.length < 1000);
+    // The receipt says where to come back, on the screen, in print and in the file.
+    assert.ok(file.includes(`${server.url}/follow-up`), file);
+    assert.ok((await page.textContent('#done-where')).includes(`${server.url}/follow-up`));
     await screenshot(page, `05-receipt-${lang}`);
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.isVisible('#copy'), false, 'buttons are not printed');
@@ -480,4 +483,50 @@ test('pages carry no-store and the server answers the pages and assets', { skip 
   assert.doesNotMatch(html, /\sstyle=/i, 'no inline style');
   assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline handlers');
   assert.doesNotMatch(html, /https?:\/\//i, 'no third-party resources');
+});
+
+test('the bare address: a preset office, else a choice; the follow-up page needs no office', { skip }, async () => {
+  // A real deployment: no demo office, two offices with an officer each.
+  const srv = await startServer({ extraArgs: ['--no-demo'] });
+  const run = (args) => {
+    const r = spawnSync(serverBinary(), [...args, '--database-url', `sqlite://${srv.dbPath}`], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  };
+  try {
+    for (const [slug, name] of [['amt-nord', 'Beschwerdestelle Nord'], ['amt-sued', 'Beschwerdestelle Süd']]) {
+      run(['office', 'add', '--slug', slug, '--name', name, '--municipality', 'Musterstadt', '--land', 'BE', '--size-class', 'over_100k']);
+      run(['office', 'add-officer', '--office', slug, '--name', 'X', '--recipient', DEMO_RECIPIENT]);
+    }
+    const page = await newPage({ locale: 'de-DE' });
+    await page.goto(`${srv.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.isVisible('#choose-office'), true, 'a choice, not "this office does not exist"');
+    assert.equal(await page.locator('#office-choices a').count(), 2);
+    await assertNoA11yViolations(page, 'office choice');
+    await screenshot(page, '12-choose-office-de');
+    await page.click('#office-choices a >> text=Beschwerdestelle Süd');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match(page.url(), /office=amt-sued/);
+    assert.equal(await page.textContent('#office-name'), 'Beschwerdestelle Süd');
+
+    // The follow-up page without any office in its address.
+    await page.goto(`${srv.url}/follow-up`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.isVisible('#open-form'), true);
+    await page.close();
+  } finally {
+    await srv.stop();
+  }
+  // With --default-office the bare address opens that office's form.
+  const preset = await startServer({ extraArgs: ['--default-office', 'demo'] });
+  try {
+    const page = await newPage({ locale: 'de-DE' });
+    await page.goto(`${preset.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.isVisible('#report-form'), true);
+    assert.match(await page.textContent('#office-name'), /Demo/);
+    await page.close();
+  } finally {
+    await preset.stop();
+  }
 });

@@ -61,7 +61,7 @@ test('follow-up: derive locally, decrypt office replies, send messages to the of
     return route.fulfill({
       status: 200,
       contentType: 'application/json',
-      body: JSON.stringify({ status: 'acknowledged', received_on: '2026-11-25', ack_due: '2026-12-02', feedback_due: '2027-03-04', messages }),
+      body: JSON.stringify({ office: 'demo', status: 'acknowledged', received_on: '2026-11-25', ack_due: '2026-12-02', feedback_due: '2027-03-04', messages }),
     });
   });
   await page.route('**/v1/followup/messages', async (route) => {
@@ -132,7 +132,7 @@ test('follow-up: a closed case shows its status and takes no new messages', { sk
   await page.route('**/v1/followup/read', (route) => route.fulfill({
     status: 200,
     contentType: 'application/json',
-    body: JSON.stringify({ status: 'closed', received_on: '2026-01-05', ack_due: null, feedback_due: null, messages: [] }),
+    body: JSON.stringify({ office: 'demo', status: 'closed', received_on: '2026-01-05', ack_due: null, feedback_due: null, messages: [] }),
   }));
   await page.goto(`${server.url}/follow-up?office=demo`);
   await page.waitForSelector('body[data-ready="true"]');
