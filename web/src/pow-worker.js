@@ -16,15 +16,24 @@ function leadingZeros(digest, bits) {
   return bits === 0 || digest[i] >> (8 - bits) === 0;
 }
 
+/** The decimal digits of `n` written into `buf`; how many. */
+function writeDecimal(buf, n) {
+  let len = 0;
+  do {
+    buf[len++] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  } while (n > 0);
+  buf.subarray(0, len).reverse();
+  return len;
+}
+
 self.onmessage = ({ data: { challenge, difficulty } }) => {
-  const enc = new TextEncoder();
-  const prefix = enc.encode(challenge);
+  // The challenge's blocks are hashed once; each try hashes only what the nonce adds.
+  const base = sha256.create().update(new TextEncoder().encode(challenge));
+  const digits = new Uint8Array(20);
   for (let n = 0; ; n++) {
-    const nonce = enc.encode(String(n));
-    const input = new Uint8Array(prefix.length + nonce.length);
-    input.set(prefix, 0);
-    input.set(nonce, prefix.length);
-    if (leadingZeros(sha256(input), difficulty)) {
+    const len = writeDecimal(digits, n);
+    if (leadingZeros(base.clone().update(digits.subarray(0, len)).digest(), difficulty)) {
       self.postMessage({ nonce: String(n), tried: n + 1 });
       return;
     }
