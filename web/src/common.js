@@ -2,7 +2,7 @@
 
 import { Encrypter, Decrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { applyLanguage, lang, t } from './i18n.js';
+import { applyLanguage, lang, t, resolveVars } from './i18n.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -232,10 +232,6 @@ export function errorText(e) {
   return { key, vars: { status: e.status } };
 }
 
-export function describeError(e) {
-  const { key, vars } = errorText(e);
-  return t(key, vars);
-}
 
 /**
  * The office as the pages need it. The server's answer lists `recipients`, `keyset_version`
@@ -287,8 +283,29 @@ export async function openText(b64, identity) {
 
 // ---- field errors (WCAG 3.3.1: identified in text, next to the field, announced) ---------------
 
+/**
+ * Sets a text by its i18n key, so that a language switch re-renders it (values may themselves
+ * be `{key, vars}`); no key clears it.
+ */
+export function setText(node, key, vars = {}) {
+  if (!key) {
+    node.textContent = '';
+    delete node.dataset.i18n;
+    delete node.dataset.i18nVars;
+    return;
+  }
+  node.dataset.i18n = key;
+  node.dataset.i18nVars = JSON.stringify(vars);
+  node.textContent = t(key, resolveVars(vars));
+}
+
+/** A field's error: a text, or `{key, vars}` that follows the language. */
 export function setFieldError(input, errorEl, text) {
-  errorEl.textContent = text;
+  if (text && typeof text === 'object') setText(errorEl, text.key, text.vars);
+  else {
+    setText(errorEl, null);
+    errorEl.textContent = text;
+  }
   if (text) input.setAttribute('aria-invalid', 'true');
   else input.removeAttribute('aria-invalid');
 }
@@ -298,12 +315,12 @@ export function clearErrorOnInput(input, errorEl, summaryEl) {
   const clear = () => {
     if (!input.getAttribute('aria-invalid')) return;
     setFieldError(input, errorEl, '');
-    if (summaryEl && !input.form?.querySelector('[aria-invalid="true"]')) summaryEl.textContent = '';
+    if (summaryEl && !input.form?.querySelector('[aria-invalid="true"]')) setText(summaryEl, null);
   };
   input.addEventListener('input', clear);
 }
 
 export function clearErrors(root) {
-  for (const el of root.querySelectorAll('.field-error')) el.textContent = '';
+  for (const el of root.querySelectorAll('.field-error')) setText(el, null);
   for (const el of root.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 }

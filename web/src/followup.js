@@ -4,7 +4,7 @@
 
 import { t, formatDate } from './i18n.js';
 import {
-  $, params, setupLanguage, revealApp, showNotice, api, ApiError, describeError, loadOffice, powProgress,
+  $, params, setupLanguage, revealApp, showNotice, api, ApiError, errorText, loadOffice, powProgress,
   sealToBase64, openText, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { parseReceipt, deriveAll, ReceiptError } from './receipt.js';
@@ -83,10 +83,15 @@ async function onOpen(event) {
   clearErrors($('open-form'));
   let r;
   try {
+    if (!input.value.trim()) {
+      setFieldError(input, $('receipt-error'), { key: 'fu.empty' });
+      input.focus();
+      return;
+    }
     r = parseReceipt(input.value);
   } catch (e) {
     if (!(e instanceof ReceiptError)) throw e;
-    setFieldError(input, $('receipt-error'), t('fu.invalid'));
+    setFieldError(input, $('receipt-error'), { key: 'fu.invalid' });
     input.focus();
     return;
   }
@@ -106,7 +111,7 @@ async function onOpen(event) {
     state.keys = null;
     $('open-status').textContent = '';
     const notFound = e instanceof ApiError && e.status === 404;
-    setFieldError(input, $('receipt-error'), notFound ? t('fu.notFound') : t('fu.failed'));
+    setFieldError(input, $('receipt-error'), { key: notFound ? 'fu.notFound' : 'fu.failed' });
     input.focus();
   } finally {
     $('open').disabled = false;
@@ -119,7 +124,7 @@ async function onSend(event) {
   clearErrors($('message-form'));
   $('message-status').textContent = '';
   if (!box.value.trim()) {
-    setFieldError(box, $('message-error'), t('fu.messageRequired'));
+    setFieldError(box, $('message-error'), { key: 'fu.messageRequired' });
     box.focus();
     return;
   }
@@ -133,7 +138,7 @@ async function onSend(event) {
     padded = padDocument({ v: 1, kind: 'message', text: box.value }, office.maxPlaintext);
     if (!padded) {
       $('message-status').textContent = '';
-      setFieldError(box, $('message-error'), t('error.textTooLong'));
+      setFieldError(box, $('message-error'), { key: 'error.textTooLong' });
       box.focus();
       return;
     }
@@ -151,9 +156,11 @@ async function onSend(event) {
     box.value = '';
     await refresh();
     $('message-status').textContent = t('fu.sent');
+    // Back where the reader was, not on the page's start.
+    box.focus();
   } catch (e) {
     $('message-status').textContent = '';
-    setFieldError(box, $('message-error'), t('fu.sendFailed', { detail: describeError(e) }));
+    setFieldError(box, $('message-error'), { key: 'fu.sendFailed', vars: { detail: errorText(e) } });
     box.focus();
   } finally {
     $('send').disabled = false;

@@ -3,9 +3,9 @@
 
 import { t, lang, fieldLabel, valueLabel, formatDate, formatBytes } from './i18n.js';
 import {
-  $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError, describeError,
+  $, params, pageUrl, setupLanguage, revealApp, showNotice, api, ApiError,
   PowCancelled, powProgress,
-  loadOffice, chooseOffice, sealToBase64, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
+  loadOffice, chooseOffice, sealToBase64, setText, errorText, sealedBase64Length, setFieldError, clearErrors, clearErrorOnInput,
 } from './common.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import { padDocument, padAttachment, largestBucket, bucketFor } from './padding.js';
@@ -181,6 +181,10 @@ function attachmentsTotal() {
   return Math.max(0, Math.floor((spare - perFile * (o.maxAttachments || 1)) * 3 / 4 / 65536) * 65536);
 }
 
+/** Which file each entry came from, to notice the same file chosen twice. */
+const SOURCES = new WeakMap();
+const sourceKey = (f) => `${f.name}\u0000${f.size}`;
+
 /** The files made here without their metadata, so the list can say so. */
 const CLEANED = new WeakSet();
 
@@ -217,6 +221,8 @@ async function onFilesChosen() {
   for (const chosen of input.files) {
     let f = chosen;
     const name = f.name;
+    // The same file chosen again is not added twice.
+    if (state.files.some((g) => SOURCES.get(g) === sourceKey(chosen))) continue;
     if (PHOTO.test(fileType(f))) {
       const clean = await withoutMetadata(f);
       if (!clean) {
@@ -233,7 +239,10 @@ async function onFilesChosen() {
     else if (f.size > max) problems.push(t('error.fileTooLarge', { name, size: formatBytes(f.size), max: formatBytes(max) }));
     else if (o.maxAttachments && state.files.length >= o.maxAttachments) problems.push(t('error.fileCount', { count: o.maxAttachments, name }));
     else if (estimatedBody([...state.files, f]) > o.maxBody) problems.push(t('error.filesTotal', { name }));
-    else state.files.push(f);
+    else {
+      SOURCES.set(f, sourceKey(chosen));
+      state.files.push(f);
+    }
   }
   input.value = '';
   setFieldError(input, $('files-error'), problems.join(' '));
@@ -246,11 +255,11 @@ async function onFilesChosen() {
 
 function validate() {
   clearErrors($('report-form'));
-  $('form-error').textContent = '';
+  setText($('form-error'), null);
   const errors = [];
   const text = $('text');
   if (!text.value.trim()) {
-    setFieldError(text, $('text-error'), t('error.textRequired'));
+    setFieldError(text, $('text-error'), { key: 'error.textRequired' });
     errors.push(text);
   }
   for (const fs of document.querySelectorAll('#stats-fields fieldset[data-max]')) {
@@ -294,7 +303,7 @@ async function onSubmit(event) {
   if (!state.office) return;
   const errors = validate();
   if (errors.length) {
-    $('form-error').textContent = t('submit.fixErrors');
+    setText($('form-error'), 'submit.fixErrors');
     errors[0].focus();
     return;
   }
@@ -304,7 +313,7 @@ async function onSubmit(event) {
   try {
     const sealed = await encryptReport();
     if (sealed.tooLong) {
-      setFieldError($('text'), $('text-error'), t('error.textTooLong'));
+      setFieldError($('text'), $('text-error'), { key: 'error.textTooLong' });
       $('form-status').textContent = '';
       $('text').focus();
       return;
@@ -334,7 +343,7 @@ async function onSubmit(event) {
     if (e instanceof ApiError && /keyset/.test(String(e.problem?.type ?? ''))) {
       try { state.office = await loadOffice(state.office.slug); } catch { /* shown below */ }
     }
-    $('form-error').textContent = t('submit.failed', { detail: describeError(e) });
+    setText($('form-error'), 'submit.failed', { detail: errorText(e) });
     button.disabled = false;
     button.focus();
   } finally {

@@ -128,6 +128,7 @@ const de = {
   'fu.open': 'Öffnen',
   'fu.opening': 'Ihre Meldung wird gesucht …',
   'fu.invalid': 'Das ist kein gültiger Code. Bitte prüfen Sie jedes Zeichen.',
+  'fu.empty': 'Bitte geben Sie Ihren Code ein.',
   'fu.notFound': 'Zu diesem Code gibt es keine Meldung (mehr). Bitte prüfen Sie den Code.',
   'fu.failed': 'Der Server war gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.',
   'fu.caseHeading': 'Ihre Meldung',
@@ -150,7 +151,7 @@ const de = {
   'fu.messageRequired': 'Bitte schreiben Sie eine Nachricht.',
   'fu.sendFailed': 'Die Nachricht wurde nicht gesendet: {detail}',
   'fu.caseClosed': 'Dieser Fall ist abgeschlossen. Neue Nachrichten sind nicht mehr möglich; für ein neues Anliegen schreiben Sie bitte eine neue Meldung.',
-  'fu.close': 'Schließen',
+  'fu.close': 'Code von dieser Seite entfernen',
   'fu.closed': 'Geschlossen. Ihr Code ist aus dieser Seite entfernt.',
   'fu.loaded': 'Ihre Meldung wurde geöffnet.',
 
@@ -293,6 +294,7 @@ const en = {
   'fu.open': 'Open',
   'fu.opening': 'Looking up your report …',
   'fu.invalid': 'This is not a valid code. Please check each character.',
+  'fu.empty': 'Please enter your code.',
   'fu.notFound': 'There is no report (any more) for this code. Please check the code.',
   'fu.failed': 'The server could not be reached just now. Please try again later.',
   'fu.caseHeading': 'Your report',
@@ -315,7 +317,7 @@ const en = {
   'fu.messageRequired': 'Please write a message.',
   'fu.sendFailed': 'The message was not sent: {detail}',
   'fu.caseClosed': 'This case is closed. New messages are no longer possible; for a new concern, please write a new report.',
-  'fu.close': 'Close',
+  'fu.close': 'Remove the code from this page',
   'fu.closed': 'Closed. Your code has been removed from this page.',
   'fu.loaded': 'Your report has been opened.',
 

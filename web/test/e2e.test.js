@@ -367,6 +367,7 @@ test('the follow-up page reads an officer reply and sends a message', { skip }, 
   await page.fill('#message', messageText);
   await page.click('#send');
   await page.waitForSelector('#messages li.reporter');
+  await page.waitForFunction(() => document.activeElement?.id === 'message');
   await screenshot(page, '09-follow-up-sent-de');
   const conn = db();
   const rows = conn.prepare("SELECT ciphertext FROM messages WHERE report_id = ? AND direction = 'reporter'").all(reportId);
@@ -529,4 +530,34 @@ test('the bare address: a preset office, else a choice; the follow-up page needs
   } finally {
     await preset.stop();
   }
+});
+
+test('the small things: one entry per file, errors follow the language, a plain empty-code message', { skip }, async () => {
+  const page = await newPage({ locale: 'de-DE' });
+  await page.goto(`${server.url}/?office=demo`);
+  await page.waitForSelector('body[data-ready="true"]');
+  // The browser's own "no file chosen" is not shown beside the list of chosen files.
+  assert.equal(await page.$eval('#files', (e) => getComputedStyle(e).color), 'rgba(0, 0, 0, 0)');
+  const png = pngWith('zweimal');
+  await page.setInputFiles('#files', { name: 'foto.png', mimeType: 'image/png', buffer: png });
+  await page.waitForSelector('#files-list li');
+  await page.setInputFiles('#files', { name: 'foto.png', mimeType: 'image/png', buffer: png });
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#files-list li').count(), 1, 'the same file is not added twice');
+  // An error shown in German is in English after switching.
+  await page.click('#submit');
+  await page.waitForSelector('#text[aria-invalid="true"]');
+  assert.match(await page.textContent('#form-error'), /markierten Angaben/);
+  await page.click('#lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.match(await page.textContent('#form-error'), /marked entries/);
+  assert.match(await page.textContent('#text-error'), /describe what happened/);
+  // The office's German name says so on the English page.
+  assert.equal(await page.getAttribute('#office-name', 'lang'), 'de');
+  await page.goto(`${server.url}/follow-up`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.click('#open');
+  assert.match(await page.textContent('#receipt-error'), /Bitte geben Sie Ihren Code ein/);
+  assert.doesNotMatch(await page.textContent('#close-case'), /^Schließen$/);
+  await page.close();
 });
