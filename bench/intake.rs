@@ -57,8 +57,9 @@ fn bodies(n: usize) -> Vec<String> {
             );
             let padded = padding::pad(doc.into_bytes(), &buckets, b' ').unwrap();
             assert_eq!(padded.len(), 4096);
-            let ct = crypto::encrypt(&padded, &[DEMO.to_owned()]).unwrap();
             let r = Receipt::generate();
+            let to = [DEMO.to_owned(), r.reply_identity().to_public().to_string()];
+            let ct = crypto::encrypt(&padded, &to).unwrap();
             serde_json::json!({
                 "office": "demo", "keyset_version": 1,
                 "ciphertext": base64::engine::general_purpose::STANDARD.encode(ct),

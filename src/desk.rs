@@ -281,8 +281,15 @@ impl Counts {
 /// How many recipient stanzas a ciphertext of this direction must carry.
 pub fn expected_stanzas(d: Direction, office_recipients: usize) -> usize {
     match d {
-        // Replies are readable by the reporter too.
-        Direction::Office => office_recipients + 1,
-        Direction::Reporter | Direction::Note => office_recipients,
+        // Replies and the reporter's own messages are readable by the reporter too.
+        Direction::Office | Direction::Reporter => office_recipients + 1,
+        Direction::Note => office_recipients,
     }
+}
+
+/// How many recipient stanzas a report's own ciphertext must carry: the office's and the
+/// reporter's reply recipient, so the receipt alone lets the reporter re-read it.
+/// Attachments stay with the office (the reporter has the originals).
+pub fn report_stanzas(office_recipients: usize) -> usize {
+    office_recipients + 1
 }

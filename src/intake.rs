@@ -126,7 +126,12 @@ pub fn accept(
         });
     }
     let expected = office.recipients.len();
-    let ciphertext = check_age_file("ciphertext", &sub.ciphertext, expected, &limits.report)?;
+    let ciphertext = check_age_file(
+        "ciphertext",
+        &sub.ciphertext,
+        crate::desk::report_stanzas(expected),
+        &limits.report,
+    )?;
     if sub.attachments.len() > limits.max_attachments {
         return Err(IntakeError::TooManyAttachments(limits.max_attachments));
     }

@@ -28,8 +28,10 @@ fn submit_once(
 ) -> Option<([u8; 32], String)> {
     let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": text})).ok()?;
     let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ')?;
-    let ct = crypto::encrypt(&padded, recipients).ok()?;
     let receipt = Receipt::generate();
+    let mut to = recipients.to_vec();
+    to.push(receipt.reply_identity().to_public().to_string());
+    let ct = crypto::encrypt(&padded, &to).ok()?;
     let ch: meldestelle::pow::Challenge =
         c.get(format!("{base}/v1/pow")).send().ok()?.json().ok()?;
     let pow = meldestelle::pow::solve(&ch.challenge, ch.difficulty);

@@ -624,15 +624,17 @@ fn desk_open_shows_everything_and_saves_attachments() {
         "attachments": [
             {"index": 0, "name": "../../foto.png", "type": "image/png", "size": photo.len()},
             {"index": 1, "name": "brief.pdf", "type": "application/pdf", "size": pdf.len()}]});
-    let seal = |bytes: Vec<u8>, fill: u8| {
-        let padded = padding::pad(bytes, &padding::Buckets::new(1 << 20), fill).unwrap();
-        B64.encode(crypto::encrypt(&padded, &rcpts).unwrap())
-    };
     let receipt = meldestelle::crypto::receipt::Receipt::generate();
+    let seal = |bytes: Vec<u8>, fill: u8, to: &[String]| {
+        let padded = padding::pad(bytes, &padding::Buckets::new(1 << 20), fill).unwrap();
+        B64.encode(crypto::encrypt(&padded, to).unwrap())
+    };
+    let mut with_reporter = rcpts.clone();
+    with_reporter.push(receipt.reply_identity().to_public().to_string());
     let body = json!({
         "office": "demo", "keyset_version": office["keyset_version"],
-        "ciphertext": seal(serde_json::to_vec(&doc).unwrap(), b' '),
-        "attachments": [seal(photo.clone(), 0), seal(pdf.clone(), 0)],
+        "ciphertext": seal(serde_json::to_vec(&doc).unwrap(), b' ', &with_reporter),
+        "attachments": [seal(photo.clone(), 0, &rcpts), seal(pdf.clone(), 0, &rcpts)],
         "reply_recipient": receipt.reply_identity().to_public().to_string(),
         "lookup_id": hex::encode(receipt.lookup_id()),
     });

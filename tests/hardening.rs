@@ -41,8 +41,10 @@ fn submission(base: &str, slug: &str, text_len: usize) -> (Value, Receipt) {
     let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": "x".repeat(text_len)}))
         .unwrap();
     let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ').unwrap();
-    let ct = crypto::encrypt(&padded, &recipients).unwrap();
     let receipt = Receipt::generate();
+    let mut to = recipients;
+    to.push(receipt.reply_identity().to_public().to_string());
+    let ct = crypto::encrypt(&padded, &to).unwrap();
     (
         json!({
             "office": slug,

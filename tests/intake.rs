@@ -27,8 +27,10 @@ fn submission(server: &Server, text: &str) -> (Value, Receipt) {
     let recipients: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
     let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": text})).unwrap();
     let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ').unwrap();
-    let ct = crypto::encrypt(&padded, &recipients).unwrap();
     let receipt = Receipt::generate();
+    let mut to = recipients;
+    to.push(receipt.reply_identity().to_public().to_string());
+    let ct = crypto::encrypt(&padded, &to).unwrap();
     (
         json!({
             "office": "demo",
@@ -168,6 +170,9 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
         let other = crypto::keygen().1;
         let demo = o["recipients"][0].as_str().unwrap().to_owned();
         let both: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
+        // What a report itself is encrypted to: the office and the receipt's reply key.
+        let mut all = both.clone();
+        all.push(good["reply_recipient"].as_str().unwrap().to_owned());
         let enc =
             |plain: &[u8], rcpts: &[String]| B64.encode(crypto::encrypt(plain, rcpts).unwrap());
         let with = |key: &str, v: Value| {
@@ -232,7 +237,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
                     "ciphertext",
                     json!(enc(
                         &[b' '; 1024],
-                        &[demo.clone(), second.clone(), other.clone()]
+                        &[all.clone(), vec![other.clone()]].concat()
                     )),
                 ),
                 400,
@@ -240,7 +245,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
             ),
             (
                 "unpadded",
-                with("ciphertext", json!(enc(&[b' '; 1000], &both))),
+                with("ciphertext", json!(enc(&[b' '; 1000], &all))),
                 400,
                 "unpadded-size",
             ),

@@ -464,7 +464,12 @@ pub async fn rewrap(
         .collect();
     let w = web::block(move || -> Result<db::desk::Rewrap, intake::IntakeError> {
         Ok(db::desk::Rewrap {
-            report: intake::check_age_file("ciphertext", &r.ciphertext, n, &limits.report)?,
+            report: intake::check_age_file(
+                "ciphertext",
+                &r.ciphertext,
+                desk::report_stanzas(n),
+                &limits.report,
+            )?,
             keyset_version: r.keyset_version,
             attachments: r
                 .attachments

@@ -64,12 +64,20 @@ pub async fn read(
     let r: ReadRequest = read_json(&req, payload, 4096).await?;
     let case = case(&state, &r.lookup_id).await?;
     let id = case.id.clone();
-    let messages = state
+    let (report, messages) = state
         .store
-        .read(move |c| db::desk::messages_of(c, &id, false))
+        .read(move |c| {
+            Ok((
+                db::desk::report_ciphertext(c, &id)?,
+                db::desk::messages_of(c, &id, false)?,
+            ))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "office": case.office,
+        // The reporter's own report, which their reply identity opens (reports since the
+        // receipt became a recipient; older ones are the office's only).
+        "report": B64.encode(report),
         "status": case.status,
         "received_on": case.clocks.received_on,
         "ack_due": case.clocks.ack_due,

@@ -539,10 +539,11 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             let reply_to = detail["reply_recipient"].as_str();
             let mut messages = vec![];
             for m in detail["messages"].as_array().into_iter().flatten() {
-                let extra = if m["direction"] == "office" {
-                    reply_to
-                } else {
+                // Replies and the reporter's own messages are the reporter's to read too.
+                let extra = if m["direction"] == "note" {
                     None
+                } else {
+                    reply_to
                 };
                 messages
                     .push(json!({"id": m["id"], "ciphertext": reseal(&m["ciphertext"], extra)?}));
@@ -554,7 +555,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             }
             let body = json!({
                 "keyset_version": o["keyset_version"],
-                "ciphertext": reseal(&detail["ciphertext"], None)?,
+                "ciphertext": reseal(&detail["ciphertext"], reply_to)?,
                 "attachments": attachments,
                 "messages": messages,
             });

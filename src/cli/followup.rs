@@ -55,22 +55,22 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
             .send()?,
     )?
     .json()?;
+    let reply_recipient = identity.to_public().to_string();
     let ids: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(identity)];
+    // Everything of the case the receipt opens: the report, the office's replies and the
+    // reporter's own messages (those sent before the receipt was a recipient stay closed).
+    let open = |b64: &Value| -> Option<Value> {
+        let ct = B64.decode(b64.as_str().unwrap_or("")).ok()?;
+        let plain = crypto::decrypt(&ct, &ids).ok()?;
+        serde_json::from_slice::<Value>(&plain).ok()
+    };
+    let report = open(&case["report"]);
     let mut replies = vec![];
     for m in case["messages"].as_array().into_iter().flatten() {
-        let text = if m["direction"] == "office" {
-            let ct = B64
-                .decode(m["ciphertext"].as_str().unwrap_or(""))
-                .unwrap_or_default();
-            match crypto::decrypt(&ct, &ids) {
-                Ok(plain) => serde_json::from_slice::<Value>(&plain)
-                    .ok()
-                    .and_then(|v| v["text"].as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                Err(_) => "(a reply this receipt cannot decrypt)".into(),
-            }
-        } else {
-            "(your message; encrypted for the office only)".into()
+        let text = match open(&m["ciphertext"]) {
+            Some(doc) => doc["text"].as_str().unwrap_or_default().to_owned(),
+            None if m["direction"] == "office" => "(a reply this receipt cannot decrypt)".into(),
+            None => "(your message, sent for the office only)".into(),
         };
         replies.push(
             json!({"direction": m["direction"], "created_on": m["created_on"], "text": text}),
@@ -86,8 +86,10 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
         let slug = case["office"].as_str().unwrap_or("");
         let office: Value =
             check(client.get(format!("{base}/v1/offices/{slug}")).send()?)?.json()?;
-        let recipients: Vec<String> =
+        let mut recipients: Vec<String> =
             serde_json::from_value(office["recipients"].clone()).unwrap_or_default();
+        // And to the receipt, so the reporter can re-read what they sent.
+        recipients.push(reply_recipient.clone());
         let ct = super::desk::seal(
             "message",
             &text,
@@ -112,7 +114,7 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
     if args.json {
         println!(
             "{}",
-            json!({"status": case["status"], "received_on": case["received_on"], "messages": replies, "sent_on": sent})
+            json!({"status": case["status"], "received_on": case["received_on"], "report": report, "messages": replies, "sent_on": sent})
         );
         return Ok(());
     }
@@ -123,6 +125,13 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
         case["ack_due"].as_str().unwrap_or("?"),
         case["feedback_due"].as_str().unwrap_or("?")
     );
+    match &report {
+        Some(doc) => println!(
+            "\nYour report:\n{}",
+            doc["text"].as_str().unwrap_or_default()
+        ),
+        None => println!("\n(Your report was sent for the office only.)"),
+    }
     for r in &replies {
         let who = if r["direction"] == "office" {
             "The office wrote"

@@ -738,13 +738,17 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
         b' ',
     )
     .ok_or_else(|| CliError::Usage("the report is larger than the office accepts".into()))?;
-    let ciphertext = crypto::encrypt(&padded, &office.recipients)?;
     let receipt = Receipt::generate();
+    let reply_recipient = receipt.reply_identity().to_public().to_string();
+    // To the office and to the receipt's reply key: the receipt alone re-reads the report.
+    let mut to = office.recipients.clone();
+    to.push(reply_recipient.clone());
+    let ciphertext = crypto::encrypt(&padded, &to)?;
     let mut body = serde_json::json!({
         "office": args.office,
         "keyset_version": office.keyset_version,
         "ciphertext": base64::engine::general_purpose::STANDARD.encode(&ciphertext),
-        "reply_recipient": receipt.reply_identity().to_public().to_string(),
+        "reply_recipient": reply_recipient,
         "lookup_id": hex::encode(receipt.lookup_id()),
     });
     if let Some(stats) = stats {

@@ -1264,13 +1264,14 @@ async function rewrapCase(id, retried = false) {
   };
   const body = {
     keyset_version: office.keysetVersion,
-    ciphertext: await reseal(detail.ciphertext),
+    // The report and the reporter's own messages stay readable with the receipt; notes do not.
+    ciphertext: await reseal(detail.ciphertext, detail.reply_recipient),
     attachments: [],
     messages: [],
   };
   for (const a of detail.attachments ?? []) body.attachments.push({ id: a.id, ciphertext: await reseal(a.ciphertext) });
   for (const m of detail.messages ?? []) {
-    body.messages.push({ id: m.id, ciphertext: await reseal(m.ciphertext, m.direction === 'office' ? detail.reply_recipient : null) });
+    body.messages.push({ id: m.id, ciphertext: await reseal(m.ciphertext, m.direction === 'note' ? null : detail.reply_recipient) });
   }
   try {
     await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/rewrap`, { body });

@@ -23,24 +23,30 @@ function el(tag, attrs = {}, text) {
   return e;
 }
 
+/** A document the receipt's reply identity opens: its text, or null when it cannot. */
+async function openDocument(b64) {
+  if (!b64) return null;
+  try {
+    const raw = await openText(b64, state.keys.replyIdentity);
+    try {
+      const doc = JSON.parse(raw);
+      if (doc && typeof doc === 'object') return doc;
+    } catch { /* a plain-text document is shown as it is */ }
+    return { text: raw };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The office's replies and the reporter's own messages, decrypted here with the reply identity.
+ * Own messages sent before the receipt was a recipient stay closed, and say so.
+ */
 async function decryptMessages(messages) {
   const out = [];
   for (const m of messages ?? []) {
-    if (m.direction !== 'office') {
-      out.push({ ...m, text: null });
-      continue;
-    }
-    try {
-      const raw = await openText(m.ciphertext, state.keys.replyIdentity);
-      let text = raw;
-      try {
-        const doc = JSON.parse(raw);
-        if (doc && typeof doc.text === 'string') text = doc.text;
-      } catch { /* a plain-text reply is shown as it is */ }
-      out.push({ ...m, text });
-    } catch {
-      out.push({ ...m, text: null, failed: true });
-    }
+    const doc = await openDocument(m.ciphertext);
+    out.push({ ...m, text: typeof doc?.text === 'string' ? doc.text : null, failed: !doc });
   }
   return out;
 }
@@ -55,14 +61,25 @@ function render() {
     $(id).textContent = formatDate(value);
     $(id).parentElement.hidden = !value;
   }
+  // The reporter's own report, as they sent it.
+  const r = v.report;
+  $('own-report').hidden = !r;
+  $('own-report-closed').hidden = Boolean(r);
+  if (r) {
+    $('own-report-text').textContent = r.text ?? '';
+    for (const [id, value] of [['own-report-when', r.when], ['own-report-where', r.where]]) {
+      $(id).textContent = value ?? '';
+      $(id).parentElement.hidden = !value;
+    }
+  }
   const list = $('messages');
   list.replaceChildren();
   for (const m of v.messages) {
     const office = m.direction === 'office';
     const li = el('li', { class: office ? 'office' : 'reporter' });
     li.append(el('p', { class: 'meta' }, t(office ? 'fu.fromOffice' : 'fu.fromYou', { date: formatDate(m.created_on) })));
-    if (office && !m.failed) li.append(el('p', { class: 'body' }, m.text));
-    else li.append(el('p', { class: 'own' }, t(m.failed ? 'fu.undecryptable' : 'fu.ownMessage')));
+    if (!m.failed) li.append(el('p', { class: 'body' }, m.text));
+    else li.append(el('p', { class: 'own' }, t(office ? 'fu.undecryptable' : 'fu.ownMessage')));
     list.append(li);
   }
   $('no-messages').hidden = v.messages.length > 0;
@@ -73,7 +90,7 @@ function render() {
 
 async function refresh() {
   const answer = await api.readCase(state.keys.lookupId);
-  state.view = { ...answer, messages: await decryptMessages(answer.messages) };
+  state.view = { ...answer, report: await openDocument(answer.report), messages: await decryptMessages(answer.messages) };
   render();
 }
 
@@ -142,8 +159,8 @@ async function onSend(event) {
       box.focus();
       return;
     }
-    // To the office only: the reporter keeps no key for their own messages.
-    const ciphertext = await sealToBase64(padded, office.recipients);
+    // To the office and to the receipt: the reporter can re-read their own messages.
+    const ciphertext = await sealToBase64(padded, [...office.recipients, state.keys.replyRecipient]);
     padded.fill(0);
     const estimate = powProgress(performance.now());
     await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext }, {

@@ -273,7 +273,8 @@ function validate() {
   return errors;
 }
 
-async function encryptReport() {
+/** The report sealed for the office and for the reporter's receipt (`replyRecipient`). */
+async function encryptReport(replyRecipient) {
   const o = state.office;
   const doc = { v: 1, kind: 'report', lang: lang(), text: $('text').value };
   const when = $('when').value.trim();
@@ -285,8 +286,10 @@ async function encryptReport() {
   }
   const padded = padDocument(doc, o.maxPlaintext);
   if (!padded) return { tooLong: true };
-  const ciphertext = await sealToBase64(padded, o.recipients);
+  // The receipt's reply key is a recipient too: the code alone lets the reporter re-read it.
+  const ciphertext = await sealToBase64(padded, [...o.recipients, replyRecipient]);
   padded.fill(0);
+  // Attachments are the office's only: the reporter keeps the originals.
   const attachments = [];
   for (const f of state.files) {
     const bytes = new Uint8Array(await f.arrayBuffer());
@@ -311,15 +314,16 @@ async function onSubmit(event) {
   button.disabled = true;
   $('form-status').textContent = t('submit.encrypting');
   try {
-    const sealed = await encryptReport();
+    const r = generateReceiptBytes();
+    const keys = await deriveAll(r);
+    const sealed = await encryptReport(keys.replyRecipient);
     if (sealed.tooLong) {
+      r.fill(0);
       setFieldError($('text'), $('text-error'), { key: 'error.textTooLong' });
       $('form-status').textContent = '';
       $('text').focus();
       return;
     }
-    const r = generateReceiptBytes();
-    const keys = await deriveAll(r);
     const body = {
       office: state.office.slug,
       keyset_version: state.office.keysetVersion,

@@ -376,11 +376,23 @@ test('the follow-up page reads an officer reply and sends a message', { skip }, 
   const plain = await decrypt(rows[0].ciphertext);
   assert.equal(plain.length, 1024);
   assert.equal(JSON.parse(new TextDecoder().decode(plain)).text, messageText);
-  await assert.rejects(decrypt(rows[0].ciphertext, keys.replyIdentity), 'a reporter message is for the office only');
+  // The receipt opens it too: the reporter can re-read what they wrote.
+  assert.equal(JSON.parse(new TextDecoder().decode(await decrypt(rows[0].ciphertext, keys.replyIdentity))).text, messageText);
   for (const f of [server.dbPath, `${server.dbPath}-wal`].filter(existsSync)) {
     assert.equal(readFileSync(f).indexOf(Buffer.from(messageText)), -1);
   }
   assert.equal(server.output().indexOf(Buffer.from(messageText)), -1);
+
+  // After a reload, with nothing but the code: the reporter's own report and message.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#receipt-input', receipt);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#own-report:not([hidden])');
+  assert.ok((await page.textContent('#own-report-text')).includes(submitted.de.text), 'the report as sent');
+  assert.ok((await page.textContent('#messages li.reporter .body')).includes(messageText), 'their own message');
+  await screenshot(page, '09b-follow-up-own-report-de');
+  await assertNoA11yViolations(page, 'follow-up with the own report');
   await page.close();
 });
 
