@@ -191,6 +191,22 @@ const CLEANED = new WeakSet();
 /** Photo types that carry EXIF (location, camera, time): re-encoded before encryption. */
 const PHOTO = /^image\/(jpeg|webp|heic|heif|avif|tiff)$/;
 
+/** PNG chunks that describe rather than draw: EXIF, text (author, software), time. */
+const PNG_METADATA = new Set(['eXIf', 'tEXt', 'zTXt', 'iTXt', 'tIME']);
+
+/** Whether a PNG carries metadata chunks (then it is drawn afresh; else it stays as it is). */
+async function pngHasMetadata(f) {
+  const b = new Uint8Array(await f.arrayBuffer());
+  const view = new DataView(b.buffer);
+  for (let at = 8; at + 8 <= b.length;) {
+    const type = String.fromCharCode(...b.subarray(at + 4, at + 8));
+    if (PNG_METADATA.has(type)) return true;
+    if (type === 'IEND') return false;
+    at += 12 + view.getUint32(at);
+  }
+  return false;
+}
+
 /**
  * The photo drawn afresh, without its metadata (EXIF with GPS position, camera model, time;
  * XMP; thumbnails). Orientation is applied first, so the picture still stands upright.
@@ -206,7 +222,7 @@ async function withoutMetadata(f) {
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   canvas.getContext('2d').drawImage(bitmap, 0, 0);
   bitmap.close();
-  const type = fileType(f) === 'image/webp' ? 'image/webp' : 'image/jpeg';
+  const type = { 'image/webp': 'image/webp', 'image/png': 'image/png' }[fileType(f)] ?? 'image/jpeg';
   const blob = await canvas.convertToBlob({ type, quality: 0.92 });
   const name = type === 'image/jpeg' ? f.name.replace(/\.(heic|heif|avif|tiff?|jpe?g)$/i, '') + '.jpg' : f.name;
   return new File([blob], name, { type });
@@ -223,7 +239,7 @@ async function onFilesChosen() {
     const name = f.name;
     // The same file chosen again is not added twice.
     if (state.files.some((g) => SOURCES.get(g) === sourceKey(chosen))) continue;
-    if (PHOTO.test(fileType(f))) {
+    if (PHOTO.test(fileType(f)) || (fileType(f) === 'image/png' && await pngHasMetadata(f))) {
       const clean = await withoutMetadata(f);
       if (!clean) {
         problems.push(t('error.photoUnreadable', { name }));

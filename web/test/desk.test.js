@@ -163,6 +163,7 @@ async function checkView(page, step) {
 }
 
 // A valid 8×8 PNG (so the preview really renders) whose bytes carry a marker in a text chunk.
+/** A real 8×8 PNG; with `text`, a text chunk (metadata the form removes), else none. */
 function pngWith(text) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
@@ -184,7 +185,7 @@ function pngWith(text) {
   ihdr.writeUInt32BE(8, 0); ihdr.writeUInt32BE(8, 4); ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
   const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(24, 0x4f)])));
   return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('tEXt', Buffer.from(`Comment\0${text}`)),
+    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), ...(text ? [chunk('tEXt', Buffer.from(`Comment\0${text}`))] : []),
     chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
   ]);
 }
@@ -290,7 +291,8 @@ test('passkey: enroll from an invitation, read a report with an attachment, ackn
 
   // A reporter writes, after the enrollment: the report goes to the new key set.
   const text = marker('Vorfall am Schalter');
-  const png = pngWith(marker('anhang'));
+  // A picture without metadata reaches the officer byte for byte.
+  const png = pngWith(null);
   const receipt = await submitReport({ text, attachment: { name: 'foto.png', mimeType: 'image/png', buffer: png } });
   state.story = { receipt, text };
 

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { hex } from '@scure/base';
@@ -76,14 +77,31 @@ async function assertNoA11yViolations(page, label) {
   assert.deepEqual(v, [], `axe violations on ${label}:\n${v.join('\n')}`);
 }
 
-// A small PNG (1×1) whose bytes carry a marker in a text chunk, to find it after decryption.
+// A real 8×8 PNG whose bytes carry a marker in a text chunk (metadata the form must remove).
 function pngWith(text) {
-  const sig = Buffer.from('89504e470d0a1a0a', 'hex');
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
   const chunk = (type, data) => {
     const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    return Buffer.concat([len, Buffer.from(type), data, Buffer.alloc(4)]); // CRC not checked here
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, c]);
   };
-  return Buffer.concat([sig, chunk('tEXt', Buffer.from(`Comment\0${text}`)), chunk('IEND', Buffer.alloc(0))]);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(8, 0); ihdr.writeUInt32BE(8, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(24, 0x4f)])));
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('tEXt', Buffer.from(`Author\0${text}`)),
+    chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const submitted = {}; // lang → { receipt, text, attachment }
@@ -206,13 +224,17 @@ for (const lang of ['de', 'en']) {
     assert.equal(doc.lang, lang);
     assert.ok(doc.text.includes(text), 'the decrypted report has the text');
     assert.equal(doc.attachments.length, 1);
-    assert.deepEqual({ ...doc.attachments[0] }, { index: 0, name: 'foto.png', type: 'image/png', size: png.length });
+    const { size } = doc.attachments[0];
+    assert.deepEqual({ ...doc.attachments[0] }, { index: 0, name: 'foto.png', type: 'image/png', size });
     const att = conn.prepare('SELECT ciphertext FROM attachments WHERE report_id = ?').all(row.id);
     assert.equal(att.length, 1);
     const attPlain = await decrypt(att[0].ciphertext);
-    assert.equal(attPlain.length, 1024);
-    assert.deepEqual(Buffer.from(attPlain.subarray(0, png.length)), png);
-    assert.ok(attPlain.subarray(png.length).every((b) => b === 0), 'attachments are padded with zeros');
+    assert.ok([1024, 4096].includes(attPlain.length), `padded to a bucket, not ${attPlain.length}`);
+    const picture = Buffer.from(attPlain.subarray(0, size));
+    // The PNG was drawn afresh without its text chunk: the author's marker is gone.
+    assert.deepEqual(picture.subarray(0, 8), png.subarray(0, 8), 'still a PNG');
+    assert.equal(picture.indexOf(Buffer.from(attachmentText)), -1, 'no metadata left');
+    assert.ok(attPlain.subarray(size).every((b) => b === 0), 'attachments are padded with zeros');
     const statsAfter = conn.prepare('SELECT count(*) AS n FROM stats_records').get().n;
     if (lang === 'de') {
       assert.equal(statsAfter, statsBefore + 1);
