@@ -127,6 +127,24 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
             "Danke für Ihre Meldung. Wir nehmen uns Zeit dafür."
         );
         assert_eq!(fu["sent_on"], "2026-01-13");
+        // The receipt alone opens the reporter's own report, and (read again) their message.
+        assert!(
+            fu["report"]["text"].as_str().is_some_and(|t| !t.is_empty()),
+            "{fu}"
+        );
+        let again: Value = serde_json::from_str(&cli(
+            &["report", "follow-up", "--server", &server.base, "--json"],
+            Some(&receipt),
+        ))
+        .unwrap();
+        let own: Vec<&str> = again["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "reporter")
+            .filter_map(|m| m["text"].as_str())
+            .collect();
+        assert_eq!(own, ["Ich bin bereit für ein Gespräch."]);
 
         // The answer is new to the officer until they open the case.
         let cases = inbox(&server, &token, "all");
