@@ -46,7 +46,7 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_HEADER_SECS", default_value_t = 5)]
     pub header_secs: u64,
 
-    /// Seconds a client has to send a request's body once the headers are in (408 after).
+    /// Longest pause, in seconds, while a request's body arrives (408 after).
     #[arg(long, env = "MELDESTELLE_BODY_SECS", default_value_t = 60)]
     pub body_secs: u64,
 

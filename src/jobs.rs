@@ -206,6 +206,8 @@ impl Jobs {
             if !db::outbox::try_job_lock(c, db::outbox::LOCK_RETENTION)? {
                 return Ok(0);
             }
+            // Invitations keep a name and an address: none longer than they can be used.
+            db::invitations::purge(c, Utc::now().naive_utc())?;
             let expired = db::outbox::expired_cases(c, today)?;
             for (id, office) in &expired {
                 db::outbox::delete_case(c, id)?;

@@ -59,6 +59,20 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     if !config.bind.ip().is_loopback() && store.read_now(db::offices::demo_key_in_use)? {
         return Err(ServerError::DemoKeyInPublic(config.bind));
     }
+    // Recipients registered before only X25519 was accepted: no report can reach that office.
+    for office in store.read_now(db::offices::list_offices)? {
+        if office
+            .recipients
+            .iter()
+            .any(|r| !crate::crypto::is_recipient(r))
+        {
+            tracing::error!(
+                office = %office.slug,
+                "an officer's recipient is not X25519 (a plugin recipient?): reports to this \
+                 office are refused until it is removed with `meldestelle office remove-officer`"
+            );
+        }
+    }
     let listener =
         std::net::TcpListener::bind(config.bind).map_err(|e| ServerError::Bind(config.bind, e))?;
     let mut config = config;

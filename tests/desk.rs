@@ -602,6 +602,30 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
             ],
             Some(&format!("{receipt}\nNoch etwas")),
         );
+        // Opening the case only to re-encrypt it leaves the message new to the officer.
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let path = format!("/v1/desk/cases/{id}?read=false");
+        let a = server.call("GET", "/v1/desk/cases/{case}", &path, None, Some(&token));
+        assert_eq!(a.status, 200);
+        assert_eq!(
+            inbox(&server, &token, "all")[0]["messages"]["unread_from_reporter"],
+            1
+        );
+        // Over HTTP, the stale set of items is a changed case: reload and try again.
+        let rewrap_path = format!("/v1/desk/cases/{id}/rewrap");
+        let a = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/rewrap",
+            &rewrap_path,
+            Some(&json!({"keyset_version": 1, "ciphertext": B64.encode(ct()), "attachments": [], "messages": []})),
+            Some(&token),
+        );
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (409, "case-changed"),
+            "{}",
+            a.body
+        );
         let before = db.ciphertexts();
         let r = rewrap(&mut db.conn(), &id, &seen);
         assert!(matches!(r, Err(DbError::Conflict(_))), "{r:?}");

@@ -243,6 +243,23 @@ fn an_invitation_enrolls_one_officer_once() {
         let a = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
         assert_eq!(a.json()["passkeys"], json!([]));
         assert!(!server.log_text().contains(&token));
+
+        // Retention forgets used invitations, with the name and address they carried.
+        let open = invite(&db.url, &server.url("/desk"), "Noch Offen");
+        cli(
+            &[
+                "jobs",
+                "run",
+                "--job",
+                "retention",
+                "--database-url",
+                &db.url,
+            ],
+            None,
+        );
+        assert_eq!(db.count("invitations"), 1, "only the unused one stays");
+        let a = post(&server, "/v1/desk/invitation", &json!({"token": open}));
+        assert_eq!(a.status, 200);
     }
 }
 

@@ -175,10 +175,23 @@ struct MessageView {
     ciphertext: String,
 }
 
+#[derive(Deserialize)]
+pub struct OpenQuery {
+    /// `false` for a client that opens the case only to re-encrypt it: then the reporter's
+    /// messages stay marked as new for this officer.
+    #[serde(default = "yes")]
+    read: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 pub async fn open(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
+    query: web::Query<OpenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (officer, office) = officer(&state, &req).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
@@ -195,11 +208,18 @@ pub async fn open(
         .await?;
     let mut counts = Counts::default();
     messages.iter().for_each(|m| counts.add(m.direction));
-    let (o, case_id, seen) = (officer.clone(), case.id.clone(), counts.from_reporter);
+    let (o, case_id, seen, read) = (
+        officer.clone(),
+        case.id.clone(),
+        counts.from_reporter,
+        query.read,
+    );
     state
         .store
         .write(move |c| {
-            db::desk::mark_read(c, &o.id, &case_id, seen)?;
+            if read {
+                db::desk::mark_read(c, &o.id, &case_id, seen)?;
+            }
             db::desk::append_audit(c, &o.office, &o.id, "open", Some(&case_id))
         })
         .await?;
@@ -452,8 +472,12 @@ pub async fn rewrap(
         messages.iter().map(|m| &m.id).collect(),
         r.messages.iter().map(|m| &m.id).collect(),
     ) {
-        return Err(ApiError::InvalidRequest(
-            "rewrap must carry every attachment and message of the case, each once".into(),
+        // Most often a message arrived after the client read the case: reload and try again.
+        return Err(ApiError::Conflict(
+            "case-changed",
+            "the rewrap must carry every attachment and message the case has now, each once; \
+             reload the case"
+                .into(),
         ));
     }
     let n = office.recipients.len();

@@ -217,6 +217,8 @@ pub async fn passkeys(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let r: PasskeysRequest = read_json(&req, payload, SMALL_BODY).await?;
+    // Shares the reporters' lookup limit: global, nothing kept per client.
+    super::rate_check(state.lookups.check(), state.lookups.clock())?;
     let office = r.office;
     let list = state
         .store

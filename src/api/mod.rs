@@ -174,7 +174,7 @@ impl ApiError {
                 "body-timeout",
                 "The request body did not arrive in time",
             )
-            .detail(format!("send the whole body within {secs} s")),
+            .detail(format!("the body paused for more than {secs} s")),
             ApiError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
             ApiError::Internal => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::Unauthorized(kind) => Problem::new(
@@ -395,19 +395,20 @@ pub async fn read_json<T: DeserializeOwned>(
     let secs = req
         .app_data::<web::Data<AppState>>()
         .map_or(60, |s| s.config.body_secs);
-    let read = async {
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| ApiError::BodyRead)?;
-            if body.len() + chunk.len() > limit {
-                return Err(ApiError::BodyTooLarge(limit));
-            }
-            body.extend_from_slice(&chunk);
+    // A deadline for each pause, not for the whole body: a slow but steady upload (a phone,
+    // Tor) gets through, a client that stops sending does not.
+    let pause = std::time::Duration::from_secs(secs);
+    loop {
+        let next = tokio::time::timeout(pause, payload.next())
+            .await
+            .map_err(|_| ApiError::BodyTimeout(secs))?;
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|_| ApiError::BodyRead)?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::BodyTooLarge(limit));
         }
-        Ok(())
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(secs), read)
-        .await
-        .map_err(|_| ApiError::BodyTimeout(secs))??;
+        body.extend_from_slice(&chunk);
+    }
     // PostgreSQL refuses NUL in text (and logs the statement); SQLite would store it. No
     // identifier, slug or text of this API ever needs one, so both refuse it here alike.
     if has_escaped_nul(&body) {

@@ -76,7 +76,14 @@ struct OfficeEntry {
 
 /// The offices a reporter can choose from, and the one the form opens with (if configured).
 pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let list = state.store.read(db::offices::list_offices).await?;
+    // Only offices someone can read a report for; the default too.
+    let list: Vec<_> = state
+        .store
+        .read(db::offices::list_offices)
+        .await?
+        .into_iter()
+        .filter(|o| !o.recipients.is_empty())
+        .collect();
     let default = state
         .config
         .default_office
@@ -85,7 +92,6 @@ pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .cloned();
     let offices: Vec<OfficeEntry> = list
         .into_iter()
-        .filter(|o| !o.recipients.is_empty())
         .map(|o| OfficeEntry {
             slug: o.slug,
             name: o.name,

@@ -528,7 +528,10 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         DeskCommand::Rewrap { case } => {
             let o = office(&s, &args.office)?;
             let now = recipients(&o);
-            let detail: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            // Opened to re-encrypt, not to read: the reporter's messages stay new.
+            let detail: Value = s
+                .get(&format!("/v1/desk/cases/{case}?read=false"))?
+                .json()?;
             let reseal = |b64: &Value, extra: Option<&str>| -> Result<String, CliError> {
                 let plain = s.decrypt_b64(b64.as_str().unwrap_or(""))?;
                 let mut to = now.clone();

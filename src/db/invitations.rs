@@ -65,6 +65,18 @@ pub fn find_invitation(
         .optional()?)
 }
 
+/// Deletes used and expired invitations (their names and addresses with them); how many.
+pub fn purge(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        invitations::table.filter(
+            invitations::used
+                .eq(true)
+                .or(invitations::expires_at.lt(now)),
+        ),
+    )
+    .execute(conn)?)
+}
+
 /// Marks an invitation used, if nobody used it first (compare-and-set).
 pub fn use_invitation(conn: &mut DbConn, token_hash: &[u8; 32]) -> Result<bool, DbError> {
     let n = diesel::update(

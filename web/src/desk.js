@@ -1245,7 +1245,8 @@ function renderRewrap() {
 }
 
 async function rewrapCase(id, retried = false) {
-  const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}`);
+  // Opened to re-encrypt, not to read: the reporter's messages stay marked as new.
+  const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}?read=false`);
   const identity = S.session.identity;
   const office = S.office;
   const reseal = async (b64, extra) => {
@@ -1276,7 +1277,7 @@ async function rewrapCase(id, retried = false) {
   try {
     await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/rewrap`, { body });
   } catch (e) {
-    if (retried || !['stale-keyset', 'wrong-stanza-count'].includes(problemName(e))) throw e;
+    if (retried || !['stale-keyset', 'wrong-stanza-count', 'case-changed'].includes(problemName(e))) throw e;
     await refreshOffice();
     await rewrapCase(id, true);
   }
@@ -1323,7 +1324,13 @@ async function onRewrap() {
 
 function inviteToken() {
   const m = /(?:^#|&)invite=([^&]*)/.exec(location.hash);
-  return m ? decodeURIComponent(m[1]) : null;
+  if (!m) return null;
+  // A mangled link is an invalid invitation, said as such, not a page that never starts.
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return 'invalid';
+  }
 }
 
 function takeInvite() {
@@ -1397,7 +1404,9 @@ async function main() {
   const q = new URLSearchParams(location.search);
   const idle = Number(q.get('idle'));
   const fromServer = Number(config.idle_secs);
-  S.idleSecs = idle > 0 ? idle : fromServer > 0 ? fromServer : 900;
+  // A link may shorten the idle lock, never lengthen it beyond what the server configured.
+  const configured = fromServer > 0 ? fromServer : 900;
+  S.idleSecs = idle > 0 ? Math.min(idle, configured) : configured;
   const office = (q.get('office') ?? '').toLowerCase();
   if (SLUG.test(office)) {
     $('passkey-office').value = office;
