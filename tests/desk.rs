@@ -215,7 +215,9 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
 #[test]
 fn refusals_change_nothing() {
     for db in backends() {
-        let server = Server::start(&db, &["--session-secs", "2"]);
+        // Sessions of 5 s: long enough for the steps below on a loaded machine, short enough
+        // to wait out for the expired-token check.
+        let server = Server::start(&db, &["--session-secs", "5"]);
         let (receipt, _) = submit(&server, "Bericht");
         // A second office with its own officer and case.
         let dir = tempfile::tempdir().unwrap();
@@ -393,7 +395,7 @@ fn refusals_change_nothing() {
         );
 
         // An expired token.
-        std::thread::sleep(std::time::Duration::from_millis(2500));
+        std::thread::sleep(std::time::Duration::from_millis(5500));
         let expired = server.call(
             "GET",
             "/v1/desk/cases",
