@@ -3,16 +3,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { DIST, serverBinary, startServer, launchBrowser, axeViolations, screenshot } from './helpers.js';
+import { startServer, launchBrowser, axeViolations, screenshot, missingTools } from './helpers.js';
 
-const missing = [
-  !existsSync(serverBinary()) && `server binary ${serverBinary()}`,
-  !existsSync(path.join(DIST, 'index.html')) && 'built form (npm run build)',
-  !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') && '/usr/bin/chromium',
-].filter(Boolean);
-const skip = missing.length ? `missing: ${missing.join(', ')}` : false;
+const skip = missingTools();
 
 let server;
 let browser;

@@ -13,20 +13,14 @@ import { existsSync, readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSy
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { Decrypter, armor } from 'age-encryption';
 import {
-  REPO, DIST, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot,
+  REPO, DIST, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools, pngWith,
 } from './helpers.js';
 import { startSmtp } from './smtp.js';
 
-const missing = [
-  !existsSync(serverBinary()) && `server binary ${serverBinary()}`,
-  !existsSync(path.join(DIST, 'desk.html')) && 'built desk (npm run build)',
-  !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') && '/usr/bin/chromium',
-].filter(Boolean);
-const skip = missing.length ? `missing: ${missing.join(', ')}` : false;
+const skip = missingTools('desk.html');
 
 const DEMO_IDENTITY_FILE = path.join(REPO, 'keys/demo-office.identity.DEMO-ONLY.txt');
 
@@ -163,32 +157,6 @@ async function checkView(page, step) {
 }
 
 // A valid 8×8 PNG (so the preview really renders) whose bytes carry a marker in a text chunk.
-/** A real 8×8 PNG; with `text`, a text chunk (metadata the form removes), else none. */
-function pngWith(text) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4); c.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(8, 0); ihdr.writeUInt32BE(8, 4); ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
-  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(24, 0x4f)])));
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), ...(text ? [chunk('tEXt', Buffer.from(`Comment\0${text}`))] : []),
-    chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /** A report through the real form; returns the receipt. */
 async function submitReport({ text, attachment, srv = server, url = base }) {

@@ -12,12 +12,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { hex } from '@scure/base';
 import {
-  REPO, DIST, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot,
+  REPO, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools, pngWith,
 } from './helpers.js';
 import { parseReceipt, deriveAll } from '../src/receipt.js';
 import { padDocument } from '../src/padding.js';
@@ -27,12 +26,7 @@ const DEMO_IDENTITY = readFileSync(path.join(REPO, 'keys/demo-office.identity.DE
 const DEMO_RECIPIENT = readFileSync(path.join(REPO, 'keys/demo-office.recipients'), 'utf8')
   .split('\n').find((l) => l.startsWith('age1'));
 
-const missing = [
-  !existsSync(serverBinary()) && `server binary ${serverBinary()}`,
-  !existsSync(path.join(DIST, 'index.html')) && 'built form (npm run build)',
-  !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') && '/usr/bin/chromium',
-].filter(Boolean);
-const skip = missing.length ? `missing: ${missing.join(', ')}` : false;
+const skip = missingTools();
 
 let server;
 let browser;
@@ -77,32 +71,6 @@ async function assertNoA11yViolations(page, label) {
   assert.deepEqual(v, [], `axe violations on ${label}:\n${v.join('\n')}`);
 }
 
-// A real 8×8 PNG whose bytes carry a marker in a text chunk (metadata the form must remove).
-function pngWith(text) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4); c.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(8, 0); ihdr.writeUInt32BE(8, 4); ihdr[8] = 8; ihdr[9] = 2;
-  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(24, 0x4f)])));
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('tEXt', Buffer.from(`Author\0${text}`)),
-    chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const submitted = {}; // lang → { receipt, text, attachment }
 

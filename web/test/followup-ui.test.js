@@ -4,11 +4,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { REPO, DIST, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot } from './helpers.js';
+import { REPO, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools } from './helpers.js';
 import { formatReceipt, parseReceipt, generateReceiptBytes, deriveAll } from '../src/receipt.js';
 import { padDocument } from '../src/padding.js';
 
@@ -17,12 +17,7 @@ const DEMO_IDENTITY = readFileSync(path.join(REPO, 'keys/demo-office.identity.DE
 const DEMO_RECIPIENT = readFileSync(path.join(REPO, 'keys/demo-office.recipients'), 'utf8')
   .split('\n').find((l) => l.startsWith('age1'));
 
-const missing = [
-  !existsSync(serverBinary()) && `server binary ${serverBinary()}`,
-  !existsSync(path.join(DIST, 'index.html')) && 'built form (npm run build)',
-  !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') && '/usr/bin/chromium',
-].filter(Boolean);
-const skip = missing.length ? `missing: ${missing.join(', ')}` : false;
+const skip = missingTools();
 
 let server;
 let browser;

@@ -1,6 +1,7 @@
 // Shared test helpers: paths, and starting the real server binary.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,4 +103,45 @@ export async function screenshot(page, name) {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Why a browser test cannot run here (a missing server binary, build or Chromium), or false.
+ * Tests pass it as `skip`, so a missing tool shows as a skipped test with its reason.
+ */
+export function missingTools(page = 'index.html') {
+  const missing = [
+    !existsSync(serverBinary()) && `server binary ${serverBinary()}`,
+    !existsSync(path.join(DIST, page)) && `built ${page} (npm run build)`,
+    !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') && '/usr/bin/chromium',
+  ].filter(Boolean);
+  return missing.length ? `missing: ${missing.join(', ')}` : false;
+}
+
+/** A real 8×8 PNG; with `text`, a tEXt chunk carrying it (metadata the form removes). */
+export function pngWith(text) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(8, 0); ihdr.writeUInt32BE(8, 4); ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
+  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(24, 0x4f)])));
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr),
+    ...(text ? [chunk('tEXt', Buffer.from(`Comment\0${text}`))] : []),
+    chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
