@@ -295,7 +295,8 @@ export function setText(node, key, vars = {}) {
     return;
   }
   node.dataset.i18n = key;
-  node.dataset.i18nVars = JSON.stringify(vars);
+  if (Object.keys(vars).length) node.dataset.i18nVars = JSON.stringify(vars);
+  else delete node.dataset.i18nVars;
   node.textContent = t(key, resolveVars(vars));
 }
 

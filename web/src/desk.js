@@ -6,7 +6,7 @@
 import { Decrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
 import { t, formatDate, formatBytes, fieldLabel, valueLabel, resolveVars } from './i18n.js';
-import { $, setupLanguage, revealApp, sealToBase64 } from './common.js';
+import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js';
 import { padDocument } from './padding.js';
 import {
   ApiError, DeskError, loadConfig, request, problemName, explain, loadOffice,
@@ -60,39 +60,25 @@ function el(tag, attrs = {}, text) {
   return e;
 }
 
-/** Text that follows the language switch (the key and its values stay on the element). */
-function setMsg(node, key, vars = {}) {
-  if (!key) {
-    node.textContent = '';
-    delete node.dataset.i18n;
-    delete node.dataset.i18nVars;
-    return;
-  }
-  node.dataset.i18n = key;
-  if (Object.keys(vars).length) node.dataset.i18nVars = JSON.stringify(vars);
-  else delete node.dataset.i18nVars;
-  node.textContent = t(key, resolveVars(vars));
-}
-
 function tx(tag, attrs, key, vars) {
   const e = el(tag, attrs);
-  setMsg(e, key, vars);
+  setText(e, key, vars);
   return e;
 }
 
 function showError(node, e) {
   const { key, vars } = explain(e);
-  setMsg(node, key, vars);
+  setText(node, key, vars);
 }
 
 function fieldError(input, node, key, vars) {
-  setMsg(node, key, vars);
+  setText(node, key, vars);
   if (key) input.setAttribute('aria-invalid', 'true');
   else input.removeAttribute('aria-invalid');
 }
 
 function clearMessages(root) {
-  for (const n of root.querySelectorAll('.field-error, .form-error, .status')) setMsg(n, '');
+  for (const n of root.querySelectorAll('.field-error, .form-error, .status')) setText(n, '');
   for (const n of root.querySelectorAll('[aria-invalid]')) n.removeAttribute('aria-invalid');
 }
 
@@ -135,7 +121,7 @@ const VIEWS = ['enroll', 'unlock', 'inbox', 'case', 'rewrap'];
 
 function show(view, { focus = true } = {}) {
   // A page-wide message belongs to the view it was said in.
-  if (S.view && S.view !== view) setMsg($('global-status'), '');
+  if (S.view && S.view !== view) setText($('global-status'), '');
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
   S.view = view;
   const inside = Boolean(S.session);
@@ -246,7 +232,7 @@ function relogin(sess) {
       sess.token = fresh.token;
       sess.officer = fresh.officer;
       sess.auditHead = fresh.auditHead;
-      setMsg($('global-status'), 'd.sessionRenewed');
+      setText($('global-status'), 'd.sessionRenewed');
     })().finally(() => { S.relogin = null; });
   }
   return S.relogin;
@@ -274,10 +260,10 @@ async function refreshOffice() {
 }
 
 function renderWho() {
-  setMsg($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
+  setText($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
   const head = S.session.auditHead;
   $('audit-head').hidden = !head;
-  if (head) setMsg($('audit-head'), 'd.auditHead', { head });
+  if (head) setText($('audit-head'), 'd.auditHead', { head });
 }
 
 async function startSession(sess) {
@@ -288,7 +274,7 @@ async function startSession(sess) {
   if (gen !== S.gen) return;
   renderWho();
   armIdle();
-  setMsg($('unlock-error'), '');
+  setText($('unlock-error'), '');
   for (const p of document.querySelectorAll('input[type="password"]')) p.value = '';
   await showInbox();
 }
@@ -306,7 +292,7 @@ function wipeCase() {
   }
   S.caseData = null;
   for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread']) $(id).replaceChildren();
-  setMsg($('case-heading'), '');
+  setText($('case-heading'), '');
   $('case-body').hidden = true;
   clearMessages($('view-case'));
 }
@@ -328,7 +314,7 @@ function lock(reason = 'manual') {
   wipeCase();
   revokeAll();
   for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors']) $(id).replaceChildren();
-  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setMsg($(id), '');
+  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
   $('audit-head').hidden = true;
   $('keys-notice').hidden = true;
   $('rewrap-progress-box').hidden = true;
@@ -344,7 +330,7 @@ function lock(reason = 'manual') {
   clearMessages($('view-unlock'));
   renderAccounts();
   show('unlock');
-  setMsg($('global-status'), reason === 'idle' ? 'd.idleLocked' : 'd.locked');
+  setText($('global-status'), reason === 'idle' ? 'd.idleLocked' : 'd.locked');
 }
 
 // ---- enrollment ------------------------------------------------------------------------------------
@@ -355,12 +341,12 @@ async function startEnroll(token) {
   clearMessages($('view-enroll'));
   $('enroll-form').hidden = true;
   $('enroll-done').hidden = true;
-  setMsg($('enroll-status'), 'd.enroll.checking');
+  setText($('enroll-status'), 'd.enroll.checking');
   try {
     const inv = await request('POST', '/v1/desk/invitation', { body: { token } });
     S.invite = { token, office: inv.office, officeName: inv.office_name ?? inv.office, name: inv.display_name ?? '' };
-    setMsg($('enroll-status'), '');
-    setMsg($('enroll-invited'), 'd.enroll.invited', { name: S.invite.name, office: S.invite.officeName });
+    setText($('enroll-status'), '');
+    setText($('enroll-invited'), 'd.enroll.invited', { name: S.invite.name, office: S.invite.officeName });
     const pk = passkeysAvailable();
     $('protect-passkey').disabled = !pk;
     $('protect-passkey').checked = pk;
@@ -370,7 +356,7 @@ async function startEnroll(token) {
     for (const id of ['passkey-office', 'file-office']) if (!$(id).value) $(id).value = inv.office;
   } catch (e) {
     // The invitation cannot be used: say why where the officer can unlock instead.
-    setMsg($('enroll-status'), '');
+    setText($('enroll-status'), '');
     show('unlock', { focus: false });
     showError($('unlock-error'), e);
     $('unlock-heading').focus();
@@ -381,7 +367,7 @@ async function onEnroll(event) {
   event.preventDefault();
   const form = $('enroll-form');
   clearMessages(form);
-  setMsg($('enroll-error'), '');
+  setText($('enroll-error'), '');
   const inv = S.invite;
   if (!inv) return;
   const usePasskey = $('protect-passkey').checked;
@@ -390,7 +376,7 @@ async function onEnroll(event) {
   const pass2 = $('enroll-pass2');
   let bad = null;
   if (!usePasskey && !usePass) {
-    setMsg($('protect-error'), 'd.err.protectRequired');
+    setText($('protect-error'), 'd.err.protectRequired');
     bad = $('protect-passkey').disabled ? $('protect-passphrase') : $('protect-passkey');
   }
   if (usePass) {
@@ -414,15 +400,15 @@ async function onEnroll(event) {
     let passkey;
     let armored;
     if (usePasskey) {
-      setMsg(status, 'd.enroll.passkeyPrompt');
+      setText(status, 'd.enroll.passkeyPrompt');
       passkey = await wrapWithPasskey(identity, `Meldestelle – ${inv.officeName} – ${inv.name}`);
     }
     if (usePass) {
-      setMsg(status, 'd.enroll.scrypt');
+      setText(status, 'd.enroll.scrypt');
       await nextFrame();
       armored = await wrapWithPassphrase(identity, pass.value);
     }
-    setMsg(status, 'd.enroll.sending');
+    setText(status, 'd.enroll.sending');
     const body = { token: inv.token, recipient };
     if (passkey) body.passkey = passkey;
     const done = await request('POST', '/v1/desk/enroll', { body });
@@ -436,7 +422,7 @@ async function onEnroll(event) {
     S.invite = null;
     renderAccounts();
     const sess = await login(office, identity);
-    setMsg(status, '');
+    setText(status, '');
     if (armored) {
       // Keep the backup offer on screen until the officer moves on.
       S.session = sess;
@@ -446,7 +432,7 @@ async function onEnroll(event) {
       armIdle();
       S.backup = { armored, office };
       form.hidden = true;
-      setMsg($('enroll-invited'), '');
+      setText($('enroll-invited'), '');
       $('enroll-done').hidden = false;
       show('enroll', { focus: false });
       $('enroll-done-heading').focus();
@@ -454,7 +440,7 @@ async function onEnroll(event) {
       await startSession(sess);
     }
   } catch (e) {
-    setMsg(status, '');
+    setText(status, '');
     showError($('enroll-error'), e);
     $('enroll-error').scrollIntoView?.({ block: 'nearest' });
     submit.focus();
@@ -466,13 +452,13 @@ async function onEnroll(event) {
 function onDownloadBackup() {
   if (!S.backup) return;
   download(new Blob([S.backup.armored], { type: 'application/octet-stream' }), `meldestelle-schluessel-${safeName(S.backup.office)}.age`);
-  setMsg($('enroll-done-status'), 'd.enroll.downloaded');
+  setText($('enroll-done-status'), 'd.enroll.downloaded');
 }
 
 async function onEnrollContinue() {
   S.backup = null;
   $('enroll-done').hidden = true;
-  setMsg($('enroll-done-status'), '');
+  setText($('enroll-done-status'), '');
   if (!S.session) { show('unlock'); return; }
   await showInbox();
 }
@@ -480,12 +466,12 @@ async function onEnrollContinue() {
 // ---- unlock -----------------------------------------------------------------------------------------
 
 function renderUnlockIntro() {
-  setMsg($('unlock-intro'), 'd.unlock.intro', { n: Math.max(1, Math.round(S.idleSecs / 60)) });
+  setText($('unlock-intro'), 'd.unlock.intro', { n: Math.max(1, Math.round(S.idleSecs / 60)) });
 }
 
 function passToggle(targets) {
   const b = el('button', { type: 'button', class: 'secondary small pass-toggle', 'data-targets': targets, 'aria-pressed': 'false' });
-  setMsg(b, 'd.pass.show');
+  setText(b, 'd.pass.show');
   return b;
 }
 
@@ -537,7 +523,7 @@ function renderAccounts() {
     forget.addEventListener('click', () => {
       forgetAccount(a);
       renderAccounts();
-      setMsg($('global-status'), 'd.unlock.forgotten');
+      setText($('global-status'), 'd.unlock.forgotten');
       $('accounts-heading').focus();
     });
     li.append(el('p', { class: 'forget-row' }));
@@ -548,18 +534,18 @@ function renderAccounts() {
 
 async function withBusy(button, status, key, fn) {
   button.disabled = true;
-  setMsg(status, key);
+  setText(status, key);
   try {
     return await fn();
   } finally {
     button.disabled = false;
-    setMsg(status, '');
+    setText(status, '');
   }
 }
 
 async function unlockPasskeyAccount(a, button, err, status) {
-  setMsg(err, '');
-  setMsg($('global-status'), '');
+  setText(err, '');
+  setText($('global-status'), '');
   try {
     const sess = await withBusy(button, status, 'd.unlock.passkeyWorking', async () => {
       const { passkeys = [] } = await request('POST', '/v1/desk/passkeys', { body: { office: a.office } });
@@ -577,8 +563,8 @@ async function unlockPasskeyAccount(a, button, err, status) {
 }
 
 async function unlockPassphraseAccount(a, input, perr, button, err, status) {
-  setMsg(err, '');
-  setMsg($('global-status'), '');
+  setText(err, '');
+  setText($('global-status'), '');
   if (!input.value) {
     fieldError(input, perr, 'd.err.passphraseRequired');
     input.focus();
@@ -589,7 +575,7 @@ async function unlockPassphraseAccount(a, input, perr, button, err, status) {
       await nextFrame();
       const identity = await unwrapPassphrase(a.wrapped, input.value);
       input.value = '';
-      setMsg(status, 'd.unlock.working');
+      setText(status, 'd.unlock.working');
       return login(a.office, identity);
     });
     saveAccount({ ...a, officer_id: sess.officer.id ?? a.officer_id, display_name: sess.officer.display_name ?? a.display_name });
@@ -621,7 +607,7 @@ async function onPasskeyLogin(event) {
   event.preventDefault();
   const form = $('passkey-login');
   clearMessages(form);
-  setMsg($('global-status'), '');
+  setText($('global-status'), '');
   const office = officeFrom($('passkey-office'), $('passkey-office-error'));
   if (!office) return;
   const button = $('passkey-login-submit');
@@ -650,14 +636,14 @@ function onKeyFileChange() {
   $('key-file-pass-field').hidden = true;
   $('key-file-pass').value = '';
   fieldError($('key-file'), $('key-file-error'), '');
-  setMsg($('file-login-error'), '');
+  setText($('file-login-error'), '');
 }
 
 async function onFileLogin(event) {
   event.preventDefault();
   const form = $('file-login');
   clearMessages(form);
-  setMsg($('global-status'), '');
+  setText($('global-status'), '');
   const office = officeFrom($('file-office'), $('file-office-error'));
   if (!office) return;
   const input = $('key-file');
@@ -684,13 +670,13 @@ async function onFileLogin(event) {
           $('key-file-pass-field').dataset.shown = 'true';
           return null;
         }
-        setMsg($('file-login-status'), 'd.unlock.scrypt');
+        setText($('file-login-status'), 'd.unlock.scrypt');
         await nextFrame();
         identity = await unwrapPassphrase(read.bytes, passInput.value);
         passInput.value = '';
         if ($('key-file-remember').checked) remember = read.armored;
       }
-      setMsg($('file-login-status'), 'd.unlock.working');
+      setText($('file-login-status'), 'd.unlock.working');
       return login(office, identity);
     });
     if (!sess) {
@@ -736,14 +722,14 @@ function staleCount() {
 
 function renderRewrapCount() {
   const n = staleCount();
-  if (n) setMsg($('nav-rewrap'), 'd.nav.rewrapCount', { n });
-  else setMsg($('nav-rewrap'), 'd.nav.rewrap');
+  if (n) setText($('nav-rewrap'), 'd.nav.rewrapCount', { n });
+  else setText($('nav-rewrap'), 'd.nav.rewrap');
 }
 
 async function loadInbox() {
   const gen = S.gen;
-  setMsg($('inbox-error'), '');
-  setMsg($('inbox-status'), 'd.inbox.loading');
+  setText($('inbox-error'), '');
+  setText($('inbox-status'), 'd.inbox.loading');
   try {
     const filter = S.filter === 'closed' ? 'all' : S.filter;
     await refreshOffice();
@@ -753,10 +739,10 @@ async function loadInbox() {
     S.allCases = all;
     S.inbox = inbox;
     renderInbox();
-    setMsg($('inbox-status'), '');
+    setText($('inbox-status'), '');
   } catch (e) {
     if (gen !== S.gen) return;
-    setMsg($('inbox-status'), '');
+    setText($('inbox-status'), '');
     showError($('inbox-error'), e);
   }
 }
@@ -795,7 +781,7 @@ function marksFor(c) {
 
 function renderInbox() {
   const inbox = S.inbox;
-  setMsg($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
+  setText($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
   let cases = inbox.cases ?? [];
   if (S.filter === 'closed') cases = cases.filter((c) => c.status === 'closed');
   const key = (c) => nextDeadline(c)?.date ?? '9999-12-31';
@@ -837,8 +823,8 @@ function renderInbox() {
   $('inbox-empty').hidden = cases.length > 0;
   const n = staleCount();
   $('keys-notice').hidden = n === 0;
-  if (n === 1) setMsg($('keys-notice-text'), 'd.inbox.keysNotice1');
-  else if (n) setMsg($('keys-notice-text'), 'd.inbox.keysNotice', { n });
+  if (n === 1) setText($('keys-notice-text'), 'd.inbox.keysNotice1');
+  else if (n) setText($('keys-notice-text'), 'd.inbox.keysNotice', { n });
   renderRewrapCount();
 }
 
@@ -892,10 +878,10 @@ async function openCase(id, { focus = true, reload = false } = {}) {
     for (const n of ['reply-text', 'note-text', 'retention-reason', 'retention-date']) $(n).value = '';
     S.caseId = id;
   }
-  setMsg($('case-heading'), 'd.case.heading', { id: short(id) });
+  setText($('case-heading'), 'd.case.heading', { id: short(id) });
   show('case', { focus });
-  setMsg($('case-error'), '');
-  setMsg($('case-status-line'), 'd.case.loading');
+  setText($('case-error'), '');
+  setText($('case-status-line'), 'd.case.loading');
   try {
     if (!S.office) await refreshOffice();
     const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}`);
@@ -911,10 +897,10 @@ async function openCase(id, { focus = true, reload = false } = {}) {
     S.caseData = data;
     renderCase();
     $('case-body').hidden = false;
-    setMsg($('case-status-line'), '');
+    setText($('case-status-line'), '');
   } catch (e) {
     if (gen !== S.gen) return;
-    setMsg($('case-status-line'), '');
+    setText($('case-status-line'), '');
     showError($('case-error'), e);
   }
 }
@@ -933,7 +919,7 @@ function renderCase() {
   const d = S.caseData;
   const c = d.summary;
   const now = today();
-  setMsg($('case-heading'), 'd.case.heading', { id: short(c.id) });
+  setText($('case-heading'), 'd.case.heading', { id: short(c.id) });
 
   const dl = $('case-facts');
   dl.replaceChildren();
@@ -980,8 +966,8 @@ function renderCase() {
   $('reply-closed').hidden = !closed;
   $('retention').hidden = !(closed && c.delete_after);
   if (closed && c.delete_after) {
-    setMsg($('retention-intro'), 'd.case.retentionIntro', { date: { date: c.delete_after } });
-    setMsg($('retention-date-hint'), 'd.case.retentionDateHint', { date: { date: c.delete_after } });
+    setText($('retention-intro'), 'd.case.retentionIntro', { date: { date: c.delete_after } });
+    setText($('retention-date-hint'), 'd.case.retentionDateHint', { date: { date: c.delete_after } });
     const min = new Date(`${c.delete_after}T00:00:00Z`);
     min.setUTCDate(min.getUTCDate() + 1);
     $('retention-date').min = min.toISOString().slice(0, 10);
@@ -1042,7 +1028,7 @@ function renderAttachments(d) {
     const save = el('button', { type: 'button', class: 'secondary small save-attachment', 'aria-label': t('d.case.saveLabel', { name }) }, t('d.case.save'));
     save.addEventListener('click', () => {
       download(new Blob([a.bytes], { type }), name);
-      setMsg($('attachment-status'), 'd.case.saved', { name });
+      setText($('attachment-status'), 'd.case.saved', { name });
     });
     li.append(save);
     if (PREVIEW_TYPES.has(type)) {
@@ -1087,7 +1073,7 @@ async function onStatusClick(event) {
   try {
     await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/status`, { body: { status: to } });
     await openCase(id, { focus: false, reload: true });
-    setMsg($('status-status'), 'd.case.statusChanged', { status: { key: `status.${to}` } });
+    setText($('status-status'), 'd.case.statusChanged', { status: { key: `status.${to}` } });
     $('status-heading').focus();
   } catch (e) {
     await afterConflict(e, $('status-error'));
@@ -1104,7 +1090,7 @@ async function sendMessage(kind) {
   const status = $(reply ? 'reply-status' : 'note-status');
   const button = $(reply ? 'reply-send' : 'note-send');
   fieldError(box, err, '');
-  setMsg(status, '');
+  setText(status, '');
   if (!box.value.trim()) {
     fieldError(box, err, reply ? 'd.case.replyRequired' : 'd.case.noteRequired');
     box.focus();
@@ -1119,7 +1105,7 @@ async function sendMessage(kind) {
     return;
   }
   button.disabled = true;
-  setMsg(status, 'd.case.sending');
+  setText(status, 'd.case.sending');
   const attempt = async () => {
     const to = reply ? [...S.office.recipients, S.caseData.replyRecipient] : [...S.office.recipients];
     const ciphertext = await sealToBase64(padded, to);
@@ -1137,10 +1123,10 @@ async function sendMessage(kind) {
     if (gen !== S.gen) return;
     box.value = '';
     await openCase(id, { focus: false, reload: true });
-    setMsg(status, reply ? 'd.case.replySent' : 'd.case.noteSent');
+    setText(status, reply ? 'd.case.replySent' : 'd.case.noteSent');
   } catch (e) {
     if (gen !== S.gen) return;
-    setMsg(status, '');
+    setText(status, '');
     const { key, vars } = explain(e);
     fieldError(box, err, key, vars);
     box.focus();
@@ -1181,7 +1167,7 @@ async function onRetention(event) {
     reason.value = '';
     date.value = '';
     await openCase(id, { focus: false, reload: true });
-    setMsg($('retention-status'), 'd.case.retentionDone', { date: { date: updated?.delete_after ?? '' } });
+    setText($('retention-status'), 'd.case.retentionDone', { date: { date: updated?.delete_after ?? '' } });
   } catch (e) {
     await afterConflict(e, $('retention-error'));
   } finally {
@@ -1191,13 +1177,13 @@ async function onRetention(event) {
 
 async function onExport() {
   const id = S.caseId;
-  setMsg($('export-error'), '');
-  setMsg($('export-status'), '');
+  setText($('export-error'), '');
+  setText($('export-status'), '');
   $('export').disabled = true;
   try {
     const blob = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}/export`, { blob: true });
     download(new Blob([blob], { type: 'application/octet-stream' }), `case-${safeName(id)}.age`);
-    setMsg($('export-status'), 'd.case.exported');
+    setText($('export-status'), 'd.case.exported');
   } catch (e) {
     showError($('export-error'), e);
   } finally {
@@ -1212,7 +1198,7 @@ async function showRewrap() {
   show('rewrap');
   S.rewrapErrors = [];
   $('rewrap-progress-box').hidden = true;
-  setMsg($('rewrap-progress-text'), '');
+  setText($('rewrap-progress-text'), '');
   try {
     await refreshOffice();
     const all = await authed('GET', '/v1/desk/cases?filter=all');
@@ -1228,7 +1214,7 @@ async function showRewrap() {
 }
 
 function renderRewrap() {
-  setMsg($('rewrap-intro'), 'd.rewrap.intro', { v: S.office?.keysetVersion ?? '' });
+  setText($('rewrap-intro'), 'd.rewrap.intro', { v: S.office?.keysetVersion ?? '' });
   const ul = $('rewrap-list');
   ul.replaceChildren();
   for (const c of S.rewrapList) ul.append(el('li', {}, t('d.rewrap.item', { id: short(c.id), v: c.keyset_version })));
@@ -1295,7 +1281,7 @@ async function onRewrap() {
   $('rewrap-progress-box').hidden = false;
   bar.max = list.length;
   bar.value = 0;
-  setMsg($('rewrap-progress-text'), 'd.rewrap.progress', { done: 0, total: list.length });
+  setText($('rewrap-progress-text'), 'd.rewrap.progress', { done: 0, total: list.length });
   let ok = 0;
   for (const [i, c] of list.entries()) {
     try {
@@ -1307,7 +1293,7 @@ async function onRewrap() {
     }
     if (gen !== S.gen) return;
     bar.value = i + 1;
-    setMsg($('rewrap-progress-text'), 'd.rewrap.progress', { done: i + 1, total: list.length });
+    setText($('rewrap-progress-text'), 'd.rewrap.progress', { done: i + 1, total: list.length });
   }
   try {
     const all = await authed('GET', '/v1/desk/cases?filter=all');
@@ -1317,7 +1303,7 @@ async function onRewrap() {
   } catch { /* the list stays as it was */ }
   button.disabled = false;
   renderRewrap();
-  setMsg($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
+  setText($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
 }
 
 // ---- start ------------------------------------------------------------------------------------------
@@ -1345,7 +1331,7 @@ function wire() {
   $('protect-passphrase').addEventListener('change', () => {
     $('passphrase-fields').hidden = !$('protect-passphrase').checked;
   });
-  for (const id of ['protect-passkey', 'protect-passphrase']) $(id).addEventListener('change', () => setMsg($('protect-error'), ''));
+  for (const id of ['protect-passkey', 'protect-passphrase']) $(id).addEventListener('change', () => setText($('protect-error'), ''));
   for (const [i, e] of [['enroll-pass', 'enroll-pass-error'], ['enroll-pass2', 'enroll-pass2-error'], ['key-file-pass', 'key-file-pass-error'],
     ['passkey-office', 'passkey-office-error'], ['file-office', 'file-office-error'], ['reply-text', 'reply-error'], ['note-text', 'note-error'],
     ['retention-date', 'retention-date-error'], ['retention-reason', 'retention-reason-error']]) {
