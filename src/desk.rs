@@ -269,6 +269,12 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Sets `unread_from_reporter` for an officer who has opened `seen` reporter messages.
+    pub fn mark_seen(&mut self, seen: i32) {
+        let seen = u32::try_from(seen).unwrap_or(0);
+        self.unread_from_reporter = self.from_reporter.saturating_sub(seen);
+    }
+
     pub fn add(&mut self, d: Direction) {
         match d {
             Direction::Reporter => self.from_reporter += 1,

@@ -96,8 +96,7 @@ pub fn list_cases(
         .into_iter()
         .map(|c| {
             let mut n = counts.get(&c.id).copied().unwrap_or_default();
-            let seen = seen.get(&c.id).copied().unwrap_or(0).max(0) as u32;
-            n.unread_from_reporter = n.from_reporter.saturating_sub(seen);
+            n.mark_seen(seen.get(&c.id).copied().unwrap_or(0));
             (c, n)
         })
         .collect())
@@ -119,9 +118,7 @@ pub fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Count
         .select(case_reads::reporter_messages_seen)
         .first(conn)
         .optional()?;
-    n.unread_from_reporter = n
-        .from_reporter
-        .saturating_sub(seen.unwrap_or(0).max(0) as u32);
+    n.mark_seen(seen.unwrap_or(0));
     Ok(n)
 }
 
