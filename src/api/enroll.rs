@@ -68,10 +68,9 @@ pub async fn invitation(
             Ok((inv, office))
         })
         .await?;
-    invitations::check(inv.as_ref(), Utc::now().naive_utc())?;
-    let (Some(inv), Some(office)) = (inv, office) else {
-        return Err(Refusal::Unknown.into());
-    };
+    let inv = invitations::check(inv, Utc::now().naive_utc())?;
+    // An invitation's office always exists (foreign key); a missing one is as unknown.
+    let office = office.ok_or(ApiError::Invitation(Refusal::Unknown))?;
     Ok(HttpResponse::Ok().json(InvitationView {
         office: office.slug,
         office_name: office.name,

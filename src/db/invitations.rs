@@ -137,13 +137,13 @@ pub enum Refusal {
     Expired,
 }
 
-/// Checks an invitation as of `now`.
-pub fn check(inv: Option<&Invitation>, now: NaiveDateTime) -> Result<(), Refusal> {
+/// The invitation, if it can still be used as of `now`.
+pub fn check(inv: Option<Invitation>, now: NaiveDateTime) -> Result<Invitation, Refusal> {
     match inv {
         None => Err(Refusal::Unknown),
         Some(i) if i.used => Err(Refusal::Used),
         Some(i) if now > i.expires_at => Err(Refusal::Expired),
-        Some(_) => Ok(()),
+        Some(i) => Ok(i),
     }
 }
 
@@ -153,12 +153,9 @@ pub fn enroll(
     conn: &mut DbConn,
     e: &Enrollment,
 ) -> Result<Result<(Officer, i32), Refusal>, DbError> {
-    let inv = find_invitation(conn, &e.token_hash)?;
-    if let Err(r) = check(inv.as_ref(), e.now) {
-        return Ok(Err(r));
-    }
-    let Some(inv) = inv else {
-        return Ok(Err(Refusal::Unknown));
+    let inv = match check(find_invitation(conn, &e.token_hash)?, e.now) {
+        Ok(inv) => inv,
+        Err(r) => return Ok(Err(r)),
     };
     if !use_invitation(conn, &e.token_hash)? {
         return Ok(Err(Refusal::Used));
@@ -196,18 +193,23 @@ mod tests {
             expires_at: at("2026-12-02 12:00:00"),
             used: false,
         };
-        assert_eq!(check(Some(&inv), at("2026-12-02 12:00:00")), Ok(()));
+        // Same assertions as before: usable up to and at its expiry, then expired; used; unknown.
+        let office = |r: Result<Invitation, Refusal>| r.map(|i| i.office);
         assert_eq!(
-            check(Some(&inv), at("2026-12-02 12:00:01")),
+            office(check(Some(inv.clone()), at("2026-12-02 12:00:00"))),
+            Ok("demo".to_owned())
+        );
+        assert_eq!(
+            office(check(Some(inv.clone()), at("2026-12-02 12:00:01"))),
             Err(Refusal::Expired)
         );
         let used = Invitation { used: true, ..inv };
         assert_eq!(
-            check(Some(&used), at("2026-11-30 00:00:00")),
+            office(check(Some(used), at("2026-11-30 00:00:00"))),
             Err(Refusal::Used)
         );
         assert_eq!(
-            check(None, at("2026-11-30 00:00:00")),
+            office(check(None, at("2026-11-30 00:00:00"))),
             Err(Refusal::Unknown)
         );
     }
