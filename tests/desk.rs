@@ -14,7 +14,13 @@ fn submit(server: &Server, text: &str) -> (String, Value) {
     (v["receipt"].as_str().unwrap().to_owned(), v)
 }
 
-fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
+/// `meldestelle desk` as an officer of demo with `identity`, whatever its exit.
+fn desk_as(
+    server: &Server,
+    identity: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
     let mut all = vec![
         "desk",
         "--server",
@@ -22,10 +28,21 @@ fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
         "--office",
         "demo",
         "--identity",
-        DEMO_IDENTITY,
+        identity,
     ];
     all.extend_from_slice(args);
-    cli(&all, stdin)
+    cli_output(&all, stdin)
+}
+
+/// `meldestelle desk` as the demo officer; fails the test on a non-zero exit.
+fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
+    let out = desk_as(server, DEMO_IDENTITY, args, stdin);
+    assert!(
+        out.status.success(),
+        "desk {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The id of the oldest case of the demo office.
@@ -524,19 +541,7 @@ fn rewrap_moves_a_case_to_the_new_key_set() {
         let (new_key, rcpt) = keygen_file(dir.path(), "new.key");
         add_officer(&db.url, "demo", "Neu", &rcpt, &[]);
         let new_key = new_key.as_str();
-        let new_desk = |args: &[&str]| {
-            let mut all = vec![
-                "desk",
-                "--server",
-                &server.base,
-                "--office",
-                "demo",
-                "--identity",
-                new_key,
-            ];
-            all.extend_from_slice(args);
-            cli_output(&all, None)
-        };
+        let new_desk = |args: &[&str]| desk_as(&server, new_key, args, None);
         let before = new_desk(&["open", &id]);
         assert!(
             String::from_utf8_lossy(&before.stdout).contains("cannot be decrypted")
@@ -910,19 +915,7 @@ fn cli_errors_are_plain_words() {
     let server = Server::start(&db, &[]);
     let dir = tempfile::tempdir().unwrap();
     let (stranger, rcpt) = keygen_file(dir.path(), "s.key");
-    let out = cli_output(
-        &[
-            "desk",
-            "--server",
-            &server.base,
-            "--office",
-            "demo",
-            "--identity",
-            &stranger,
-            "inbox",
-        ],
-        None,
-    );
+    let out = desk_as(&server, &stranger, &["inbox"], None);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -932,18 +925,10 @@ fn cli_errors_are_plain_words() {
         "{err}"
     );
     assert!(!err.contains("No matching keys"), "{err}");
-    let out = cli_output(
-        &[
-            "desk",
-            "--server",
-            &server.base,
-            "--office",
-            "demo",
-            "--identity",
-            DEMO_IDENTITY,
-            "open",
-            "6f1c8d2e-0000-4000-8000-000000000000",
-        ],
+    let out = desk_as(
+        &server,
+        DEMO_IDENTITY,
+        &["open", "6f1c8d2e-0000-4000-8000-000000000000"],
         None,
     );
     let err = String::from_utf8_lossy(&out.stderr);
