@@ -32,13 +32,13 @@ try {
     for (let i = 0; i < solves; i++) {
       // The page's own solver module, loaded as the form loads it.
       const ms = await page.evaluate(async () => {
-        const { challenge, difficulty } = await (await fetch('/v1/pow')).json();
+        const { challenge, difficulty, puzzles } = await (await fetch('/v1/pow')).json();
         const t0 = performance.now();
         await new Promise((resolve, reject) => {
           const w = new Worker('/assets/pow-worker.js', { type: 'module' });
-          w.onmessage = ({ data }) => { if (data.nonce !== undefined) { w.terminate(); resolve(); } };
+          w.onmessage = ({ data }) => { if (data.nonces !== undefined) { w.terminate(); resolve(); } };
           w.onerror = reject;
-          w.postMessage({ challenge, difficulty });
+          w.postMessage({ challenge, difficulty, puzzles });
         });
         return performance.now() - t0;
       });

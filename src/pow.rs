@@ -1,10 +1,13 @@
 //! Proof of work for submissions and follow-up messages, without identifying anyone.
 //!
 //! `GET /v1/pow` hands out a challenge: base64url (no padding) of
-//! `expires (u64 BE unix seconds) ‖ difficulty (u8) ‖ 16 random bytes ‖ HMAC-SHA256 of those 25
-//! bytes` under a key drawn at process start. The client finds a nonce (1–64 ASCII letters or
-//! digits) such that SHA-256 of the ASCII bytes `challenge ‖ nonce` (no separator) starts with
-//! `difficulty` zero bits, most significant bit of the first byte first. Nothing is stored about
+//! `expires (u64 BE unix seconds) ‖ difficulty (u8) ‖ puzzles (u8) ‖ 16 random bytes ‖
+//! HMAC-SHA256 of those 26 bytes` under a key drawn at process start. The client finds `puzzles`
+//! distinct nonces (1–64 ASCII letters or digits each) such that SHA-256 of the ASCII bytes
+//! `challenge ‖ nonce` (no separator) starts with `difficulty` zero bits, most significant bit of
+//! the first byte first. Several smaller puzzles instead of one large one keep the expected work
+//! and make the time to solve predictable: one puzzle's tries are geometric (the slowest of 50
+//! solves takes about 8× the median), the sum of 16 varies by about a quarter. Nothing is stored about
 //! the client: the challenge is stateless, and the only state is an in-memory set of spent
 //! challenges until they expire, which makes each one single-use. A restart draws a new key and
 //! so invalidates every outstanding challenge.
@@ -20,7 +23,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-const BODY: usize = 8 + 1 + 16;
+const BODY: usize = 8 + 1 + 1 + 16;
+/// Puzzles per challenge once the work is large enough to split: 2^4, so each is 4 bits easier.
+pub const PUZZLES: u8 = 16;
+const PUZZLE_BITS: u8 = 4;
 const LEN: usize = BODY + 32;
 /// How far the difficulty is raised under load, at most.
 pub const MAX_RAISE: u8 = 4;
@@ -34,14 +40,18 @@ const MAX_SPENT: usize = 1_000_000;
 #[serde(deny_unknown_fields)]
 pub struct PowToken {
     pub challenge: String,
-    pub nonce: String,
+    /// One per puzzle, all different.
+    pub nonces: Vec<String>,
 }
 
 /// What `GET /v1/pow` answers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Challenge {
     pub challenge: String,
+    /// Zero bits each puzzle needs.
     pub difficulty: u8,
+    /// How many distinct nonces to find.
+    pub puzzles: u8,
     /// RFC 3339, UTC.
     pub expires_at: String,
 }
@@ -100,20 +110,20 @@ pub fn digest(challenge: &str, nonce: &str) -> [u8; 32] {
         .into()
 }
 
-/// Finds a nonce (decimal digits) for a challenge: what every client does.
-pub fn solve(challenge: &str, difficulty: u8) -> PowToken {
-    let prefix = Sha256::new().chain_update(challenge.as_bytes());
-    let mut n: u64 = 0;
-    loop {
-        let nonce = n.to_string();
-        let d = prefix.clone().chain_update(nonce.as_bytes()).finalize();
-        if leading_zero_bits(&d) >= u32::from(difficulty) {
-            return PowToken {
-                challenge: challenge.to_owned(),
-                nonce,
-            };
-        }
-        n += 1;
+/// Finds `puzzles` nonces (decimal digits, counting up) for a challenge: what every client does.
+pub fn solve(c: &Challenge) -> PowToken {
+    let prefix = Sha256::new().chain_update(c.challenge.as_bytes());
+    let nonces = (0u64..)
+        .map(|n| n.to_string())
+        .filter(|nonce| {
+            let d = prefix.clone().chain_update(nonce.as_bytes()).finalize();
+            leading_zero_bits(&d) >= u32::from(c.difficulty)
+        })
+        .take(usize::from(c.puzzles))
+        .collect();
+    PowToken {
+        challenge: c.challenge.clone(),
+        nonces,
     }
 }
 
@@ -123,6 +133,7 @@ fn nonce_ok(nonce: &str) -> bool {
 
 impl Pow {
     /// `base_bits` 0 turns proof of work off.
+    /// `base_bits` is the expected work in bits; from 8 bits on it is split into [`PUZZLES`].
     pub fn new(base_bits: u8, ttl: Duration, load_step: usize) -> Pow {
         let mut key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut key);
@@ -157,12 +168,23 @@ impl Pow {
         r.len()
     }
 
-    /// The difficulty now: the configured bits, plus one at `load_step` submissions in the last
-    /// ten seconds, two at twice as many, three at four times, four at eight times.
+    /// Puzzles per challenge: one for tiny work, else [`PUZZLES`].
+    fn puzzles(&self) -> u8 {
+        if self.base_bits >= 2 * PUZZLE_BITS {
+            PUZZLES
+        } else {
+            1
+        }
+    }
+
+    /// Each puzzle's difficulty now: the configured bits less the split, plus one at `load_step`
+    /// submissions in the last ten seconds, two at twice as many, three at four times, four at
+    /// eight times (each step doubles the expected work).
     pub fn difficulty(&self) -> u8 {
         if !self.enabled() {
             return 0;
         }
+        let split = if self.puzzles() > 1 { PUZZLE_BITS } else { 0 };
         let load = self.load();
         let mut raise = 0u8;
         let mut threshold = self.load_step;
@@ -170,7 +192,7 @@ impl Pow {
             raise += 1;
             threshold = threshold.saturating_mul(2);
         }
-        self.base_bits + raise
+        self.base_bits - split + raise
     }
 
     /// Counts one accepted submission towards the load.
@@ -187,10 +209,12 @@ impl Pow {
     pub fn issue(&self) -> Challenge {
         let expires = now_secs() + self.ttl.as_secs();
         let difficulty = self.difficulty();
+        let puzzles = if self.enabled() { self.puzzles() } else { 0 };
         let mut body = [0u8; BODY];
         body[..8].copy_from_slice(&expires.to_be_bytes());
         body[8] = difficulty;
-        rand::rngs::OsRng.fill_bytes(&mut body[9..]);
+        body[9] = puzzles;
+        rand::rngs::OsRng.fill_bytes(&mut body[10..]);
         let tag = self.mac(&body).finalize().into_bytes();
         let mut all = Vec::with_capacity(LEN);
         all.extend_from_slice(&body);
@@ -201,6 +225,7 @@ impl Pow {
         Challenge {
             challenge: B64.encode(all),
             difficulty,
+            puzzles,
             expires_at,
         }
     }
@@ -214,7 +239,7 @@ impl Pow {
         let raw = B64
             .decode(token.challenge.as_bytes())
             .map_err(|_| PowError::Invalid)?;
-        if raw.len() != LEN || !nonce_ok(&token.nonce) {
+        if raw.len() != LEN || !token.nonces.iter().all(|n| nonce_ok(n)) {
             return Err(PowError::Invalid);
         }
         let (body, tag) = raw.split_at(BODY);
@@ -228,12 +253,20 @@ impl Pow {
         if expires < now {
             return Err(PowError::Expired);
         }
-        let bits = body[8];
-        if leading_zero_bits(&digest(&token.challenge, &token.nonce)) < u32::from(bits) {
+        let (bits, puzzles) = (body[8], body[9]);
+        let distinct: std::collections::HashSet<&str> =
+            token.nonces.iter().map(String::as_str).collect();
+        if token.nonces.len() != usize::from(puzzles)
+            || distinct.len() != token.nonces.len()
+            || token
+                .nonces
+                .iter()
+                .any(|n| leading_zero_bits(&digest(&token.challenge, n)) < u32::from(bits))
+        {
             return Err(PowError::Invalid);
         }
         let mut id = [0u8; 16];
-        id.copy_from_slice(&body[9..]);
+        id.copy_from_slice(&body[10..]);
         {
             let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
             if spent.len() >= MAX_SPENT / 2 {
@@ -259,11 +292,19 @@ mod tests {
     fn solved_tokens_pass_once() {
         let p = Pow::new(8, Duration::from_secs(60), 1000);
         let c = p.issue();
-        assert_eq!(c.difficulty, 8);
-        let t = solve(&c.challenge, c.difficulty);
+        // 8 bits of work as 16 puzzles of 4 bits each.
+        assert_eq!((c.difficulty, c.puzzles), (4, PUZZLES));
+        let t = solve(&c);
+        assert_eq!(t.nonces.len(), usize::from(PUZZLES));
         assert_eq!(p.verify(Some(&t)), Ok(()));
         assert_eq!(p.verify(Some(&t)), Err(PowError::Spent));
         assert_eq!(p.verify(None), Err(PowError::Required));
+    }
+
+    #[test]
+    fn small_work_is_one_puzzle() {
+        let c = Pow::new(6, Duration::from_secs(60), 1000).issue();
+        assert_eq!((c.difficulty, c.puzzles), (6, 1));
     }
 
     #[test]
@@ -272,31 +313,36 @@ mod tests {
         let c = p.issue();
         // Another server's challenge (another key).
         let other = Pow::new(8, Duration::from_secs(60), 1000).issue();
-        let t = solve(&other.challenge, 8);
-        assert_eq!(p.verify(Some(&t)), Err(PowError::Invalid));
-        // A nonce that does not solve it.
-        let mut n = 0u64;
-        let bad = loop {
-            if leading_zero_bits(&digest(&c.challenge, &n.to_string())) < 8 {
-                break n.to_string();
-            }
-            n += 1;
-        };
-        let t = PowToken {
+        assert_eq!(p.verify(Some(&solve(&other))), Err(PowError::Invalid));
+        let good = solve(&c);
+        let with = |nonces: Vec<String>| PowToken {
             challenge: c.challenge.clone(),
-            nonce: bad,
+            nonces,
         };
-        assert_eq!(p.verify(Some(&t)), Err(PowError::Invalid));
-        let t = PowToken {
-            challenge: c.challenge,
-            nonce: "../x".into(),
-        };
-        assert_eq!(p.verify(Some(&t)), Err(PowError::Invalid));
+        // A nonce that does not solve it.
+        let bad = (0u64..)
+            .map(|n| n.to_string())
+            .find(|n| leading_zero_bits(&digest(&c.challenge, n)) < 4)
+            .unwrap();
+        let mut one_bad = good.nonces.clone();
+        one_bad[3] = bad;
+        assert_eq!(p.verify(Some(&with(one_bad))), Err(PowError::Invalid));
+        // One solution sent for every puzzle.
+        let same = vec![good.nonces[0].clone(); usize::from(PUZZLES)];
+        assert_eq!(p.verify(Some(&with(same))), Err(PowError::Invalid));
+        // Too few, and a character outside the alphabet.
+        let short = good.nonces[1..].to_vec();
+        assert_eq!(p.verify(Some(&with(short))), Err(PowError::Invalid));
+        let mut odd = good.nonces.clone();
+        odd[0] = "../x".into();
+        assert_eq!(p.verify(Some(&with(odd))), Err(PowError::Invalid));
+        // Nothing of that spent the challenge.
+        assert_eq!(p.verify(Some(&good)), Ok(()));
+
         let p = Pow::new(1, Duration::from_secs(0), 1000);
         let c = p.issue();
         std::thread::sleep(Duration::from_millis(1100));
-        let t = solve(&c.challenge, c.difficulty);
-        assert_eq!(p.verify(Some(&t)), Err(PowError::Expired));
+        assert_eq!(p.verify(Some(&solve(&c))), Err(PowError::Expired));
     }
 
     #[test]
@@ -307,7 +353,7 @@ mod tests {
         for _ in 0..40 {
             let c = p.issue();
             seen.push(c.difficulty);
-            p.verify(Some(&solve(&c.challenge, c.difficulty))).unwrap();
+            p.verify(Some(&solve(&c))).unwrap();
         }
         assert_eq!(seen[..3], [2, 2, 2]);
         assert_eq!(seen[3], 3);
@@ -325,6 +371,7 @@ mod tests {
     fn off_means_optional() {
         let p = Pow::new(0, Duration::from_secs(60), 10);
         assert_eq!(p.verify(None), Ok(()));
-        assert_eq!(p.issue().difficulty, 0);
+        let c = p.issue();
+        assert_eq!((c.difficulty, c.puzzles), (0, 0));
     }
 }

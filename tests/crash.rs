@@ -34,7 +34,7 @@ fn submit_once(
     let ct = crypto::encrypt(&padded, &to).ok()?;
     let ch: meldestelle::pow::Challenge =
         c.get(format!("{base}/v1/pow")).send().ok()?.json().ok()?;
-    let pow = meldestelle::pow::solve(&ch.challenge, ch.difficulty);
+    let pow = meldestelle::pow::solve(&ch);
     let body = json!({
         "office": "demo",
         "keyset_version": 1,

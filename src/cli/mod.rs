@@ -702,10 +702,9 @@ pub(crate) fn check(
 pub(crate) fn proof_of_work(
     client: &reqwest::blocking::Client,
     base: &str,
-) -> Result<serde_json::Value, CliError> {
+) -> Result<crate::pow::PowToken, CliError> {
     let c: crate::pow::Challenge = check(client.get(format!("{base}/v1/pow")).send()?)?.json()?;
-    let token = crate::pow::solve(&c.challenge, c.difficulty);
-    Ok(serde_json::json!({"challenge": token.challenge, "nonce": token.nonce}))
+    Ok(crate::pow::solve(&c))
 }
 
 fn submit(args: SubmitArgs) -> Result<(), CliError> {
@@ -754,7 +753,7 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
     if let Some(stats) = stats {
         body["stats"] = stats;
     }
-    body["pow"] = proof_of_work(&client, base)?;
+    body["pow"] = serde_json::json!(proof_of_work(&client, base)?);
     let answer: serde_json::Value = check(
         client
             .post(format!("{base}/v1/reports"))

@@ -383,7 +383,7 @@ impl Server {
             .expect("GET /v1/pow")
             .json()
             .expect("challenge JSON");
-        serde_json::to_value(meldestelle::pow::solve(&c.challenge, c.difficulty)).unwrap()
+        serde_json::to_value(meldestelle::pow::solve(&c)).unwrap()
     }
 
     /// Adds a solved `pow` to a JSON object body that has none.

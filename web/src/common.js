@@ -114,12 +114,12 @@ export class PowCancelled extends Error {}
 
 /**
  * Solves the server's proof of work (PROTOCOL.md §6) in a Web Worker, so the page stays
- * responsive: a nonce such that SHA-256(challenge ‖ nonce) starts with `difficulty` zero bits.
- * Anti-spam without identity: the server keeps nothing about who asked. `onProgress(tried,
- * expected)` reports the work; aborting `signal` ends the worker.
+ * responsive: `puzzles` distinct nonces, each such that SHA-256(challenge ‖ nonce) starts with
+ * `difficulty` zero bits. Anti-spam without identity: the server keeps nothing about who asked.
+ * `onProgress(tried, expected)` reports the work; aborting `signal` ends the worker.
  */
 export async function solvePow({ onProgress, signal } = {}) {
-  const { challenge, difficulty } = await call('GET', '/v1/pow');
+  const { challenge, difficulty, puzzles } = await call('GET', '/v1/pow');
   if (!difficulty) return undefined;
   if (signal?.aborted) throw new PowCancelled();
   return new Promise((resolve, reject) => {
@@ -134,18 +134,18 @@ export async function solvePow({ onProgress, signal } = {}) {
     };
     signal?.addEventListener('abort', cancel, { once: true });
     worker.onmessage = ({ data }) => {
-      if (data.nonce !== undefined) {
+      if (data.nonces !== undefined) {
         finish();
-        resolve({ challenge, nonce: data.nonce });
+        resolve({ challenge, nonces: data.nonces });
       } else {
-        onProgress?.(data.tried, 2 ** difficulty);
+        onProgress?.(data.tried, puzzles * 2 ** difficulty);
       }
     };
     worker.onerror = (e) => {
       finish();
       reject(new Error(e.message || 'proof of work failed'));
     };
-    worker.postMessage({ challenge, difficulty });
+    worker.postMessage({ challenge, difficulty, puzzles });
   });
 }
 

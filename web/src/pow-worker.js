@@ -27,16 +27,21 @@ function writeDecimal(buf, n) {
   return len;
 }
 
-self.onmessage = ({ data: { challenge, difficulty } }) => {
+// Finds `puzzles` distinct nonces (counting up in decimal), each solving the challenge alone.
+self.onmessage = ({ data: { challenge, difficulty, puzzles } }) => {
   // The challenge's blocks are hashed once; each try hashes only what the nonce adds.
   const base = sha256.create().update(new TextEncoder().encode(challenge));
   const digits = new Uint8Array(20);
+  const nonces = [];
   for (let n = 0; ; n++) {
     const len = writeDecimal(digits, n);
     if (leadingZeros(base.clone().update(digits.subarray(0, len)).digest(), difficulty)) {
-      self.postMessage({ nonce: String(n), tried: n + 1 });
-      return;
+      nonces.push(String(n));
+      if (nonces.length === puzzles) {
+        self.postMessage({ nonces, tried: n + 1 });
+        return;
+      }
     }
-    if (n % REPORT_EVERY === 0) self.postMessage({ tried: n });
+    if (n % REPORT_EVERY === 0) self.postMessage({ tried: n, found: nonces.length });
   }
 };

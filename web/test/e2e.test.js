@@ -149,7 +149,8 @@ for (const lang of ['de', 'en']) {
     assert.deepEqual(Object.keys(sent).sort(), ['attachments', 'ciphertext', 'keyset_version', 'lookup_id', 'office', 'pow', 'reply_recipient']
       .concat(lang === 'de' ? ['stats'] : []).sort());
     // The proof of work the browser solved (PROTOCOL.md §6).
-    assert.deepEqual(Object.keys(sent.pow).sort(), ['challenge', 'nonce']);
+    assert.deepEqual(Object.keys(sent.pow).sort(), ['challenge', 'nonces']);
+    assert.equal(new Set(sent.pow.nonces).size, 16, 'one nonce for each of 16 puzzles');
     for (const c of [sent.ciphertext, ...sent.attachments]) {
       assert.ok(Buffer.from(c, 'base64').subarray(0, 22).toString() === 'age-encryption.org/v1\n', 'binary age, not armored');
     }
