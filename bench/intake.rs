@@ -213,10 +213,9 @@ fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
     for b in bodies {
         let t = Instant::now();
         let sub = serde_json::from_str(b).unwrap();
-        let (report, stats) =
-            meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap();
+        let report = meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap();
         store
-            .write_now(|c| meldestelle::db::reports::insert_report(c, &report, stats.as_ref()))
+            .write_now(|c| meldestelle::db::reports::insert_report(c, &report))
             .unwrap();
         lat.push(t.elapsed());
     }

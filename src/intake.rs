@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::case::{self, Status};
 use crate::crypto::{self, header, padding::Buckets};
 use crate::office::Office;
-use crate::stats::taxonomy::{Answers, Quarter, TaxonomyError, VERSION as TAXONOMY_VERSION};
 
 /// What a client sends to `POST /v1/reports` (docs/PROTOCOL.md §5).
 #[derive(Debug, Deserialize)]
@@ -21,7 +20,10 @@ pub struct Submission {
     pub lookup_id: String,
     #[serde(default)]
     pub attachments: Vec<String>,
-    pub stats: Option<Answers>,
+    /// Refused when present: statistics answers travel inside the ciphertext (PROTOCOL.md §3),
+    /// and a client that still sends them in plain text must fail loudly.
+    #[serde(default)]
+    pub stats: Option<serde::de::IgnoredAny>,
     /// Required unless proof of work is off (`--pow-bits 0`).
     #[serde(default)]
     pub pow: Option<crate::pow::PowToken>,
@@ -53,8 +55,8 @@ pub enum IntakeError {
     },
     #[error("at most {0} attachments are accepted")]
     TooManyAttachments(usize),
-    #[error(transparent)]
-    Taxonomy(#[from] TaxonomyError),
+    #[error("statistics answers go inside the encrypted report, never beside it in plain text")]
+    PlaintextStats,
 }
 
 /// A report ready to be stored.
@@ -71,18 +73,6 @@ pub struct NewReport {
     pub ack_due: NaiveDate,
     pub feedback_due: NaiveDate,
     pub attachments: Vec<Vec<u8>>,
-}
-
-/// A statistics record: unlinked from any report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatsEntry {
-    pub id: String,
-    pub office: String,
-    pub taxonomy_version: i32,
-    /// `reporter` (with the report) or `officer` (when closing a case).
-    pub source: &'static str,
-    pub quarter: Quarter,
-    pub answers: Answers,
 }
 
 /// What the reporter is told once the report is durably stored.
@@ -111,7 +101,10 @@ pub fn accept(
     office: Option<&Office>,
     limits: &Limits,
     today: NaiveDate,
-) -> Result<(NewReport, Option<StatsEntry>), IntakeError> {
+) -> Result<NewReport, IntakeError> {
+    if sub.stats.is_some() {
+        return Err(IntakeError::PlaintextStats);
+    }
     let office = office.ok_or(IntakeError::UnknownOffice)?;
     if sub.keyset_version != office.keyset_version {
         return Err(IntakeError::StaleKeyset {
@@ -140,45 +133,20 @@ pub fn accept(
         .iter()
         .map(|a| check_age_file("attachments", a, expected, &limits.attachment))
         .collect::<Result<Vec<_>, _>>()?;
-    let stats = match sub.stats {
-        Some(answers) if !answers.is_empty() => {
-            answers.validate()?;
-            let quarter = match &answers.quarter {
-                Some(q) => Quarter::parse(q).ok_or(TaxonomyError::BadQuarter(q.clone()))?,
-                None => Quarter::of(today),
-            };
-            Some(StatsEntry {
-                id: uuid::Uuid::new_v4().to_string(),
-                office: office.slug.clone(),
-                taxonomy_version: TAXONOMY_VERSION,
-                source: "reporter",
-                quarter,
-                answers,
-            })
-        }
-        Some(answers) => {
-            answers.validate()?;
-            None
-        }
-        None => None,
-    };
     let (ack_due, feedback_due) = case::initial_deadlines(today);
-    Ok((
-        NewReport {
-            id: uuid::Uuid::new_v4().to_string(),
-            office: office.slug.clone(),
-            keyset_version: office.keyset_version,
-            ciphertext,
-            reply_recipient: sub.reply_recipient,
-            lookup_hash: crypto::sha256(&lookup_id),
-            status: Status::Received,
-            received_on: today,
-            ack_due,
-            feedback_due,
-            attachments,
-        },
-        stats,
-    ))
+    Ok(NewReport {
+        id: uuid::Uuid::new_v4().to_string(),
+        office: office.slug.clone(),
+        keyset_version: office.keyset_version,
+        ciphertext,
+        reply_recipient: sub.reply_recipient,
+        lookup_hash: crypto::sha256(&lookup_id),
+        status: Status::Received,
+        received_on: today,
+        ack_due,
+        feedback_due,
+        attachments,
+    })
 }
 
 /// The lookup id: 32 bytes as 64 hex digits.

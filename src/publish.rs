@@ -1,8 +1,11 @@
-//! Publication of statistics: what the CLI's `stats export` and the analysts' API share.
-//! Counts come from the store, disclosure control from `stats`; nothing else is released.
+//! Publication of statistics: what the CLI's `stats release`/`stats export` and the analysts'
+//! API share. Counts come from the offices' quarterly contributions, disclosure control from
+//! `stats`. A period is released once ("frozen", R6): the whole release set is computed, rendered
+//! and stored, and every later request gets those stored bytes. Nothing else is released.
 
 use chrono::NaiveDate;
 
+use crate::db::stats::{StoredRelease, StoredTable};
 use crate::db::{self, DbConn, DbError};
 use crate::office::Office;
 use crate::stats::render::{self, Format};
@@ -18,6 +21,16 @@ pub enum PublishError {
     PeriodNotEnded(Period),
     #[error("no access to office '{0}'")]
     NotGranted(String),
+    #[error("{0} has been released already; a release is never recomputed")]
+    AlreadyReleased(String),
+    #[error("the release series is {0}ly; {1} does not belong to it (R6: quarters or years, never both)")]
+    OtherSeries(String, String),
+    #[error("{0} has no frozen release yet; an analyst of the whole alliance releases it first")]
+    NotReleased(String),
+    #[error(
+        "this table is not part of the release for {0}; ad-hoc exports come only from a release"
+    )]
+    NotInRelease(String),
 }
 
 /// What to tabulate.
@@ -107,4 +120,125 @@ pub fn render_set(set: &ReleaseSet, format: Format) -> Result<Vec<u8>, StatsErro
             "a release set is published as html or json".into(),
         )),
     }
+}
+
+fn series_of(p: Period) -> &'static str {
+    match p {
+        Period::Quarter(_) => "quarter",
+        Period::Year(_) => "year",
+    }
+}
+
+/// The rules and parameters of a release, as stored beside it.
+fn rules_json(rules: &Rules, offices: &[String]) -> String {
+    serde_json::json!({
+        "taxonomy_version": stats::taxonomy::VERSION,
+        "threshold": rules.threshold,
+        "threshold_strict": rules.threshold_strict,
+        "rounding_base": rules.rounding_base,
+        "percent_min_base": rules.percent_min_base,
+        "noise_epsilon": rules.epsilon,
+        "name_min": stats::NAME_MIN,
+        "contributing_offices": offices.len(),
+    })
+    .to_string()
+}
+
+/// Computes the period's whole release set once and stores it, rendered, with its tables, the
+/// contributing offices and the rules. Runs in the caller's transaction; a second call for the
+/// same period is refused, and so is a period of the other series.
+pub fn freeze(
+    conn: &mut DbConn,
+    period: &str,
+    offices: &[Office],
+    rules: &Rules,
+    today: NaiveDate,
+) -> Result<StoredRelease, PublishError> {
+    let p = ended(period, today)?;
+    let key = p.to_string();
+    if db::stats::release(conn, &key)?.is_some() {
+        return Err(PublishError::AlreadyReleased(key));
+    }
+    if let Some(series) = db::stats::release_series(conn)? {
+        if series != series_of(p) {
+            return Err(PublishError::OtherSeries(series, key));
+        }
+    }
+    let records = db::stats::records(conn, p, offices)?;
+    let contributing: Vec<String> = records
+        .iter()
+        .map(|r| r.office.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let set = stats::alliance_release(&records, p, &db::stats::catalog(offices), rules)?;
+    let tables: Vec<StoredTable> = set
+        .tables
+        .iter()
+        .map(|t| StoredTable {
+            scope: t.office.clone().unwrap_or_else(|| "alliance".into()),
+            dims: t.dims.join(","),
+            csv: render::render(t, Format::Csv),
+            json: render::render(t, Format::Json),
+        })
+        .collect();
+    let csv = set
+        .tables
+        .iter()
+        .map(|t| format!("# {}\n{}", t.title, render::csv(t)))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    let release = StoredRelease {
+        period: key,
+        series: series_of(p).into(),
+        released_on: today,
+        offices: contributing.join(","),
+        rules: rules_json(rules, &contributing),
+        csv,
+        json: render_set(&set, Format::Json)?,
+        html: render_set(&set, Format::Html)?,
+    };
+    db::stats::store_release(conn, &release, &tables)?;
+    Ok(release)
+}
+
+/// A frozen release's bytes in the asked format.
+pub fn frozen(conn: &mut DbConn, period: &str, format: Format) -> Result<Vec<u8>, PublishError> {
+    let key = Period::parse(period)?.to_string();
+    let r = db::stats::release(conn, &key)?.ok_or(PublishError::NotReleased(key))?;
+    Ok(match format {
+        Format::Csv => r.csv,
+        Format::Json => r.json,
+        Format::Html => r.html,
+        Format::Svg => return Err(StatsError::UnknownFormat("svg".into()).into()),
+    })
+}
+
+/// One table of a frozen release: the alliance's, or one office's own (`office`, which the
+/// caller has checked the asker may see).
+pub fn frozen_table(
+    conn: &mut DbConn,
+    req: &TableRequest,
+    format: Format,
+) -> Result<Vec<u8>, PublishError> {
+    let spec = TableSpec::parse(&req.period, &req.by)?;
+    let key = spec.period.to_string();
+    if db::stats::release(conn, &key)?.is_none() {
+        return Err(PublishError::NotReleased(key));
+    }
+    let dims: Vec<&str> = spec.dims.iter().map(|d| d.name()).collect();
+    let scope = req.office.as_deref().unwrap_or("alliance");
+    let t = db::stats::release_table(conn, &key, scope, &dims)?
+        .ok_or_else(|| PublishError::NotInRelease(key.clone()))?;
+    Ok(match format {
+        Format::Csv => t.csv,
+        Format::Json => t.json,
+        other => {
+            return Err(StatsError::UnknownFormat(format!(
+                "{other:?}: a single table comes as csv or json"
+            ))
+            .into())
+        }
+    })
 }

@@ -448,7 +448,7 @@ fn hostile_values_get_their_problem_and_store_nothing() {
                     .unwrap_or(json!({"consequences": [[["none"]]]})),
                 ),
                 400,
-                "invalid-request",
+                "stats-in-plaintext",
             ),
             (
                 // No string of the API may hold a NUL; refused before any parsing of fields.
@@ -591,7 +591,7 @@ fn hostile_values_get_their_problem_and_store_nothing() {
             None,
         );
         assert_eq!((a.status, &a.body), (404, &b.body));
-        for table in ["reports", "attachments", "stats_records", "messages"] {
+        for table in ["reports", "attachments", "stats_contributions", "messages"] {
             assert_eq!(db.count(table), 0, "{table} on {}", db.name);
         }
     }

@@ -130,29 +130,28 @@ fn reference_client_report_decrypts_with_the_office_key_on_both_backends() {
 }
 
 #[test]
-fn statistics_answers_are_stored_unlinked() {
+fn statistics_answers_beside_the_ciphertext_are_refused() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-08-14"]);
-        let (mut body, _) = submission(&server, "mit Statistik");
-        body["stats"] = json!({"incident_type": "verbal_degradation", "consequences": ["none"], "racism_form": null});
-        let a = post_report(&server, &body);
-        assert_eq!(a.status, 201, "{}", a.body);
-        assert_eq!(db.count("stats_records"), 1);
-        use diesel::prelude::*;
-        use meldestelle::db::schema::stats_records as s;
-        let (quarter, it, rf): (String, Option<String>, Option<String>) = s::table
-            .select((s::quarter, s::incident_type, s::racism_form))
-            .first(&mut db.conn())
-            .unwrap();
-        assert_eq!(
-            (quarter.as_str(), it.as_deref(), rf),
-            ("2026-Q3", Some("verbal_degradation"), None)
-        );
-        // An empty answer set stores no record at all.
-        let (mut body, _) = submission(&server, "ohne Statistik");
-        body["stats"] = json!({"incident_type": null});
+        // An old client that still sends its answers in plain text fails loudly, whatever the
+        // answers are, and nothing is stored.
+        for stats in [
+            json!({"incident_type": "verbal_degradation", "consequences": ["none"]}),
+            json!({}),
+            json!("anything"),
+        ] {
+            let (mut body, _) = submission(&server, "mit Statistik");
+            body["stats"] = stats;
+            let a = post_report(&server, &body);
+            assert_eq!(a.status, 400, "{}", a.body);
+            assert_eq!(a.problem(), "stats-in-plaintext");
+        }
+        assert_eq!(db.count("reports"), 0);
+        assert_eq!(db.count("stats_contributions"), 0);
+        // A report whose answers are inside the ciphertext is taken, and adds no record.
+        let (body, _) = submission(&server, "ohne Statistik daneben");
         assert_eq!(post_report(&server, &body).status, 201);
-        assert_eq!(db.count("stats_records"), 1);
+        assert_eq!(db.count("stats_contributions"), 0);
     }
 }
 
@@ -280,22 +279,10 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
                 "invalid-field",
             ),
             (
-                "unknown taxonomy value",
+                "answers in plain text",
                 with("stats", json!({"racism_form": "made_up"})),
                 400,
-                "unknown-taxonomy-value",
-            ),
-            (
-                "unknown taxonomy field",
-                with("stats", json!({"favourite_colour": "blue"})),
-                400,
-                "invalid-request",
-            ),
-            (
-                "bad quarter",
-                with("stats", json!({"quarter": "2026-Q9"})),
-                400,
-                "unknown-taxonomy-value",
+                "stats-in-plaintext",
             ),
             (
                 "missing field",
@@ -376,7 +363,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
             400
         );
 
-        for table in ["reports", "attachments", "stats_records", "messages"] {
+        for table in ["reports", "attachments", "stats_contributions", "messages"] {
             assert_eq!(db.count(table), 0, "{table} on {}", db.name);
         }
         // The same good report is then accepted, and a replay of it is refused.

@@ -448,7 +448,12 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
                 "test is sound"
             );
         }
-        let stats_before = db.count("stats_records");
+        // A contributed record (statistics arrive per quarter, not with the report).
+        db.exec(
+            "INSERT INTO stats_contributions (quarter, office, id, taxonomy_version, incident_type) \
+             VALUES ('2026-Q1', 'demo', 'r1', 1, 'threat')",
+        );
+        let stats_before = db.count("stats_contributions");
         assert_eq!(stats_before, 1);
 
         // On delete_after itself nothing goes; the day after, the closed case does.
@@ -459,7 +464,11 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert_eq!(report_ids(&db), vec![kept.clone()], "{}", db.name);
         assert_eq!(db.count(&format!("messages WHERE report_id = '{gone}'")), 0);
         assert_eq!(db.count(&format!("messages WHERE report_id = '{kept}'")), 1);
-        assert_eq!(db.count("stats_records"), stats_before, "statistics stay");
+        assert_eq!(
+            db.count("stats_contributions"),
+            stats_before,
+            "statistics stay"
+        );
         assert_eq!(db.count("retention_extensions"), 2);
         if db.path().is_some() {
             let bytes = files();
@@ -490,6 +499,6 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert!(jobs_run(&db, "2032-01-02").contains("deleted 1 case(s)"));
         assert_eq!(db.count("reports"), 0);
         assert_eq!(db.count("retention_extensions"), 0);
-        assert_eq!(db.count("stats_records"), stats_before);
+        assert_eq!(db.count("stats_contributions"), stats_before);
     }
 }

@@ -1,5 +1,6 @@
-//! Statistics end to end: records in the database, analysts over HTTP, the CLI, and what a
-//! naive export would leak, on both databases.
+//! Statistics end to end, on both databases: answers inside the ciphertext, the office's
+//! quarterly contribution, frozen releases for analysts over HTTP and the CLI, and the leaks
+//! a naive export had.
 
 mod common;
 
@@ -21,8 +22,8 @@ fn insert_record(
 ) {
     let q = |v: Option<&str>| v.map(|v| format!("'{v}'")).unwrap_or_else(|| "NULL".into());
     db.exec(&format!(
-        "INSERT INTO stats_records (id, office, taxonomy_version, source, quarter, incident_type, racism_form, admin_area) \
-         VALUES ('{}', '{office}', 1, 'reporter', '{quarter}', '{incident}', {}, {})",
+        "INSERT INTO stats_contributions (id, office, taxonomy_version, quarter, incident_type, racism_form, admin_area) \
+         VALUES ('{}', '{office}', 1, '{quarter}', '{incident}', {}, {})",
         uuid::Uuid::new_v4(), q(form), q(area)
     ));
 }
@@ -121,78 +122,151 @@ fn labels(v: &Value, row: &str) -> Value {
     v["cells"][i][0].clone()
 }
 
+fn post(server: &Server, route: &str, body: Value, token: &str) -> Answer {
+    server.call("POST", route, route, Some(&body), Some(token))
+}
+
+fn release(server: &Server, token: &str, period: &str) -> Answer {
+    post(
+        server,
+        "/v1/stats/releases",
+        json!({ "period": period }),
+        token,
+    )
+}
+
+fn stats_cli(db: &TestDb, today: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["stats", "--today", today, "--database-url", &db.url];
+    all.extend_from_slice(args);
+    cli_output(&all, None)
+}
+
 #[test]
-fn analysts_get_released_tables_only_and_nothing_leaks() {
+fn analysts_get_frozen_releases_only_and_nothing_leaks() {
     for db in backends() {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::start(&db, &["--today", "2027-01-15"]);
+        // Noise on (R7): a frozen release still answers the same bytes every time.
+        let server = Server::start(&db, &["--today", "2027-01-15", "--stats-epsilon", "1.0"]);
         let (all_key, small_key) = setup(&db, dir.path());
         let token = login_analyst(&server, &all_key);
+        let small = login_analyst(&server, &small_key);
 
-        // One report in a small municipality: folded into Land × size class, suppressed,
-        // and the town is named nowhere.
-        for format in ["csv", "json", "svg", "html"] {
-            let a = table(
-                &server,
-                &token,
-                &format!("period=2026&by=municipality&format={format}"),
-            );
-            assert_eq!(a.status, 200, "{}", a.body);
-            assert!(!a.body.contains("Kleinstadt"), "{format}: {}", a.body);
-            if format == "html" {
-                assert!(!a.body.contains("<script") && !a.body.contains("http"));
-            }
-        }
-        let by_muni = table(&server, &token, "period=2026&by=municipality").json();
-        assert_eq!(
-            labels(&by_muni, "BB / under_20k (folded)"),
-            json!({"suppressed": {"below": 10}})
-        );
-        assert_eq!(labels(&by_muni, "Berlin (BE)"), json!({"count": 40}));
+        // Nothing is computed on request: before a release there is nothing to fetch.
+        let a = table(&server, &token, "period=2026&by=incident_type");
+        assert_eq!((a.status, a.problem().as_str()), (404, "not-released"));
+        // Only an analyst of the whole alliance releases; only an ended period (R6).
+        let a = release(&server, &small, "2026");
+        assert_eq!((a.status, a.problem().as_str()), (403, "not-granted"));
+        let a = release(&server, &token, "2027");
+        assert_eq!((a.status, a.problem().as_str()), (400, "period-not-ended"));
+        let a = release(&server, &token, "last-30-days");
+        assert_eq!((a.status, a.problem().as_str()), (400, "bad-period"));
+        assert_eq!(db.count("stats_releases"), 0);
 
-        // One report of a rare racism form: suppressed, and the total does not give it away.
+        let a = release(&server, &token, "2026");
+        assert_eq!(a.status, 201, "{}", a.body);
+        assert_eq!(a.json()["offices"], json!(["berlin-mitte", "kleinstadt"]));
+        assert_eq!(a.json()["rules"]["threshold"], 5);
+        // A release is made once, and a series is quarterly or yearly, never both (R6).
+        let a = release(&server, &token, "2026");
+        assert_eq!((a.status, a.problem().as_str()), (409, "already-released"));
+        let a = release(&server, &token, "2026-Q3");
+        assert_eq!((a.status, a.problem().as_str()), (409, "other-series"));
+
+        // The single report of a rare racism form: suppressed, and the total does not give it
+        // away.
         let forms = table(&server, &token, "period=2026&by=racism_form").json();
         assert_eq!(
             labels(&forms, "antigypsyist"),
             json!({"suppressed": {"below": 10}})
         );
-        assert!(
-            forms["suppressed"].as_u64().unwrap() >= 2,
-            "secondary suppression: {forms}"
+        assert!(forms["suppressed"].as_u64().unwrap() >= 2, "{forms}");
+        // Averaging noise over many requests: every request gets the stored bytes.
+        let first = table(
+            &server,
+            &token,
+            "period=2026&by=incident_type,land&format=csv",
+        )
+        .body;
+        for _ in 0..20 {
+            let again = table(
+                &server,
+                &token,
+                "period=2026&by=incident_type,land&format=csv",
+            );
+            assert_eq!(again.body, first);
+        }
+        // Axis order: the same stored table, whichever order the request names.
+        let swapped = table(
+            &server,
+            &token,
+            "period=2026&by=land,incident_type&format=csv",
         );
-        // Never crossed with a department or a location (R4).
-        for by in [
-            "admin_area,racism_form",
-            "racism_form,land",
-            "municipality,racism_form",
+        assert_eq!(swapped.body, first);
+        // Ad-hoc tables outside the release do not exist, so none can be subtracted from one
+        // that does: the lone municipality, one office's figures with and without a filter.
+        for q in [
+            "period=2026&by=municipality",
+            "period=2026&by=admin_area,setting",
+            "period=2026&by=incident_type&office=kleinstadt",
         ] {
+            let a = table(&server, &token, q);
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (404, "not-in-release"),
+                "{q}"
+            );
+        }
+        // Never crossed with a department or a location (R4).
+        for by in ["admin_area,racism_form", "racism_form,land"] {
             let a = table(&server, &token, &format!("period=2026&by={by}"));
             assert_eq!(
                 (a.status, a.problem().as_str()),
-                (400, "forbidden-crossing"),
-                "{by}"
+                (400, "forbidden-crossing")
             );
         }
-        // Fixed periods that have ended (R6).
-        let a = table(&server, &token, "period=2027&by=land");
-        assert_eq!((a.status, a.problem().as_str()), (400, "period-not-ended"));
-        let a = table(&server, &token, "period=last-30-days&by=land");
-        assert_eq!((a.status, a.problem().as_str()), (400, "bad-period"));
-
-        // An analyst sees only the offices granted.
-        let small = login_analyst(&server, &small_key);
+        // A scoped analyst gets exactly what everyone gets: no weaker rules for one office.
+        let scoped = table(
+            &server,
+            &small,
+            "period=2026&by=incident_type,land&format=csv",
+        );
+        assert_eq!(scoped.body, first);
         let a = table(
             &server,
             &small,
             "period=2026&by=incident_type&office=berlin-mitte",
         );
         assert_eq!((a.status, a.problem().as_str()), (403, "not-granted"));
-        let own = table(&server, &small, "period=2026&by=incident_type").json();
-        assert_eq!(
-            own["total"],
-            json!({"suppressed": {"below": 5}}),
-            "only Kleinstadt's one record: {own}"
+        // The town is named nowhere in the whole release.
+        for format in ["csv", "json", "html"] {
+            let a = server.call(
+                "GET",
+                "/v1/stats/releases/{period}",
+                &format!("/v1/stats/releases/2026?format={format}"),
+                None,
+                Some(&token),
+            );
+            assert_eq!(a.status, 200, "{}", a.body);
+            assert!(!a.body.contains("Kleinstadt"), "{format}");
+        }
+        let page = server.call(
+            "GET",
+            "/v1/stats/alliance",
+            "/v1/stats/alliance?period=2026",
+            None,
+            Some(&token),
         );
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("<svg") && !page.body.contains("<script"));
+        let list = server.call(
+            "GET",
+            "/v1/stats/releases",
+            "/v1/stats/releases",
+            None,
+            Some(&small),
+        );
+        assert_eq!(list.json()["releases"][0]["period"], "2026");
 
         // Officers' and analysts' tokens do not cross.
         let desk = server.call(
@@ -207,29 +281,11 @@ fn analysts_get_released_tables_only_and_nothing_leaks() {
             (401, "invalid-token")
         );
 
-        // The alliance page.
-        let page = server.call(
-            "GET",
-            "/v1/stats/alliance",
-            "/v1/stats/alliance?period=2026",
-            None,
-            Some(&token),
-        );
-        assert_eq!(page.status, 200);
-        assert!(
-            page.body.contains("<svg")
-                && !page.body.contains("<script")
-                && !page.body.contains("Kleinstadt")
-        );
-
-        // The CLI releases the same way.
-        let csv = cli(
+        // The CLI serves the same frozen bytes.
+        let out = stats_cli(
+            &db,
+            "2027-01-15",
             &[
-                "stats",
-                "--today",
-                "2027-01-15",
-                "--database-url",
-                &db.url,
                 "export",
                 "--period",
                 "2026",
@@ -238,203 +294,283 @@ fn analysts_get_released_tables_only_and_nothing_leaks() {
                 "--format",
                 "csv",
             ],
-            None,
         );
-        assert!(csv.starts_with("period,incident_type \\ land"), "{csv}");
-        for line in csv.lines().skip(1) {
-            for cell in line.split(',').skip(2) {
-                assert!(
-                    cell.starts_with('<') || cell.parse::<u64>().is_ok_and(|n| n % 5 == 0),
-                    "{cell} in {line}"
-                );
-            }
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), first);
+        let out = stats_cli(&db, "2027-01-15", &["alliance", "--period", "2026"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), page.body);
+        let out = stats_cli(&db, "2027-01-15", &["release", "--period", "2026"]);
+        assert!(!out.status.success(), "released twice");
+    }
+}
+
+/// Submits a report through the reference client, with answers inside the ciphertext.
+fn report_with(server: &Server, stats: Option<&str>) {
+    let mut args = vec!["report", "--server", &server.base, "--json"];
+    if let Some(s) = stats {
+        args.extend(["--stats", s]);
+    }
+    cli(&args, Some("Ein Bericht"));
+}
+
+fn desk_cli(server: &Server, args: &[&str]) -> std::process::Output {
+    let mut all = vec![
+        "desk",
+        "--server",
+        &server.base,
+        "--office",
+        "demo",
+        "--identity",
+        DEMO_IDENTITY,
+    ];
+    all.extend_from_slice(args);
+    cli_output(&all, None)
+}
+
+/// Every text the database holds about reports and statistics, for searching.
+fn all_text(db: &TestDb) -> String {
+    if db.name == "postgres" {
+        let mut out = String::new();
+        for t in [
+            "reports",
+            "messages",
+            "attachments",
+            "stats_contributions",
+            "audit_log",
+        ] {
+            out.extend(db.strings(&format!("SELECT t::text AS s FROM {t} t")));
         }
-        let out = cli_output(
-            &[
-                "stats",
-                "--today",
-                "2027-01-15",
-                "--database-url",
-                &db.url,
-                "export",
-                "--period",
-                "2026",
-                "--by",
-                "admin_area,racism_form",
-            ],
-            None,
-        );
-        assert!(!out.status.success());
-        let html = cli(
-            &[
-                "stats",
-                "--today",
-                "2027-01-15",
-                "--database-url",
-                &db.url,
-                "alliance",
-                "--period",
-                "2026",
-            ],
-            None,
-        );
-        assert!(html.contains("<svg") && !html.contains("Kleinstadt"));
+        out
+    } else {
+        let path = db.url.trim_start_matches("sqlite://").to_owned();
+        let mut bytes = std::fs::read(&path).unwrap();
+        if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+            bytes.extend(wal);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 }
 
 #[test]
-fn reporter_answers_and_officer_classification_reach_the_statistics() {
+fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-05-02"]);
-        let stats = r#"{"incident_type":"threat","reporter_role":"witness","quarter":"2026-Q1"}"#;
-        let out = cli(
-            &[
-                "report",
-                "--server",
-                &server.base,
-                "--json",
-                "--stats",
-                stats,
-            ],
-            Some("mit Angaben"),
+        report_with(
+            &server,
+            Some(r#"{"incident_type":"threat","reporter_role":"witness"}"#),
         );
-        assert_eq!(
-            serde_json::from_str::<Value>(&out).unwrap()["status"],
-            "received"
-        );
-        assert_eq!(db.count("stats_records"), 1);
-        // The officer closes the case with a classification: a second record, unlinked.
-        let id = {
-            use diesel::prelude::*;
-            use meldestelle::db::schema::reports;
-            reports::table
-                .select(reports::id)
-                .first::<String>(&mut db.conn())
-                .unwrap()
-        };
-        let desk = |args: &[&str]| {
-            let mut all = vec![
-                "desk",
-                "--server",
-                &server.base,
-                "--office",
-                "demo",
-                "--identity",
-                DEMO_IDENTITY,
-            ];
-            all.extend_from_slice(args);
-            cli(&all, None)
-        };
-        desk(&["status", &id, "acknowledged"]);
-        desk(&["status", &id, "feedback_given"]);
-        let bad = cli_output(
+        report_with(&server, Some(r#"{"setting":"public_contact"}"#));
+        report_with(&server, None);
+        // The answers are inside the ciphertext: no record, and no answer in plain text.
+        assert_eq!(db.count("stats_contributions"), 0);
+        let text = all_text(&db);
+        for word in ["witness", "public_contact", "77697474657373" /* hex */] {
+            assert!(!text.contains(word), "{word} in the database");
+        }
+        // The officer's classification is case content too: an encrypted note.
+        let first = db.strings("SELECT id AS s FROM reports ORDER BY id")[0].clone();
+        let out = desk_cli(
+            &server,
             &[
-                "desk",
-                "--server",
-                &server.base,
-                "--identity",
-                DEMO_IDENTITY,
                 "status",
-                &id,
-                "closed",
+                &first,
+                "acknowledged",
                 "--classification",
-                r#"{"racism_form":"invented"}"#,
+                r#"{"incident_type":"verbal_degradation","racism_form":"anti_black"}"#,
             ],
-            None,
         );
-        assert!(!bad.status.success());
-        assert_eq!(db.count("stats_records"), 1);
-        desk(&[
-            "status",
-            &id,
-            "closed",
-            "--classification",
-            r#"{"racism_form":"anti_black","setting":"public_contact"}"#,
-        ]);
-        assert_eq!(db.count("stats_records"), 2);
-        use diesel::prelude::*;
-        use meldestelle::db::schema::stats_records as s;
-        let rows: Vec<(String, String)> = s::table
-            .select((s::source, s::quarter))
-            .order(s::source)
-            .load(&mut db.conn())
-            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all_text(&db).contains("anti_black"));
+        // Old clients that send a classification in plain text fail loudly.
+        let bad = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/status",
+            &format!("/v1/desk/cases/{first}/status"),
+            Some(&json!({"status": "in_progress", "classification": {"incident_type": "threat"}})),
+            Some(&login(&server, "demo", DEMO_IDENTITY)),
+        );
         assert_eq!(
-            rows,
-            vec![
-                ("officer".into(), "2026-Q2".into()),
-                ("reporter".into(), "2026-Q1".into())
-            ]
+            (bad.status, bad.problem().as_str()),
+            (400, "stats-in-plaintext")
         );
+        // Not before the quarter has ended.
+        let out = desk_cli(&server, &["stats", "contribute", "--quarter", "2026-Q2"]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not ended"));
+        drop(server);
+
+        let server = Server::start(&db, &["--today", "2026-07-02"]);
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let status = server.call(
+            "GET",
+            "/v1/desk/stats/contributions",
+            "/v1/desk/stats/contributions",
+            None,
+            Some(&token),
+        );
+        assert_eq!(
+            status.json()["quarters"][0],
+            json!({"quarter": "2026-Q2", "cases": 3, "contributed": 0, "frozen": false})
+        );
+        // A batch that is not exactly one record per case is refused, and changes nothing.
+        for n in [2, 4] {
+            let a = post(
+                &server,
+                "/v1/desk/stats/contributions",
+                json!({"quarter": "2026-Q2", "records": vec![json!({}); n]}),
+                &token,
+            );
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (409, "contribution-count")
+            );
+            assert_eq!(a.json()["expected"], 3);
+        }
+        let a = post(
+            &server,
+            "/v1/desk/stats/contributions",
+            json!({"quarter": "2026-Q2", "records": [{"incident_type": "invented"}, {}, {}]}),
+            &token,
+        );
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (400, "unknown-taxonomy-value")
+        );
+        assert_eq!(db.count("stats_contributions"), 0);
+
+        // The office's client decrypts, merges and sends the quarter; a second run replaces it.
+        for _ in 0..2 {
+            let out = desk_cli(&server, &["stats", "contribute", "--quarter", "2026-Q2"]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("contributed 3 record(s)"));
+        }
+        assert_eq!(db.count("stats_contributions"), 3);
+        // One record per case; the officer's classification wins over the reporter's answer.
+        let rows = db.strings(
+            "SELECT COALESCE(incident_type, '-') || '/' || COALESCE(racism_form, '-') || '/' || \
+             COALESCE(reporter_role, '-') || '/' || COALESCE(setting, '-') || '/' || quarter AS s \
+             FROM stats_contributions ORDER BY s",
+        );
+        let first_had_threat = rows
+            .iter()
+            .any(|r| r.starts_with("verbal_degradation/anti_black/witness"));
+        assert!(
+            first_had_threat
+                || rows
+                    .iter()
+                    .any(|r| r.starts_with("verbal_degradation/anti_black/-")),
+            "{rows:?}"
+        );
+        assert!(rows.iter().all(|r| r.ends_with("/2026-Q2")), "{rows:?}");
+        assert!(
+            rows.iter().any(|r| r.contains("public_contact")),
+            "{rows:?}"
+        );
+        // Nothing pairs a record with its case: no shared value, and on PostgreSQL no shared
+        // transaction id.
+        let case_values: Vec<String> = db.strings("SELECT id AS s FROM reports");
+        for id in db.strings("SELECT id AS s FROM stats_contributions") {
+            assert!(!case_values.contains(&id));
+        }
+        if db.name == "postgres" {
+            let cases = db.strings(
+                "SELECT xmin::text AS s FROM reports UNION SELECT xmin::text FROM messages",
+            );
+            for x in db.strings("SELECT xmin::text AS s FROM stats_contributions") {
+                assert!(!cases.contains(&x), "xmin {x} shared with a case");
+            }
+        }
+        let status = server.call(
+            "GET",
+            "/v1/desk/stats/contributions",
+            "/v1/desk/stats/contributions",
+            None,
+            Some(&token),
+        );
+        assert_eq!(status.json()["quarters"][0]["contributed"], 3);
+
+        // Once the period is released, it is frozen: a late contribution changes nothing.
+        drop(server);
+        let out = stats_cli(&db, "2026-07-02", &["release", "--period", "2026-Q2"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let server = Server::start(&db, &["--today", "2026-07-03"]);
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let a = post(
+            &server,
+            "/v1/desk/stats/contributions",
+            json!({"quarter": "2026-Q2", "records": [{}, {}, {}]}),
+            &token,
+        );
+        assert_eq!((a.status, a.problem().as_str()), (409, "period-frozen"));
+        assert_eq!(db.count("stats_contributions"), 3);
     }
 }
 
 #[test]
-fn deleting_a_case_after_retention_leaves_the_statistics_unchanged() {
+fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-02-10"]);
-        for i in 0..12 {
-            let stats = format!(
-                r#"{{"incident_type":"{}","quarter":"2026-Q1"}}"#,
-                ["threat", "other"][i % 2]
-            );
-            cli(
-                &[
-                    "report",
-                    "--server",
-                    &server.base,
-                    "--json",
-                    "--stats",
-                    &stats,
-                ],
-                Some("Bericht"),
-            );
+        for i in 0..22 {
+            let stats = format!(r#"{{"incident_type":"{}"}}"#, ["threat", "other"][i % 2]);
+            report_with(&server, Some(&stats));
         }
-        let id = {
-            use diesel::prelude::*;
-            use meldestelle::db::schema::reports;
-            reports::table
-                .select(reports::id)
-                .first::<String>(&mut db.conn())
-                .unwrap()
-        };
+        let id = db.strings("SELECT id AS s FROM reports ORDER BY id")[0].clone();
         for to in ["acknowledged", "feedback_given", "closed"] {
-            cli(
-                &[
-                    "desk",
-                    "--server",
-                    &server.base,
-                    "--identity",
-                    DEMO_IDENTITY,
-                    "status",
-                    &id,
-                    to,
-                ],
-                None,
-            );
+            assert!(desk_cli(&server, &["status", &id, to]).status.success());
         }
         drop(server);
-        let export = || {
-            cli(
+        let server = Server::start(&db, &["--today", "2026-04-02"]);
+        let out = desk_cli(&server, &["stats", "contribute", "--quarter", "2026-Q1"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        drop(server);
+        assert!(
+            stats_cli(&db, "2026-04-02", &["release", "--period", "2026-Q1"])
+                .status
+                .success()
+        );
+        let export = |format: &str| {
+            let a = stats_cli(
+                &db,
+                "2030-01-01",
                 &[
-                    "stats",
-                    "--today",
-                    "2030-01-01",
-                    "--database-url",
-                    &db.url,
                     "export",
                     "--period",
                     "2026-Q1",
                     "--by",
                     "incident_type",
                     "--format",
-                    "json",
+                    format,
                 ],
-                None,
-            )
+            );
+            let b = stats_cli(
+                &db,
+                "2030-01-01",
+                &["alliance", "--period", "2026-Q1", "--format", "html"],
+            );
+            (a.stdout, b.stdout)
         };
-        let before = export();
-        assert!(before.contains("\"count\": 5"), "{before}");
+        let before = export("json");
+        assert!(
+            String::from_utf8_lossy(&before.0).contains("\"count\": 10"),
+            "{}",
+            String::from_utf8_lossy(&before.0)
+        );
         // Three years after closing, the retention job deletes the case.
         let out = cli(
             &[
@@ -449,8 +585,8 @@ fn deleting_a_case_after_retention_leaves_the_statistics_unchanged() {
             ],
             None,
         );
-        assert_eq!(db.count("reports"), 11, "{out}");
-        assert_eq!(db.count("stats_records"), 12);
-        assert_eq!(export(), before);
+        assert_eq!(db.count("reports"), 21, "{out}");
+        assert_eq!(db.count("stats_contributions"), 22);
+        assert_eq!(export("json"), before);
     }
 }

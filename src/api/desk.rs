@@ -12,9 +12,10 @@ use crate::case::Status;
 use crate::crypto;
 use crate::db::{self, DbError};
 use crate::desk::{self, Case, Counts, Direction, Due, Filter};
-use crate::intake::{self, StatsEntry};
+use crate::intake;
 use crate::office::{Office, Officer};
-use crate::stats::taxonomy::{self, Answers, Quarter};
+use crate::stats::contribution;
+use crate::stats::taxonomy::{Answers, Quarter};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
@@ -255,8 +256,10 @@ async fn audit(
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
     status: String,
-    /// Optional classification when closing (taxonomy v1), stored unlinked from the case.
-    classification: Option<Answers>,
+    /// Refused when present: the officer's classification is case content, encrypted in a
+    /// note, and reaches the statistics only through the quarterly contribution.
+    #[serde(default)]
+    classification: Option<serde::de::IgnoredAny>,
 }
 
 pub async fn set_status(
@@ -267,6 +270,9 @@ pub async fn set_status(
 ) -> Result<HttpResponse, ApiError> {
     let (officer, office) = officer(&state, &req).await?;
     let r: StatusRequest = read_json(&req, payload, SMALL_BODY).await?;
+    if r.classification.is_some() {
+        return Err(intake::IntakeError::PlaintextStats.into());
+    }
     let to = Status::parse(&r.status).ok_or_else(|| {
         ApiError::InvalidRequest(format!(
             "unknown status '{}'",
@@ -282,31 +288,6 @@ pub async fn set_status(
         today,
         office.retention_years.max(1) as u32,
     )?;
-    let stats = match r.classification {
-        Some(answers) if !answers.is_empty() => {
-            if to != Status::Closed {
-                return Err(ApiError::InvalidRequest(
-                    "a classification is recorded when closing".into(),
-                ));
-            }
-            answers.validate().map_err(intake::IntakeError::from)?;
-            let quarter = match &answers.quarter {
-                Some(q) => {
-                    Quarter::parse(q).unwrap_or_else(|| Quarter::of(case.clocks.received_on))
-                }
-                None => Quarter::of(case.clocks.received_on),
-            };
-            Some(StatsEntry {
-                id: uuid::Uuid::new_v4().to_string(),
-                office: office.slug.clone(),
-                taxonomy_version: taxonomy::VERSION,
-                source: "officer",
-                quarter,
-                answers,
-            })
-        }
-        _ => None,
-    };
     let (c2, o) = (case.clone(), officer.clone());
     let action = match to {
         Status::Acknowledged => "status:acknowledged",
@@ -319,9 +300,6 @@ pub async fn set_status(
         .store
         .write(move |c| {
             db::desk::set_status(c, &c2, to, &clocks)?;
-            if let Some(s) = &stats {
-                db::reports::insert_stats(c, s)?;
-            }
             db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))?;
             db::desk::counts_of(c, &c2.id, &o.id)
         })
@@ -597,4 +575,97 @@ pub async fn extend_retention(
         ..case
     };
     Ok(HttpResponse::Ok().json(summary(&updated, counts, today)))
+}
+
+// --- statistics contributions ---
+
+/// A quarter's batch: one record per case the office received in it, in any order.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionRequest {
+    quarter: String,
+    records: Vec<Answers>,
+}
+
+#[derive(Serialize)]
+pub struct QuarterState {
+    quarter: String,
+    /// Cases the office received in the quarter.
+    cases: u64,
+    /// Records the office contributed for it (0: not yet).
+    contributed: u64,
+    /// Released: the contribution can no longer change.
+    frozen: bool,
+}
+
+/// A batch of up to this many bytes: some 20,000 records.
+const CONTRIBUTION_BODY: usize = 8 * 1024 * 1024;
+
+pub async fn contribute(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let r: ContributionRequest = read_json(&req, payload, CONTRIBUTION_BODY).await?;
+    let (quarter, records) = contribution::prepare(&r.quarter, r.records, state.config.today())?;
+    let n = records.len();
+    let (slug, id) = (office.slug.clone(), officer.id.clone());
+    state
+        .store
+        .write(move |c| {
+            let done = db::stats::contribute(c, &slug, quarter, &records)?;
+            if done.is_ok() {
+                db::desk::append_audit(
+                    c,
+                    &slug,
+                    &id,
+                    "stats:contribute",
+                    Some(&quarter.to_string()),
+                )?;
+            }
+            Ok(done)
+        })
+        .await??;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "quarter": quarter.to_string(),
+        "records": n,
+    })))
+}
+
+/// The last four ended quarters: how many cases, how many records contributed, frozen or not.
+pub async fn contributions(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (_, office) = officer(&state, &req).await?;
+    let mut q = Quarter::of(state.config.today()).previous();
+    let mut quarters = vec![];
+    for _ in 0..4 {
+        quarters.push(q);
+        q = q.previous();
+    }
+    let slug = office.slug.clone();
+    let out = state
+        .store
+        .read(move |c| {
+            let frozen: Vec<String> = db::stats::releases(c)?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            quarters
+                .into_iter()
+                .map(|q| {
+                    Ok(QuarterState {
+                        quarter: q.to_string(),
+                        cases: db::stats::cases_received(c, &slug, q)?,
+                        contributed: db::stats::contributed(c, &slug, q)?,
+                        frozen: frozen.contains(&q.to_string())
+                            || frozen.contains(&q.year.to_string()),
+                    })
+                })
+                .collect::<Result<Vec<_>, DbError>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "quarters": out })))
 }

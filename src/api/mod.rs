@@ -144,6 +144,10 @@ pub enum ApiError {
     Conflict(&'static str, String),
     #[error("invitation refused: {0:?}")]
     Invitation(crate::db::invitations::Refusal),
+    #[error(transparent)]
+    Contribution(#[from] crate::stats::contribution::ContributionError),
+    #[error(transparent)]
+    ContributionRefused(#[from] crate::db::stats::Refusal),
 }
 
 impl ApiError {
@@ -253,6 +257,24 @@ impl ApiError {
                 )
             }
             ApiError::Intake(e) => intake_problem(e),
+            ApiError::Contribution(e) => contribution_problem(e),
+            ApiError::ContributionRefused(r) => {
+                use crate::db::stats::Refusal as R;
+                match r {
+                    R::Frozen(_) => Problem::new(
+                        StatusCode::CONFLICT,
+                        "period-frozen",
+                        "The statistics for this period are released and frozen",
+                    ),
+                    R::Count { expected, .. } => Problem::new(
+                        StatusCode::CONFLICT,
+                        "contribution-count",
+                        "The batch must hold exactly one record per case of the quarter",
+                    )
+                    .with("expected", (*expected).into()),
+                }
+                .detail(r.to_string())
+            }
             ApiError::Invitation(r) => {
                 use crate::db::invitations::Refusal as R;
                 match r {
@@ -298,6 +320,26 @@ fn publish_problem(e: &crate::publish::PublishError) -> Problem {
             "This crossing is never published (R4)",
         ),
         P::Stats(S::BadPeriod(_)) => Problem::new(bad, "bad-period", "Not a fixed period (R6)"),
+        P::AlreadyReleased(_) => Problem::new(
+            StatusCode::CONFLICT,
+            "already-released",
+            "This period is released already",
+        ),
+        P::OtherSeries(..) => Problem::new(
+            StatusCode::CONFLICT,
+            "other-series",
+            "Releases are either quarterly or yearly, never both (R6)",
+        ),
+        P::NotReleased(_) => Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-released",
+            "This period has no release yet",
+        ),
+        P::NotInRelease(_) => Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-in-release",
+            "This table is not part of the period's release",
+        ),
         P::Stats(_) => Problem::new(bad, "invalid-table", "This table cannot be made"),
     };
     p.detail(e.to_string())
@@ -335,12 +377,28 @@ fn intake_problem(e: &IntakeError) -> Problem {
         IntakeError::TooManyAttachments(_) => {
             Problem::new(bad, "too-many-attachments", "Too many attachments")
         }
-        IntakeError::Taxonomy(t) => match t {
-            TaxonomyError::UnknownVersion(_) => {
-                Problem::new(bad, "unknown-taxonomy-version", "Unknown taxonomy version")
-            }
-            _ => Problem::new(bad, "unknown-taxonomy-value", "Unknown taxonomy value"),
-        },
+        IntakeError::PlaintextStats => Problem::new(
+            bad,
+            "stats-in-plaintext",
+            "Statistics answers belong inside the encrypted report",
+        ),
+    };
+    p.detail(e.to_string())
+}
+
+fn contribution_problem(e: &crate::stats::contribution::ContributionError) -> Problem {
+    use crate::stats::contribution::ContributionError as C;
+    let bad = StatusCode::BAD_REQUEST;
+    let p = match e {
+        C::BadQuarter(_) => Problem::new(bad, "bad-period", "Not a quarter like 2026-Q3"),
+        C::NotEnded(_) => Problem::new(bad, "period-not-ended", "The period has not ended"),
+        C::Record(_, TaxonomyError::UnknownVersion(_)) => {
+            Problem::new(bad, "unknown-taxonomy-version", "Unknown taxonomy version")
+        }
+        C::Record(..) => Problem::new(bad, "unknown-taxonomy-value", "Unknown taxonomy value"),
+        C::RecordQuarter(_) => {
+            Problem::new(bad, "invalid-request", "A record names its own quarter")
+        }
     };
     p.detail(e.to_string())
 }
@@ -547,6 +605,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/desk/invitation"),
     ("POST", "/v1/desk/enroll"),
     ("POST", "/v1/desk/passkeys"),
+    ("GET", "/v1/desk/stats/contributions"),
+    ("POST", "/v1/desk/stats/contributions"),
+    ("GET", "/v1/stats/releases"),
+    ("POST", "/v1/stats/releases"),
+    ("GET", "/v1/stats/releases/{period}"),
 ];
 
 /// All routes.
@@ -575,6 +638,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/analyst/session").route(web::post().to(stats::session)))
         .service(resource("/v1/stats/tables").route(web::get().to(stats::table)))
         .service(resource("/v1/stats/alliance").route(web::get().to(stats::alliance)))
+        .service(
+            resource("/v1/stats/releases")
+                .route(web::get().to(stats::releases))
+                .route(web::post().to(stats::release)),
+        )
+        .service(resource("/v1/stats/releases/{period}").route(web::get().to(stats::frozen)))
+        .service(
+            resource("/v1/desk/stats/contributions")
+                .route(web::get().to(desk::contributions))
+                .route(web::post().to(desk::contribute)),
+        )
         .service(
             resource("/v1/desk/cases/{case}/retention")
                 .route(web::post().to(desk::extend_retention)),

@@ -128,7 +128,7 @@ pub async fn submit(
     let limits = state.config.limits();
     let today = state.config.today();
     // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
-    let (report, stats) = web::block(move || intake::accept(sub, office.as_ref(), &limits, today))
+    let report = web::block(move || intake::accept(sub, office.as_ref(), &limits, today))
         .await
         .map_err(|_| ApiError::Internal)??;
     let receipt = report.receipt();
@@ -136,7 +136,7 @@ pub async fn submit(
     state
         .store
         .write(move |c| {
-            db::reports::insert_report(c, &report, stats.as_ref())?;
+            db::reports::insert_report(c, &report)?;
             // In the same commit: the office has news (no case id, no time).
             if notify {
                 db::outbox::mark_news(c, &report.office)?;

@@ -1,5 +1,7 @@
-//! The alliance's analysts: they log in by age challenge like officers and get released
-//! tables of the offices they are granted. No route here returns a record.
+//! The alliance's analysts: they log in by age challenge like officers, freeze a period's
+//! release (analysts of the whole alliance only) and fetch frozen releases and their tables.
+//! Every figure comes from a frozen release, byte for byte; no route here computes a table on
+//! request or returns a record.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -125,41 +127,123 @@ pub async fn table(
     req: HttpRequest,
     q: web::Query<TableQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (analyst, offices) = analyst(&state, &req).await?;
+    let (analyst, _) = analyst(&state, &req).await?;
     let q = q.into_inner();
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
+    if let Some(o) = &q.office {
+        if !analyst.offices.contains(o) {
+            return Err(publish::PublishError::NotGranted(o.clone()).into());
+        }
+    }
     let request = TableRequest {
         period: q.period,
         by: q.by,
         office: q.office,
     };
-    let (rules, today) = (state.config.stats.rules(), state.config.today());
-    let released = state
+    let body = state
         .store
-        .read(move |c| Ok(publish::table(c, &request, &offices, &rules, today)))
+        .read(move |c| Ok(publish::frozen_table(c, &request, format)))
         .await??;
     audit_export(&state, &analyst).await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
-        .body(publish::render_table(&released, format)))
+        .body(body))
 }
 
+/// The frozen release set of a period (as before, under its old address).
 pub async fn alliance(
     state: web::Data<AppState>,
     req: HttpRequest,
     q: web::Query<SetQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (analyst, offices) = analyst(&state, &req).await?;
-    let q = q.into_inner();
+    serve_frozen(&state, &req, q.into_inner()).await
+}
+
+async fn serve_frozen(
+    state: &AppState,
+    req: &HttpRequest,
+    q: SetQuery,
+) -> Result<HttpResponse, ApiError> {
+    let (analyst, _) = analyst(state, req).await?;
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
-    let (rules, today) = (state.config.stats.rules(), state.config.today());
-    let set = state
+    let body = state
         .store
-        .read(move |c| Ok(publish::alliance(c, &q.period, &offices, &rules, today)))
+        .read(move |c| Ok(publish::frozen(c, &q.period, format)))
         .await??;
-    let body = publish::render_set(&set, format).map_err(publish::PublishError::from)?;
-    audit_export(&state, &analyst).await?;
+    audit_export(state, &analyst).await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .body(body))
+}
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    #[serde(default = "default_set_format")]
+    format: String,
+}
+
+/// `GET /v1/stats/releases/{period}`: the stored bytes of a frozen release.
+pub async fn frozen(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    period: web::Path<String>,
+    q: web::Query<FormatQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = SetQuery {
+        period: period.into_inner(),
+        format: q.into_inner().format,
+    };
+    serve_frozen(&state, &req, q).await
+}
+
+/// `GET /v1/stats/releases`: the periods released so far.
+pub async fn releases(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    analyst(&state, &req).await?;
+    let list = state.store.read(db::stats::releases).await?;
+    let list: Vec<_> = list
+        .into_iter()
+        .map(|(period, on)| serde_json::json!({"period": period, "released_on": on}))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "releases": list })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    period: String,
+}
+
+/// `POST /v1/stats/releases`: computes and freezes a period's release set. Only an analyst of
+/// the whole alliance may, since the release covers every office.
+pub async fn release(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (analyst, offices) = analyst(&state, &req).await?;
+    if !analyst.all_offices {
+        return Err(publish::PublishError::NotGranted("every office (the alliance)".into()).into());
+    }
+    let r: ReleaseRequest = read_json(&req, payload, 1024).await?;
+    let (rules, today) = (state.config.stats.rules(), state.config.today());
+    let id = analyst.id.clone();
+    let stored = state
+        .store
+        .write(move |c| {
+            let out = publish::freeze(c, &r.period, &offices, &rules, today);
+            if let Ok(s) = &out {
+                db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats:release", Some(&s.period))?;
+            }
+            Ok(out)
+        })
+        .await??;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "period": stored.period,
+        "released_on": stored.released_on,
+        "offices": stored.offices.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+        "rules": serde_json::from_str::<serde_json::Value>(&stored.rules).unwrap_or_default(),
+    })))
 }

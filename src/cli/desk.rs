@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{check, http, CliError};
 use crate::crypto::{self, padding::Buckets};
+use crate::stats::taxonomy::{Answers, Quarter};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -81,10 +82,15 @@ pub enum DeskCommand {
     Status {
         case: String,
         status: String,
-        /// Optional classification when closing (taxonomy v1 JSON), stored unlinked.
+        /// The office's classification (taxonomy v1 JSON, e.g. '{"incident_type":"threat"}'),
+        /// kept as an encrypted note of the case; it counts in the statistics through the
+        /// quarter's contribution, where it wins over the reporter's answers.
         #[arg(long)]
         classification: Option<String>,
     },
+    /// Statistics: contribute a quarter's records (one per case, decrypted and merged here).
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// Write the report's raw .age file (decrypts with `age -d -i IDENTITY`).
     Export {
         case: String,
@@ -103,6 +109,20 @@ pub enum DeskCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Decrypt every case the office received in QUARTER, merge each reporter's answers with
+    /// the office's classification (the office's wins), and send all records in one shuffled
+    /// batch. Replaces an earlier batch for the quarter until its release is frozen.
+    Contribute {
+        /// An ended quarter, e.g. 2026-Q3.
+        #[arg(long)]
+        quarter: String,
+    },
+    /// The last four quarters: cases received, records contributed, frozen or not.
+    Status,
 }
 
 struct Session {
@@ -238,6 +258,103 @@ fn read_text(file: &Option<PathBuf>) -> Result<String, CliError> {
     })
 }
 
+/// Adds the office's classification of a case as an encrypted note (office only).
+fn classify(s: &Session, office_slug: &str, case: &str, json: &str) -> Result<(), CliError> {
+    let answers: Answers = serde_json::from_str(json)
+        .map_err(|e| CliError::Usage(format!("--classification: {e}")))?;
+    answers
+        .validate()
+        .map_err(|e| CliError::Usage(format!("--classification: {e}")))?;
+    let o = office(s, office_slug)?;
+    let summary = serde_json::to_string(&answers).unwrap_or_default();
+    let doc = json!({
+        "v": 1,
+        "kind": "classification",
+        "text": format!("Einordnung / classification: {summary}"),
+        "stats": answers,
+    });
+    let ct = seal_doc(
+        &doc,
+        &recipients(&o),
+        o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
+    )?;
+    s.post(
+        &format!("/v1/desk/cases/{case}/notes"),
+        &json!({"ciphertext": ct}),
+    )?;
+    Ok(())
+}
+
+/// The `stats` object of a decrypted document, if it has a valid one.
+fn answers_of(plain: &[u8]) -> Option<Answers> {
+    let doc: Value = serde_json::from_slice(plain).ok()?;
+    let a: Answers = serde_json::from_value(doc.get("stats")?.clone()).ok()?;
+    a.validate().ok().map(|()| a)
+}
+
+/// `desk stats contribute`: one record per case of the quarter, merged and sent at once.
+fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
+    let q = Quarter::parse(quarter)
+        .ok_or_else(|| CliError::Usage(format!("--quarter: '{quarter}' is not like 2026-Q3")))?;
+    let (first, last) = q.days();
+    let inbox: Value = s.get("/v1/desk/cases?filter=all")?.json()?;
+    let mut records = Vec::new();
+    let mut unreadable = 0;
+    for c in inbox["cases"].as_array().into_iter().flatten() {
+        let received = c["received_on"]
+            .as_str()
+            .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+        if !received.is_some_and(|d| d >= first && d <= last) {
+            continue;
+        }
+        let id = c["id"].as_str().unwrap_or("");
+        // Reading for statistics is not reading the case: no "seen" mark.
+        let v: Value = s.get(&format!("/v1/desk/cases/{id}?read=false"))?.json()?;
+        let reporter = match s.decrypt_b64(v["ciphertext"].as_str().unwrap_or("")) {
+            Ok(plain) => answers_of(&plain),
+            Err(_) => {
+                unreadable += 1;
+                None
+            }
+        };
+        // The newest classification note wins.
+        let notes = v["messages"].as_array().cloned().unwrap_or_default();
+        let officer = notes
+            .iter()
+            .rev()
+            .filter(|m| m["direction"].as_str() == Some("note"))
+            .filter_map(|m| s.decrypt_b64(m["ciphertext"].as_str().unwrap_or("")).ok())
+            .filter(|plain| {
+                serde_json::from_slice::<Value>(plain)
+                    .is_ok_and(|d| d["kind"].as_str() == Some("classification"))
+            })
+            .find_map(|plain| answers_of(&plain));
+        records.push(crate::stats::contribution::merge(reporter, officer));
+    }
+    // The server shuffles again; shuffling here keeps the inbox order off the wire too.
+    {
+        use rand::seq::SliceRandom;
+        records.shuffle(&mut rand::rngs::OsRng);
+    }
+    let n = records.len();
+    let v = s.post(
+        "/v1/desk/stats/contributions",
+        &json!({"quarter": q.to_string(), "records": records}),
+    )?;
+    println!(
+        "contributed {} record(s) for {}",
+        v["records"].as_u64().unwrap_or(n as u64),
+        q
+    );
+    if unreadable > 0 {
+        println!(
+            "{unreadable} case(s) could not be decrypted with this identity and count without answers; \
+             rewrap them and contribute again"
+        );
+    }
+    Ok(())
+}
+
 /// Pads and encrypts a message document.
 pub(crate) fn seal(
     kind: &str,
@@ -245,8 +362,15 @@ pub(crate) fn seal(
     recipients: &[String],
     max: u64,
 ) -> Result<String, CliError> {
-    let doc = serde_json::to_vec(&json!({"v": 1, "kind": kind, "text": text}))
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    seal_doc(
+        &json!({"v": 1, "kind": kind, "text": text}),
+        recipients,
+        max,
+    )
+}
+
+fn seal_doc(doc: &Value, recipients: &[String], max: u64) -> Result<String, CliError> {
+    let doc = serde_json::to_vec(doc).map_err(|e| CliError::Usage(e.to_string()))?;
     let padded = crypto::padding::pad(doc, &Buckets::new(max), b' ')
         .ok_or_else(|| CliError::Usage("the text is larger than the office accepts".into()))?;
     Ok(B64.encode(crypto::encrypt(&padded, recipients)?))
@@ -488,18 +612,42 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             status,
             classification,
         } => {
-            let mut body = json!({"status": status});
             if let Some(c) = classification {
-                body["classification"] = serde_json::from_str(&c)
-                    .map_err(|e| CliError::Usage(format!("--classification: {e}")))?;
+                classify(&s, &args.office, &case, &c)?;
             }
-            let v = s.post(&format!("/v1/desk/cases/{case}/status"), &body)?;
+            let v = s.post(
+                &format!("/v1/desk/cases/{case}/status"),
+                &json!({"status": status}),
+            )?;
             println!(
                 "case {} is now {}; feedback due {}",
                 case,
                 v["status"].as_str().unwrap_or(""),
                 v["feedback_due"].as_str().unwrap_or("")
             );
+        }
+        DeskCommand::Stats(StatsCommand::Contribute { quarter }) => contribute(&s, &quarter)?,
+        DeskCommand::Stats(StatsCommand::Status) => {
+            let v: Value = s.get("/v1/desk/stats/contributions")?.json()?;
+            for q in v["quarters"].as_array().into_iter().flatten() {
+                let (cases, given) = (
+                    q["cases"].as_u64().unwrap_or(0),
+                    q["contributed"].as_u64().unwrap_or(0),
+                );
+                let state = if q["frozen"].as_bool() == Some(true) {
+                    "released (frozen)"
+                } else if cases == 0 {
+                    "nothing to contribute"
+                } else if given == cases {
+                    "contributed"
+                } else {
+                    "due: meldestelle desk stats contribute --quarter …"
+                };
+                println!(
+                    "{}  {cases} case(s)  {given} record(s)  {state}",
+                    q["quarter"].as_str().unwrap_or("")
+                );
+            }
         }
         DeskCommand::Extend {
             case,

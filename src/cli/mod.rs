@@ -199,7 +199,14 @@ pub struct SubmitArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum StatsCommand {
-    /// One table: `--period 2026|2026-Q3 --by FIELD[,FIELD] --format csv|json|svg|html`.
+    /// Compute and freeze a period's whole release set (the alliance's tables and each office's
+    /// own) from the offices' contributions. Done once per period; every later export serves
+    /// the stored result. A series is either quarterly or yearly.
+    Release {
+        #[arg(long)]
+        period: String,
+    },
+    /// One table of a frozen release: `--period 2026|2026-Q3 --by FIELD[,FIELD] --format csv|json`.
     Export {
         #[arg(long)]
         period: String,
@@ -207,15 +214,15 @@ pub enum StatsCommand {
         by: String,
         #[arg(long, default_value = "csv")]
         format: String,
-        /// One office's own table (default: all offices of the instance).
+        /// One office's own table (default: the alliance's).
         #[arg(long)]
         office: Option<String>,
         /// Write here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// The alliance's standard release set for a period: by Land, size class, incident type,
-    /// racism form, incident type × Land, and per office.
+    /// A frozen release as published: by Land, size class, incident type, racism form,
+    /// incident type × Land, and per office (`--format html|json|csv`).
     Alliance {
         #[arg(long)]
         period: String,
@@ -576,6 +583,21 @@ fn stats(
     use crate::stats::render::Format;
     let offices = store.read_now(db::offices::list_offices)?;
     match action {
+        StatsCommand::Release { period } => {
+            let r = store.write_now(|c| {
+                let out = publish::freeze(c, &period, &offices, rules, today);
+                if let Ok(r) = &out {
+                    db::desk::append_audit(c, "*", ADMIN, "stats:release", Some(&r.period))?;
+                }
+                Ok(out)
+            })??;
+            let n = r.offices.split(',').filter(|s| !s.is_empty()).count();
+            println!(
+                "released {} on {}: {n} contributing office(s); frozen from now on",
+                r.period, r.released_on
+            );
+            Ok(())
+        }
         StatsCommand::Export {
             period,
             by,
@@ -585,8 +607,8 @@ fn stats(
         } => {
             let format = Format::parse(&format)?;
             let req = publish::TableRequest { period, by, office };
-            let released = store.read_now(|c| publish::table(c, &req, &offices, rules, today))?;
-            write_out(output, &publish::render_table(&released, format))
+            let body = store.read_now(|c| publish::frozen_table(c, &req, format))?;
+            write_out(output, &body)
         }
         StatsCommand::Alliance {
             period,
@@ -594,8 +616,8 @@ fn stats(
             output,
         } => {
             let format = Format::parse(&format)?;
-            let set = store.read_now(|c| publish::alliance(c, &period, &offices, rules, today))?;
-            write_out(output, &publish::render_set(&set, format)?)
+            let body = store.read_now(|c| publish::frozen(c, &period, format))?;
+            write_out(output, &body)
         }
     }
 }
@@ -730,7 +752,12 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
             .send()?,
     )?
     .json()?;
-    let document = serde_json::json!({"v": 1, "kind": "report", "text": text});
+    // The answers travel inside the ciphertext: only the office reads them, and they reach the
+    // statistics through its quarterly contribution, unlinked from this report.
+    let mut document = serde_json::json!({"v": 1, "kind": "report", "text": text});
+    if let Some(stats) = stats {
+        document["stats"] = stats;
+    }
     let padded = crypto::padding::pad(
         serde_json::to_vec(&document).map_err(|e| CliError::Usage(e.to_string()))?,
         &Buckets::new(office.padding.max_plaintext),
@@ -750,9 +777,6 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
         "reply_recipient": reply_recipient,
         "lookup_id": hex::encode(receipt.lookup_id()),
     });
-    if let Some(stats) = stats {
-        body["stats"] = stats;
-    }
     body["pow"] = serde_json::json!(proof_of_work(&client, base)?);
     let answer: serde_json::Value = check(
         client

@@ -1,18 +1,14 @@
-//! Reports, their attachments, and the unlinked statistics records.
+//! Reports and their attachments.
 
 use diesel::prelude::*;
 
-use super::schema::{attachments, reports, stats_records};
+use super::schema::{attachments, reports};
 use super::{DbConn, DbError};
-use crate::intake::{NewReport, StatsEntry};
+use crate::intake::NewReport;
 
-/// Stores a report with its attachments. The statistics record goes in the same commit but
-/// carries nothing that links it to the report.
-pub fn insert_report(
-    conn: &mut DbConn,
-    report: &NewReport,
-    stats: Option<&StatsEntry>,
-) -> Result<(), DbError> {
+/// Stores a report with its attachments. Nothing of the statistics: those arrive later, per
+/// quarter, from the office (`db::stats::contribute`).
+pub fn insert_report(conn: &mut DbConn, report: &NewReport) -> Result<(), DbError> {
     // Look first: on PostgreSQL a unique violation would put the lookup hash into the
     // server's log (the constraint remains, for two servers racing).
     let taken = reports::table
@@ -48,30 +44,5 @@ pub fn insert_report(
             ))
             .execute(conn)?;
     }
-    if let Some(entry) = stats {
-        insert_stats(conn, entry)?;
-    }
-    Ok(())
-}
-
-pub fn insert_stats(conn: &mut DbConn, e: &StatsEntry) -> Result<(), DbError> {
-    let a = &e.answers;
-    diesel::insert_into(stats_records::table)
-        .values((
-            stats_records::id.eq(&e.id),
-            stats_records::office.eq(&e.office),
-            stats_records::taxonomy_version.eq(e.taxonomy_version),
-            stats_records::source.eq(e.source),
-            stats_records::quarter.eq(e.quarter.to_string()),
-            stats_records::incident_type.eq(&a.incident_type),
-            stats_records::racism_form.eq(&a.racism_form),
-            stats_records::reporter_role.eq(&a.reporter_role),
-            stats_records::perpetrator_role.eq(&a.perpetrator_role),
-            stats_records::setting.eq(&a.setting),
-            stats_records::admin_area.eq(&a.admin_area),
-            stats_records::consequences.eq(a.consequences_joined()),
-            stats_records::reported_further.eq(&a.reported_further),
-        ))
-        .execute(conn)?;
     Ok(())
 }

@@ -65,12 +65,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    stats_records (quarter, office, id) {
+    stats_contributions (quarter, office, id) {
         quarter -> Text,
         office -> Text,
         id -> Text,
         taxonomy_version -> Integer,
-        source -> Text,
         incident_type -> Nullable<Text>,
         racism_form -> Nullable<Text>,
         reporter_role -> Nullable<Text>,
@@ -79,6 +78,29 @@ diesel::table! {
         admin_area -> Nullable<Text>,
         consequences -> Nullable<Text>,
         reported_further -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    stats_releases (period) {
+        period -> Text,
+        series -> Text,
+        released_on -> Date,
+        offices -> Text,
+        rules -> Text,
+        csv -> Binary,
+        json -> Binary,
+        html -> Binary,
+    }
+}
+
+diesel::table! {
+    stats_release_tables (period, scope, dims) {
+        period -> Text,
+        scope -> Text,
+        dims -> Text,
+        csv -> Binary,
+        json -> Binary,
     }
 }
 
@@ -141,7 +163,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     messages,
     attachments,
-    stats_records,
+    stats_contributions,
+    stats_releases,
+    stats_release_tables,
     audit_log,
     challenges,
     sessions,

@@ -1,10 +1,13 @@
-//! Statistics records for release, and the analysts who may see the released tables.
+//! The offices' quarterly statistics contributions, the frozen releases made from them, and the
+//! analysts who may see those releases.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
-use super::schema::{analyst_grants, analysts};
+use super::schema::{
+    analyst_grants, analysts, reports, stats_contributions, stats_release_tables, stats_releases,
+};
 use super::{DbConn, DbError};
 use crate::office::Office;
 use crate::stats::taxonomy::{self, Quarter};
@@ -103,7 +106,7 @@ pub fn counts(
         .collect::<Vec<_>>()
         .join(",");
     let sql = format!(
-        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_records \
+        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_contributions \
          WHERE quarter IN ({quarter_list}) GROUP BY {}",
         select.join(", "),
         group.join(", ")
@@ -158,6 +161,236 @@ pub fn records(
         .into_iter()
         .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
         .collect())
+}
+
+// --- contributions ---
+
+/// Why a quarter's batch is not taken; nothing is written then.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the release for {0} is frozen; its contributions cannot change any more")]
+    Frozen(String),
+    #[error("the office received {expected} cases in {quarter}, the batch has {got} records; send exactly one per case")]
+    Count {
+        quarter: Quarter,
+        expected: u64,
+        got: usize,
+    },
+}
+
+/// The release that covers `quarter`, if one is frozen (a quarterly or a yearly one).
+fn frozen_period(conn: &mut DbConn, quarter: Quarter) -> Result<Option<String>, DbError> {
+    let candidates = [quarter.to_string(), quarter.year.to_string()];
+    Ok(stats_releases::table
+        .filter(stats_releases::period.eq_any(&candidates))
+        .select(stats_releases::period)
+        .first(conn)
+        .optional()?)
+}
+
+/// Cases the office received in the quarter (deleted ones no longer count).
+pub fn cases_received(conn: &mut DbConn, office: &str, quarter: Quarter) -> Result<u64, DbError> {
+    let (first, last) = quarter.days();
+    let n: i64 = reports::table
+        .filter(reports::office.eq(office))
+        .filter(reports::received_on.between(first, last))
+        .count()
+        .get_result(conn)?;
+    Ok(n.max(0) as u64)
+}
+
+/// Records the office already contributed for the quarter.
+pub fn contributed(conn: &mut DbConn, office: &str, quarter: Quarter) -> Result<u64, DbError> {
+    let n: i64 = stats_contributions::table
+        .filter(stats_contributions::office.eq(office))
+        .filter(stats_contributions::quarter.eq(quarter.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(n.max(0) as u64)
+}
+
+/// Replaces the office's batch for the quarter with `records` (already shuffled, with fresh
+/// random ids), in the caller's transaction. Refused, with nothing written, when the period is
+/// frozen or the batch does not hold exactly one record per case received in the quarter.
+pub fn contribute(
+    conn: &mut DbConn,
+    office: &str,
+    quarter: Quarter,
+    records: &[(String, taxonomy::Answers)],
+) -> Result<Result<(), Refusal>, DbError> {
+    if let Some(period) = frozen_period(conn, quarter)? {
+        return Ok(Err(Refusal::Frozen(period)));
+    }
+    let expected = cases_received(conn, office, quarter)?;
+    if expected != records.len() as u64 {
+        return Ok(Err(Refusal::Count {
+            quarter,
+            expected,
+            got: records.len(),
+        }));
+    }
+    let q = quarter.to_string();
+    diesel::delete(
+        stats_contributions::table
+            .filter(stats_contributions::office.eq(office))
+            .filter(stats_contributions::quarter.eq(&q)),
+    )
+    .execute(conn)?;
+    for (id, a) in records {
+        diesel::insert_into(stats_contributions::table)
+            .values((
+                stats_contributions::quarter.eq(&q),
+                stats_contributions::office.eq(office),
+                stats_contributions::id.eq(id),
+                stats_contributions::taxonomy_version.eq(taxonomy::VERSION),
+                stats_contributions::incident_type.eq(&a.incident_type),
+                stats_contributions::racism_form.eq(&a.racism_form),
+                stats_contributions::reporter_role.eq(&a.reporter_role),
+                stats_contributions::perpetrator_role.eq(&a.perpetrator_role),
+                stats_contributions::setting.eq(&a.setting),
+                stats_contributions::admin_area.eq(&a.admin_area),
+                stats_contributions::consequences.eq(a.consequences_joined()),
+                stats_contributions::reported_further.eq(&a.reported_further),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Ok(()))
+}
+
+// --- frozen releases ---
+
+/// A frozen release as stored: immutable once written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRelease {
+    pub period: String,
+    /// `quarter` or `year`.
+    pub series: String,
+    pub released_on: NaiveDate,
+    /// The contributing offices' slugs, comma-separated.
+    pub offices: String,
+    /// The rules and parameters used, as JSON.
+    pub rules: String,
+    pub csv: Vec<u8>,
+    pub json: Vec<u8>,
+    pub html: Vec<u8>,
+}
+
+/// One table of a release, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTable {
+    /// `alliance` or an office's slug.
+    pub scope: String,
+    /// The dimensions, comma-separated, in the release's order.
+    pub dims: String,
+    pub csv: Vec<u8>,
+    pub json: Vec<u8>,
+}
+
+/// The series releases so far belong to (`quarter` or `year`), if any.
+pub fn release_series(conn: &mut DbConn) -> Result<Option<String>, DbError> {
+    Ok(stats_releases::table
+        .select(stats_releases::series)
+        .first(conn)
+        .optional()?)
+}
+
+type ReleaseRow = (
+    String,
+    String,
+    NaiveDate,
+    String,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+pub fn release(conn: &mut DbConn, period: &str) -> Result<Option<StoredRelease>, DbError> {
+    let row: Option<ReleaseRow> = stats_releases::table.find(period).first(conn).optional()?;
+    Ok(row.map(
+        |(period, series, released_on, offices, rules, csv, json, html)| StoredRelease {
+            period,
+            series,
+            released_on,
+            offices,
+            rules,
+            csv,
+            json,
+            html,
+        },
+    ))
+}
+
+/// The periods released so far, newest first.
+pub fn releases(conn: &mut DbConn) -> Result<Vec<(String, NaiveDate)>, DbError> {
+    Ok(stats_releases::table
+        .select((stats_releases::period, stats_releases::released_on))
+        .order(stats_releases::period.desc())
+        .load(conn)?)
+}
+
+/// Stores a release and its tables, in the caller's transaction. A second release of the same
+/// period fails on the primary key: a release is written once.
+pub fn store_release(
+    conn: &mut DbConn,
+    r: &StoredRelease,
+    tables: &[StoredTable],
+) -> Result<(), DbError> {
+    diesel::insert_into(stats_releases::table)
+        .values((
+            stats_releases::period.eq(&r.period),
+            stats_releases::series.eq(&r.series),
+            stats_releases::released_on.eq(r.released_on),
+            stats_releases::offices.eq(&r.offices),
+            stats_releases::rules.eq(&r.rules),
+            stats_releases::csv.eq(&r.csv),
+            stats_releases::json.eq(&r.json),
+            stats_releases::html.eq(&r.html),
+        ))
+        .execute(conn)?;
+    for t in tables {
+        diesel::insert_into(stats_release_tables::table)
+            .values((
+                stats_release_tables::period.eq(&r.period),
+                stats_release_tables::scope.eq(&t.scope),
+                stats_release_tables::dims.eq(&t.dims),
+                stats_release_tables::csv.eq(&t.csv),
+                stats_release_tables::json.eq(&t.json),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One table of a frozen release, by scope and dimensions (in either order).
+pub fn release_table(
+    conn: &mut DbConn,
+    period: &str,
+    scope: &str,
+    dims: &[&str],
+) -> Result<Option<StoredTable>, DbError> {
+    let mut orders = vec![dims.join(",")];
+    if dims.len() == 2 {
+        orders.push(format!("{},{}", dims[1], dims[0]));
+    }
+    let row: Option<(String, String, Vec<u8>, Vec<u8>)> = stats_release_tables::table
+        .filter(stats_release_tables::period.eq(period))
+        .filter(stats_release_tables::scope.eq(scope))
+        .filter(stats_release_tables::dims.eq_any(&orders))
+        .select((
+            stats_release_tables::scope,
+            stats_release_tables::dims,
+            stats_release_tables::csv,
+            stats_release_tables::json,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(scope, dims, csv, json)| StoredTable {
+        scope,
+        dims,
+        csv,
+        json,
+    }))
 }
 
 // --- analysts ---

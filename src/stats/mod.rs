@@ -41,6 +41,7 @@
 //!   linked: publish through the release set, or rely on R3 rounding for those.
 
 pub mod alliance;
+pub mod contribution;
 pub mod disclosure;
 pub mod period;
 pub mod render;

@@ -109,7 +109,7 @@ pub fn field(name: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.name == name)
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum TaxonomyError {
     #[error("taxonomy version {0} is not known; this server speaks version {VERSION}")]
     UnknownVersion(i32),
@@ -241,6 +241,28 @@ impl Quarter {
         Quarter {
             year: date.year(),
             q: (date.month0() / 3 + 1) as u8,
+        }
+    }
+
+    /// The quarter's first and last day.
+    pub fn days(self) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let first = chrono::NaiveDate::from_ymd_opt(self.year, u32::from(self.q) * 3 - 2, 1)
+            .unwrap_or(chrono::NaiveDate::MIN);
+        (first, super::Period::Quarter(self).last_day())
+    }
+
+    /// The quarter before this one.
+    pub fn previous(self) -> Quarter {
+        if self.q == 1 {
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
         }
     }
 }

@@ -113,6 +113,21 @@ impl TestDb {
         n.n
     }
 
+    /// A query's single text column `s`, row by row.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        #[derive(QueryableByName)]
+        struct S {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            s: String,
+        }
+        let rows: Vec<S> = match self.conn() {
+            DbConn::Sqlite(mut c) => diesel::sql_query(sql).load(&mut c),
+            DbConn::Pg(mut c) => diesel::sql_query(sql).load(&mut c),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows.into_iter().map(|r| r.s).collect()
+    }
+
     /// Runs SQL on the database (to tamper, or to read bytes).
     pub fn exec(&self, sql: &str) {
         match self.conn() {

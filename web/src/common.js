@@ -205,6 +205,7 @@ const PROBLEM_TEXT = {
   'too-many-attachments': 'problem.too-many-attachments',
   'unknown-taxonomy-value': 'problem.taxonomy',
   'unknown-taxonomy-version': 'problem.taxonomy',
+  'stats-in-plaintext': 'problem.outdated',
   'duplicate-lookup-id': 'problem.duplicate-lookup-id',
   'storage-unavailable': 'problem.storage-unavailable',
   'body-timeout': 'problem.body-timeout',

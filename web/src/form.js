@@ -27,23 +27,6 @@ const state = {
 
 // ---- statistics questions ------------------------------------------------------------------------
 
-/** The current quarter and the seven before it, newest first: ["2026-Q4", …]. */
-function recentQuarters(now = new Date()) {
-  let y = now.getFullYear();
-  let q = Math.floor(now.getMonth() / 3) + 1;
-  const out = [];
-  for (let i = 0; i < 8; i++) {
-    out.push(`${y}-Q${q}`);
-    if (--q === 0) { q = 4; y--; }
-  }
-  return out;
-}
-
-function quarterLabel(value) {
-  const [y, q] = value.split('-Q');
-  return t('stats.quarterValue', { y, q });
-}
-
 function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -64,8 +47,6 @@ function selectField(id, labelAttrs, options) {
 function buildStats(taxonomy) {
   const root = $('stats-fields');
   root.replaceChildren();
-  root.append(selectField('stats-quarter', { 'data-i18n': 'stats.quarter' },
-    recentQuarters().map((q) => [q, { 'data-quarter': q }])));
   for (const f of taxonomy.fields) {
     const id = `stats-${f.name}`;
     if (!f.multi) {
@@ -95,8 +76,6 @@ function buildStats(taxonomy) {
 function collectStats() {
   if (!state.taxonomy) return null;
   const stats = {};
-  const quarter = $('stats-quarter')?.value;
-  if (quarter) stats.quarter = quarter;
   for (const f of state.taxonomy.fields) {
     const id = `stats-${f.name}`;
     if (f.multi) {
@@ -120,7 +99,6 @@ function relabel() {
     const [f, v] = e.dataset.taxValue.split(':');
     e.textContent = valueLabel(f, v);
   }
-  for (const e of document.querySelectorAll('[data-quarter]')) e.textContent = quarterLabel(e.dataset.quarter);
   if (state.office) {
     const o = state.office;
     const size = formatBytes(largestBucket(o.maxAttachment));
@@ -300,6 +278,10 @@ async function encryptReport(replyRecipient) {
   if (state.files.length) {
     doc.attachments = state.files.map((f, index) => ({ index, name: f.name, type: fileType(f), size: f.size }));
   }
+  // The answers travel inside the ciphertext: the office reads them and counts them later,
+  // per quarter and unlinked from this report (PROTOCOL.md §3).
+  const stats = collectStats();
+  if (stats) doc.stats = stats;
   const padded = padDocument(doc, o.maxPlaintext);
   if (!padded) return { tooLong: true };
   // The receipt's reply key is a recipient too: the code alone lets the reporter re-read it.
@@ -348,8 +330,6 @@ async function onSubmit(event) {
       lookup_id: keys.lookupId,
     };
     if (sealed.attachments.length) body.attachments = sealed.attachments;
-    const stats = collectStats();
-    if (stats) body.stats = stats;
     const answer = await submitWithProgress(body);
     showReceipt(formatReceipt(r), answer);
     r.fill(0);

@@ -62,7 +62,7 @@ test('keyboard: skip link first, every control reachable, focus visible', { skip
     if (info.id === 'submit') break;
     await page.keyboard.press('Tab');
   }
-  for (const id of ['lang-switch', 'text', 'when', 'where', 'files', 'stats-quarter', 'stats-incident_type',
+  for (const id of ['lang-switch', 'text', 'when', 'where', 'files', 'stats-incident_type',
     'stats-consequences-none', 'stats-reported_further', 'submit']) {
     assert.ok(seen.has(id), `${id} is reachable by Tab`);
   }

@@ -128,9 +128,8 @@ for (const lang of ['de', 'en']) {
     await page.waitForSelector('#files-list li');
     assert.equal(await page.getAttribute('#files', 'aria-invalid'), null);
 
-    const statsBefore = db().prepare('SELECT count(*) AS n FROM stats_records').get().n;
+    const statsBefore = db().prepare('SELECT count(*) AS n FROM stats_contributions').get().n;
     if (lang === 'de') {
-      await page.selectOption('#stats-quarter', { index: 1 });
       await page.selectOption('#stats-incident_type', 'verbal_degradation');
       await page.selectOption('#stats-reporter_role', 'affected');
       await page.check('#stats-consequences-psychological_strain');
@@ -146,8 +145,9 @@ for (const lang of ['de', 'en']) {
     assert.equal(posted.length, 1);
     assert.ok(posted[0].url.endsWith('/v1/reports'));
     const sent = JSON.parse(posted[0].body);
-    assert.deepEqual(Object.keys(sent).sort(), ['attachments', 'ciphertext', 'keyset_version', 'lookup_id', 'office', 'pow', 'reply_recipient']
-      .concat(lang === 'de' ? ['stats'] : []).sort());
+    // The statistics answers are inside the ciphertext, never beside it.
+    assert.deepEqual(Object.keys(sent).sort(), ['attachments', 'ciphertext', 'keyset_version', 'lookup_id', 'office', 'pow', 'reply_recipient']);
+    assert.ok(!posted[0].body.includes('verbal_degradation'), 'no answer in plain text');
     // The proof of work the browser solved (PROTOCOL.md §6).
     assert.deepEqual(Object.keys(sent.pow).sort(), ['challenge', 'nonces']);
     assert.equal(new Set(sent.pow.nonces).size, 16, 'one nonce for each of 16 puzzles');
@@ -204,14 +204,16 @@ for (const lang of ['de', 'en']) {
     assert.deepEqual(picture.subarray(0, 8), png.subarray(0, 8), 'still a PNG');
     assert.equal(picture.indexOf(Buffer.from(attachmentText)), -1, 'no metadata left');
     assert.ok(attPlain.subarray(size).every((b) => b === 0), 'attachments are padded with zeros');
-    const statsAfter = conn.prepare('SELECT count(*) AS n FROM stats_records').get().n;
+    // Nothing reaches the statistics with the report: the office contributes per quarter.
+    const statsAfter = conn.prepare('SELECT count(*) AS n FROM stats_contributions').get().n;
+    assert.equal(statsAfter, statsBefore, 'no statistics record with the report');
     if (lang === 'de') {
-      assert.equal(statsAfter, statsBefore + 1);
-      const s = conn.prepare("SELECT * FROM stats_records WHERE incident_type = 'verbal_degradation'").get();
-      assert.equal(s.reporter_role, 'affected');
-      assert.match(s.quarter, /^\d{4}-Q[1-4]$/);
+      assert.deepEqual(doc.stats, {
+        taxonomy_version: 1, incident_type: 'verbal_degradation', reporter_role: 'affected',
+        consequences: ['psychological_strain'],
+      });
     } else {
-      assert.equal(statsAfter, statsBefore, 'nothing answered: no stats sent');
+      assert.equal(doc.stats, undefined, 'nothing answered: no stats in the document');
     }
     conn.close();
     submitted[lang] = { receipt, keys, reportId: row.id, text };

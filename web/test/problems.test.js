@@ -27,6 +27,7 @@ const TYPES = [
   ['too-many-attachments', 400, /zu viele Anhänge/, /too many attachments/],
   ['unknown-taxonomy-value', 400, /freiwilligen Antworten/, /optional answers/],
   ['unknown-taxonomy-version', 400, /freiwilligen Antworten/, /optional answers/],
+  ['stats-in-plaintext', 400, /Seite ist veraltet/, /page is out of date/],
   ['duplicate-lookup-id', 409, /Code schon/, /code existed already/],
   ['storage-unavailable', 503, /nichts speichern/, /cannot store anything/],
   ['body-timeout', 408, /zu lange gedauert/, /took too long/],
