@@ -75,7 +75,7 @@ for (const lang of ['de', 'en']) {
       assert.doesNotMatch(text, /ENGLISH TITLE|english detail|urn:/, type[0]);
       seen.add(text);
     }
-    assert.equal(seen.size, 13, 'one message for each kind of trouble');
+    assert.equal(seen.size, 14, 'one message for each kind of trouble');
     await screenshot(page, `problem-message-${lang}`);
     assert.deepEqual(problems, []);
     await page.close();
