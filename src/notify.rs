@@ -45,6 +45,10 @@ pub const ACK_REMIND_DAYS: u64 = 2;
 /// …and this many before the feedback deadline; they go on daily while a deadline is overdue.
 pub const FEEDBACK_REMIND_DAYS: u64 = 14;
 
+/// After a quarter ends, an office that has not contributed its statistics for it is reminded
+/// daily for this many days (then the reminder stops; `desk stats status` still shows it).
+pub const CONTRIBUTION_REMIND_DAYS: u64 = 28;
+
 /// Whether a case wants its office reminded today: a deadline is near or has passed.
 pub fn reminder_due(status: Status, c: &Clocks, today: NaiveDate) -> bool {
     let awaiting_ack = status == Status::Received;

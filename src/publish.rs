@@ -206,13 +206,13 @@ pub fn freeze(
 /// A frozen release's bytes in the asked format.
 pub fn frozen(conn: &mut DbConn, period: &str, format: Format) -> Result<Vec<u8>, PublishError> {
     let key = Period::parse(period)?.to_string();
-    let r = db::stats::release(conn, &key)?.ok_or(PublishError::NotReleased(key))?;
-    Ok(match format {
-        Format::Csv => r.csv,
-        Format::Json => r.json,
-        Format::Html => r.html,
+    let column = match format {
+        Format::Csv => "csv",
+        Format::Json => "json",
+        Format::Html => "html",
         Format::Svg => return Err(StatsError::UnknownFormat("svg".into()).into()),
-    })
+    };
+    db::stats::release_bytes(conn, &key, column)?.ok_or(PublishError::NotReleased(key))
 }
 
 /// One table of a frozen release: the alliance's, or one office's own (`office`, which the

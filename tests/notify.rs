@@ -502,3 +502,74 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert_eq!(db.count("stats_contributions"), stats_before);
     }
 }
+
+#[test]
+fn an_office_is_reminded_when_a_quarter_waits_for_its_statistics() {
+    for db in backends() {
+        let smtp = SmtpServer::start();
+        let flags = |today: &str| mail_flags(&smtp, &["--today", today]);
+        let server = start(&db.url, &flags("2026-05-02"));
+        add_mailed_officer(&db.url, "Officer A", "a@example.org");
+        submit(&server, "Ein Bericht im zweiten Quartal.", None);
+        eventually("the news mail", Duration::from_secs(30), || {
+            smtp.mails().len() == 1
+        });
+        // Feedback given: no deadline reminder can be the reason for a later mail.
+        let case = report_ids(&db).remove(0);
+        for to in ["acknowledged", "feedback_given"] {
+            let out = cli_output(
+                &[
+                    "desk",
+                    "--server",
+                    &server.base,
+                    "--identity",
+                    DEMO_IDENTITY,
+                    "status",
+                    &case,
+                    to,
+                ],
+                None,
+            );
+            assert!(out.status.success());
+        }
+        drop(server);
+
+        // The quarter has ended and is not contributed: one content-free reminder.
+        let server = start(&db.url, &flags("2026-07-03"));
+        eventually("the reminder", Duration::from_secs(30), || {
+            smtp.mails().len() == 2
+        });
+        assert_content_free(&smtp.mails()[1], &[&case, "Quartal"]);
+        let out = cli_output(
+            &[
+                "desk",
+                "--server",
+                &server.base,
+                "--identity",
+                DEMO_IDENTITY,
+                "stats",
+                "contribute",
+                "--quarter",
+                "2026-Q2",
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        drop(server);
+
+        // Contributed: the next day brings no reminder.
+        let server = start(&db.url, &flags("2026-07-04"));
+        std::thread::sleep(Duration::from_secs(4));
+        assert_eq!(
+            smtp.mails().len(),
+            2,
+            "{}: no reminder once contributed",
+            db.name
+        );
+        drop(server);
+    }
+}

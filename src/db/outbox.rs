@@ -172,9 +172,34 @@ pub fn offices_with_reminders(conn: &mut DbConn, today: NaiveDate) -> Result<Vec
         })
         .map(|r| r.0)
         .collect();
+    out.extend(offices_with_contribution_due(conn, today)?);
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Offices that received cases in the quarter before today's and have not contributed them
+/// (fully) yet, during the first weeks after that quarter ended, unless its release is frozen.
+fn offices_with_contribution_due(
+    conn: &mut DbConn,
+    today: NaiveDate,
+) -> Result<Vec<String>, DbError> {
+    let quarter = crate::stats::taxonomy::Quarter::of(today).previous();
+    let ended = quarter.days().1;
+    if today > ended + chrono::Days::new(crate::notify::CONTRIBUTION_REMIND_DAYS) {
+        return Ok(vec![]);
+    }
+    let mut due = vec![];
+    for office in super::offices::list_offices(conn)? {
+        let cases = super::stats::cases_received(conn, &office.slug, quarter)?;
+        if cases > 0
+            && super::stats::contributed(conn, &office.slug, quarter)? != cases
+            && !super::stats::is_frozen(conn, quarter)?
+        {
+            due.push(office.slug);
+        }
+    }
+    Ok(due)
 }
 
 pub fn enqueue(conn: &mut DbConn, officer_id: &str, now: NaiveDateTime) -> Result<(), DbError> {

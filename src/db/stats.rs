@@ -188,6 +188,11 @@ fn frozen_period(conn: &mut DbConn, quarter: Quarter) -> Result<Option<String>, 
         .optional()?)
 }
 
+/// Whether the quarter's statistics are released and so can no longer change.
+pub fn is_frozen(conn: &mut DbConn, quarter: Quarter) -> Result<bool, DbError> {
+    Ok(frozen_period(conn, quarter)?.is_some())
+}
+
 /// Cases the office received in the quarter (deleted ones no longer count).
 pub fn cases_received(conn: &mut DbConn, office: &str, quarter: Quarter) -> Result<u64, DbError> {
     let (first, last) = quarter.days();
@@ -319,6 +324,20 @@ pub fn release(conn: &mut DbConn, period: &str) -> Result<Option<StoredRelease>,
             html,
         },
     ))
+}
+
+/// One rendering of a frozen release (`csv`, `json` or `html`), reading nothing else.
+pub fn release_bytes(
+    conn: &mut DbConn,
+    period: &str,
+    format: &str,
+) -> Result<Option<Vec<u8>>, DbError> {
+    let q = stats_releases::table.find(period);
+    Ok(match format {
+        "csv" => q.select(stats_releases::csv).first(conn).optional()?,
+        "json" => q.select(stats_releases::json).first(conn).optional()?,
+        _ => q.select(stats_releases::html).first(conn).optional()?,
+    })
 }
 
 /// The periods released so far, newest first.

@@ -38,6 +38,10 @@ CREATE TABLE stats_releases (
     json BYTEA NOT NULL,
     html BYTEA NOT NULL
 );
+-- Served often and whole: stored out of line but uncompressed, so a read is a plain copy.
+ALTER TABLE stats_releases ALTER COLUMN csv SET STORAGE EXTERNAL;
+ALTER TABLE stats_releases ALTER COLUMN json SET STORAGE EXTERNAL;
+ALTER TABLE stats_releases ALTER COLUMN html SET STORAGE EXTERNAL;
 -- Each table of a release, rendered: ad-hoc exports come only from here.
 CREATE TABLE stats_release_tables (
     period TEXT NOT NULL,
