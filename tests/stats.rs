@@ -176,10 +176,7 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
         // The single report of a rare racism form: suppressed, and the total does not give it
         // away.
         let forms = table(&server, &token, "period=2026&by=racism_form").json();
-        assert_eq!(
-            labels(&forms, "antigypsyist"),
-            json!({"suppressed": {"below": 10}})
-        );
+        assert_eq!(labels(&forms, "antigypsyist"), json!("suppressed"));
         assert!(forms["suppressed"].as_u64().unwrap() >= 2, "{forms}");
         // Averaging noise over many requests: every request gets the stored bytes.
         let first = table(
@@ -566,11 +563,11 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
             (a.stdout, b.stdout)
         };
         let before = export("json");
-        assert!(
-            String::from_utf8_lossy(&before.0).contains("\"count\": 10"),
-            "{}",
-            String::from_utf8_lossy(&before.0)
-        );
+        // One office alone in its Land and size class: R5 shows neither, so the alliance's
+        // figures are suppressed; the frozen bytes must stay the same all the same.
+        let table: Value = serde_json::from_slice(&before.0).expect("the stored table");
+        assert_eq!(table["dims"], json!(["incident_type"]));
+        assert!(String::from_utf8_lossy(&before.1).contains("<svg"));
         // Three years after closing, the retention job deletes the case.
         let out = cli(
             &[

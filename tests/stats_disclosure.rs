@@ -61,9 +61,7 @@ fn line(r: &Released) -> Vec<Value> {
 }
 
 fn suppressed(v: &[Value]) -> usize {
-    v.iter()
-        .filter(|x| matches!(x, Value::Suppressed { .. }))
-        .count()
+    v.iter().filter(|x| matches!(x, Value::Suppressed)).count()
 }
 
 #[test]
@@ -76,10 +74,7 @@ fn a_one_report_in_a_small_municipality_is_folded_suppressed_and_never_named() {
     let r = release(&records, "2026-Q3", "municipality");
     assert_eq!(r.rows, vec!["BB / under_20k (folded)", "Berlin (BE)"]);
     assert_eq!(r.threshold, 10, "under Land level: strict threshold");
-    assert_eq!(
-        row(&r, "BB / under_20k (folded)"),
-        &[Value::Suppressed { below: 10 }]
-    );
+    assert_eq!(row(&r, "BB / under_20k (folded)"), &[Value::Suppressed]);
     assert!(
         suppressed(&line(&r)) >= 2,
         "the folded cell is not the only suppression"
@@ -131,7 +126,7 @@ fn b_a_rare_racism_form_is_never_placed_and_never_derivable() {
         }
     }
     let r = release(&records, "2026", "racism_form");
-    assert_eq!(row(&r, "antigypsyist"), &[Value::Suppressed { below: 10 }]);
+    assert_eq!(row(&r, "antigypsyist"), &[Value::Suppressed]);
     let l = line(&r);
     assert!(suppressed(&l) >= 2, "a second value hides the first: {l:?}");
     // Released total minus released cells leaves at least two unknowns.
@@ -165,10 +160,7 @@ fn c_a_single_small_cell_would_follow_from_the_totals_without_r2() {
     }
     let r = release(&records, "2026", "incident_type");
     assert_eq!(r.threshold, 5);
-    assert_eq!(
-        row(&r, "physical_attack"),
-        &[Value::Suppressed { below: 5 }]
-    );
+    assert_eq!(row(&r, "physical_attack"), &[Value::Suppressed]);
     assert_eq!(r.primary_suppressed, 1);
     assert_eq!(r.secondary_suppressed, 1, "exactly one more: the smallest");
     assert_eq!(suppressed(&line(&r)), 2);
@@ -193,7 +185,7 @@ fn c_a_single_small_cell_would_follow_from_the_totals_without_r2() {
     let r = release(&records, "2026", "incident_type,setting");
     let i = r.rows.iter().position(|x| x == "threat").unwrap();
     let j = r.cols.iter().position(|x| x == "digital").unwrap();
-    assert_eq!(r.cells[i][j], Value::Suppressed { below: 5 });
+    assert_eq!(r.cells[i][j], Value::Suppressed);
     for (ri, cells) in r.cells.iter().enumerate() {
         let mut l = cells.clone();
         l.push(r.row_totals[ri]);
@@ -295,7 +287,9 @@ fn csv_has_one_line_per_row_plus_header_and_total() {
         .iter()
         .all(|l| l.split(',').count() == r.cols.len() + 3));
     assert!(lines[1..].iter().all(|l| l.starts_with("2026-Q3,")));
-    assert!(csv.contains("<5"));
+    // Suppressed as "x": no bound, true or false, is published.
+    assert!(lines[1..].iter().any(|l| l.split(',').any(|f| f == "x")));
+    assert!(!csv.contains('<'));
     assert!(lines.last().unwrap().starts_with("2026-Q3,total,"));
 
     let one = release(&[berlin()], "2026", "setting");
@@ -311,19 +305,23 @@ fn json_has_the_released_shape_only() {
     assert_eq!(v["period"], "2026-Q3");
     assert_eq!(v["dims"], serde_json::json!(["incident_type", "setting"]));
     assert_eq!(v["cells"].as_array().unwrap().len(), r.rows.len());
-    assert!(
-        v["cells"][0][0].get("count").is_some() || v["cells"][0][0].get("suppressed").is_some()
-    );
+    assert!(v["cells"][0][0].get("count").is_some() || v["cells"][0][0] == "suppressed");
     assert!(v.get("primary_suppressed").is_none());
     assert!(v.get("suppressed").is_some());
-    let below: Vec<&serde_json::Value> = v["cells"]
+    let suppressed = v["cells"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|row| row.as_array().unwrap())
-        .filter_map(|c| c.get("suppressed"))
-        .collect();
-    assert!(!below.is_empty() && below.iter().all(|b| b["below"] == 5));
+        .filter(|c| *c == "suppressed")
+        .count();
+    assert!(
+        suppressed > 0,
+        "a suppressed value is the bare word, with no bound"
+    );
+    assert!(!String::from_utf8(render::json(&r))
+        .unwrap()
+        .contains("\"below\""));
 }
 
 fn assert_well_formed(xml: &str) {
@@ -535,7 +533,7 @@ fn alliance_tables_cannot_be_subtracted_from_each_other() {
         .iter()
         .find(|t| t.office.as_deref() == Some("a") && t.title == "incident_type")
         .unwrap();
-    let is_supp = |v: &Value| matches!(v, Value::Suppressed { .. });
+    let is_supp = |v: &Value| matches!(v, Value::Suppressed);
     assert!(
         is_supp(&cross.col_totals[be]) || is_supp(&a_table.total),
         "BE total minus A's total would give B's total"
@@ -618,7 +616,7 @@ mod linked_property {
             }
             let set = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
             let cross = &set.tables[4];
-            let supp = |v: &Value| matches!(v, Value::Suppressed { .. });
+            let supp = |v: &Value| matches!(v, Value::Suppressed);
             for (l, land) in lands.iter().enumerate() {
                 let offices: Vec<usize> = (0..sizes.len()).filter(|&o| sizes[o].0 == l).collect();
                 let small: Vec<usize> = offices.iter().copied().filter(|&o| sizes[o].1 < 10).collect();

@@ -31,6 +31,9 @@ use super::period::Period;
 use super::table::{Dimension, Place, Record, Table, TableSpec, NAME_MIN};
 use super::StatsError;
 
+/// R5: a Land or size class is shown only with at least this many contributing offices.
+pub const MIN_OFFICES: usize = 3;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReleaseSet {
     pub period: Period,
@@ -128,11 +131,32 @@ pub fn alliance_release(
         period,
         tables,
         offices_without_tables: without,
-        notes: vec![format!(
-            "Stellen mit weniger als {NAME_MIN} Meldungen im Zeitraum erhalten keine eigenen Tabellen ({without}). \
-             / Offices with fewer than {NAME_MIN} reports in the period get no tables of their own ({without})."
-        )],
+        notes: vec![
+            format!(
+                "Stellen mit weniger als {NAME_MIN} Meldungen im Zeitraum erhalten keine eigenen Tabellen ({without}). \
+                 / Offices with fewer than {NAME_MIN} reports in the period get no tables of their own ({without})."
+            ),
+            format!(
+                "Länder und Größenklassen mit weniger als {MIN_OFFICES} beitragenden Stellen werden nicht gezeigt (x). \
+                 / Länder and size classes with fewer than {MIN_OFFICES} contributing offices are not shown (x)."
+            ),
+        ],
     })
+}
+
+/// For groups `(hidden, bounded, value)` of one line: when some are hidden and every hidden one
+/// is bounded, the largest shown group that can be hidden with them.
+fn unbounded_companion(groups: &[(bool, bool, u64)]) -> Option<usize> {
+    let hidden: Vec<&(bool, bool, u64)> = groups.iter().filter(|g| g.0).collect();
+    if hidden.is_empty() || hidden.iter().any(|g| !g.1) {
+        return None;
+    }
+    groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| !g.0 && g.2 > 0)
+        .max_by_key(|(i, g)| (!g.1, g.2, std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
 }
 
 /// All entries of several tables in one index space, with the lines that tie them together.
@@ -141,6 +165,7 @@ struct System {
     values: Vec<u64>,
     suppressed: Vec<bool>,
     is_total: Vec<bool>,
+    structural: Vec<bool>,
     lines: Vec<Line>,
 }
 
@@ -152,6 +177,7 @@ impl System {
         self.suppressed.extend(&p.suppressed);
         self.is_total
             .extend((0..p.values.len()).map(|i| p.is_total(i)));
+        self.structural.extend(&p.structural);
         self.lines.extend(p.layout.lines.iter().map(|l| Line {
             members: l.members.iter().map(|m| m + off).collect(),
             total: l.total + off,
@@ -181,6 +207,72 @@ fn linked(
     let mut cross_p = Protected::new_primary(cross, rules)?;
     let mut size_p = Protected::new_primary(by_size_t, rules)?;
     let mut form_p = Protected::new_primary(by_form_t, rules)?;
+    // R5: a Land or size class is shown only with at least MIN_OFFICES contributing offices;
+    // with one or two it would be those offices' figures at the lower Land threshold. Its
+    // entries are suppressed from the start, and the linked R2 below keeps them underivable.
+    let contributing =
+        |pick: &dyn Fn(&OfficeInfo) -> bool| offices.values().filter(|o| pick(o)).count();
+    let (rows, cols) = (cross.rows.len(), cross.cols.len());
+    for (l, land) in cross.cols.iter().enumerate() {
+        if (1..MIN_OFFICES).contains(&contributing(&|o: &OfficeInfo| o.land == land)) {
+            for t in 0..rows {
+                cross_p.suppressed[t * cols + l] = true;
+            }
+            cross_p.suppressed[rows * cols + rows + l] = true;
+        }
+    }
+    for (i, size) in by_size_t.rows.iter().enumerate() {
+        if (1..MIN_OFFICES).contains(&contributing(&|o: &OfficeInfo| o.size_class == size)) {
+            size_p.suppressed[i] = true;
+        }
+    }
+    // A group whose offices all lack tables of their own is publicly bounded (fewer than
+    // NAME_MIN records each). When only such groups are hidden in a line, the released total
+    // minus the shown groups pins their sum to a narrow range, and with it a lower bound above
+    // zero ("small but not zero", found by the LP audit). Then the largest shown group is
+    // hidden too, so the rest can be anywhere from zero.
+    let bounded = |pick: &dyn Fn(&OfficeInfo) -> bool| {
+        offices
+            .values()
+            .filter(|o| pick(o))
+            .all(|o| o.count < NAME_MIN)
+    };
+    let land_groups: Vec<(bool, bool, u64)> = cross
+        .cols
+        .iter()
+        .enumerate()
+        .map(|(l, land)| {
+            let t = rows * cols + rows + l;
+            let b = bounded(&|o: &OfficeInfo| o.land == land);
+            (
+                cross_p.suppressed[t] && !cross_p.structural[t],
+                b,
+                cross_p.values[t],
+            )
+        })
+        .collect();
+    if let Some(l) = unbounded_companion(&land_groups) {
+        for t in 0..rows {
+            cross_p.suppressed[t * cols + l] = true;
+        }
+        cross_p.suppressed[rows * cols + rows + l] = true;
+    }
+    let size_groups: Vec<(bool, bool, u64)> = by_size_t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, size)| {
+            let b = bounded(&|o: &OfficeInfo| o.size_class == size);
+            (
+                size_p.suppressed[i] && !size_p.structural[i],
+                b,
+                size_p.values[i],
+            )
+        })
+        .collect();
+    if let Some(i) = unbounded_companion(&size_groups) {
+        size_p.suppressed[i] = true;
+    }
     let c0 = sys.add(&cross_p);
     let s0 = sys.add(&size_p);
     let f0 = sys.add(&form_p);
@@ -199,8 +291,6 @@ fn linked(
         office_tables.push((o, t, p, off, published));
     }
 
-    let rows = cross.rows.len();
-    let cols = cross.cols.len();
     let cross_cell = |t: usize, l: usize| c0 + t * cols + l;
     let cross_col_total = |l: usize| c0 + rows * cols + rows + l;
     for (l, land) in cross.cols.iter().enumerate() {
@@ -235,6 +325,7 @@ fn linked(
         &sys.values,
         &sys.is_total,
         &pinned,
+        &sys.structural,
         &mut sys.suppressed,
     );
     let take = |p: &mut Protected, off: usize| {
@@ -272,7 +363,14 @@ fn linked(
             }
             let is_total: Vec<bool> = (0..p.values.len()).map(|i| p.is_total(i)).collect();
             let lines = p.layout.lines.clone();
-            suppress_secondary(&lines, &p.values, &is_total, &pinned, &mut p.suppressed);
+            suppress_secondary(
+                &lines,
+                &p.values,
+                &is_total,
+                &pinned,
+                &p.structural,
+                &mut p.suppressed,
+            );
             tables.push(p.release_full(&t, rules));
         }
     }

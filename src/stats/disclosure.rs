@@ -61,27 +61,29 @@ impl Rules {
     }
 }
 
-/// A published figure: a rounded count, or a suppression shown as `<threshold`.
+/// A published figure: a rounded count, or a suppression. A suppressed value is labelled as
+/// such ("x", as in official statistics), never with a bound: a secondary suppression may hide
+/// 40, and "<5" would be false.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Value {
     Count(u64),
-    Suppressed { below: u64 },
+    Suppressed,
 }
 
 impl Value {
-    /// `"15"` or `"<5"`.
+    /// `"15"` or `"x"`.
     pub fn label(&self) -> String {
         match self {
             Value::Count(n) => n.to_string(),
-            Value::Suppressed { below } => format!("<{below}"),
+            Value::Suppressed => "x".to_owned(),
         }
     }
 
     pub fn count(&self) -> Option<u64> {
         match self {
             Value::Count(n) => Some(*n),
-            Value::Suppressed { .. } => None,
+            Value::Suppressed => None,
         }
     }
 }
@@ -233,12 +235,37 @@ impl Layout {
     }
 }
 
+/// Which entries of the table are structural zeros: every cell and total of a row or column
+/// whose category cannot occur.
+fn structural_entries(table: &Table, layout: &Layout) -> Vec<bool> {
+    let spec = &table.spec;
+    let rows: Vec<bool> = table.rows.iter().map(|l| spec.structural(0, l)).collect();
+    let cols: Vec<bool> = table.cols.iter().map(|l| spec.structural(1, l)).collect();
+    let mut out = vec![false; layout.len()];
+    if layout.two_way {
+        for r in 0..layout.rows {
+            for c in 0..layout.cols {
+                out[r * layout.cols + c] = rows[r] || cols[c];
+            }
+            out[layout.rows * layout.cols + r] = rows[r];
+        }
+        for c in 0..layout.cols {
+            out[layout.rows * layout.cols + layout.rows + c] = cols[c];
+        }
+    } else {
+        out[..layout.rows].copy_from_slice(&rows);
+    }
+    out
+}
+
 /// The working state of one protection: values after noise, and the suppression pattern.
 pub(crate) struct Protected {
     pub(crate) layout: Layout,
     pub(crate) values: Vec<u64>,
     pub(crate) suppressed: Vec<bool>,
     pub(crate) primary: Vec<bool>,
+    /// Structural zeros: published as they are, never chosen for secondary suppression.
+    pub(crate) structural: Vec<bool>,
     pub(crate) threshold: u64,
     epsilon_cell: Option<f64>,
 }
@@ -282,15 +309,23 @@ impl Protected {
         } else {
             rules.threshold
         };
-        // R1. Zeros are suppressed like any small count: a released 0 next to a "<5" would tell
+        // R1. Zeros are suppressed like any small count: a released 0 next to an "x" would tell
         // "someone reported here" apart from "nobody did", and a structural zero cannot be told
         // from a sampling one without knowledge we do not want to encode.
-        let primary: Vec<bool> = values.iter().map(|&v| v < threshold).collect();
+        // Structural zeros (a size class or Land without any office) are known to everyone:
+        // published as 0, never suppressed, so they cannot force suppressions elsewhere.
+        let structural = structural_entries(table, &layout);
+        let primary: Vec<bool> = values
+            .iter()
+            .zip(&structural)
+            .map(|(&v, &s)| v < threshold && !s)
+            .collect();
         Ok(Protected {
             layout,
             values,
             suppressed: primary.clone(),
             primary,
+            structural,
             threshold,
             epsilon_cell,
         })
@@ -315,15 +350,14 @@ impl Protected {
             &self.values,
             &is_total,
             &pinned,
+            &self.structural,
             &mut self.suppressed,
         );
     }
 
     fn value(&self, i: usize, rules: &Rules) -> Value {
         if self.suppressed[i] {
-            Value::Suppressed {
-                below: self.threshold,
-            }
+            Value::Suppressed
         } else {
             Value::Count(round(self.values[i], rules.rounding_base))
         }
@@ -451,8 +485,8 @@ impl Protected {
         let mut out = vec![
             format!("R6: fester Zeitraum {p} / fixed period {p}", p = table.spec.period),
             format!(
-                "R1: Werte unter {t} gesperrt und als „<{t}“ gezeigt, auch Nullen und Summen{strict} / \
-                 counts below {t} suppressed as \"<{t}\", zeros and totals included{strict_en}",
+                "R1: Werte unter {t} gesperrt und als „x“ gezeigt, auch Nullen und Summen{strict} / \
+                 counts below {t} suppressed and shown as \"x\", zeros and totals included{strict_en}",
                 strict = if t == rules.threshold_strict && t != rules.threshold {
                     " (strenge Schwelle: unter Landesebene oder racism_form)"
                 } else {
@@ -507,12 +541,14 @@ impl Protected {
 /// R2 over any system of lines (one table, or several linked ones): suppress more entries
 /// until no line has exactly one suppressed entry and no suppressed entry is determined by the
 /// additive lines. Greedy: the smallest value first, cells before totals. `pinned` entries (shown
-/// in another table already) are taken only when nothing else is left.
+/// in another table already) are taken only when nothing else is left; `structural` entries
+/// (zeros everyone knows) are never taken: suppressing one hides nothing.
 pub(crate) fn suppress_secondary(
     lines: &[Line],
     values: &[u64],
     is_total: &[bool],
     pinned: &[bool],
+    structural: &[bool],
     suppressed: &mut [bool],
 ) {
     let order = |i: usize| (pinned[i], values[i], is_total[i], i);
@@ -530,10 +566,17 @@ pub(crate) fn suppress_secondary(
         if let Some(line) = lonely {
             let pick = entries(line)
                 .into_iter()
-                .filter(|&i| !suppressed[i])
+                .filter(|&i| !suppressed[i] && !structural[i])
                 .min_by_key(|&i| order(i))
-                .expect("a line with one suppressed entry has others");
-            suppressed[pick] = true;
+                .or_else(|| {
+                    (0..values.len())
+                        .filter(|&i| !suppressed[i] && !structural[i])
+                        .min_by_key(|&i| order(i))
+                });
+            match pick {
+                Some(pick) => suppressed[pick] = true,
+                None => break,
+            }
             continue;
         }
         let Some(&k) = determined(lines, suppressed).first() else {
@@ -544,10 +587,12 @@ pub(crate) fn suppress_secondary(
             .iter()
             .filter(|l| l.total == k || l.members.contains(&k))
             .flat_map(entries)
-            .filter(|&i| !suppressed[i])
+            .filter(|&i| !suppressed[i] && !structural[i])
             .collect();
         if cands.is_empty() {
-            cands = (0..values.len()).filter(|&i| !suppressed[i]).collect();
+            cands = (0..values.len())
+                .filter(|&i| !suppressed[i] && !structural[i])
+                .collect();
         }
         cands.sort_by_key(|&i| order(i));
         cands.dedup();
@@ -774,7 +819,7 @@ mod tests {
     }
 
     fn supp(v: &Value) -> bool {
-        matches!(v, Value::Suppressed { .. })
+        matches!(v, Value::Suppressed)
     }
 
     /// R2 pattern, checked on the published shape only: no row or column of the grid
@@ -855,9 +900,6 @@ mod tests {
                     return Err(format!("{n} is not rounded"));
                 }
                 Value::Count(n) if *n < p.threshold => return Err(format!("{n} shown")),
-                Value::Suppressed { below } if *below != p.threshold => {
-                    return Err("wrong threshold label".into());
-                }
                 _ => {}
             }
         }
@@ -1004,6 +1046,7 @@ mod tests {
             values: vec![0; layout.len()],
             suppressed: primary.clone(),
             primary: primary.clone(),
+            structural: vec![false; layout.len()],
             threshold: 5,
             epsilon_cell: None,
         }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! records or GROUP BY counts ──Table::from_records / from_counts──▶ Table (true counts, never published)
-//!                             ──protect(&table, &Rules)──────────▶ Released (rounded or "<5" only)
+//!                             ──protect(&table, &Rules)──────────▶ Released (rounded or "x" only)
 //!                             ──render::{csv, json, svg, html}───▶ bytes to publish
 //! ```
 //!
@@ -13,7 +13,7 @@
 //! exports single records.
 //!
 //! Decisions beyond the letter of R1–R7:
-//! - **Zeros** are suppressed like any count below the threshold. A released 0 beside a `<5`
+//! - **Zeros** are suppressed like any count below the threshold. A released 0 beside an `x`
 //!   would separate "nobody" from "somebody", and the one-report case is what we protect.
 //! - **Totals** are suppressed (R1) and take part in R2 like cells; they are rounded (R3)
 //!   independently of the cells, so rounded cells need not add up to the rounded total.

@@ -59,7 +59,7 @@ fn csv_field(s: &str) -> String {
 
 /// Wide CSV: one line per row category and a final `total` line. One-way tables have the
 /// columns `period,<dim>,count,percent`; two-way tables one column per column category and
-/// `total`. Suppressed values are written as `<5` (or `<10`).
+/// `total`. Suppressed values are written as `x`.
 pub fn csv(r: &Released) -> String {
     let mut out = String::new();
     let period = r.period.to_string();
@@ -111,7 +111,7 @@ pub fn csv(r: &Released) -> String {
     out
 }
 
-/// Pretty JSON of the released table (values as `{"count": 15}` or `{"suppressed": {"below": 5}}`).
+/// Pretty JSON of the released table (values as `{"count": 15}` or `"suppressed"`).
 pub fn json(r: &Released) -> Vec<u8> {
     // Serializing plain strings, numbers and vectors cannot fail.
     serde_json::to_vec_pretty(r).expect("Released serializes")
@@ -145,7 +145,7 @@ fn color(i: usize, n: usize) -> String {
 }
 
 /// Horizontal bar chart; two-way tables as one group of bars per row, one colour per column.
-/// Suppressed values are drawn as a hatched outline up to the threshold, labelled `<5`.
+/// Suppressed values are drawn as a small hatched box labelled `x`, never as a bar of some length.
 fn svg_chart(r: &Released, id: &str, standalone: bool) -> String {
     const LABEL_W: usize = 230;
     const BAR_W: usize = 380;
@@ -243,8 +243,8 @@ fn svg_chart(r: &Released, id: &str, standalone: bool) -> String {
                         ),
                     )
                 }
-                Value::Suppressed { below } => {
-                    let w = scale(*below).max(4);
+                Value::Suppressed => {
+                    let w = 14;
                     (
                         w,
                         format!(
@@ -285,7 +285,7 @@ fn html_table(r: &Released) -> String {
     let mut s = String::from("<table>");
     let cell = |v: &Value, extra: &str| {
         let class = match v {
-            Value::Suppressed { .. } => format!(" class=\"supp{extra}\""),
+            Value::Suppressed => format!(" class=\"supp{extra}\""),
             Value::Count(_) if !extra.is_empty() => format!(" class=\"{}\"", extra.trim()),
             Value::Count(_) => String::new(),
         };

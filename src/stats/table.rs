@@ -205,6 +205,19 @@ impl TableSpec {
         Ok(())
     }
 
+    /// Whether `label`, a category of dimension `dims[axis]`, cannot occur: a size class or
+    /// Land in which the catalog has no office at all ("structural zero", never suppressed).
+    pub fn structural(&self, axis: usize, label: &str) -> bool {
+        if self.catalog.is_empty() {
+            return false;
+        }
+        match self.dims.get(axis) {
+            Some(Dimension::SizeClass) => !self.catalog.iter().any(|p| p.size_class == label),
+            Some(Dimension::Land) => !self.catalog.iter().any(|p| p.land == label),
+            _ => false,
+        }
+    }
+
     /// R1: the strict threshold applies under Land level and to anything with `racism_form`.
     pub fn strict(&self) -> bool {
         self.office.is_some()
