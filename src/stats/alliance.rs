@@ -144,21 +144,6 @@ pub fn alliance_release(
     })
 }
 
-/// For groups `(hidden, bounded, value)` of one line: when some are hidden and every hidden one
-/// is bounded, the largest shown group that can be hidden with them.
-fn unbounded_companion(groups: &[(bool, bool, u64)]) -> Option<usize> {
-    let hidden: Vec<&(bool, bool, u64)> = groups.iter().filter(|g| g.0).collect();
-    if hidden.is_empty() || hidden.iter().any(|g| !g.1) {
-        return None;
-    }
-    groups
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| !g.0 && g.2 > 0)
-        .max_by_key(|(i, g)| (!g.1, g.2, std::cmp::Reverse(*i)))
-        .map(|(i, _)| i)
-}
-
 /// All entries of several tables in one index space, with the lines that tie them together.
 #[derive(Default)]
 struct System {
@@ -225,53 +210,6 @@ fn linked(
         if (1..MIN_OFFICES).contains(&contributing(&|o: &OfficeInfo| o.size_class == size)) {
             size_p.suppressed[i] = true;
         }
-    }
-    // A group whose offices all lack tables of their own is publicly bounded (fewer than
-    // NAME_MIN records each). When only such groups are hidden in a line, the released total
-    // minus the shown groups pins their sum to a narrow range, and with it a lower bound above
-    // zero ("small but not zero", found by the LP audit). Then the largest shown group is
-    // hidden too, so the rest can be anywhere from zero.
-    let bounded = |pick: &dyn Fn(&OfficeInfo) -> bool| {
-        offices
-            .values()
-            .filter(|o| pick(o))
-            .all(|o| o.count < NAME_MIN)
-    };
-    let land_groups: Vec<(bool, bool, u64)> = cross
-        .cols
-        .iter()
-        .enumerate()
-        .map(|(l, land)| {
-            let t = rows * cols + rows + l;
-            let b = bounded(&|o: &OfficeInfo| o.land == land);
-            (
-                cross_p.suppressed[t] && !cross_p.structural[t],
-                b,
-                cross_p.values[t],
-            )
-        })
-        .collect();
-    if let Some(l) = unbounded_companion(&land_groups) {
-        for t in 0..rows {
-            cross_p.suppressed[t * cols + l] = true;
-        }
-        cross_p.suppressed[rows * cols + rows + l] = true;
-    }
-    let size_groups: Vec<(bool, bool, u64)> = by_size_t
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, size)| {
-            let b = bounded(&|o: &OfficeInfo| o.size_class == size);
-            (
-                size_p.suppressed[i] && !size_p.structural[i],
-                b,
-                size_p.values[i],
-            )
-        })
-        .collect();
-    if let Some(i) = unbounded_companion(&size_groups) {
-        size_p.suppressed[i] = true;
     }
     let c0 = sys.add(&cross_p);
     let s0 = sys.add(&size_p);
