@@ -8,6 +8,7 @@
 // Needs: a built web/dist (npm run build), the server binary and /usr/bin/chromium.
 
 import { test, before, after } from 'node:test';
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -915,6 +916,59 @@ test('without JavaScript the desk says why; the page has no inline code or forei
   assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline handlers');
   assert.doesNotMatch(html, /https?:\/\//i, 'no third-party resources');
   assert.equal((await fetch(`${server.url}/assets/desk.js`)).status, 200);
+});
+
+test('statistics: after the quarter, the desk contributes one record per case, merged and shuffled', { skip }, async () => {
+  // A quarter of its own: reports on 14 August, the contribution on 2 October.
+  const summer = await startServer({ extraArgs: ['--today', '2026-08-14'] });
+  const summerUrl = summer.url.replace('127.0.0.1', 'localhost');
+  const withAnswers = async (answers) => {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'de-DE' });
+    const page = await context.newPage();
+    problems.push(watchPage(page));
+    await page.goto(`${summerUrl}/?office=demo`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#text', marker('Bericht mit Angaben'));
+    for (const [field, value] of Object.entries(answers)) await page.selectOption(`#stats-${field}`, value);
+    await page.click('#submit');
+    await page.waitForSelector('#done:not([hidden])', { timeout: 60000 });
+    await context.close();
+  };
+  await withAnswers({ incident_type: 'threat', reporter_role: 'witness' });
+  await withAnswers({ incident_type: 'verbal_degradation' });
+  await withAnswers({});
+  await summer.stop();
+  const autumn = await startServer({ db: summer.dbPath, extraArgs: ['--today', '2026-10-02'] });
+  try {
+    const { page } = await newPage();
+    await page.goto(`${autumn.url.replace('127.0.0.1', 'localhost')}/desk?office=demo`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.setInputFiles('#key-file', DEMO_IDENTITY_FILE);
+    await page.click('#file-login-submit');
+    await visible(page, '#view-inbox');
+    await page.click('#nav-stats');
+    await visible(page, '#view-stats');
+    await page.waitForSelector('#stats-rows tr');
+    const first = page.locator('#stats-rows tr').first();
+    assert.match(await first.textContent(), /2026-Q3\s*3\s*fällig/);
+    await checkView(page, 'stats-due');
+    await page.click('#stats-rows button[data-quarter="2026-Q3"]');
+    await page.waitForFunction(() => /gesendet/.test(document.getElementById('stats-status').textContent), null, { timeout: 60000 });
+    assert.match(await page.textContent('#stats-status'), /3 Einträge für 2026-Q3 gesendet/);
+    assert.match(await page.locator('#stats-rows tr').first().textContent(), /gesendet \(3 Einträge\)/);
+    await checkView(page, 'stats-sent');
+    // One record per case with the reporter's answers; nothing that names a case.
+    const conn = new Database(summer.dbPath, { readonly: true });
+    const rows = conn.prepare("SELECT id, quarter, incident_type, reporter_role FROM stats_contributions ORDER BY incident_type").all();
+    const cases = conn.prepare('SELECT id FROM reports').all().map((r) => r.id);
+    conn.close();
+    assert.deepEqual(rows.map((r) => [r.quarter, r.incident_type, r.reporter_role]),
+      [['2026-Q3', null, null], ['2026-Q3', 'threat', 'witness'], ['2026-Q3', 'verbal_degradation', null]]);
+    for (const r of rows) assert.ok(!cases.includes(r.id), 'a record has its own random id');
+    await page.context().close();
+  } finally {
+    await autumn.stop();
+  }
 });
 
 test('nothing decrypted on the server’s disk or in its output; no CSP violations or script errors', { skip }, () => {

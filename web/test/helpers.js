@@ -21,9 +21,10 @@ export function serverBinary() {
  * Starts the real server on a free loopback port with a fresh SQLite database.
  * Everything it prints is kept (to check that no plaintext ever reaches a log).
  */
-export async function startServer({ bin = serverBinary(), webDir = DIST, extraArgs = [], bind = '127.0.0.1:0' } = {}) {
+export async function startServer({ bin = serverBinary(), webDir = DIST, extraArgs = [], bind = '127.0.0.1:0', db } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'meldestelle-web-'));
-  const dbPath = path.join(dir, 't.db');
+  // `db`: another server's database, to go on with it on another day (`--today`).
+  const dbPath = db ?? path.join(dir, 't.db');
   // Proof of work stays on, a little easier than the default 18 bits to keep the suite short,
   // unless a test sets it.
   const pow = extraArgs.includes('--pow-bits') ? [] : ['--pow-bits', '14'];
