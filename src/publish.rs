@@ -9,7 +9,7 @@ use crate::db::stats::{StoredRelease, StoredTable};
 use crate::db::{self, DbConn, DbError};
 use crate::office::Office;
 use crate::stats::render::{self, Format};
-use crate::stats::{self, Period, ReleaseSet, Released, Rules, StatsError, TableSpec};
+use crate::stats::{self, Period, ReleaseSet, Rules, StatsError, TableSpec};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -50,76 +50,9 @@ fn ended(period: &str, today: NaiveDate) -> Result<Period, PublishError> {
     Ok(p)
 }
 
-/// A released table over the given offices (the caller decides which offices may be seen).
-pub fn table(
-    conn: &mut DbConn,
-    req: &TableRequest,
-    offices: &[Office],
-    rules: &Rules,
-    today: NaiveDate,
-) -> Result<Released, PublishError> {
-    let period = ended(&req.period, today)?;
-    let mut spec =
-        TableSpec::parse(&req.period, &req.by)?.with_catalog(db::stats::catalog(offices));
-    let scope: Vec<Office> = match &req.office {
-        Some(slug) => {
-            let o = offices
-                .iter()
-                .find(|o| &o.slug == slug)
-                .ok_or_else(|| PublishError::NotGranted(slug.clone()))?;
-            spec = spec.for_office(slug)?;
-            vec![o.clone()]
-        }
-        None => offices.to_vec(),
-    };
-    let counts = db::stats::counts(conn, period, &spec.dims, &scope)?;
-    Ok(stats::protect(
-        &stats::Table::from_counts(counts, &spec)?,
-        rules,
-    )?)
-}
-
-/// The alliance release set over the given offices.
-pub fn alliance(
-    conn: &mut DbConn,
-    period: &str,
-    offices: &[Office],
-    rules: &Rules,
-    today: NaiveDate,
-) -> Result<ReleaseSet, PublishError> {
-    let period = ended(period, today)?;
-    let records = db::stats::records(conn, period, offices)?;
-    Ok(stats::alliance_release(
-        &records,
-        period,
-        &db::stats::catalog(offices),
-        rules,
-    )?)
-}
-
-/// Renders a table; html is a whole page.
-pub fn render_table(r: &Released, format: Format) -> Vec<u8> {
-    match format {
-        Format::Html => render::html(&r.title, std::slice::from_ref(r)).into_bytes(),
-        f => render::render(r, f),
-    }
-}
-
-/// Renders a release set as one page (html) or one JSON document.
-pub fn render_set(set: &ReleaseSet, format: Format) -> Result<Vec<u8>, StatsError> {
-    match format {
-        Format::Html => Ok(render::html(
-            &format!("Rassismus in der Verwaltung – Meldungen {}", set.period),
-            &set.tables,
-        )
-        .into_bytes()),
-        Format::Json => {
-            serde_json::to_vec_pretty(set).map_err(|_| StatsError::UnknownFormat("json".into()))
-        }
-        _ => Err(StatsError::UnknownFormat(
-            "a release set is published as html or json".into(),
-        )),
-    }
+/// A release set as one JSON document.
+fn set_json(set: &ReleaseSet) -> Result<Vec<u8>, StatsError> {
+    serde_json::to_vec_pretty(set).map_err(|_| StatsError::UnknownFormat("json".into()))
 }
 
 fn series_of(p: Period) -> &'static str {
@@ -130,7 +63,7 @@ fn series_of(p: Period) -> &'static str {
 }
 
 /// The rules and parameters of a release, as stored beside it.
-fn rules_json(rules: &Rules, offices: &[String]) -> String {
+fn rules_json(rules: &Rules, offices: &[String], missing: usize) -> String {
     serde_json::json!({
         "taxonomy_version": stats::taxonomy::VERSION,
         "threshold": rules.threshold,
@@ -139,7 +72,9 @@ fn rules_json(rules: &Rules, offices: &[String]) -> String {
         "percent_min_base": rules.percent_min_base,
         "noise_epsilon": rules.epsilon,
         "name_min": stats::NAME_MIN,
+        "min_offices_per_land_or_size_class": stats::alliance::MIN_OFFICES,
         "contributing_offices": offices.len(),
+        "offices_not_contributed": missing,
     })
     .to_string()
 }
@@ -165,12 +100,29 @@ pub fn freeze(
         }
     }
     let records = db::stats::records(conn, p, offices)?;
-    let contributing: Vec<String> = records
-        .iter()
-        .map(|r| r.office.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // An office took part when it contributed every quarter of the period in full (an office
+    // without cases has nothing to send). Naming only offices with records would tell that they
+    // had at least one case; the others are counted, not named.
+    let quarters = match p {
+        Period::Quarter(q) => vec![q],
+        Period::Year(y) => (1..=4)
+            .map(|q| stats::taxonomy::Quarter { year: y, q })
+            .collect(),
+    };
+    let mut contributing = Vec::new();
+    let mut missing = 0;
+    for o in offices {
+        let mut complete = true;
+        for q in &quarters {
+            complete &= db::stats::contributed(conn, &o.slug, *q)?
+                == db::stats::cases_received(conn, &o.slug, *q)?;
+        }
+        if complete {
+            contributing.push(o.slug.clone());
+        } else {
+            missing += 1;
+        }
+    }
     let set = stats::alliance_release(&records, p, &db::stats::catalog(offices), rules)?;
     let tables: Vec<StoredTable> = set
         .tables
@@ -194,10 +146,21 @@ pub fn freeze(
         series: series_of(p).into(),
         released_on: today,
         offices: contributing.join(","),
-        rules: rules_json(rules, &contributing),
+        rules: rules_json(rules, &contributing, missing),
         csv,
-        json: render_set(&set, Format::Json)?,
-        html: render_set(&set, Format::Html)?,
+        json: set_json(&set)?,
+        html: render::publication(
+            &set.period.to_string(),
+            &set.tables,
+            &contributing,
+            missing,
+            &offices
+                .iter()
+                .map(|o| (o.slug.clone(), o.name.clone()))
+                .collect(),
+            Some(today),
+        )
+        .into_bytes(),
     };
     db::stats::store_release(conn, &release, &tables)?;
     Ok(release)

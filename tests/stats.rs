@@ -165,7 +165,11 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
 
         let a = release(&server, &token, "2026");
         assert_eq!(a.status, 201, "{}", a.body);
-        assert_eq!(a.json()["offices"], json!(["berlin-mitte", "kleinstadt"]));
+        // The records here are a fixture without cases behind them, so the two offices with
+        // records do not count as having contributed in full; "demo" (no cases) did. Offices
+        // are named only when complete, never because they had records.
+        assert_eq!(a.json()["offices"], json!(["demo"]));
+        assert_eq!(a.json()["rules"]["offices_not_contributed"], 2);
         assert_eq!(a.json()["rules"]["threshold"], 5);
         // A release is made once, and a series is quarterly or yearly, never both (R6).
         let a = release(&server, &token, "2026");
@@ -256,6 +260,29 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
         );
         assert_eq!(page.status, 200);
         assert!(page.body.contains("<svg") && !page.body.contains("<script"));
+        // The page renders under the server's own policy: its one <style> is allowed by hash,
+        // and nothing else is.
+        let raw = reqwest::blocking::Client::new()
+            .get(server.url("/v1/stats/releases/2026?format=html"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap();
+        let csp = raw.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let html = raw.text().unwrap();
+        let style = &html[html.find("<style>").unwrap() + 7..html.find("</style>").unwrap()];
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+        assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
+        assert!(
+            csp.starts_with("default-src 'none'") && !csp.contains("script-src"),
+            "{csp}"
+        );
+        assert_eq!(html.matches("<style>").count(), 1);
+        assert!(!html.contains(" style=\""), "no inline style attributes");
         let list = server.call(
             "GET",
             "/v1/stats/releases",

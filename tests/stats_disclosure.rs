@@ -350,17 +350,53 @@ fn svg_is_well_formed_and_accessible() {
             svg.contains("url(#chart-hatch)"),
             "suppressed bars are hatched"
         );
-        assert!(svg.contains("&lt;5") || svg.contains("&lt;10"));
+        // A suppressed value is drawn as a small hatched box labelled x, never with a bound.
+        assert!(svg.contains(">x</text>") && !svg.contains("&lt;"));
     }
 }
 
 #[test]
-fn html_is_one_self_contained_page() {
+fn html_is_one_self_contained_page_in_words_people_read() {
     let mut records: Vec<Record> = (0..25).map(|_| berlin()).collect();
     records[3].racism_form = Some("antisemitic".into());
+    for r in records.iter_mut().take(12) {
+        r.incident_type = Some("verbal_degradation".into());
+    }
     let set = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
-    let html = render::html("Meldestelle – Statistik 2026", &set.tables);
+    let names = [("berlin-lageso".to_owned(), "LAGeSo Berlin".to_owned())].into();
+    let html = render::publication(
+        "2026",
+        &set.tables,
+        &["berlin-lageso".to_owned()],
+        2,
+        &names,
+        chrono::NaiveDate::from_ymd_opt(2027, 1, 15),
+    );
     assert!(html.starts_with("<!DOCTYPE html>"));
+    // The form's words in both languages, not the codes; the method; who contributed.
+    for words in [
+        "Beleidigung, verbale Herabwürdigung",
+        "Insult, verbal degradation",
+        "über 100.000 Einwohner",
+        "keine Angabe",
+        "So sind die Zahlen entstanden",
+        "How these figures were made",
+        "es bedeutet nicht „wenige“",
+        "Beitragende Stellen (1)",
+        "LAGeSo Berlin",
+        "veröffentlicht am 2027-01-15",
+        "2 weitere Stelle(n)",
+    ] {
+        assert!(html.contains(words), "{words}");
+    }
+    let text_only = html
+        .split('<')
+        .map(|p| p.split_once('>').map_or(p, |(_, t)| t))
+        .collect::<String>();
+    for code in ["verbal_degradation", "over_100k", "no_answer"] {
+        assert!(!text_only.contains(code), "the code {code} is shown");
+    }
+    assert!(html.contains("@media print"));
     assert!(!html.to_lowercase().contains("<script"));
     assert!(
         !html.contains("http"),
@@ -368,7 +404,7 @@ fn html_is_one_self_contained_page() {
     );
     assert!(!html.contains("src="));
     assert!(html.contains("<svg") && html.contains("<style>"));
-    assert!(html.contains("Gesperrte Werte / suppressed values"));
+    assert!(html.contains("Gesperrte Werte (x)"));
     assert!(html.contains("R1:"));
     // Everything from <body> on is well-formed XML as well (void elements come only in <head>).
     let body = &html[html.find("<body>").unwrap()..html.find("</html>").unwrap()];

@@ -171,9 +171,28 @@ async fn serve_frozen(
         .read(move |c| Ok(publish::frozen(c, &q.period, format)))
         .await??;
     audit_export(state, &analyst).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .body(body))
+    let mut res = HttpResponse::Ok();
+    res.content_type(format.content_type());
+    if format == Format::Html {
+        // The page's one <style> element, allowed by its hash; still no script, no resource.
+        res.insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            publication_csp(),
+        ));
+    }
+    Ok(res.body(body))
+}
+
+/// The server's policy for a release page: nothing but its own stylesheet (and SVG data).
+fn publication_csp() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(crate::stats::render::publication_css().as_bytes());
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; img-src data:; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
 }
 
 #[derive(Deserialize)]

@@ -45,7 +45,15 @@ pub fn render(r: &Released, format: Format) -> Vec<u8> {
         Format::Csv => csv(r).into_bytes(),
         Format::Json => json(r),
         Format::Svg => svg(r).into_bytes(),
-        Format::Html => html(&r.title, std::slice::from_ref(r)).into_bytes(),
+        Format::Html => publication(
+            &r.period.to_string(),
+            std::slice::from_ref(r),
+            &[],
+            0,
+            &std::collections::BTreeMap::new(),
+            None,
+        )
+        .into_bytes(),
     }
 }
 
@@ -147,7 +155,7 @@ fn color(i: usize, n: usize) -> String {
 /// Horizontal bar chart; two-way tables as one group of bars per row, one colour per column.
 /// Suppressed values are drawn as a small hatched box labelled `x`, never as a bar of some length.
 fn svg_chart(r: &Released, id: &str, standalone: bool) -> String {
-    const LABEL_W: usize = 230;
+    const LABEL_W: usize = 320;
     const BAR_W: usize = 380;
     const BAR_H: usize = 14;
     const GAP: usize = 10;
@@ -183,9 +191,8 @@ fn svg_chart(r: &Released, id: &str, standalone: bool) -> String {
     }
     let _ = write!(
         desc,
-        "gesamt / total {}. Gesperrte Werte als „&lt;{t}“ schraffiert / suppressed values hatched as \"&lt;{t}\".",
+        "gesamt / total {}. Gesperrte Werte als „x“ schraffiert / suppressed values hatched as \"x\".",
         esc(&r.total.label()),
-        t = r.threshold
     );
 
     let mut s = String::new();
@@ -274,14 +281,48 @@ fn svg_chart(r: &Released, id: &str, standalone: bool) -> String {
     s
 }
 
-const CSS: &str = "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}\
-h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em}.en{color:#555;font-style:italic;margin-top:-.6em}\
-.pair{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}\
-table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #bbb;padding:.2em .5em}\
-td{text-align:right}th{background:#eee;text-align:left}tr.total td,td.total{font-weight:bold}\
-.supp{color:#777}ul.rules{font-size:.85em;color:#444}";
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1d1d1d;line-height:1.45}\
+h1{font-size:1.7em;margin-bottom:.2em}h2{font-size:1.3em;margin:0 0 .1em}.en{color:#4a4a4a;font-style:italic}\
+p.en,div.en{margin-top:0}section.t{margin:2.2em 0;padding-top:1em;border-top:1px solid #ccc}\
+.pair{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}figure{margin:0;max-width:100%;overflow-x:auto}\
+table{border-collapse:collapse;font-size:.92em}th,td{border:1px solid #bbb;padding:.25em .5em;vertical-align:top}\
+td{text-align:right;font-variant-numeric:tabular-nums}th{background:#f0f0f0;text-align:left;font-weight:normal}\
+thead th{font-weight:bold}th span.en{display:block;font-size:.85em}tr.total td,tr.total th,td.total{font-weight:bold}\
+.supp{color:#555;background:repeating-linear-gradient(45deg,#fff,#fff 3px,#e6e6e6 3px,#e6e6e6 6px)}\
+.method{background:#f6f6f2;border:1px solid #ddd;padding:.5em 1.2em;border-radius:4px}\
+ul.rules{font-size:.82em;color:#444}\
+@media print{body{max-width:none;margin:0;font-size:10pt}section.t{break-inside:avoid;page-break-inside:avoid}\
+.method{break-inside:avoid}a{color:inherit;text-decoration:none}}";
+
+/// The stylesheet of [`publication`], for a Content-Security-Policy hash of its `<style>`.
+pub fn publication_css() -> &'static str {
+    CSS
+}
+
+/// A category label in both languages, as table header content.
+fn both(pair: &[String; 2]) -> String {
+    if pair[0] == pair[1] {
+        esc(&pair[0])
+    } else {
+        format!(
+            "{}<span class=\"en\" lang=\"en\">{}</span>",
+            esc(&pair[0]),
+            esc(&pair[1])
+        )
+    }
+}
+
+/// Row or column labels of a table in words (municipality and fold labels stay as they are).
+fn worded(field: &str, codes: &[String]) -> Vec<[String; 2]> {
+    codes
+        .iter()
+        .map(|c| super::labels::value(field, c))
+        .collect()
+}
 
 fn html_table(r: &Released) -> String {
+    let rows = worded(&r.dims[0], &r.rows);
+    let total = both(&super::labels::total());
     let mut s = String::from("<table>");
     let cell = |v: &Value, extra: &str| {
         let class = match v {
@@ -289,28 +330,34 @@ fn html_table(r: &Released) -> String {
             Value::Count(_) if !extra.is_empty() => format!(" class=\"{}\"", extra.trim()),
             Value::Count(_) => String::new(),
         };
-        format!("<td{class}>{}</td>", esc(&v.label()))
+        let title = if matches!(v, Value::Suppressed) {
+            " title=\"gesperrt / suppressed\""
+        } else {
+            ""
+        };
+        format!("<td{class}{title}>{}</td>", esc(&v.label()))
     };
     if r.is_two_way() {
+        let cols = worded(&r.dims[1], &r.cols);
         let _ = write!(
             s,
-            "<thead><tr><th>{} \\ {}</th>",
-            esc(&r.dims[0]),
-            esc(&r.dims[1])
+            "<thead><tr><th scope=\"col\">{} \\ {}</th>",
+            both(&super::labels::title(&r.dims[0])),
+            both(&super::labels::title(&r.dims[1]))
         );
-        for c in &r.cols {
-            let _ = write!(s, "<th>{}</th>", esc(c));
+        for c in &cols {
+            let _ = write!(s, "<th scope=\"col\">{}</th>", both(c));
         }
-        s.push_str("<th>gesamt / total</th></tr></thead><tbody>");
-        for (i, row) in r.rows.iter().enumerate() {
-            let _ = write!(s, "<tr><th>{}</th>", esc(row));
+        let _ = write!(s, "<th scope=\"col\">{total}</th></tr></thead><tbody>");
+        for (i, row) in rows.iter().enumerate() {
+            let _ = write!(s, "<tr><th scope=\"row\">{}</th>", both(row));
             for v in &r.cells[i] {
                 s.push_str(&cell(v, ""));
             }
             s.push_str(&cell(&r.row_totals[i], " total"));
             s.push_str("</tr>");
         }
-        s.push_str("<tr class=\"total\"><th>gesamt / total</th>");
+        let _ = write!(s, "<tr class=\"total\"><th scope=\"row\">{total}</th>");
         for v in &r.col_totals {
             s.push_str(&cell(v, ""));
         }
@@ -319,58 +366,150 @@ fn html_table(r: &Released) -> String {
     } else {
         let _ = write!(
             s,
-            "<thead><tr><th>{}</th><th>Anzahl / count</th><th>%</th></tr></thead><tbody>",
-            esc(&r.dims[0])
+            "<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">Anzahl<span class=\"en\" lang=\"en\">count</span></th>\
+             <th scope=\"col\">%</th></tr></thead><tbody>",
+            both(&super::labels::title(&r.dims[0]))
         );
-        for (i, row) in r.rows.iter().enumerate() {
+        for (i, row) in rows.iter().enumerate() {
             let pct = r.percent[i][0].map(|p| p.to_string()).unwrap_or_default();
             let _ = write!(
                 s,
-                "<tr><th>{}</th>{}<td>{}</td></tr>",
-                esc(row),
+                "<tr><th scope=\"row\">{}</th>{}<td>{}</td></tr>",
+                both(row),
                 cell(&r.cells[i][0], ""),
                 pct
             );
         }
         let _ = write!(
             s,
-            "<tr class=\"total\"><th>gesamt / total</th>{}<td></td></tr></tbody></table>",
+            "<tr class=\"total\"><th scope=\"row\">{total}</th>{}<td></td></tr></tbody></table>",
             cell(&r.total, "")
         );
     }
     s
 }
 
-/// One self-contained HTML page: each table beside its chart, with period, rules applied and
-/// the number of suppressed values. No scripts, no external resources.
-pub fn html(title: &str, tables: &[Released]) -> String {
+/// The same table with its categories in German words, for the chart.
+fn charted(r: &Released) -> Released {
+    let mut c = r.clone();
+    c.rows = worded(&r.dims[0], &r.rows)
+        .into_iter()
+        .map(|[de, _]| de)
+        .collect();
+    if r.is_two_way() {
+        c.cols = worded(&r.dims[1], &r.cols)
+            .into_iter()
+            .map(|[de, _]| de)
+            .collect();
+    }
+    c.title = r
+        .dims
+        .iter()
+        .map(|d| super::labels::title(d)[0].clone())
+        .collect::<Vec<_>>()
+        .join(" × ");
+    c
+}
+
+/// What a release is, in plain words, German then English.
+const METHOD_DE: &[&str] = &[
+    "Jede beteiligte Beschwerdestelle zählt nach Ende eines Quartals jeden Fall, den sie in diesem Quartal erhalten hat, genau einmal: mit den freiwilligen Angaben der meldenden Person und der Einordnung der Stelle. Texte, Namen und Daten einzelner Fälle fließen nie ein.",
+    "Alle Zahlen sind auf Vielfache von 5 gerundet. Ein „x“ heißt: gesperrt – entweder weil zu wenige Fälle dahinterstehen, um sie sicher zu zeigen, oder damit sich ein anderer kleiner Wert nicht ausrechnen lässt. Ein „x“ kann für 0 oder für eine größere Zahl stehen; es bedeutet nicht „wenige“.",
+    "Anteile (%) werden nur aus veröffentlichten Zahlen berechnet und nur, wo die Grundzahl mindestens 10 ist.",
+    "Länder und Gemeindegrößen erscheinen nur, wenn mindestens drei Stellen dazu beigetragen haben; Stellen mit weniger als 10 Fällen erhalten keine eigenen Tabellen.",
+    "Diese Veröffentlichung ist eingefroren: Sie wird nie nachträglich geändert.",
+];
+const METHOD_EN: &[&str] = &[
+    "After each quarter, every participating complaint office counts each case it received in that quarter exactly once: with the reporting person's voluntary answers and the office's classification. No text, name or date of a single case is ever used.",
+    "All counts are rounded to multiples of 5. An “x” means suppressed: either too few cases stand behind it to show it safely, or it is hidden so that another small value cannot be calculated. An “x” can stand for 0 or for a larger number; it does not mean “few”.",
+    "Percentages are computed only from published counts, and only where the base is at least 10.",
+    "Länder and municipality sizes appear only where at least three offices contributed; offices with fewer than 10 cases get no tables of their own.",
+    "This release is frozen: it will never be changed afterwards.",
+];
+
+/// The publication of a frozen release: one self-contained page in German and English that
+/// prints well, with the method in plain words, the contributing offices, and each table beside
+/// its chart. No scripts, no external resources; its only style is the `<style>` element (allowed
+/// by hash under the server's Content-Security-Policy).
+pub fn publication(
+    period: &str,
+    tables: &[Released],
+    offices: &[String],
+    missing: usize,
+    names: &std::collections::BTreeMap<String, String>,
+    released_on: Option<chrono::NaiveDate>,
+) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
         "<!DOCTYPE html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><style>{CSS}</style></head><body>\
-         <h1>{t}</h1><p class=\"en\">Anonymisierte Statistik rassistischer Vorfälle in der Verwaltung / \
-         anonymised statistics of racist incidents in public administration</p>\
-         <p>Alle Zahlen sind auf Vielfache von 5 gerundet; kleine Werte sind gesperrt. \
-         Es werden nie Einzelmeldungen veröffentlicht.</p>\
-         <p class=\"en\">All counts are rounded to multiples of 5; small values are suppressed. \
-         No single report is ever published.</p>",
-        t = esc(title)
+         <title>Rassismus in der Verwaltung – Meldungen {p}</title><style>{CSS}</style></head><body>\
+         <header><h1>Rassismus in der Verwaltung – Meldungen {p}</h1>\
+         <p class=\"en\" lang=\"en\">Racism in public administration – reports {p}</p>\
+         <p>Anonymisierte Statistik des Bündnisses{d_de}. \
+         <span class=\"en\" lang=\"en\">Anonymised statistics of the alliance{d_en}.</span></p></header>\
+         <section class=\"method\"><h2>So sind die Zahlen entstanden</h2><ul>",
+        p = esc(period),
+        d_de = released_on.map(|d| format!(", veröffentlicht am {d}")).unwrap_or_default(),
+        d_en = released_on.map(|d| format!(", released on {d}")).unwrap_or_default(),
     );
+    for line in METHOD_DE {
+        let _ = write!(s, "<li>{}</li>", esc(line));
+    }
+    s.push_str("</ul><h2 lang=\"en\">How these figures were made</h2><ul lang=\"en\">");
+    for line in METHOD_EN {
+        let _ = write!(s, "<li>{}</li>", esc(line));
+    }
+    s.push_str("</ul></section>");
+    if !offices.is_empty() || missing > 0 {
+        let _ = write!(
+            s,
+            "<section class=\"t\"><h2>Beitragende Stellen ({n})</h2>\
+             <p class=\"en\" lang=\"en\">Contributing offices ({n})</p><ul>",
+            n = offices.len()
+        );
+        for o in offices {
+            let _ = write!(s, "<li>{}</li>", esc(names.get(o).unwrap_or(o)));
+        }
+        s.push_str("</ul>");
+        if missing > 0 {
+            let _ = write!(
+                s,
+                "<p>{missing} weitere Stelle(n) haben für diesen Zeitraum nicht vollständig beigetragen; \
+                 ihre Zahlen fehlen ganz oder teilweise. <span class=\"en\" lang=\"en\">{missing} more \
+                 office(s) did not contribute in full for this period; their figures are missing in whole \
+                 or in part.</span></p>"
+            );
+        }
+        s.push_str("</section>");
+    }
     for (i, r) in tables.iter().enumerate() {
-        let heading = match &r.office {
-            Some(o) => format!("{} – {} ({})", r.title, o, r.period),
-            None => format!("{} ({})", r.title, r.period),
+        let [de, en] = match r.dims.as_slice() {
+            [a, b] => {
+                let (a, b) = (super::labels::title(a), super::labels::title(b));
+                [
+                    format!("{} × {}", a[0], b[0]),
+                    format!("{} × {}", a[1], b[1]),
+                ]
+            }
+            [a, ..] => super::labels::title(a),
+            [] => [String::new(), String::new()],
+        };
+        let whose = match &r.office {
+            Some(o) => format!(" – {}", names.get(o).unwrap_or(o)),
+            None => String::new(),
         };
         let _ = write!(
             s,
-            "<section><h2>{h}</h2><p class=\"en\">Zeitraum / period {p}</p><div class=\"pair\">{table}<figure>{chart}</figure></div>\
-             <p>Gesperrte Werte / suppressed values: {n}</p>",
-            h = esc(&heading),
-            p = r.period,
+            "<section class=\"t\"><h2>{de}{w}</h2><p class=\"en\" lang=\"en\">{en}{w}</p>\
+             <div class=\"pair\">{table}<figure>{chart}</figure></div>\
+             <p>Gesperrte Werte (x): {n} <span class=\"en\" lang=\"en\">suppressed values (x): {n}</span></p>",
+            de = esc(&de),
+            en = esc(&en),
+            w = esc(&whose),
             table = html_table(r),
-            chart = svg_chart(r, &format!("c{i}"), false),
+            chart = svg_chart(&charted(r), &format!("c{i}"), false),
             n = r.suppressed
         );
         s.push_str("<ul class=\"rules\">");

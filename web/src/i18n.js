@@ -1,6 +1,7 @@
 // All visible text, German first, then English. Static pages carry the German text and
 // `data-i18n` keys; `applyLanguage` swaps in the chosen language without a reload, so nothing
 // typed is lost. Placeholders look like {name}.
+import LABELS from '../../src/stats/labels.json';
 
 export const LANGS = ['de', 'en'];
 
@@ -343,85 +344,11 @@ const en = {
   'footer': 'No cookies, no IP addresses, no content readable on the server.',
 };
 
-// Taxonomy v1 (docs/DESIGN.md): field questions and value labels. Fields or values the server
+// Taxonomy v1 (docs/DESIGN.md): field questions and value labels, from the one table the
+// server's statistics publication uses too (src/stats/labels.json). Fields or values the server
 // adds later and this table lacks are shown by their name rather than dropped.
-export const TAXONOMY = {
-  incident_type: {
-    de: 'Art des Vorfalls', en: 'Type of incident',
-    values: {
-      physical_attack: ['Körperlicher Angriff', 'Physical attack'],
-      threat: ['Bedrohung', 'Threat'],
-      property_damage: ['Sachbeschädigung', 'Damage to property'],
-      verbal_degradation: ['Beleidigung, verbale Herabwürdigung', 'Insult, verbal degradation'],
-      unequal_treatment: ['Ungleichbehandlung, Benachteiligung', 'Unequal treatment, disadvantage'],
-      propaganda_material: ['Rassistische Propaganda oder Schmierereien', 'Racist propaganda or graffiti'],
-      other: ['Anderes', 'Other'],
-    },
-  },
-  racism_form: {
-    de: 'Form des Rassismus', en: 'Form of racism',
-    values: {
-      anti_black: ['Anti-Schwarzer Rassismus', 'Anti-Black racism'],
-      anti_muslim: ['Antimuslimischer Rassismus', 'Anti-Muslim racism'],
-      antisemitic: ['Antisemitismus', 'Antisemitism'],
-      antigypsyist: ['Antiziganismus (gegen Sinti und Roma)', 'Antigypsyism (against Sinti and Roma)'],
-      other_racism: ['Andere Form von Rassismus', 'Another form of racism'],
-    },
-  },
-  reporter_role: {
-    de: 'Ihre Rolle', en: 'Your role',
-    values: {
-      affected: ['Ich war selbst betroffen', 'I was affected myself'],
-      witness: ['Ich habe es beobachtet', 'I witnessed it'],
-    },
-  },
-  perpetrator_role: {
-    de: 'Von wem ging es aus?', en: 'Who was responsible?',
-    values: {
-      colleague: ['Kollegin oder Kollege', 'A colleague'],
-      supervisor: ['Vorgesetzte Person', 'A supervisor'],
-      citizen_client: ['Bürgerin, Bürger oder Kundschaft', 'A member of the public or a client'],
-      procedure_structure: ['Ein Verfahren oder eine Regel (strukturell)', 'A procedure or rule (structural)'],
-      unknown: ['Unbekannt', 'Unknown'],
-    },
-  },
-  setting: {
-    de: 'In welcher Situation?', en: 'In what setting?',
-    values: {
-      internal_employment: ['Intern, unter Beschäftigten', 'Internally, among staff'],
-      public_contact: ['Im Kontakt mit der Öffentlichkeit', 'In contact with the public'],
-      digital: ['Digital (E-Mail, Chat, soziale Medien)', 'Online (email, chat, social media)'],
-    },
-  },
-  admin_area: {
-    de: 'Verwaltungsbereich', en: 'Area of administration',
-    values: {
-      citizen_services_public_order: ['Bürgerdienste, öffentliche Ordnung', 'Citizen services, public order'],
-      social_youth_migration: ['Soziales, Jugend, Migration', 'Social services, youth, migration'],
-      education_childcare: ['Bildung, Kinderbetreuung', 'Education, childcare'],
-      building_technical_environment: ['Bauen, Technik, Umwelt', 'Building, technical services, environment'],
-      central_services: ['Zentrale Dienste (Personal, IT, Finanzen)', 'Central services (HR, IT, finance)'],
-    },
-  },
-  consequences: {
-    de: 'Welche Folgen hatte der Vorfall für Sie?', en: 'What consequences did the incident have for you?',
-    values: {
-      psychological_strain: ['Psychische Belastung', 'Psychological strain'],
-      health_sick_leave: ['Gesundheitliche Folgen, Krankschreibung', 'Health effects, sick leave'],
-      career_disadvantage: ['Berufliche Nachteile', 'Career disadvantage'],
-      none: ['Keine Folgen', 'No consequences'],
-    },
-  },
-  reported_further: {
-    de: 'Haben Sie den Vorfall auch anderswo gemeldet?', en: 'Have you also reported the incident elsewhere?',
-    values: {
-      no: ['Nein', 'No'],
-      internal: ['Ja, intern (zum Beispiel Personalrat, Vorgesetzte)', 'Yes, internally (for example staff council, supervisor)'],
-      external_counselling: ['Ja, bei einer externen Beratungsstelle', 'Yes, to an external counselling service'],
-      police: ['Ja, bei der Polizei', 'Yes, to the police'],
-    },
-  },
-};
+export const TAXONOMY = Object.fromEntries(Object.entries(LABELS.fields)
+  .map(([name, f]) => [name, { de: f.question[0], en: f.question[1], values: f.values }]));
 
 // The officers' desk (desk.html). Kept apart from the reporter's pages' strings.
 const deskDe = {
