@@ -614,3 +614,57 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
         assert_eq!(export("json"), before);
     }
 }
+
+#[test]
+fn the_migration_carries_old_records_over_with_fresh_ids() {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+    use meldestelle::db::DbConn;
+    const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+    const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+    const OLD: &str = "INSERT INTO stats_records (quarter, office, id, taxonomy_version, source, \
+                       incident_type) VALUES ('2026-Q1', 'demo', 'old-1', 1, 'reporter', 'threat'), \
+                       ('2026-Q1', 'demo', 'old-2', 1, 'officer', 'other'), \
+                       ('2026-Q2', 'demo', 'old-3', 1, 'reporter', NULL)";
+    for db in backends() {
+        // The database as the previous version left it, with three statistics records.
+        match db.conn() {
+            DbConn::Sqlite(mut c) => {
+                c.run_pending_migrations(SQLITE).unwrap();
+                c.revert_last_migration(SQLITE).unwrap();
+                c.batch_execute(OLD).unwrap();
+            }
+            DbConn::Pg(mut c) => {
+                c.run_pending_migrations(POSTGRES).unwrap();
+                c.revert_last_migration(POSTGRES).unwrap();
+                c.batch_execute(OLD).unwrap();
+            }
+        }
+        let out = cli_output(&["migrate", "--database-url", &db.url], None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows = db.strings(
+            "SELECT quarter || '/' || office || '/' || COALESCE(incident_type, '-') AS s \
+             FROM stats_contributions ORDER BY s",
+        );
+        assert_eq!(
+            rows,
+            [
+                "2026-Q1/demo/other",
+                "2026-Q1/demo/threat",
+                "2026-Q2/demo/-"
+            ]
+        );
+        let ids = db.strings("SELECT id AS s FROM stats_contributions");
+        assert!(ids.iter().all(|id| !id.starts_with("old-")), "{ids:?}");
+        let tables = if db.name == "postgres" {
+            "SELECT table_name AS s FROM information_schema.tables WHERE table_name = 'stats_records'"
+        } else {
+            "SELECT name AS s FROM sqlite_master WHERE name = 'stats_records'"
+        };
+        assert!(db.strings(tables).is_empty(), "the old table is gone");
+    }
+}
