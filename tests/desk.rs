@@ -14,26 +14,6 @@ fn submit(server: &Server, text: &str) -> (String, Value) {
     (v["receipt"].as_str().unwrap().to_owned(), v)
 }
 
-/// `meldestelle desk` as an officer of demo with `identity`, whatever its exit.
-fn desk_as(
-    server: &Server,
-    identity: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> std::process::Output {
-    let mut all = vec![
-        "desk",
-        "--server",
-        &server.base,
-        "--office",
-        "demo",
-        "--identity",
-        identity,
-    ];
-    all.extend_from_slice(args);
-    cli_output(&all, stdin)
-}
-
 /// `meldestelle desk` as the demo officer; fails the test on a non-zero exit.
 fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
     let out = desk_as(server, DEMO_IDENTITY, args, stdin);

@@ -517,19 +517,7 @@ fn an_office_is_reminded_when_a_quarter_waits_for_its_statistics() {
         // Feedback given: no deadline reminder can be the reason for a later mail.
         let case = report_ids(&db).remove(0);
         for to in ["acknowledged", "feedback_given"] {
-            let out = cli_output(
-                &[
-                    "desk",
-                    "--server",
-                    &server.base,
-                    "--identity",
-                    DEMO_IDENTITY,
-                    "status",
-                    &case,
-                    to,
-                ],
-                None,
-            );
+            let out = desk_as(&server, DEMO_IDENTITY, &["status", &case, to], None);
             assert!(out.status.success());
         }
         drop(server);
@@ -540,18 +528,10 @@ fn an_office_is_reminded_when_a_quarter_waits_for_its_statistics() {
             smtp.mails().len() == 2
         });
         assert_content_free(&smtp.mails()[1], &[&case, "Quartal"]);
-        let out = cli_output(
-            &[
-                "desk",
-                "--server",
-                &server.base,
-                "--identity",
-                DEMO_IDENTITY,
-                "stats",
-                "contribute",
-                "--quarter",
-                "2026-Q2",
-            ],
+        let out = desk_as(
+            &server,
+            DEMO_IDENTITY,
+            &["stats", "contribute", "--quarter", "2026-Q2"],
             None,
         );
         assert!(

@@ -337,20 +337,6 @@ fn report_with(server: &Server, stats: Option<&str>) {
     cli(&args, Some("Ein Bericht"));
 }
 
-fn desk_cli(server: &Server, args: &[&str]) -> std::process::Output {
-    let mut all = vec![
-        "desk",
-        "--server",
-        &server.base,
-        "--office",
-        "demo",
-        "--identity",
-        DEMO_IDENTITY,
-    ];
-    all.extend_from_slice(args);
-    cli_output(&all, None)
-}
-
 /// Every text the database holds about reports and statistics, for searching.
 fn all_text(db: &TestDb) -> String {
     if db.name == "postgres" {
@@ -393,8 +379,9 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
         }
         // The officer's classification is case content too: an encrypted note.
         let first = db.strings("SELECT id AS s FROM reports ORDER BY id")[0].clone();
-        let out = desk_cli(
+        let out = desk_as(
             &server,
+            DEMO_IDENTITY,
             &[
                 "status",
                 &first,
@@ -402,6 +389,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
                 "--classification",
                 r#"{"incident_type":"verbal_degradation","racism_form":"anti_black"}"#,
             ],
+            None,
         );
         assert!(
             out.status.success(),
@@ -422,7 +410,12 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             (400, "stats-in-plaintext")
         );
         // Not before the quarter has ended.
-        let out = desk_cli(&server, &["stats", "contribute", "--quarter", "2026-Q2"]);
+        let out = desk_as(
+            &server,
+            DEMO_IDENTITY,
+            &["stats", "contribute", "--quarter", "2026-Q2"],
+            None,
+        );
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("not ended"));
         drop(server);
@@ -468,7 +461,12 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
 
         // The office's client decrypts, merges and sends the quarter; a second run replaces it.
         for _ in 0..2 {
-            let out = desk_cli(&server, &["stats", "contribute", "--quarter", "2026-Q2"]);
+            let out = desk_as(
+                &server,
+                DEMO_IDENTITY,
+                &["stats", "contribute", "--quarter", "2026-Q2"],
+                None,
+            );
             assert!(
                 out.status.success(),
                 "{}",
@@ -552,11 +550,18 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
         }
         let id = db.strings("SELECT id AS s FROM reports ORDER BY id")[0].clone();
         for to in ["acknowledged", "feedback_given", "closed"] {
-            assert!(desk_cli(&server, &["status", &id, to]).status.success());
+            assert!(desk_as(&server, DEMO_IDENTITY, &["status", &id, to], None)
+                .status
+                .success());
         }
         drop(server);
         let server = Server::start(&db, &["--today", "2026-04-02"]);
-        let out = desk_cli(&server, &["stats", "contribute", "--quarter", "2026-Q1"]);
+        let out = desk_as(
+            &server,
+            DEMO_IDENTITY,
+            &["stats", "contribute", "--quarter", "2026-Q1"],
+            None,
+        );
         assert!(
             out.status.success(),
             "{}",

@@ -546,3 +546,23 @@ pub fn login(server: &Server, office: &str, identity_file: &str) -> String {
     let request = serde_json::json!({"office": office, "recipient": recipient_of(identity_file)});
     login_as(server, "desk", request, identity_file)
 }
+
+/// `meldestelle desk` as an officer of demo with `identity`, whatever its exit.
+pub fn desk_as(
+    server: &Server,
+    identity: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    let mut all = vec![
+        "desk",
+        "--server",
+        &server.base,
+        "--office",
+        "demo",
+        "--identity",
+        identity,
+    ];
+    all.extend_from_slice(args);
+    cli_output(&all, stdin)
+}
