@@ -31,6 +31,8 @@ pub enum PublishError {
         "this table is not part of the release for {0}; ad-hoc exports come only from a release"
     )]
     NotInRelease(String),
+    #[error("{1} office(s) have not contributed {0} in full; it can be released once they have, or after {2}")]
+    ContributionsOpen(String, usize, NaiveDate),
 }
 
 /// What to tabulate.
@@ -53,6 +55,11 @@ fn ended(period: &str, today: NaiveDate) -> Result<Period, PublishError> {
 /// A release set as one JSON document.
 fn set_json(set: &ReleaseSet) -> Result<Vec<u8>, StatsError> {
     serde_json::to_vec_pretty(set).map_err(|_| StatsError::UnknownFormat("json".into()))
+}
+
+/// A stored table's scope: the alliance's, or `office:<slug>` (a slug may be any word).
+fn scope(office: Option<&str>) -> String {
+    office.map_or_else(|| "alliance".to_owned(), |o| format!("office:{o}"))
 }
 
 fn series_of(p: Period) -> &'static str {
@@ -91,6 +98,8 @@ pub fn freeze(
 ) -> Result<StoredRelease, PublishError> {
     let p = ended(period, today)?;
     let key = p.to_string();
+    // Contributions and releases are serialised across servers and the CLI (PostgreSQL).
+    db::stats::lock_releases(conn)?;
     if db::stats::release(conn, &key)?.is_some() {
         return Err(PublishError::AlreadyReleased(key));
     }
@@ -99,36 +108,52 @@ pub fn freeze(
             return Err(PublishError::OtherSeries(series, key));
         }
     }
-    let records = db::stats::records(conn, p, offices)?;
     // An office took part when it contributed every quarter of the period in full (an office
-    // without cases has nothing to send). Naming only offices with records would tell that they
-    // had at least one case; the others are counted, not named.
+    // without cases has nothing to send). Only those offices' records are counted: a partial
+    // office, or records carried over from before contributions, could count a case twice or
+    // not at all. Naming only offices with records would tell that they had at least one
+    // case; the others are counted, not named.
     let quarters = match p {
         Period::Quarter(q) => vec![q],
         Period::Year(y) => (1..=4)
             .map(|q| stats::taxonomy::Quarter { year: y, q })
             .collect(),
     };
+    let counts = quarters
+        .iter()
+        .map(|q| db::stats::quarter_counts(conn, *q))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut contributing = Vec::new();
     let mut missing = 0;
     for o in offices {
-        let mut complete = true;
-        for q in &quarters {
-            complete &= db::stats::contributed(conn, &o.slug, *q)?
-                == db::stats::cases_received(conn, &o.slug, *q)?;
-        }
+        let complete = counts.iter().all(|c| {
+            let (cases, given) = c.get(&o.slug).copied().unwrap_or_default();
+            cases == given
+        });
         if complete {
             contributing.push(o.slug.clone());
         } else {
             missing += 1;
         }
     }
+    // Offices get time to contribute: until every one is complete, or the reminder period
+    // after the period's end has passed. A release freezes the period for good.
+    let open_until = p.last_day() + chrono::Days::new(crate::notify::CONTRIBUTION_REMIND_DAYS);
+    if missing > 0 && today <= open_until {
+        return Err(PublishError::ContributionsOpen(key, missing, open_until));
+    }
+    let complete: Vec<Office> = offices
+        .iter()
+        .filter(|o| contributing.contains(&o.slug))
+        .cloned()
+        .collect();
+    let records = db::stats::records(conn, p, &complete)?;
     let set = stats::alliance_release(&records, p, &db::stats::catalog(offices), rules)?;
     let tables: Vec<StoredTable> = set
         .tables
         .iter()
         .map(|t| StoredTable {
-            scope: t.office.clone().unwrap_or_else(|| "alliance".into()),
+            scope: scope(t.office.as_deref()),
             dims: t.dims.join(","),
             csv: render::render(t, Format::Csv),
             json: render::render(t, Format::Json),
@@ -191,8 +216,7 @@ pub fn frozen_table(
         return Err(PublishError::NotReleased(key));
     }
     let dims: Vec<&str> = spec.dims.iter().map(|d| d.name()).collect();
-    let scope = req.office.as_deref().unwrap_or("alliance");
-    let t = db::stats::release_table(conn, &key, scope, &dims)?
+    let t = db::stats::release_table(conn, &key, &scope(req.office.as_deref()), &dims)?
         .ok_or_else(|| PublishError::NotInRelease(key.clone()))?;
     Ok(match format {
         Format::Csv => t.csv,

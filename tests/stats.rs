@@ -12,6 +12,8 @@ fn login_analyst(server: &Server, identity_file: &str) -> String {
     login_as(server, "analyst", request, identity_file)
 }
 
+/// A case the office received in `quarter` and its contributed record: the fixture of a
+/// complete contribution (the case itself is never read).
 fn insert_record(
     db: &TestDb,
     office: &str,
@@ -20,11 +22,33 @@ fn insert_record(
     form: Option<&str>,
     area: Option<&str>,
 ) {
+    insert_case(db, office, quarter);
     let q = |v: Option<&str>| v.map(|v| format!("'{v}'")).unwrap_or_else(|| "NULL".into());
     db.exec(&format!(
         "INSERT INTO stats_contributions (id, office, taxonomy_version, quarter, incident_type, racism_form, admin_area) \
          VALUES ('{}', '{office}', 1, '{quarter}', '{incident}', {}, {})",
         uuid::Uuid::new_v4(), q(form), q(area)
+    ));
+}
+
+/// A case row only (its ciphertext is never read here).
+fn insert_case(db: &TestDb, office: &str, quarter: &str) {
+    let (y, n) = quarter.split_once("-Q").unwrap();
+    let day = format!("{y}-{:02}-01", n.parse::<u32>().unwrap() * 3 - 2);
+    let bytes = |hex: &str| {
+        if db.name == "postgres" {
+            format!("decode('{hex}', 'hex')")
+        } else {
+            format!("X'{hex}'")
+        }
+    };
+    db.exec(&format!(
+        "INSERT INTO reports (id, office, keyset_version, ciphertext, reply_recipient, lookup_hash, \
+         status, received_on, ack_due, feedback_due) VALUES ('{}', '{office}', 1, {}, 'age1x', {}, \
+         'received', '{day}', '{day}', '{day}')",
+        uuid::Uuid::new_v4(),
+        bytes("00"),
+        bytes(&uuid::Uuid::new_v4().simple().to_string()),
     ));
 }
 
@@ -165,11 +189,12 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
 
         let a = release(&server, &token, "2026");
         assert_eq!(a.status, 201, "{}", a.body);
-        // The records here are a fixture without cases behind them, so the two offices with
-        // records do not count as having contributed in full; "demo" (no cases) did. Offices
-        // are named only when complete, never because they had records.
-        assert_eq!(a.json()["offices"], json!(["demo"]));
-        assert_eq!(a.json()["rules"]["offices_not_contributed"], 2);
+        // Every office contributed in full, the one without cases included.
+        assert_eq!(
+            a.json()["offices"],
+            json!(["berlin-mitte", "demo", "kleinstadt"])
+        );
+        assert_eq!(a.json()["rules"]["offices_not_contributed"], 0);
         assert_eq!(a.json()["rules"]["threshold"], 5);
         // A release is made once, and a series is quarterly or yearly, never both (R6).
         let a = release(&server, &token, "2026");
@@ -249,7 +274,11 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
                 Some(&token),
             );
             assert_eq!(a.status, 200, "{}", a.body);
-            assert!(!a.body.contains("Kleinstadt"), "{format}");
+            // The list of contributing offices names every member, with or without cases;
+            // no table does.
+            let tables = a.body.split("Contributing offices").last().unwrap();
+            let tables = tables.split_once("</section>").map_or(tables, |(_, t)| t);
+            assert!(!tables.contains("Kleinstadt"), "{format}");
         }
         let page = server.call(
             "GET",
@@ -671,5 +700,56 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
             "SELECT name AS s FROM sqlite_master WHERE name = 'stats_records'"
         };
         assert!(db.strings(tables).is_empty(), "the old table is gone");
+    }
+}
+
+#[test]
+fn a_period_is_released_only_once_every_office_could_contribute() {
+    for db in backends() {
+        cli(&["migrate", "--database-url", &db.url], None);
+        add_office(
+            &db.url,
+            "frueh",
+            "Stelle Früh",
+            "Frühstadt",
+            "BE",
+            "over_100k",
+        );
+        add_office(
+            &db.url,
+            "spaet",
+            "Stelle Spät",
+            "Spätstadt",
+            "BE",
+            "over_100k",
+        );
+        // frueh contributed its case; spaet has one and has not.
+        insert_record(&db, "frueh", "2026-Q4", "threat", None, None);
+        insert_case(&db, "spaet", "2026-Q4");
+        let out = stats_cli(&db, "2027-01-15", &["release", "--period", "2026"]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("have not contributed"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(db.count("stats_releases"), 0);
+        // After the contribution period the release goes ahead without the late office, which
+        // is counted, not named, and whose records would not count.
+        let out = stats_cli(&db, "2027-01-29", &["release", "--period", "2026"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rules = db.strings("SELECT rules AS s FROM stats_releases");
+        assert!(
+            rules[0].contains("\"offices_not_contributed\":1"),
+            "{rules:?}"
+        );
+        assert_eq!(
+            db.strings("SELECT offices AS s FROM stats_releases"),
+            ["frueh"]
+        );
     }
 }

@@ -335,6 +335,11 @@ fn publish_problem(e: &crate::publish::PublishError) -> Problem {
             "not-released",
             "This period has no release yet",
         ),
+        P::ContributionsOpen(..) => Problem::new(
+            StatusCode::CONFLICT,
+            "contributions-open",
+            "Offices are still contributing to this period",
+        ),
         P::NotInRelease(_) => Problem::new(
             StatusCode::NOT_FOUND,
             "not-in-release",

@@ -177,17 +177,23 @@ async fn serve_frozen(
         // The page's one <style> element, allowed by its hash; still no script, no resource.
         res.insert_header((
             actix_web::http::header::CONTENT_SECURITY_POLICY,
-            publication_csp(),
+            publication_csp(&body),
         ));
     }
     Ok(res.body(body))
 }
 
-/// The server's policy for a release page: nothing but its own stylesheet (and SVG data).
-fn publication_csp() -> String {
+/// The server's policy for a release page: nothing but its own stylesheet (and SVG data). The
+/// hash is of the stored page's `<style>`, so a page frozen by an older version keeps its look.
+fn publication_csp(page: &[u8]) -> String {
     use base64::Engine;
     use sha2::Digest;
-    let hash = sha2::Sha256::digest(crate::stats::render::publication_css().as_bytes());
+    let text = String::from_utf8_lossy(page);
+    let style = text
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map_or("", |(css, _)| css);
+    let hash = sha2::Sha256::digest(style.as_bytes());
     format!(
         "default-src 'none'; style-src 'sha256-{}'; img-src data:; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'",

@@ -188,6 +188,17 @@ fn frozen_period(conn: &mut DbConn, quarter: Quarter) -> Result<Option<String>, 
         .optional()?)
 }
 
+/// Serialises contributions and releases: on PostgreSQL a table lock that conflicts with
+/// itself, held to the end of the transaction, so that two servers (or a server and the CLI)
+/// cannot interleave a batch replacement with another or with a freeze. SQLite has one writer.
+pub fn lock_releases(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Pg(c) = conn {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("LOCK TABLE stats_releases IN SHARE ROW EXCLUSIVE MODE")?;
+    }
+    Ok(())
+}
+
 /// Whether the quarter's statistics are released and so can no longer change.
 pub fn is_frozen(conn: &mut DbConn, quarter: Quarter) -> Result<bool, DbError> {
     Ok(frozen_period(conn, quarter)?.is_some())
@@ -202,6 +213,33 @@ pub fn cases_received(conn: &mut DbConn, office: &str, quarter: Quarter) -> Resu
         .count()
         .get_result(conn)?;
     Ok(n.max(0) as u64)
+}
+
+/// Per office: the cases received in the quarter and the records contributed for it, in two
+/// grouped queries (a release checks every office of every quarter).
+pub fn quarter_counts(
+    conn: &mut DbConn,
+    quarter: Quarter,
+) -> Result<std::collections::HashMap<String, (u64, u64)>, DbError> {
+    let (first, last) = quarter.days();
+    let cases: Vec<(String, i64)> = reports::table
+        .filter(reports::received_on.between(first, last))
+        .group_by(reports::office)
+        .select((reports::office, diesel::dsl::count_star()))
+        .load(conn)?;
+    let given: Vec<(String, i64)> = stats_contributions::table
+        .filter(stats_contributions::quarter.eq(quarter.to_string()))
+        .group_by(stats_contributions::office)
+        .select((stats_contributions::office, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, (u64, u64)> = Default::default();
+    for (o, n) in cases {
+        out.entry(o).or_default().0 = n.max(0) as u64;
+    }
+    for (o, n) in given {
+        out.entry(o).or_default().1 = n.max(0) as u64;
+    }
+    Ok(out)
 }
 
 /// Records the office already contributed for the quarter.
@@ -223,6 +261,7 @@ pub fn contribute(
     quarter: Quarter,
     records: &[(String, taxonomy::Answers)],
 ) -> Result<Result<(), Refusal>, DbError> {
+    lock_releases(conn)?;
     if let Some(period) = frozen_period(conn, quarter)? {
         return Ok(Err(Refusal::Frozen(period)));
     }

@@ -294,11 +294,6 @@ ul.rules{font-size:.82em;color:#444}\
 @media print{body{max-width:none;margin:0;font-size:10pt}section.t{break-inside:avoid;page-break-inside:avoid}\
 .method{break-inside:avoid}a{color:inherit;text-decoration:none}}";
 
-/// The stylesheet of [`publication`], for a Content-Security-Policy hash of its `<style>`.
-pub fn publication_css() -> &'static str {
-    CSS
-}
-
 /// A category label in both languages, as table header content.
 fn both(pair: &[String; 2]) -> String {
     if pair[0] == pair[1] {

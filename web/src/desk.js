@@ -5,7 +5,7 @@
 
 import { Decrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { t, formatDate, formatBytes, fieldLabel, valueLabel, resolveVars } from './i18n.js';
+import { t, formatDate, formatBytes, fieldLabel, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
 import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js';
 import { padDocument } from './padding.js';
 import {
@@ -1310,15 +1310,25 @@ async function onRewrap() {
 
 // ---- statistics: the quarterly contribution --------------------------------------------------------
 
-/** The statistics fields of a decrypted document, if it has any. */
+const MAX_CONSEQUENCES = 4;
+
+/**
+ * The statistics fields of a decrypted document, if it has any. Only values of the taxonomy
+ * are kept: one report with an unknown value would otherwise make the server refuse the whole
+ * quarter, and the shuffled batch could not tell which case it was (the CLI drops them too).
+ */
 function answersOf(doc) {
   const a = doc?.stats;
   if (!a || typeof a !== 'object' || Array.isArray(a)) return null;
+  const known = (field, v) => typeof v === 'string' && Object.hasOwn(TAXONOMY[field]?.values ?? {}, v);
   const out = {};
   for (const k of ['incident_type', 'racism_form', 'reporter_role', 'perpetrator_role', 'setting', 'admin_area', 'reported_further']) {
-    if (typeof a[k] === 'string') out[k] = a[k];
+    if (known(k, a[k])) out[k] = a[k];
   }
-  if (Array.isArray(a.consequences) && a.consequences.every((c) => typeof c === 'string')) out.consequences = a.consequences;
+  if (Array.isArray(a.consequences)) {
+    const list = [...new Set(a.consequences.filter((c) => known('consequences', c)))];
+    if (list.length && list.length <= MAX_CONSEQUENCES) out.consequences = list;
+  }
   return out;
 }
 

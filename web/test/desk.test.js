@@ -937,6 +937,11 @@ test('statistics: after the quarter, the desk contributes one record per case, m
   await withAnswers({ incident_type: 'threat', reporter_role: 'witness' });
   await withAnswers({ incident_type: 'verbal_degradation' });
   await withAnswers({});
+  // A report whose answers are not of the taxonomy (another client): counted without them,
+  // never a reason to refuse the office's whole quarter.
+  const odd = spawnSync(serverBinary(), ['report', '--server', summer.url, '--office', 'demo', '--stats', '{"incident_type":"made_up"}'],
+    { cwd: REPO, encoding: 'utf8', input: marker('Bericht mit fremder Angabe') });
+  assert.equal(odd.status, 0, odd.stderr);
   await summer.stop();
   const autumn = await startServer({ db: summer.dbPath, extraArgs: ['--today', '2026-10-02'] });
   try {
@@ -950,12 +955,12 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     await visible(page, '#view-stats');
     await page.waitForSelector('#stats-rows tr');
     const first = page.locator('#stats-rows tr').first();
-    assert.match(await first.textContent(), /2026-Q3\s*3\s*fällig/);
+    assert.match(await first.textContent(), /2026-Q3\s*4\s*fällig/);
     await checkView(page, 'stats-due');
     await page.click('#stats-rows button[data-quarter="2026-Q3"]');
     await page.waitForFunction(() => /gesendet/.test(document.getElementById('stats-status').textContent), null, { timeout: 60000 });
-    assert.match(await page.textContent('#stats-status'), /3 Einträge für 2026-Q3 gesendet/);
-    assert.match(await page.locator('#stats-rows tr').first().textContent(), /gesendet \(3 Einträge\)/);
+    assert.match(await page.textContent('#stats-status'), /4 Einträge für 2026-Q3 gesendet/);
+    assert.match(await page.locator('#stats-rows tr').first().textContent(), /gesendet \(4 Einträge\)/);
     await checkView(page, 'stats-sent');
     // One record per case with the reporter's answers; nothing that names a case.
     const conn = new Database(summer.dbPath, { readonly: true });
@@ -963,7 +968,7 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     const cases = conn.prepare('SELECT id FROM reports').all().map((r) => r.id);
     conn.close();
     assert.deepEqual(rows.map((r) => [r.quarter, r.incident_type, r.reporter_role]),
-      [['2026-Q3', null, null], ['2026-Q3', 'threat', 'witness'], ['2026-Q3', 'verbal_degradation', null]]);
+      [['2026-Q3', null, null], ['2026-Q3', null, null], ['2026-Q3', 'threat', 'witness'], ['2026-Q3', 'verbal_degradation', null]]);
     for (const r of rows) assert.ok(!cases.includes(r.id), 'a record has its own random id');
     await page.context().close();
   } finally {
