@@ -113,13 +113,8 @@ pub fn freeze(
     // office, or records carried over from before contributions, could count a case twice or
     // not at all. Naming only offices with records would tell that they had at least one
     // case; the others are counted, not named.
-    let quarters = match p {
-        Period::Quarter(q) => vec![q],
-        Period::Year(y) => (1..=4)
-            .map(|q| stats::taxonomy::Quarter { year: y, q })
-            .collect(),
-    };
-    let counts = quarters
+    let counts = p
+        .quarters()
         .iter()
         .map(|q| db::stats::quarter_counts(conn, *q))
         .collect::<Result<Vec<_>, _>>()?;

@@ -649,10 +649,6 @@ pub async fn contributions(
     let out = state
         .store
         .read(move |c| {
-            let frozen: Vec<String> = db::stats::releases(c)?
-                .into_iter()
-                .map(|(p, _)| p)
-                .collect();
             quarters
                 .into_iter()
                 .map(|q| {
@@ -660,8 +656,7 @@ pub async fn contributions(
                         quarter: q.to_string(),
                         cases: db::stats::cases_received(c, &slug, q)?,
                         contributed: db::stats::contributed(c, &slug, q)?,
-                        frozen: frozen.contains(&q.to_string())
-                            || frozen.contains(&q.year.to_string()),
+                        frozen: db::stats::is_frozen(c, q)?,
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()

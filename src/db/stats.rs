@@ -25,15 +25,6 @@ pub struct Analyst {
     pub offices: Vec<String>,
 }
 
-fn quarters(period: Period) -> Vec<String> {
-    match period {
-        Period::Quarter(q) => vec![q.to_string()],
-        Period::Year(y) => (1..=4)
-            .map(|q| Quarter { year: y, q }.to_string())
-            .collect(),
-    }
-}
-
 /// The office list as the statistics see it.
 pub fn catalog(offices: &[Office]) -> Vec<Place> {
     offices
@@ -100,7 +91,8 @@ pub fn counts(
     // In key order: SQLite then groups rows that arrive nearly sorted.
     let mut group = vec!["quarter", "office"];
     group.extend(wanted.iter().copied());
-    let quarter_list = quarters(period)
+    let quarter_list = period
+        .quarters()
         .iter()
         .map(|q| format!("'{q}'"))
         .collect::<Vec<_>>()

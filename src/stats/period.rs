@@ -44,6 +44,14 @@ impl Period {
             .unwrap_or(chrono::NaiveDate::MAX)
     }
 
+    /// The quarters the period is made of, in order.
+    pub fn quarters(&self) -> Vec<Quarter> {
+        match self {
+            Period::Quarter(q) => vec![*q],
+            Period::Year(y) => (1..=4).map(|q| Quarter { year: *y, q }).collect(),
+        }
+    }
+
     pub fn contains(&self, q: Quarter) -> bool {
         match self {
             Period::Year(y) => q.year == *y,
