@@ -528,17 +528,7 @@ fn an_office_is_reminded_when_a_quarter_waits_for_its_statistics() {
             smtp.mails().len() == 2
         });
         assert_content_free(&smtp.mails()[1], &[&case, "Quartal"]);
-        let out = desk_as(
-            &server,
-            DEMO_IDENTITY,
-            &["stats", "contribute", "--quarter", "2026-Q2"],
-            None,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        contribute(&server, "2026-Q2");
         drop(server);
 
         // Contributed: the next day brings no reminder.

@@ -490,18 +490,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
 
         // The office's client decrypts, merges and sends the quarter; a second run replaces it.
         for _ in 0..2 {
-            let out = desk_as(
-                &server,
-                DEMO_IDENTITY,
-                &["stats", "contribute", "--quarter", "2026-Q2"],
-                None,
-            );
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(String::from_utf8_lossy(&out.stdout).contains("contributed 3 record(s)"));
+            assert!(contribute(&server, "2026-Q2").contains("contributed 3 record(s)"));
         }
         assert_eq!(db.count("stats_contributions"), 3);
         // One record per case; the officer's classification wins over the reporter's answer.
@@ -585,17 +574,7 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
         }
         drop(server);
         let server = Server::start(&db, &["--today", "2026-04-02"]);
-        let out = desk_as(
-            &server,
-            DEMO_IDENTITY,
-            &["stats", "contribute", "--quarter", "2026-Q1"],
-            None,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        contribute(&server, "2026-Q1");
         drop(server);
         assert!(
             stats_cli(&db, "2026-04-02", &["release", "--period", "2026-Q1"])

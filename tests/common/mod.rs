@@ -566,3 +566,20 @@ pub fn desk_as(
     all.extend_from_slice(args);
     cli_output(&all, stdin)
 }
+
+/// `meldestelle desk stats contribute --quarter QUARTER` as the demo officer; its output, or
+/// the test fails.
+pub fn contribute(server: &Server, quarter: &str) -> String {
+    let out = desk_as(
+        server,
+        DEMO_IDENTITY,
+        &["stats", "contribute", "--quarter", quarter],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "contribute {quarter}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
