@@ -100,7 +100,7 @@ pub fn freeze(
     let key = p.to_string();
     // Contributions and releases are serialised across servers and the CLI (PostgreSQL).
     db::stats::lock_releases(conn)?;
-    if db::stats::release(conn, &key)?.is_some() {
+    if db::stats::is_released(conn, &key)? {
         return Err(PublishError::AlreadyReleased(key));
     }
     if let Some(series) = db::stats::release_series(conn)? {
@@ -207,7 +207,7 @@ pub fn frozen_table(
 ) -> Result<Vec<u8>, PublishError> {
     let spec = TableSpec::parse(&req.period, &req.by)?;
     let key = spec.period.to_string();
-    if db::stats::release(conn, &key)?.is_none() {
+    if !db::stats::is_released(conn, &key)? {
         return Err(PublishError::NotReleased(key));
     }
     let dims: Vec<&str> = spec.dims.iter().map(|d| d.name()).collect();

@@ -330,31 +330,13 @@ pub fn release_series(conn: &mut DbConn) -> Result<Option<String>, DbError> {
         .optional()?)
 }
 
-type ReleaseRow = (
-    String,
-    String,
-    NaiveDate,
-    String,
-    String,
-    Vec<u8>,
-    Vec<u8>,
-    Vec<u8>,
-);
-
-pub fn release(conn: &mut DbConn, period: &str) -> Result<Option<StoredRelease>, DbError> {
-    let row: Option<ReleaseRow> = stats_releases::table.find(period).first(conn).optional()?;
-    Ok(row.map(
-        |(period, series, released_on, offices, rules, csv, json, html)| StoredRelease {
-            period,
-            series,
-            released_on,
-            offices,
-            rules,
-            csv,
-            json,
-            html,
-        },
-    ))
+/// Whether the period has a frozen release (reads the key only, never the stored bytes).
+pub fn is_released(conn: &mut DbConn, period: &str) -> Result<bool, DbError> {
+    let n: i64 = stats_releases::table
+        .filter(stats_releases::period.eq(period))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// One rendering of a frozen release (`csv`, `json` or `html`), reading nothing else.
