@@ -384,13 +384,11 @@ proptest! {
         prop_assert!(audited.is_ok(), "{}", audited.unwrap_err());
     }
 
-    /// Known to fail (issue #17, open): a Land shown with one office that has tables of its
-    /// own and small offices that have none leaves those small offices' sum in a narrow range
-    /// (each has fewer than NAME_MIN records, which is public), and a size class made of one
-    /// of them then lies between 1 and the threshold. Closing it needs secondary suppression
-    /// that reasons about intervals (an LP in the release path), not only exact lines.
+    /// A Land shown with one office that has tables of its own and small offices that have
+    /// none leaves those small offices' sum in a narrow range (each has fewer than NAME_MIN
+    /// records, which is public); a size class made of one of them would then lie between 1
+    /// and the threshold. The release's own interval pass (src/stats/intervals.rs) prevents it.
     #[test]
-    #[ignore = "known leak, issue #17: interval bounds through offices without tables"]
     fn no_suppressed_entry_is_known_to_be_small_but_not_zero((catalog, records) in alliance()) {
         let rules = Rules::default();
         let set = alliance_release(&records, Period::Year(2026), &catalog, &rules).unwrap();

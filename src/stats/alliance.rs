@@ -27,6 +27,7 @@ use serde::Serialize;
 use super::disclosure::{
     protect, protect_with_margins, suppress_secondary, Line, Protected, Released, Rules,
 };
+use super::intervals::Knowledge;
 use super::period::Period;
 use super::table::{Dimension, Place, Record, Table, TableSpec, NAME_MIN};
 use super::StatsError;
@@ -151,6 +152,9 @@ struct System {
     suppressed: Vec<bool>,
     is_total: Vec<bool>,
     structural: Vec<bool>,
+    threshold: Vec<u64>,
+    published: Vec<bool>,
+    cap: Vec<Option<u64>>,
     lines: Vec<Line>,
 }
 
@@ -163,6 +167,9 @@ impl System {
         self.is_total
             .extend((0..p.values.len()).map(|i| p.is_total(i)));
         self.structural.extend(&p.structural);
+        self.threshold.extend(p.values.iter().map(|_| p.threshold));
+        self.published.extend(p.values.iter().map(|_| true));
+        self.cap.extend(p.values.iter().map(|_| None));
         self.lines.extend(p.layout.lines.iter().map(|l| Line {
             members: l.members.iter().map(|m| m + off).collect(),
             total: l.total + off,
@@ -177,6 +184,62 @@ impl System {
             total,
             additive: true,
         });
+    }
+
+    fn knowledge(&self, rounding_base: u64) -> Knowledge<'_> {
+        Knowledge {
+            lines: &self.lines,
+            values: &self.values,
+            suppressed: &self.suppressed,
+            structural: &self.structural,
+            published: &self.published,
+            threshold: &self.threshold,
+            cap: &self.cap,
+            rounding_base,
+        }
+    }
+
+    /// R2 in full: no suppressed entry follows exactly (suppress_secondary), and none is
+    /// confined to "small but not zero" by what a reader can bound (intervals). A leak is
+    /// repaired by suppressing one of the released entries that hold it, preferring one whose
+    /// suppression frees it at once, then R2's exact pass runs again.
+    fn protect(&mut self, rounding_base: u64) {
+        let pinned = vec![false; self.values.len()];
+        loop {
+            suppress_secondary(
+                &self.lines,
+                &self.values,
+                &self.is_total,
+                &pinned,
+                &self.structural,
+                &mut self.suppressed,
+            );
+            let Some(leak) = self.knowledge(rounding_base).leaks().into_iter().next() else {
+                return;
+            };
+            let mut binding = leak.binding;
+            binding.sort_by_key(|&i| (self.values[i], self.is_total[i], i));
+            let frees = |c: usize| {
+                let mut s = self.suppressed.clone();
+                s[c] = true;
+                !Knowledge {
+                    suppressed: &s,
+                    ..self.knowledge(rounding_base)
+                }
+                .above_zero(leak.entry)
+            };
+            let pick = binding
+                .iter()
+                .copied()
+                .find(|&c| frees(c))
+                .or(binding.first().copied());
+            match pick {
+                Some(c) => self.suppressed[c] = true,
+                // Nothing released holds it: it cannot be, as the bound must come from a
+                // released count; stop rather than loop.
+                None => return,
+            }
+        }
     }
 }
 
@@ -226,6 +289,14 @@ fn linked(
             p.suppressed.iter_mut().for_each(|s| *s = true);
         }
         let off = sys.add(&p);
+        if !published {
+            // R5 is public: a reader knows an office without tables has fewer than NAME_MIN.
+            let n = p.values.len();
+            sys.published[off..off + n]
+                .iter_mut()
+                .for_each(|x| *x = false);
+            sys.cap[off + p.grand()] = Some(NAME_MIN - 1);
+        }
         office_tables.push((o, t, p, off, published));
     }
 
@@ -257,15 +328,7 @@ fn linked(
     sys.link(vec![s0 + size_p.grand()], c0 + cross_p.grand());
     sys.link(vec![f0 + form_p.grand()], c0 + cross_p.grand());
 
-    let pinned = vec![false; sys.values.len()];
-    suppress_secondary(
-        &sys.lines,
-        &sys.values,
-        &sys.is_total,
-        &pinned,
-        &sys.structural,
-        &mut sys.suppressed,
-    );
+    sys.protect(rules.rounding_base);
     let take = |p: &mut Protected, off: usize| {
         let n = p.values.len();
         p.suppressed.copy_from_slice(&sys.suppressed[off..off + n]);

@@ -43,6 +43,7 @@
 pub mod alliance;
 pub mod contribution;
 pub mod disclosure;
+mod intervals;
 pub mod labels;
 pub mod period;
 pub mod render;
