@@ -248,7 +248,7 @@ pub struct StatsRules {
     /// R3: released counts are rounded to this base.
     #[arg(long, env = "MELDESTELLE_STATS_ROUNDING", default_value_t = 5)]
     pub stats_rounding_base: u64,
-    /// R7: ε of discrete Laplace noise per released table (none when absent).
+    /// R7: ε of the cell-key noise per released table (none when absent).
     #[arg(long, env = "MELDESTELLE_STATS_EPSILON")]
     pub stats_epsilon: Option<f64>,
 }

@@ -186,6 +186,62 @@ pub fn freeze(
     Ok(release)
 }
 
+/// Frozen releases never change (R6), so the bytes read once are kept in memory and shared:
+/// a request for a release does not read megabytes from the database again. Holds the most
+/// recently used few; the database stays the only record.
+pub struct FrozenCache {
+    entries: std::sync::Mutex<std::collections::VecDeque<((String, Format), bytes::Bytes)>>,
+    capacity: usize,
+}
+
+impl Default for FrozenCache {
+    fn default() -> FrozenCache {
+        // Three formats of the latest few periods; a release of 200 offices is ~6 MB of HTML.
+        FrozenCache::with_capacity(12)
+    }
+}
+
+impl FrozenCache {
+    pub fn with_capacity(capacity: usize) -> FrozenCache {
+        FrozenCache {
+            entries: Default::default(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The release's bytes if they are in memory. A period that does not parse is a miss, so
+    /// the caller's database path gives its error.
+    pub fn get(&self, period: &str, format: Format) -> Option<bytes::Bytes> {
+        let key = (Period::parse(period).ok()?.to_string(), format);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let at = entries.iter().position(|(k, _)| *k == key)?;
+        let hit = entries.remove(at)?;
+        let bytes = hit.1.clone();
+        entries.push_front(hit);
+        Some(bytes)
+    }
+
+    /// Reads the release from the database and keeps it.
+    pub fn load(
+        &self,
+        conn: &mut DbConn,
+        period: &str,
+        format: Format,
+    ) -> Result<bytes::Bytes, PublishError> {
+        let bytes = bytes::Bytes::from(frozen(conn, period, format)?);
+        self.keep(Period::parse(period)?, format, bytes.clone());
+        Ok(bytes)
+    }
+
+    fn keep(&self, period: Period, format: Format, bytes: bytes::Bytes) {
+        let key = (period.to_string(), format);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|(k, _)| *k != key);
+        entries.push_front((key, bytes));
+        entries.truncate(self.capacity);
+    }
+}
+
 /// A frozen release's bytes in the asked format.
 pub fn frozen(conn: &mut DbConn, period: &str, format: Format) -> Result<Vec<u8>, PublishError> {
     let key = Period::parse(period)?.to_string();
@@ -223,4 +279,29 @@ pub fn frozen_table(
             .into())
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(cache: &FrozenCache, period: &str, format: Format, body: &'static [u8]) {
+        let period = Period::parse(period).unwrap();
+        cache.keep(period, format, bytes::Bytes::from_static(body));
+    }
+
+    #[test]
+    fn the_cache_answers_by_period_and_format_and_forgets_the_least_recently_used() {
+        let cache = FrozenCache::with_capacity(2);
+        with(&cache, "2025", Format::Html, b"html 2025");
+        with(&cache, "2025", Format::Csv, b"csv 2025");
+        assert_eq!(cache.get("2025", Format::Html).unwrap(), &b"html 2025"[..]);
+        assert!(cache.get("2025", Format::Json).is_none());
+        assert!(cache.get("not a period", Format::Html).is_none());
+        // html 2025 was used last: csv 2025 goes.
+        with(&cache, "2026", Format::Html, b"html 2026");
+        assert!(cache.get("2025", Format::Csv).is_none());
+        assert_eq!(cache.get("2025", Format::Html).unwrap(), &b"html 2025"[..]);
+        assert_eq!(cache.get("2026", Format::Html).unwrap(), &b"html 2026"[..]);
+    }
 }

@@ -471,6 +471,71 @@ fn alliance_set_has_the_standard_tables_and_consistent_margins() {
     assert_eq!(land_col, set.tables[4].col_totals);
 }
 
+/// R7 by the cell-key method: a figure made of the same records has the same noise wherever
+/// it appears, so the seven tables of one office (or the alliance's five) cannot be averaged
+/// against each other; and the noise depends on the records, not on their order.
+#[test]
+fn noise_is_the_same_for_the_same_records_in_every_table() {
+    let mut records = Vec::new();
+    for i in 0..400 {
+        let mut r = match i % 3 {
+            0 => rec("hamburg", "HH", "over_100k", "Hamburg"),
+            1 => rec("bremen", "HB", "over_100k", "Bremen"),
+            _ => berlin(),
+        };
+        r.incident_type = Some(["threat", "verbal_degradation", "unequal_treatment"][i % 3].into());
+        r.setting = Some(["internal_employment", "public_contact"][i % 2].into());
+        r.reporter_role = Some(["affected", "witness"][(i / 2) % 2].into());
+        records.push(r);
+    }
+    let rules = Rules {
+        epsilon: Some(0.5),
+        seed: Some(11),
+        ..Rules::default()
+    };
+    let exact = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
+    let set = alliance_release(&records, Period::Year(2026), &[], &rules).unwrap();
+    let mut differs = 0;
+    for office in ["hamburg", "bremen", "berlin-lageso"] {
+        let totals: Vec<Value> = set
+            .tables
+            .iter()
+            .filter(|t| t.office.as_deref() == Some(office))
+            .map(|t| t.total)
+            .collect();
+        assert_eq!(totals.len(), 7);
+        assert!(
+            totals.iter().all(|t| *t == totals[0]),
+            "{office}: {totals:?}"
+        );
+        let exact_total = exact
+            .tables
+            .iter()
+            .find(|t| t.office.as_deref() == Some(office))
+            .unwrap()
+            .total;
+        differs += usize::from(exact_total != totals[0]);
+    }
+    // ε = 0.5 over five entries a record touches: noise of several units is the rule.
+    assert!(differs > 0, "the noise changed no office's total");
+    let grand: Vec<Value> = set.tables[..5].iter().map(|t| t.total).collect();
+    assert!(grand.iter().all(|t| *t == grand[0]), "{grand:?}");
+
+    let mut shuffled = records.clone();
+    shuffled.reverse();
+    shuffled.rotate_left(17);
+    assert_eq!(
+        alliance_release(&shuffled, Period::Year(2026), &[], &rules).unwrap(),
+        set
+    );
+    // The public page says so, and only when it is true.
+    let page = |tables: &[Released]| {
+        render::publication("2026", tables, &[], 0, &Default::default(), None)
+    };
+    assert!(page(&set.tables).contains("cell-key method"));
+    assert!(!page(&exact.tables).contains("cell-key"));
+}
+
 #[test]
 fn a_million_records_export_a_two_way_table_quickly() {
     // The benchmark runs in release mode; a debug test run only checks it works on fewer.

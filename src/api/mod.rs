@@ -42,6 +42,8 @@ pub struct AppState {
     pub office_submissions: Arc<governor::DefaultKeyedRateLimiter<String>>,
     /// Proof-of-work challenges and the set of spent ones.
     pub pow: Arc<crate::pow::Pow>,
+    /// Frozen releases, read once from the database.
+    pub releases: Arc<crate::publish::FrozenCache>,
 }
 
 fn quota(per_sec: u32, burst_factor: u32) -> governor::Quota {
@@ -99,6 +101,7 @@ impl AppState {
                 std::time::Duration::from_secs(config.pow_secs),
                 config.pow_load_step,
             )),
+            releases: Arc::default(),
             config: Arc::new(config),
         }
     }

@@ -166,10 +166,16 @@ async fn serve_frozen(
 ) -> Result<HttpResponse, ApiError> {
     let (analyst, _) = analyst(state, req).await?;
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
-    let body = state
-        .store
-        .read(move |c| Ok(publish::frozen(c, &q.period, format)))
-        .await??;
+    let body = match state.releases.get(&q.period, format) {
+        Some(hit) => hit,
+        None => {
+            let cache = state.releases.clone();
+            state
+                .store
+                .read(move |c| Ok(cache.load(c, &q.period, format)))
+                .await??
+        }
+    };
     audit_export(state, &analyst).await?;
     let mut res = HttpResponse::Ok();
     res.content_type(format.content_type());
@@ -188,12 +194,13 @@ async fn serve_frozen(
 fn publication_csp(page: &[u8]) -> String {
     use base64::Engine;
     use sha2::Digest;
-    let text = String::from_utf8_lossy(page);
-    let style = text
-        .split_once("<style>")
-        .and_then(|(_, rest)| rest.split_once("</style>"))
-        .map_or("", |(css, _)| css);
-    let hash = sha2::Sha256::digest(style.as_bytes());
+    // The stylesheet is in the head: search there, not through megabytes of tables.
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let style = find(page, b"<style>")
+        .map(|at| &page[at + b"<style>".len()..])
+        .and_then(|rest| find(rest, b"</style>").map(|end| &rest[..end]))
+        .unwrap_or_default();
+    let hash = sha2::Sha256::digest(style);
     format!(
         "default-src 'none'; style-src 'sha256-{}'; img-src data:; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'",

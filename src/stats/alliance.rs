@@ -17,13 +17,15 @@
 //! "By Land" and "by incident_type" are the margins of incident_type × Land.
 //!
 //! With noise (R7) the tables are protected one by one: noisy tables do not add up across
-//! tables, and the noise is the protection. ε applies to each table; the set as a whole spends
-//! ε times the number of tables.
+//! tables, and the noise is the protection. It is the cell-key method ([`super::cell_key`]):
+//! a figure made of the same records (an office's total in its seven tables, a Land in two)
+//! has the same noise wherever it appears, so tables cannot be averaged against each other.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::cell_key::{record_keys, Secret};
 use super::disclosure::{
     protect, protect_with_margins, suppress_secondary, Line, Protected, Released, Rules,
 };
@@ -55,18 +57,18 @@ const OFFICE_DIMS: [Dimension; 7] = [
 ];
 
 /// An office with records in the period: where it is, how many it has, and the records
-/// themselves (so that its own tables need not pass over every office's records).
+/// themselves with their R7 keys (so that its own tables need not pass over every office's).
 struct OfficeInfo<'a> {
     name: &'a str,
     land: &'a str,
     size_class: &'a str,
     count: u64,
-    records: Vec<&'a Record>,
+    records: Vec<(&'a Record, u64)>,
 }
 
 impl OfficeInfo<'_> {
     fn table(&self, spec: TableSpec) -> Result<Table, StatsError> {
-        Table::from_records(self.records.iter().copied(), &spec.for_office(self.name)?)
+        Table::from_keyed_records(self.records.iter().copied(), &spec.for_office(self.name)?)
     }
 }
 
@@ -77,22 +79,20 @@ pub fn alliance_release(
     catalog: &[Place],
     rules: &Rules,
 ) -> Result<ReleaseSet, StatsError> {
-    // Each table gets its own noise stream; the same seed everywhere would correlate the noise.
-    let mut n = 0u64;
-    let mut next_rules = || {
-        n += 1;
-        Rules {
-            seed: rules.seed.map(|s| s.wrapping_add(n)),
-            ..rules.clone()
-        }
+    // R7's record keys, from a secret that lives only as long as this computation.
+    let keys = match (rules.epsilon, rules.seed) {
+        (None, _) => vec![0; records.len()],
+        (Some(_), Some(seed)) => record_keys(records, &Secret::from_seed(seed)),
+        (Some(_), None) => record_keys(records, &Secret::random()),
     };
+    let keyed = || records.iter().zip(keys.iter().copied());
     let spec = |dims: &[Dimension]| -> Result<TableSpec, StatsError> {
         Ok(TableSpec::new(period, dims)?.with_catalog(catalog.to_vec()))
     };
-    let build = |s: &TableSpec| Table::from_records(records, s);
+    let build = |s: &TableSpec| Table::from_keyed_records(keyed(), s);
 
     let mut offices: BTreeMap<&str, OfficeInfo> = BTreeMap::new();
-    for r in records.iter().filter(|r| period.contains(r.quarter)) {
+    for (r, key) in keyed().filter(|(r, _)| period.contains(r.quarter)) {
         let o = offices.entry(&r.office).or_insert(OfficeInfo {
             name: &r.office,
             land: &r.land,
@@ -101,7 +101,7 @@ pub fn alliance_release(
             records: Vec::new(),
         });
         o.count += 1;
-        o.records.push(r);
+        o.records.push((r, key));
     }
     let all_offices: std::collections::BTreeSet<&str> = catalog
         .iter()
@@ -116,13 +116,13 @@ pub fn alliance_release(
     let by_form_t = build(&spec(&[Dimension::RacismForm])?)?;
     let mut tables;
     if rules.epsilon.is_some() {
-        let [cross_r, by_type, by_land] = protect_with_margins(&cross, &next_rules())?;
-        let by_size = protect(&by_size_t, &next_rules())?;
-        let by_form = protect(&by_form_t, &next_rules())?;
+        let [cross_r, by_type, by_land] = protect_with_margins(&cross, rules)?;
+        let by_size = protect(&by_size_t, rules)?;
+        let by_form = protect(&by_form_t, rules)?;
         tables = vec![by_land, by_size, by_type, by_form, cross_r];
         for o in &named {
             for d in OFFICE_DIMS {
-                tables.push(protect(&o.table(spec(&[d])?)?, &next_rules())?);
+                tables.push(protect(&o.table(spec(&[d])?)?, rules)?);
             }
         }
     } else {

@@ -4,8 +4,6 @@
 //! Order: optional noise (R7) → primary suppression (R1) → secondary suppression (R2) →
 //! rounding (R3) → percentages on released values only.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
 use super::period::Period;
@@ -23,9 +21,10 @@ pub struct Rules {
     pub rounding_base: u64,
     /// R3: percentages only on a base of at least this.
     pub percent_min_base: u64,
-    /// R7: ε of discrete Laplace noise per release; `None` for no noise.
+    /// R7: ε of the cell-key noise per table; `None` for no noise.
     pub epsilon: Option<f64>,
-    /// R7: seed for reproducible noise in tests; `None` draws from the OS.
+    /// R7: a fixed release secret for the record keys, for reproducible releases in tests;
+    /// `None` draws one from the OS for each release.
     pub seed: Option<u64>,
 }
 
@@ -295,13 +294,15 @@ impl Protected {
         values.extend(&table.col_totals);
         values.push(table.total);
 
-        let epsilon_cell = rules.epsilon.map(|e| e / sensitivity(dims) as f64);
+        let epsilon_cell = rules.epsilon.map(|e| e / sensitivity() as f64);
         if let Some(eps) = epsilon_cell {
-            let mut rng = match rules.seed {
-                Some(s) => ChaCha20Rng::seed_from_u64(s),
-                None => ChaCha20Rng::from_entropy(),
-            };
-            values = noisy(&layout, &values, multi, eps, &mut rng);
+            // R7, cell-key: each entry, totals included, by its own key; an empty entry has no
+            // records and stays 0.
+            for (v, &key) in values.iter_mut().zip(&table.keys) {
+                if *v > 0 {
+                    *v = (*v as i64 + super::cell_key::noise(eps, key)).max(0) as u64;
+                }
+            }
         }
 
         let threshold = if table.spec.strict() {
@@ -529,9 +530,10 @@ impl Protected {
         }
         if let (Some(e), Some(ec)) = (rules.epsilon, self.epsilon_cell) {
             out.push(format!(
-                "R7: diskretes Laplace-Rauschen, ε = {e} für diese Veröffentlichung (ε = {ec:.3} je \
-                 Zelle), vor R1 und R3 / discrete Laplace noise, ε = {e} for this release \
-                 (ε = {ec:.3} per cell), before R1 and R3"
+                "R7: Rauschen nach dem Cell-Key-Verfahren (diskret Laplace), ε = {e} je Tabelle \
+                 (ε = {ec:.3} je Wert), vor R1 und R3; derselbe Wert hat in jeder Tabelle dasselbe \
+                 Rauschen / cell-key noise (discrete Laplace), ε = {e} per table (ε = {ec:.3} per \
+                 entry), before R1 and R3; the same figure has the same noise in every table"
             ));
         }
         out
@@ -615,80 +617,14 @@ pub(crate) fn round(v: u64, base: u64) -> u64 {
     (v + base / 2) / base * base
 }
 
-/// How many released entries one record can change with independent noise: one cell for
-/// single-valued tables (totals are sums of noisy cells); up to the taxonomy's four
-/// consequences plus the one record-count total noised on its own.
-fn sensitivity(dims: &[Dimension]) -> u64 {
-    if dims.iter().any(|d| d.is_multi()) {
-        let max = super::taxonomy::field("consequences").map_or(4, |f| f.max) as u64;
-        max + 1
-    } else {
-        1
-    }
-}
-
-/// R7: noise on every cell, clamped at 0; additive totals are recomputed from the noisy cells
-/// (so R2's lines still hold), totals that count records along `consequences` get their own noise.
-fn noisy(
-    layout: &Layout,
-    values: &[u64],
-    multi: [bool; 2],
-    eps: f64,
-    rng: &mut impl Rng,
-) -> Vec<u64> {
-    let mut noise = |v: u64| (v as i64 + discrete_laplace(eps, rng)).max(0) as u64;
-    let (rows, cols) = (layout.rows, layout.cols);
-    let mut out = values.to_vec();
-    for v in &mut out[..rows * cols] {
-        *v = noise(*v);
-    }
-    let cell_sum =
-        |out: &[u64], idx: &mut dyn Iterator<Item = usize>| -> u64 { idx.map(|i| out[i]).sum() };
-    let grand = layout.grand();
-    if layout.two_way {
-        let (rt, ct) = (rows * cols, rows * cols + rows);
-        for r in 0..rows {
-            out[rt + r] = if multi[1] {
-                noise(values[rt + r])
-            } else {
-                cell_sum(&out, &mut (0..cols).map(|c| r * cols + c))
-            };
-        }
-        for c in 0..cols {
-            out[ct + c] = if multi[0] {
-                noise(values[ct + c])
-            } else {
-                cell_sum(&out, &mut (0..rows).map(|r| r * cols + c))
-            };
-        }
-        // At most one dimension is multi-valued, so one side always adds up.
-        out[grand] = if multi[0] {
-            cell_sum(&out, &mut (ct..ct + cols))
-        } else {
-            cell_sum(&out, &mut (rt..rt + rows))
-        };
-    } else {
-        out[grand] = if multi[0] {
-            noise(values[grand])
-        } else {
-            cell_sum(&out, &mut (0..rows))
-        };
-    }
-    out
-}
-
-/// Discrete Laplace (two-sided geometric) noise: P(k) ∝ exp(-ε|k|), as the difference of two
-/// geometric draws.
-fn discrete_laplace(eps: f64, rng: &mut impl Rng) -> i64 {
-    geometric(eps, rng) as i64 - geometric(eps, rng) as i64
-}
-
-/// P(G = k) = (1 - q) q^k with q = exp(-ε), by inversion: G = floor(ln U / ln q), U in (0, 1].
-fn geometric(eps: f64, rng: &mut impl Rng) -> u64 {
-    let u = 1.0 - rng.gen::<f64>();
-    let g = (u.ln() / -eps).floor();
-    // Guards the astronomically unlikely tail; a huge count would be suppressed by nothing.
-    g.min(1e12) as u64
+/// How many entries of one table of the release set a record changes at most: in the
+/// one-way `consequences` table up to the taxonomy's four cells plus the total; in a two-way
+/// table its cell, its row and column totals and the grand total. The cell-key method needs one
+/// noise distribution for every table (the same figure must get the same noise everywhere), so
+/// ε is divided by the largest of these, and it bounds each table of the release.
+fn sensitivity() -> u64 {
+    let consequences = super::taxonomy::field("consequences").map_or(4, |f| f.max) as u64;
+    (consequences + 1).max(4)
 }
 
 /// Suppressed entries whose value follows exactly from the released ones through the additive
@@ -784,6 +720,11 @@ mod tests {
         } else {
             (Vec::new(), Vec::new())
         };
+        // Distinct, fixed stand-ins for cell keys.
+        let entries = rows * cols + if two_way { rows + cols } else { 0 } + 1;
+        let keys = (1..=entries as u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
         Table {
             spec: TableSpec::new(Period::Year(2026), dims).unwrap(),
             rows: (0..rows).map(|r| format!("r{r}")).collect(),
@@ -798,6 +739,7 @@ mod tests {
             total,
             folded: 0,
             notes: Vec::new(),
+            keys,
         }
     }
 
@@ -980,27 +922,6 @@ mod tests {
                 no_lonely_suppression(&r).map_err(TestCaseError::fail)?;
             }
         }
-    }
-
-    #[test]
-    fn discrete_laplace_is_centred_and_spread_like_its_epsilon() {
-        let mut rng = ChaCha20Rng::seed_from_u64(1);
-        let n = 20_000;
-        let draws: Vec<i64> = (0..n).map(|_| discrete_laplace(1.0, &mut rng)).collect();
-        let mean = draws.iter().sum::<i64>() as f64 / n as f64;
-        let var = draws
-            .iter()
-            .map(|&d| (d as f64 - mean).powi(2))
-            .sum::<f64>()
-            / n as f64;
-        // Variance of the two-sided geometric: 2q / (1 - q)^2 with q = e^-ε.
-        let q = (-1.0f64).exp();
-        let expected = 2.0 * q / (1.0 - q).powi(2);
-        assert!(mean.abs() < 0.05, "mean {mean}");
-        assert!(
-            (var - expected).abs() / expected < 0.1,
-            "var {var} vs {expected}"
-        );
     }
 
     #[test]

@@ -41,6 +41,7 @@
 //!   linked: publish through the release set, or rely on R3 rounding for those.
 
 pub mod alliance;
+pub mod cell_key;
 pub mod contribution;
 pub mod disclosure;
 mod intervals;

@@ -10,7 +10,7 @@ use super::disclosure::{Released, Value};
 use super::StatsError;
 
 /// Output formats of `meldestelle stats export --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Csv,
     Json,
@@ -414,6 +414,8 @@ const METHOD_DE: &[&str] = &[
     "Länder und Gemeindegrößen erscheinen nur, wenn mindestens drei Stellen dazu beigetragen haben; Stellen mit weniger als 10 Fällen erhalten keine eigenen Tabellen.",
     "Diese Veröffentlichung ist eingefroren: Sie wird nie nachträglich geändert.",
 ];
+const NOISE_DE: &str = "Vor dem Runden wurde jede Zahl um einen kleinen Zufallswert verändert (Cell-Key-Verfahren). Dieselbe Zahl hat in jeder Tabelle dieselbe Abweichung; Summen können daher von der Summe ihrer Teile abweichen.";
+const NOISE_EN: &str = "Before rounding, every count was changed by a small random amount (cell-key method). The same figure has the same change in every table; totals may therefore differ from the sum of their parts.";
 const METHOD_EN: &[&str] = &[
     "After each quarter, every participating complaint office counts each case it received in that quarter exactly once: with the reporting person's voluntary answers and the office's classification. No text, name or date of a single case is ever used.",
     "All counts are rounded to multiples of 5. An “x” means suppressed: either too few cases stand behind it to show it safely, or it is hidden so that another small value cannot be calculated. An “x” can stand for 0 or for a larger number; it does not mean “few”.",
@@ -449,11 +451,17 @@ pub fn publication(
         d_de = released_on.map(|d| format!(", veröffentlicht am {d}")).unwrap_or_default(),
         d_en = released_on.map(|d| format!(", released on {d}")).unwrap_or_default(),
     );
-    for line in METHOD_DE {
+    // R7, when on: readers are told that the figures carry deliberate noise.
+    let noised = tables
+        .iter()
+        .any(|t| t.rules_applied.iter().any(|r| r.starts_with("R7")));
+    let noise_de = noised.then_some(NOISE_DE);
+    let noise_en = noised.then_some(NOISE_EN);
+    for line in METHOD_DE.iter().chain(&noise_de) {
         let _ = write!(s, "<li>{}</li>", esc(line));
     }
     s.push_str("</ul><h2 lang=\"en\">How these figures were made</h2><ul lang=\"en\">");
-    for line in METHOD_EN {
+    for line in METHOD_EN.iter().chain(&noise_en) {
         let _ = write!(s, "<li>{}</li>", esc(line));
     }
     s.push_str("</ul></section>");

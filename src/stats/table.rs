@@ -249,6 +249,11 @@ pub struct Table {
     /// Municipalities or offices folded into `Land / size class` (R5).
     pub folded: usize,
     pub notes: Vec<String>,
+    /// R7's cell keys, one per entry in the order cells (row-major), row totals, column totals,
+    /// grand total: the wrapping sum of the record keys of the entry's records. The same records
+    /// give the same key in every table, so the same figure gets the same noise everywhere.
+    /// All zero for records without keys.
+    pub keys: Vec<u64>,
 }
 
 impl Table {
@@ -261,6 +266,14 @@ impl Table {
         Table::from_counts(records.into_iter().map(|r| (r, 1)), spec)
     }
 
+    /// As [`Table::from_records`], each record with its R7 record key (see [`Table::keys`]).
+    pub fn from_keyed_records<'a, I>(records: I, spec: &TableSpec) -> Result<Table, StatsError>
+    where
+        I: IntoIterator<Item = (&'a Record, u64)>,
+    {
+        Table::build(records.into_iter().map(|(r, k)| (r, 1, k)), spec)
+    }
+
     /// Pre-aggregated input, e.g. from `SELECT office, quarter, <dims>, count(*) ... GROUP BY`:
     /// each pair is a record standing for `count` identical records (fields not in the table
     /// may be left empty). For `consequences`, group by the stored joined value and split it
@@ -270,13 +283,23 @@ impl Table {
         I: IntoIterator<Item = (R, u64)>,
         R: Borrow<Record>,
     {
+        Table::build(counts.into_iter().map(|(r, n)| (r, n, 0)), spec)
+    }
+
+    /// The counting pass: each item is a record standing for `n` records whose record keys sum
+    /// to `key`.
+    fn build<I, R>(counts: I, spec: &TableSpec) -> Result<Table, StatsError>
+    where
+        I: IntoIterator<Item = (R, u64, u64)>,
+        R: Borrow<Record>,
+    {
         spec.check()?;
         let mut axes: Vec<Axis> = spec.dims.iter().map(|&d| Axis::new(d)).collect();
         for a in &mut axes {
             a.seed_catalog(&spec.catalog)?;
         }
-        let mut raw: HashMap<(u32, u32), u64> = HashMap::new();
-        for (r, n) in counts {
+        let mut raw: HashMap<(u32, u32), (u64, u64)> = HashMap::new();
+        for (r, n, key) in counts {
             let r = r.borrow();
             if n == 0 || !spec.period.contains(r.quarter) {
                 continue;
@@ -289,12 +312,14 @@ impl Table {
                 Some(a) => a.key(r)?,
                 None => 0,
             };
-            *raw.entry((k0, k1)).or_insert(0) += n;
+            let e = raw.entry((k0, k1)).or_insert((0, 0));
+            e.0 += n;
+            e.1 = e.1.wrapping_add(key);
         }
 
         // R5 needs each municipality's (office's) records in the period before naming it.
         let mut key_totals: Vec<HashMap<u32, u64>> = vec![HashMap::new(); axes.len()];
-        for (&(k0, k1), &n) in &raw {
+        for (&(k0, k1), &(n, _)) in &raw {
             *key_totals[0].entry(k0).or_insert(0) += n;
             if axes.len() == 2 {
                 *key_totals[1].entry(k1).or_insert(0) += n;
@@ -315,9 +340,16 @@ impl Table {
         let mut row_totals = vec![0u64; if two_way { nrows } else { 0 }];
         let mut col_totals = vec![0u64; if two_way { ncols } else { 0 }];
         let mut total = 0u64;
+        // Keys in the flat entry order; see `Table::keys`.
+        let (rt, ct) = (
+            nrows * ncols,
+            nrows * ncols + if two_way { nrows } else { 0 },
+        );
+        let grand = ct + if two_way { ncols } else { 0 };
+        let mut keys = vec![0u64; grand + 1];
         let mut ca = Vec::new();
         let mut cb = Vec::new();
-        for (&(k0, k1), &n) in &raw {
+        for (&(k0, k1), &(n, key)) in &raw {
             ca.clear();
             cb.clear();
             cats[0].of(&axes[0], k0, &mut ca);
@@ -329,6 +361,7 @@ impl Table {
             for &a in &ca {
                 for &b in &cb {
                     cells[a][b] += n;
+                    keys[a * ncols + b] = keys[a * ncols + b].wrapping_add(key);
                 }
             }
             // A record counts once in each total it belongs to, so these are record counts
@@ -336,12 +369,15 @@ impl Table {
             if two_way {
                 for &a in &ca {
                     row_totals[a] += n;
+                    keys[rt + a] = keys[rt + a].wrapping_add(key);
                 }
                 for &b in &cb {
                     col_totals[b] += n;
+                    keys[ct + b] = keys[ct + b].wrapping_add(key);
                 }
             }
             total += n;
+            keys[grand] = keys[grand].wrapping_add(key);
         }
 
         let mut notes = Vec::new();
@@ -374,6 +410,7 @@ impl Table {
             total,
             folded,
             notes,
+            keys,
         })
     }
 
