@@ -91,26 +91,41 @@ pub fn counts(
     // In key order: SQLite then groups rows that arrive nearly sorted.
     let mut group = vec!["quarter", "office"];
     group.extend(wanted.iter().copied());
-    let quarter_list = period
+    let sql = format!(
+        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_contributions \
+         WHERE quarter IN ({}) GROUP BY {}",
+        select.join(", "),
+        quarter_list(period),
+        group.join(", ")
+    );
+    load_records(conn, sql, offices)
+}
+
+fn quarter_list(period: Period) -> String {
+    period
         .quarters()
         .iter()
         .map(|q| format!("'{q}'"))
         .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_contributions \
-         WHERE quarter IN ({quarter_list}) GROUP BY {}",
-        select.join(", "),
-        group.join(", ")
-    );
+        .join(",")
+}
+
+/// Runs a query of `Row`s and keeps those of `offices`.
+fn load_records(
+    conn: &mut DbConn,
+    sql: String,
+    offices: &[Office],
+) -> Result<Vec<(Record, u64)>, DbError> {
     let rows: Vec<Row> = match conn {
         DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
         DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
     };
+    let by_slug: std::collections::HashMap<&str, &Office> =
+        offices.iter().map(|o| (o.slug.as_str(), o)).collect();
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let o = offices.iter().find(|o| o.slug == r.office)?;
+            let o = by_slug.get(r.office.as_str())?;
             let n = r.n.max(0) as u64;
             Some((to_record(o, r), n))
         })
@@ -144,15 +159,22 @@ pub fn records(
     period: Period,
     offices: &[Office],
 ) -> Result<Vec<Record>, DbError> {
-    let all: Vec<Dimension> = taxonomy::FIELDS
-        .iter()
-        .filter_map(|f| Dimension::parse(f.name).ok())
-        .collect();
-    let counted = counts(conn, period, &all, offices)?;
-    Ok(counted
+    // Row by row: grouping by every field would sort a million nearly distinct rows only to
+    // expand the groups again.
+    let fields: Vec<&str> = taxonomy::FIELDS.iter().map(|f| f.name).collect();
+    let sql = format!(
+        "SELECT office, quarter, {}, CAST(1 AS BIGINT) AS n FROM stats_contributions \
+         WHERE quarter IN ({})",
+        fields.join(", "),
+        quarter_list(period)
+    );
+    let mut records: Vec<Record> = load_records(conn, sql, offices)?
         .into_iter()
-        .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
-        .collect())
+        .map(|(r, _)| r)
+        .collect();
+    // One office's records side by side: the release passes over them office by office.
+    records.sort_unstable_by(|a, b| (&a.office, a.quarter).cmp(&(&b.office, b.quarter)));
+    Ok(records)
 }
 
 // --- contributions ---
