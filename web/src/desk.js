@@ -5,7 +5,7 @@
 
 import { Decrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { t, formatDate, formatBytes, fieldLabel, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
+import { t, formatDate, formatBytes, fieldLabel, fieldTitle, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
 import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js';
 import { padDocument } from './padding.js';
 import {
@@ -864,7 +864,8 @@ async function decryptCase(detail, identity) {
   for (const m of detail.messages ?? []) {
     try {
       const doc = await openDoc(m.ciphertext, identity);
-      out.thread.push({ ...m, ciphertext: undefined, text: typeof doc.text === 'string' ? doc.text : '' });
+      const answers = m.direction === 'note' && doc.kind === 'classification' ? answersOf(doc) : null;
+      out.thread.push({ ...m, ciphertext: undefined, text: typeof doc.text === 'string' ? doc.text : '', answers });
     } catch {
       out.thread.push({ ...m, ciphertext: undefined, failed: true });
     }
@@ -962,6 +963,7 @@ function renderCase() {
   renderReport(d);
   renderAttachments(d);
   renderThread(d);
+  renderClassification(d);
 
   const closed = c.status === 'closed';
   $('reply-form').hidden = closed;
@@ -1002,7 +1004,7 @@ function renderReport(d) {
       root.append(el('h4', { id: 'report-stats-heading' }, t('d.case.report.stats')));
       const ul = el('ul', { class: 'stats-answers', 'aria-labelledby': 'report-stats-heading' });
       for (const [k, v] of entries) {
-        const label = k === 'quarter' ? t('stats.quarter') : fieldLabel(k);
+        const label = k === 'quarter' ? t('stats.quarter') : fieldTitle(k);
         const values = v === null || v === undefined || (Array.isArray(v) && !v.length)
           ? t('d.case.report.none')
           : (Array.isArray(v) ? v : [v]).map((x) => valueLabel(k, String(x))).join(', ');
@@ -1052,6 +1054,7 @@ function renderThread(d) {
     const li = el('li', { class: dir === 'office' ? 'office' : dir === 'note' ? 'note' : 'reporter' });
     li.append(el('p', { class: 'meta' }, t(`d.case.from.${dir}`, { date: formatDate(m.created_on) })));
     if (m.failed) li.append(el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
+    else if (m.answers) li.append(el('p', { class: 'body' }, t('d.classify.note', { summary: answersSummary(m.answers) })));
     else li.append(el('p', { class: 'body' }, m.text));
     ol.append(li);
   }
@@ -1082,6 +1085,134 @@ async function onStatusClick(event) {
     $('status-heading').focus();
   } finally {
     for (const x of $('status-actions').querySelectorAll('button')) x.disabled = false;
+  }
+}
+
+// ---- the office's classification of a case (an encrypted note of kind "classification") -------
+
+/** The taxonomy's fields, in the form's order; location comes from the office, not from here. */
+const CLASSIFY_FIELDS = () => ANSWER_FIELDS.filter((f) => TAXONOMY[f]);
+
+function answersSummary(a) {
+  return CLASSIFY_FIELDS()
+    .filter((f) => a[f] !== undefined)
+    .map((f) => `${fieldTitle(f)}: ${(Array.isArray(a[f]) ? a[f] : [a[f]]).map((v) => valueLabel(f, v)).join(', ')}`)
+    .join('; ');
+}
+
+/** The classification the form shows: the newest saved one, else the reporter's answers. */
+function classificationOf(d) {
+  const saved = d.thread.filter((m) => m.answers).at(-1);
+  if (saved) return { answers: saved.answers, on: saved.created_on };
+  return { answers: answersOf(d.doc) ?? {}, on: null };
+}
+
+/** The form's current choices, as an answers object. */
+function collectClassification() {
+  const out = {};
+  for (const f of CLASSIFY_FIELDS()) {
+    if (f === 'consequences') {
+      const chosen = [...document.querySelectorAll('#classify-consequences input:checked')].map((c) => c.value);
+      if (chosen.length) out[f] = chosen;
+    } else {
+      const v = $(`classify-${f}`)?.value;
+      if (v) out[f] = v;
+    }
+  }
+  return out;
+}
+
+function renderClassification(d) {
+  const root = $('classify-fields');
+  const current = classificationOf(d);
+  // A language switch re-renders the case: keep what the officer has chosen but not saved.
+  const key = `${d.summary.id}:${d.thread.length}`;
+  const chosen = root.dataset.key === key ? collectClassification() : current.answers;
+  root.dataset.key = key;
+  root.replaceChildren();
+  for (const f of CLASSIFY_FIELDS()) {
+    const id = `classify-${f}`;
+    const values = Object.keys(TAXONOMY[f].values);
+    if (f === 'consequences') {
+      const fs = el('fieldset', { class: 'field', id, 'aria-describedby': `${id}-hint` });
+      fs.append(el('legend', {}, fieldTitle(f)), el('p', { class: 'hint', id: `${id}-hint` }, t('stats.multiHint')));
+      const checks = el('div', { class: 'checks' });
+      for (const v of values) {
+        const row = el('div', { class: 'check' });
+        const box = el('input', { type: 'checkbox', id: `${id}-${v}`, value: v });
+        box.checked = (chosen[f] ?? []).includes(v);
+        row.append(box, el('label', { for: `${id}-${v}` }, valueLabel(f, v)));
+        checks.append(row);
+      }
+      fs.append(checks);
+      root.append(fs);
+      continue;
+    }
+    const wrap = el('div', { class: 'field' });
+    const select = el('select', { id });
+    select.append(el('option', { value: '' }, t('stats.noAnswer')));
+    for (const v of values) select.append(el('option', { value: v }, valueLabel(f, v)));
+    select.value = chosen[f] ?? '';
+    wrap.append(el('label', { for: id }, fieldTitle(f)), select);
+    root.append(wrap);
+  }
+  const source = $('classify-source');
+  if (current.on) setText(source, 'd.classify.current', { date: { date: current.on } });
+  else setText(source, Object.keys(current.answers).length ? 'd.classify.fromReporter' : 'd.classify.fromNothing');
+}
+
+async function saveClassification() {
+  const err = $('classify-error');
+  const status = $('classify-status');
+  const button = $('classify-send');
+  setText(err, '');
+  setText(status, '');
+  const answers = collectClassification();
+  if (!Object.keys(answers).length) {
+    setText(err, 'd.classify.empty');
+    $('classify-heading').focus();
+    return;
+  }
+  if ((answers.consequences ?? []).length > MAX_CONSEQUENCES) {
+    setText(err, 'd.classify.tooMany', { max: MAX_CONSEQUENCES });
+    document.querySelector('#classify-consequences input')?.focus();
+    return;
+  }
+  const id = S.caseId;
+  const gen = S.gen;
+  // The same document the CLI writes (`desk status --classification`); the text is for readers
+  // of the thread that do not know the kind.
+  const doc = {
+    v: 1,
+    kind: 'classification',
+    text: `Einordnung / classification: ${JSON.stringify(answers)}`,
+    stats: { taxonomy_version: 1, ...answers },
+  };
+  const padded = padDocument(doc, S.office.maxPlaintext);
+  button.disabled = true;
+  setText(status, 'd.case.sending');
+  const attempt = async () => {
+    const ciphertext = await sealToBase64(padded, [...S.office.recipients]);
+    return authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/notes`, { body: { ciphertext } });
+  };
+  try {
+    try {
+      await attempt();
+    } catch (e) {
+      // The key set changed since the office was loaded: load it again and encrypt again.
+      if (!['stale-keyset', 'wrong-stanza-count'].includes(problemName(e))) throw e;
+      await refreshOffice();
+      await attempt();
+    }
+    if (gen !== S.gen) return;
+    await openCase(id, { focus: false, reload: true });
+    setText(status, 'd.classify.saved');
+  } catch (e) {
+    if (gen !== S.gen) return;
+    setText(status, '');
+    showError(err, e);
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -1311,6 +1442,7 @@ async function onRewrap() {
 // ---- statistics: the quarterly contribution --------------------------------------------------------
 
 const MAX_CONSEQUENCES = 4;
+const ANSWER_FIELDS = ['incident_type', 'racism_form', 'reporter_role', 'perpetrator_role', 'setting', 'admin_area', 'consequences', 'reported_further'];
 
 /**
  * The statistics fields of a decrypted document, if it has any. Only values of the taxonomy
@@ -1322,7 +1454,7 @@ function answersOf(doc) {
   if (!a || typeof a !== 'object' || Array.isArray(a)) return null;
   const known = (field, v) => typeof v === 'string' && Object.hasOwn(TAXONOMY[field]?.values ?? {}, v);
   const out = {};
-  for (const k of ['incident_type', 'racism_form', 'reporter_role', 'perpetrator_role', 'setting', 'admin_area', 'reported_further']) {
+  for (const k of ANSWER_FIELDS.filter((f) => f !== 'consequences')) {
     if (known(k, a[k])) out[k] = a[k];
   }
   if (Array.isArray(a.consequences)) {
@@ -1523,6 +1655,7 @@ function wire() {
   $('status-actions').addEventListener('click', onStatusClick);
   $('reply-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('reply'); });
   $('note-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('note'); });
+  $('classify-form').addEventListener('submit', (ev) => { ev.preventDefault(); saveClassification(); });
   $('retention-form').addEventListener('submit', onRetention);
   $('export').addEventListener('click', onExport);
   $('rewrap-start').addEventListener('click', onRewrap);

@@ -581,6 +581,16 @@ const deskDe = {
   'd.case.noteSend': 'Notiz verschlüsselt speichern',
   'd.case.noteRequired': 'Bitte schreiben Sie eine Notiz.',
   'd.case.noteSent': 'Die Notiz wurde gespeichert.',
+  'd.classify.heading': 'Einordnung für die Statistik',
+  'd.classify.intro': 'Ordnen Sie den Fall für die Statistik des Bündnisses ein. Die Einordnung wird wie eine Notiz in Ihrem Browser verschlüsselt; nur Ihre Stelle kann sie lesen. Wo Sie etwas angeben, gilt Ihre Angabe statt der der meldenden Person. Gezählt wird erst mit dem Quartalsbeitrag (Statistik).',
+  'd.classify.fromReporter': 'Noch nicht eingeordnet. Vorausgefüllt mit den freiwilligen Angaben der meldenden Person.',
+  'd.classify.fromNothing': 'Noch nicht eingeordnet. Die meldende Person hat keine Angaben gemacht.',
+  'd.classify.current': 'Eingeordnet am {date}. Eine neue Einordnung ersetzt diese.',
+  'd.classify.save': 'Einordnung verschlüsselt speichern',
+  'd.classify.saved': 'Die Einordnung wurde gespeichert.',
+  'd.classify.empty': 'Wählen Sie mindestens eine Angabe.',
+  'd.classify.tooMany': 'Höchstens {max} Folgen.',
+  'd.classify.note': 'Einordnung: {summary}',
   'd.case.sending': 'Wird verschlüsselt und gesendet …',
   'd.case.retentionHeading': 'Aufbewahrung verlängern',
   'd.case.retentionIntro': 'Dieser abgeschlossene Fall wird nach dem {date} gelöscht. Nur wenn es einen Grund gibt, zum Beispiel ein laufendes Verfahren, bewahren Sie ihn länger auf. Der Grund wird mit dem Fall gespeichert.',
@@ -839,6 +849,16 @@ const deskEn = {
   'd.case.noteSend': 'Encrypt and save note',
   'd.case.noteRequired': 'Please write a note.',
   'd.case.noteSent': 'The note was saved.',
+  'd.classify.heading': 'Classification for the statistics',
+  'd.classify.intro': 'Classify the case for the alliance’s statistics. The classification is encrypted in your browser like a note; only your office can read it. Where you give a value, yours counts instead of the reporter’s. Nothing is counted before the quarterly contribution (Statistics).',
+  'd.classify.fromReporter': 'Not classified yet. Filled in from the reporter’s voluntary answers.',
+  'd.classify.fromNothing': 'Not classified yet. The reporter gave no answers.',
+  'd.classify.current': 'Classified on {date}. A new classification replaces it.',
+  'd.classify.save': 'Encrypt and save classification',
+  'd.classify.saved': 'The classification was saved.',
+  'd.classify.empty': 'Choose at least one value.',
+  'd.classify.tooMany': 'At most {max} consequences.',
+  'd.classify.note': 'Classification: {summary}',
   'd.case.sending': 'Encrypting and sending …',
   'd.case.retentionHeading': 'Extend retention',
   'd.case.retentionIntro': 'This closed case will be deleted after {date}. Keep it longer only when there is a reason, for example ongoing proceedings. The reason is stored with the case.',
@@ -881,6 +901,12 @@ export function t(key, vars = {}) {
 
 export function fieldLabel(name) {
   return TAXONOMY[name]?.[current] ?? name;
+}
+
+/** A field's name as a table title (third person, for officers and readers of statistics). */
+export function fieldTitle(name) {
+  const pair = LABELS.fields[name]?.title;
+  return pair ? pair[current === 'de' ? 0 : 1] : fieldLabel(name);
 }
 
 export function valueLabel(field, value) {

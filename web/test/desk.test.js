@@ -922,13 +922,13 @@ test('statistics: after the quarter, the desk contributes one record per case, m
   // A quarter of its own: reports on 14 August, the contribution on 2 October.
   const summer = await startServer({ extraArgs: ['--today', '2026-08-14'] });
   const summerUrl = summer.url.replace('127.0.0.1', 'localhost');
-  const withAnswers = async (answers) => {
+  const withAnswers = async (answers, text = marker('Bericht mit Angaben')) => {
     const context = await browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'de-DE' });
     const page = await context.newPage();
     problems.push(watchPage(page));
     await page.goto(`${summerUrl}/?office=demo`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#text', marker('Bericht mit Angaben'));
+    await page.fill('#text', text);
     for (const [field, value] of Object.entries(answers)) await page.selectOption(`#stats-${field}`, value);
     await page.click('#submit');
     await page.waitForSelector('#done:not([hidden])', { timeout: 60000 });
@@ -936,7 +936,8 @@ test('statistics: after the quarter, the desk contributes one record per case, m
   };
   await withAnswers({ incident_type: 'threat', reporter_role: 'witness' });
   await withAnswers({ incident_type: 'verbal_degradation' });
-  await withAnswers({});
+  const unanswered = marker('Bericht ohne Angaben');
+  await withAnswers({}, unanswered);
   // A report whose answers are not of the taxonomy (another client): counted without them,
   // never a reason to refuse the office's whole quarter.
   const odd = spawnSync(serverBinary(), ['report', '--server', summer.url, '--office', 'demo', '--stats', '{"incident_type":"made_up"}'],
@@ -951,6 +952,31 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     await page.setInputFiles('#key-file', DEMO_IDENTITY_FILE);
     await page.click('#file-login-submit');
     await visible(page, '#view-inbox');
+    // The officer classifies the report that came without answers, in the case view.
+    await page.waitForSelector('#inbox-rows button[data-case]');
+    const ids = await page.$$eval('#inbox-rows button[data-case]', (bs) => bs.map((b) => b.dataset.case));
+    let found = false;
+    for (const id of ids) {
+      await page.click(`#inbox-rows button[data-case="${id}"]`);
+      await visible(page, '#case-body');
+      await page.waitForFunction((cid) => document.getElementById('case-heading').textContent.includes(cid.replace(/-/g, '').slice(0, 8)), id);
+      if ((await page.textContent('#report-doc')).includes(unanswered)) { found = true; break; }
+      await page.click('#nav-inbox');
+      await visible(page, '#view-inbox');
+    }
+    assert.ok(found, 'the report without answers is in the inbox');
+    assert.match(await page.textContent('#classify-source'), /Noch nicht eingeordnet.*keine Angaben/);
+    // Nothing chosen: refused in words, nothing sent.
+    await page.click('#classify-send');
+    assert.match(await page.textContent('#classify-error'), /mindestens eine Angabe/);
+    await page.selectOption('#classify-incident_type', 'property_damage');
+    await page.check('#classify-consequences-psychological_strain');
+    await page.click('#classify-send');
+    await page.waitForFunction(() => /gespeichert/.test(document.getElementById('classify-status').textContent), null, { timeout: 60000 });
+    assert.match(await page.textContent('#classify-source'), /Eingeordnet am/);
+    assert.equal(await page.inputValue('#classify-incident_type'), 'property_damage');
+    assert.match(await page.textContent('#thread'), /Einordnung: .*Sachbeschädigung/);
+    await checkView(page, 'case-classified');
     await page.click('#nav-stats');
     await visible(page, '#view-stats');
     await page.waitForSelector('#stats-rows tr');
@@ -968,7 +994,7 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     const cases = conn.prepare('SELECT id FROM reports').all().map((r) => r.id);
     conn.close();
     assert.deepEqual(rows.map((r) => [r.quarter, r.incident_type, r.reporter_role]),
-      [['2026-Q3', null, null], ['2026-Q3', null, null], ['2026-Q3', 'threat', 'witness'], ['2026-Q3', 'verbal_degradation', null]]);
+      [['2026-Q3', null, null], ['2026-Q3', 'property_damage', null], ['2026-Q3', 'threat', 'witness'], ['2026-Q3', 'verbal_degradation', null]]);
     for (const r of rows) assert.ok(!cases.includes(r.id), 'a record has its own random id');
     await page.context().close();
   } finally {
