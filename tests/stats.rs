@@ -207,6 +207,13 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
         let forms = table(&server, &token, "period=2026&by=racism_form").json();
         assert_eq!(labels(&forms, "antigypsyist"), json!("suppressed"));
         assert!(forms["suppressed"].as_u64().unwrap() >= 2, "{forms}");
+        // An empty size class: no office is of middle size, which everyone knows. It is
+        // published as 0 (a structural zero, not suppressed, so it forces nothing), and the
+        // size classes with offices are hidden only because fewer than 3 offices are in each.
+        let sizes = table(&server, &token, "period=2026&by=size_class").json();
+        assert_eq!(labels(&sizes, "20k_100k"), json!({"count": 0}), "{sizes}");
+        assert_eq!(labels(&sizes, "over_100k"), json!("suppressed"));
+        assert_eq!(labels(&sizes, "under_20k"), json!("suppressed"));
         // Averaging noise over many requests: every request gets the stored bytes.
         let first = table(
             &server,
