@@ -520,6 +520,12 @@ fn noise_is_the_same_for_the_same_records_in_every_table() {
     assert!(differs > 0, "the noise changed no office's total");
     let grand: Vec<Value> = set.tables[..5].iter().map(|t| t.total).collect();
     assert!(grand.iter().all(|t| *t == grand[0]), "{grand:?}");
+    // R5 holds with noise too: each Land has one office, so no Land is shown; the size class
+    // has all three.
+    for land in ["HH", "HB", "BE"] {
+        assert_eq!(row(&set.tables[0], land), &[Value::Suppressed], "{land}");
+    }
+    assert_ne!(row(&set.tables[1], "over_100k"), &[Value::Suppressed]);
 
     let mut shuffled = records.clone();
     shuffled.reverse();

@@ -26,9 +26,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::cell_key::{record_keys, Secret};
-use super::disclosure::{
-    protect, protect_with_margins, suppress_secondary, Line, Protected, Released, Rules,
-};
+use super::disclosure::{protect, suppress_secondary, Line, Protected, Released, Rules};
 use super::intervals::Knowledge;
 use super::period::Period;
 use super::table::{Dimension, Place, Record, Table, TableSpec, NAME_MIN};
@@ -116,10 +114,20 @@ pub fn alliance_release(
     let by_form_t = build(&spec(&[Dimension::RacismForm])?)?;
     let mut tables;
     if rules.epsilon.is_some() {
-        let [cross_r, by_type, by_land] = protect_with_margins(&cross, rules)?;
-        let by_size = protect(&by_size_t, rules)?;
+        // R5 holds with noise too: a Land or size class of one or two offices is suppressed.
+        let mut cross_p = Protected::new_primary(&cross, rules)?;
+        let mut size_p = Protected::new_primary(&by_size_t, rules)?;
+        too_few_offices(&offices, &cross, &by_size_t, &mut cross_p, &mut size_p);
+        cross_p.secondary();
+        size_p.secondary();
         let by_form = protect(&by_form_t, rules)?;
-        tables = vec![by_land, by_size, by_type, by_form, cross_r];
+        tables = vec![
+            cross_p.release_margin(&cross, rules, 1),
+            size_p.release_full(&by_size_t, rules),
+            cross_p.release_margin(&cross, rules, 0),
+            by_form,
+            cross_p.release_full(&cross, rules),
+        ];
         for o in &named {
             for d in OFFICE_DIMS {
                 tables.push(protect(&o.table(spec(&[d])?)?, rules)?);
@@ -243,21 +251,16 @@ impl System {
     }
 }
 
-/// Linked R2 over the Land, size class and racism_form tables, incident_type × Land and the
-/// offices' incident_type tables; see the module docs.
-fn linked(
+/// R5: a Land or size class is shown only with at least MIN_OFFICES contributing offices; with
+/// one or two it would be those offices' figures at the lower Land threshold. Its entries are
+/// suppressed from the start, and R2 afterwards keeps them underivable.
+fn too_few_offices(
     offices: &BTreeMap<&str, OfficeInfo>,
-    [cross, by_size_t, by_form_t]: [&Table; 3],
-    rules: &Rules,
-    spec: &dyn Fn(&[Dimension]) -> Result<TableSpec, StatsError>,
-) -> Result<Vec<Released>, StatsError> {
-    let mut sys = System::default();
-    let mut cross_p = Protected::new_primary(cross, rules)?;
-    let mut size_p = Protected::new_primary(by_size_t, rules)?;
-    let mut form_p = Protected::new_primary(by_form_t, rules)?;
-    // R5: a Land or size class is shown only with at least MIN_OFFICES contributing offices;
-    // with one or two it would be those offices' figures at the lower Land threshold. Its
-    // entries are suppressed from the start, and the linked R2 below keeps them underivable.
+    cross: &Table,
+    by_size_t: &Table,
+    cross_p: &mut Protected,
+    size_p: &mut Protected,
+) {
     let contributing =
         |pick: &dyn Fn(&OfficeInfo) -> bool| offices.values().filter(|o| pick(o)).count();
     let (rows, cols) = (cross.rows.len(), cross.cols.len());
@@ -274,6 +277,22 @@ fn linked(
             size_p.suppressed[i] = true;
         }
     }
+}
+
+/// Linked R2 over the Land, size class and racism_form tables, incident_type × Land and the
+/// offices' incident_type tables; see the module docs.
+fn linked(
+    offices: &BTreeMap<&str, OfficeInfo>,
+    [cross, by_size_t, by_form_t]: [&Table; 3],
+    rules: &Rules,
+    spec: &dyn Fn(&[Dimension]) -> Result<TableSpec, StatsError>,
+) -> Result<Vec<Released>, StatsError> {
+    let mut sys = System::default();
+    let mut cross_p = Protected::new_primary(cross, rules)?;
+    let mut size_p = Protected::new_primary(by_size_t, rules)?;
+    let mut form_p = Protected::new_primary(by_form_t, rules)?;
+    too_few_offices(offices, cross, by_size_t, &mut cross_p, &mut size_p);
+    let (rows, cols) = (cross.rows.len(), cross.cols.len());
     let c0 = sys.add(&cross_p);
     let s0 = sys.add(&size_p);
     let f0 = sys.add(&form_p);

@@ -341,7 +341,7 @@ impl Protected {
     }
 
     /// R2 within this table.
-    fn secondary(&mut self) {
+    pub(crate) fn secondary(&mut self) {
         let is_total: Vec<bool> = (0..self.values.len())
             .map(|i| !self.layout.is_cell(i))
             .collect();
