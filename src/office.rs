@@ -17,8 +17,18 @@ pub struct Office {
     pub size_class: String,
     pub keyset_version: i32,
     pub retention_years: i32,
-    /// The current key set: the recipients of the active officers.
+    /// The current key set: the recipients of the active officers, then the recovery
+    /// recipient if the office has one. Everything for the office is encrypted to all of them.
     pub recipients: Vec<String>,
+    /// The office's recovery recipient (kept offline), also the last of `recipients`.
+    pub recovery: Option<String>,
+}
+
+impl Office {
+    /// Active officers: the key set without the recovery recipient.
+    pub fn officer_count(&self) -> usize {
+        self.recipients.len() - usize::from(self.recovery.is_some())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

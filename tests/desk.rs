@@ -505,6 +505,153 @@ fn exported_report_decrypts_with_the_age_tool() {
     }
 }
 
+/// Issue #14: an office's recovery key, kept offline, reads every case encrypted after it was
+/// set, and older ones once they are rewrapped; the reference `age` tool is its client.
+#[test]
+fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
+    if std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var_os("CI").is_none(), "CI must install age");
+        eprintln!("SKIPPED: age is not installed");
+        return;
+    }
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        submit(&server, "Vor dem Wiederherstellungsschlüssel");
+        let old = first_case(&server);
+        let dir = tempfile::tempdir().unwrap();
+        let (recovery_key, recovery) = keygen_file(dir.path(), "recovery.key");
+        let office = |server: &Server| -> Value {
+            server
+                .call(
+                    "GET",
+                    "/v1/offices/{office}",
+                    "/v1/offices/demo",
+                    None,
+                    None,
+                )
+                .json()
+        };
+        let before = office(&server);
+        let set_recovery = |args: &[&str]| {
+            let mut all = vec!["office", "--database-url", &db.url, "set-recovery"];
+            all.extend_from_slice(args);
+            cli_output(&all, None)
+        };
+        // Refused, and nothing changed: a plugin recipient, something that is no recipient,
+        // an office that does not exist.
+        for (args, says) in [
+            (
+                vec![
+                    "--office",
+                    "demo",
+                    "--recipient",
+                    "age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t",
+                ],
+                "not a supported age recipient",
+            ),
+            (
+                vec!["--office", "demo", "--recipient", "ssh-ed25519 AAAA"],
+                "not a supported age recipient",
+            ),
+            (
+                vec!["--office", "nirgendwo", "--recipient", &recovery],
+                "no office 'nirgendwo'",
+            ),
+            (
+                vec![
+                    "--office",
+                    "demo",
+                    "--recipient",
+                    meldestelle::office::DEMO_RECIPIENT,
+                ],
+                "an officer's key",
+            ),
+        ] {
+            let out = set_recovery(&args);
+            assert!(!out.status.success(), "{args:?}");
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains(says),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(office(&server), before);
+
+        let out = set_recovery(&["--office", "demo", "--recipient", &recovery]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let after = office(&server);
+        assert_eq!(
+            after["keyset_version"],
+            before["keyset_version"].as_i64().unwrap() + 1
+        );
+        let recipients = after["recipients"].as_array().unwrap();
+        assert_eq!(recipients.last().unwrap(), &json!(recovery));
+        assert_eq!(
+            recipients.len(),
+            before["recipients"].as_array().unwrap().len() + 1
+        );
+        assert!(db
+            .strings("SELECT subject AS s FROM audit_log WHERE action = 'office:set-recovery'")
+            .contains(&recovery));
+        let listed = cli(&["office", "--database-url", &db.url, "list"], None);
+        assert!(listed.contains("1 officer(s) + recovery key"), "{listed}");
+
+        // A new report reaches the recovery key; the reference age tool decrypts the export.
+        submit(&server, "Nach dem Wiederherstellungsschlüssel");
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let read_with_recovery = |id: &str| -> Option<Value> {
+            let file = dir.path().join(format!("{id}.age"));
+            desk(&server, &["export", id, "-o", file.to_str().unwrap()], None);
+            let out = std::process::Command::new("age")
+                .args(["-d", "-i", &recovery_key])
+                .arg(&file)
+                .output()
+                .unwrap();
+            out.status
+                .success()
+                .then(|| serde_json::from_slice(&out.stdout).unwrap())
+        };
+        let new = inbox(&server, &token, "all")
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .find(|id| *id != old)
+            .unwrap();
+        assert_eq!(
+            read_with_recovery(&new).unwrap()["text"],
+            "Nach dem Wiederherstellungsschlüssel"
+        );
+        // An older case reaches it once rewrapped to the new key set.
+        assert!(read_with_recovery(&old).is_none());
+        desk(&server, &["rewrap", &old], None);
+        assert_eq!(
+            read_with_recovery(&old).unwrap()["text"],
+            "Vor dem Wiederherstellungsschlüssel"
+        );
+
+        // Removed again: a new key-set version without it.
+        let out = set_recovery(&["--office", "demo", "--clear"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cleared = office(&server);
+        assert_eq!(cleared["recipients"], before["recipients"]);
+        assert_eq!(
+            cleared["keyset_version"],
+            before["keyset_version"].as_i64().unwrap() + 2
+        );
+    }
+}
+
 #[test]
 fn rewrap_moves_a_case_to_the_new_key_set() {
     for db in backends() {

@@ -76,13 +76,14 @@ struct OfficeEntry {
 
 /// The offices a reporter can choose from, and the one the form opens with (if configured).
 pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    // Only offices someone can read a report for; the default too.
+    // Only offices an officer can read a report for (a recovery key alone is kept offline);
+    // the default too.
     let list: Vec<_> = state
         .store
         .read(db::offices::list_offices)
         .await?
         .into_iter()
-        .filter(|o| !o.recipients.is_empty())
+        .filter(|o| o.officer_count() > 0)
         .collect();
     let default = state
         .config

@@ -161,6 +161,19 @@ pub enum OfficeCommand {
         )]
         desk_url: String,
     },
+    /// Add a recovery recipient, an age key kept offline, to every key set of the office, so
+    /// that cases stay readable when every officer has lost their key (README, "Key handling").
+    /// The office moves to a new key-set version; `--clear` removes it.
+    SetRecovery {
+        #[arg(long)]
+        office: String,
+        /// The recovery key's age recipient (age1…), from `age-keygen` or `meldestelle keygen`
+        /// on an offline machine.
+        #[arg(long, required_unless_present = "clear", conflicts_with = "clear")]
+        recipient: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
     /// Deactivate an officer (by id or recipient); the office moves to a new key-set version.
     RemoveOfficer {
         #[arg(long)]
@@ -482,14 +495,19 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
         OfficeCommand::List => {
             for o in store.read_now(db::offices::list_offices)? {
                 println!(
-                    "{}\t{}\t{} ({}, {})\tkey set v{}\t{} officer(s)",
+                    "{}\t{}\t{} ({}, {})\tkey set v{}\t{} officer(s){}",
                     o.slug,
                     o.name,
                     o.municipality,
                     o.land,
                     o.size_class,
                     o.keyset_version,
-                    o.recipients.len()
+                    o.officer_count(),
+                    if o.recovery.is_some() {
+                        " + recovery key"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -555,6 +573,31 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
             );
             // The token goes in the fragment, which browsers never send to a server.
             println!("{}#invite={token}", desk_url.trim_end_matches('#'));
+        }
+        OfficeCommand::SetRecovery {
+            office,
+            recipient,
+            clear,
+        } => {
+            let recipient = if clear { None } else { recipient };
+            if let Some(r) = &recipient {
+                check_recipient(r)?;
+            }
+            let version = store
+                .write_now(|c| db::offices::set_recovery(c, &office, recipient.as_deref(), ADMIN))
+                .map_err(|e| match e {
+                    db::DbError::NotFound => CliError::Usage(format!("no office '{office}'")),
+                    e => e.into(),
+                })?;
+            match recipient {
+                Some(_) => println!(
+                    "recovery recipient set; office '{office}' is now at key set v{version}. \
+                     Older cases reach it once an officer rewraps them (desk: Update keys)"
+                ),
+                None => println!(
+                    "recovery recipient removed; office '{office}' is now at key set v{version}"
+                ),
+            }
         }
         OfficeCommand::RemoveOfficer { office, officer } => {
             let version =

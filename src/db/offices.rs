@@ -17,6 +17,7 @@ struct OfficeRow {
     size_class: String,
     keyset_version: i32,
     retention_years: i32,
+    recovery_recipient: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -83,12 +84,13 @@ pub fn get_office(conn: &mut DbConn, slug: &str) -> Result<Option<Office>, DbErr
     else {
         return Ok(None);
     };
-    let recipients = officers::table
+    let mut recipients = officers::table
         .filter(officers::office.eq(slug))
         .filter(officers::active.eq(true))
         .order(officers::id)
         .select(officers::recipient)
         .load::<String>(conn)?;
+    recipients.extend(row.recovery_recipient.clone());
     Ok(Some(Office {
         slug: row.slug,
         name: row.name,
@@ -98,6 +100,7 @@ pub fn get_office(conn: &mut DbConn, slug: &str) -> Result<Option<Office>, DbErr
         keyset_version: row.keyset_version,
         retention_years: row.retention_years,
         recipients,
+        recovery: row.recovery_recipient,
     }))
 }
 
@@ -209,6 +212,40 @@ pub fn remove_officer(
         .execute(conn)?;
     for id in &ids {
         super::desk::append_audit(conn, office, actor, "officer:remove", Some(id))?;
+    }
+    bump_keyset(conn, office)
+}
+
+/// Sets (or with `None` removes) the office's recovery recipient and moves the office to a new
+/// key-set version, audited with the recipient (a public key) in the same commit.
+pub fn set_recovery(
+    conn: &mut DbConn,
+    office: &str,
+    recipient: Option<&str>,
+    actor: &str,
+) -> Result<i32, DbError> {
+    if let Some(r) = recipient {
+        let officer_key = officers::table
+            .filter(officers::office.eq(office))
+            .filter(officers::active.eq(true))
+            .filter(officers::recipient.eq(r))
+            .count()
+            .get_result::<i64>(conn)?;
+        if officer_key > 0 {
+            return Err(DbError::Conflict(
+                "this is an officer's key; a recovery key is a separate key kept offline".into(),
+            ));
+        }
+    }
+    let n = diesel::update(offices::table.find(office))
+        .set(offices::recovery_recipient.eq(recipient))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    match recipient {
+        Some(r) => super::desk::append_audit(conn, office, actor, "office:set-recovery", Some(r))?,
+        None => super::desk::append_audit(conn, office, actor, "office:clear-recovery", None)?,
     }
     bump_keyset(conn, office)
 }

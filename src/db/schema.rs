@@ -10,6 +10,7 @@ diesel::table! {
         keyset_version -> Integer,
         retention_years -> Integer,
         created_on -> Date,
+        recovery_recipient -> Nullable<Text>,
     }
 }
 
