@@ -505,6 +505,137 @@ fn exported_report_decrypts_with_the_age_tool() {
     }
 }
 
+/// Issue #14: forwarding to a competent authority. The officer's client encrypts the case,
+/// without internal notes, to the authority's key; the server records only that and to whom.
+#[test]
+fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
+    if std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var_os("CI").is_none(), "CI must install age");
+        eprintln!("SKIPPED: age is not installed");
+        return;
+    }
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        submit(&server, "Bitte an die Aufsicht weitergeben");
+        let id = first_case(&server);
+        desk(&server, &["reply", &id], Some("Wir geben den Fall weiter."));
+        desk(
+            &server,
+            &["note", &id],
+            Some("Interne Einschätzung: heikel"),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (authority_key, authority) = keygen_file(dir.path(), "authority.key");
+        let audited =
+            || db.strings("SELECT action || ' ' || COALESCE(subject, '') AS s FROM audit_log");
+        let before = audited();
+
+        // Refused, and nothing recorded: not a recipient, a plugin recipient, an unknown case.
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let after_login = audited();
+        for (recipient, case, status, problem) in [
+            ("kein Schlüssel", id.as_str(), 400, "bad-recipient"),
+            (
+                "age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t",
+                id.as_str(),
+                400,
+                "bad-recipient",
+            ),
+            (
+                authority.as_str(),
+                "00000000-0000-0000-0000-000000000000",
+                404,
+                "unknown-case",
+            ),
+        ] {
+            let a = server.call(
+                "POST",
+                "/v1/desk/cases/{case}/forwards",
+                &format!("/v1/desk/cases/{case}/forwards"),
+                Some(&json!({ "recipient": recipient })),
+                Some(&token),
+            );
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (status, problem),
+                "{recipient}"
+            );
+        }
+        assert_eq!(audited(), after_login);
+        let file = dir.path().join("weiterleitung.age");
+        let bad = desk_as(
+            &server,
+            DEMO_IDENTITY,
+            &[
+                "forward",
+                &id,
+                "--to",
+                "ssh-ed25519 AAAA",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(!bad.status.success() && !file.exists());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("not an X25519 age recipient"));
+
+        desk(
+            &server,
+            &[
+                "forward",
+                &id,
+                "--to",
+                &authority,
+                "-o",
+                file.to_str().unwrap(),
+            ],
+            None,
+        );
+        let out = std::process::Command::new("age")
+            .args(["-d", "-i", &authority_key])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bundle: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            bundle["report"]["text"],
+            "Bitte an die Aufsicht weitergeben"
+        );
+        assert_eq!(bundle["messages"][0]["text"], "Wir geben den Fall weiter.");
+        let plain = String::from_utf8_lossy(&out.stdout);
+        assert!(!plain.contains("heikel"), "an internal note was forwarded");
+        // The officer's own key cannot open it: it is for the authority only.
+        let own = std::process::Command::new("age")
+            .args(["-d", "-i", DEMO_IDENTITY])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(!own.status.success());
+
+        let fingerprint = meldestelle::crypto::fingerprint(&authority);
+        let now = audited();
+        let new: Vec<&String> = now.iter().filter(|e| !before.contains(e)).collect();
+        assert!(
+            new.iter()
+                .any(|e| **e == format!("forward {id} to {fingerprint}")),
+            "{new:?}"
+        );
+        // Never what: no content and not even the recipient itself in the log.
+        assert!(now
+            .iter()
+            .all(|e| !e.contains("Aufsicht") && !e.contains(&authority)));
+    }
+}
+
 /// Issue #14: an office's recovery key, kept offline, reads every case encrypted after it was
 /// set, and older ones once they are rewrapped; the reference `age` tool is its client.
 #[test]

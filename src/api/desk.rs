@@ -395,6 +395,38 @@ pub async fn export(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ForwardRequest {
+    recipient: String,
+}
+
+/// `POST /v1/desk/cases/{case}/forwards`: records that the officer's client forwards the case
+/// to a competent authority (HinSchG §18 no. 4). The client re-encrypts the case itself to the
+/// authority's age recipient; the server only checks the recipient and writes to the audit log
+/// that the case was forwarded and to which key (its fingerprint), never what.
+pub async fn forward(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (officer, office) = officer(&state, &req).await?;
+    let r: ForwardRequest = read_json(&req, payload, SMALL_BODY).await?;
+    crate::office::check_recipient(r.recipient.trim())
+        .map_err(|e| ApiError::BadRecipient(e.to_string()))?;
+    let case = own_case(&state, &office, id.into_inner()).await?;
+    let fingerprint = crate::crypto::fingerprint(r.recipient.trim());
+    audit(
+        &state,
+        &officer,
+        "forward",
+        Some(&format!("{} to {fingerprint}", case.id)),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "fingerprint": fingerprint })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Item {
     id: String,
     ciphertext: String,

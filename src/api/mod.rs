@@ -113,6 +113,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("invalid request")]
     InvalidRequest(String),
+    #[error("not a supported recipient")]
+    BadRecipient(String),
     #[error("body too large")]
     BodyTooLarge(usize),
     #[error("unsupported media type")]
@@ -163,6 +165,12 @@ impl ApiError {
                 StatusCode::BAD_REQUEST,
                 "invalid-request",
                 "The request does not have the expected fields",
+            )
+            .detail(d),
+            ApiError::BadRecipient(d) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-recipient",
+                "Not a supported age recipient",
             )
             .detail(d),
             ApiError::BodyTooLarge(limit) => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
@@ -605,6 +613,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/desk/cases/{case}/replies"),
     ("GET", "/v1/desk/cases/{case}/export"),
     ("POST", "/v1/desk/cases/{case}/rewrap"),
+    ("POST", "/v1/desk/cases/{case}/forwards"),
     ("POST", "/v1/analyst/challenge"),
     ("POST", "/v1/analyst/session"),
     ("GET", "/v1/stats/tables"),
@@ -642,6 +651,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/cases/{case}/replies").route(web::post().to(desk::reply)))
         .service(resource("/v1/desk/cases/{case}/export").route(web::get().to(desk::export)))
         .service(resource("/v1/desk/cases/{case}/rewrap").route(web::post().to(desk::rewrap)))
+        .service(resource("/v1/desk/cases/{case}/forwards").route(web::post().to(desk::forward)))
         .service(resource("/v1/analyst/challenge").route(web::post().to(stats::challenge)))
         .service(resource("/v1/analyst/session").route(web::post().to(stats::session)))
         .service(resource("/v1/stats/tables").route(web::get().to(stats::table)))

@@ -97,6 +97,24 @@ pub enum DeskCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Forward a case to a competent authority (HinSchG §18 no. 4): decrypts it here and
+    /// encrypts the report, the messages with the reporter and the attachments (never internal
+    /// notes) to the authority's age recipient, as one `.age` file. The audit log records that
+    /// it was forwarded and to which key, never what.
+    Forward {
+        case: String,
+        /// The authority's age recipient (age1…).
+        #[arg(long)]
+        to: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Leave out the messages exchanged with the reporter.
+        #[arg(long)]
+        without_messages: bool,
+        /// Leave out the attachments.
+        #[arg(long)]
+        without_attachments: bool,
+    },
     /// Re-encrypt a case to the office's current key set, swapped in atomically.
     Rewrap { case: String },
     /// Keep a closed case longer than its retention period, with a recorded reason.
@@ -671,6 +689,93 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 output.display(),
                 bytes.len(),
                 output.display()
+            );
+        }
+        DeskCommand::Forward {
+            case,
+            to,
+            output,
+            without_messages,
+            without_attachments,
+        } => {
+            let to = to.trim().to_owned();
+            if !crypto::is_recipient(&to) {
+                return Err(CliError::Usage(format!(
+                    "--to: '{}' is not an X25519 age recipient (age1…)",
+                    to.chars().take(80).collect::<String>()
+                )));
+            }
+            let v: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            let report: Value =
+                serde_json::from_slice(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
+                    .map_err(|e| CliError::Usage(format!("the report is not a document: {e}")))?;
+            let mut messages = vec![];
+            if !without_messages {
+                for m in v["messages"].as_array().into_iter().flatten() {
+                    // Internal notes stay in the office.
+                    if m["direction"].as_str() == Some("note") {
+                        continue;
+                    }
+                    let body = s.decrypt_b64(m["ciphertext"].as_str().unwrap_or(""))?;
+                    messages.push(json!({
+                        "from": m["direction"],
+                        "date": m["created_on"],
+                        "text": text_of(&body),
+                    }));
+                }
+            }
+            let mut attachments = vec![];
+            if !without_attachments {
+                let listed = report["attachments"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for (i, a) in v["attachments"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let meta = listed
+                        .iter()
+                        .find(|m| m["index"].as_u64() == Some(i as u64));
+                    let mut bytes = s.decrypt_b64(a["ciphertext"].as_str().unwrap_or(""))?;
+                    if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
+                        bytes.truncate(size as usize);
+                    }
+                    attachments.push(json!({
+                        "name": safe_file_name(meta.and_then(|m| m["name"].as_str()), i),
+                        "type": meta.and_then(|m| m["type"].as_str()),
+                        "base64": B64.encode(&bytes),
+                    }));
+                }
+            }
+            let bundle = json!({
+                "v": 1,
+                "kind": "forwarded-case",
+                "received_on": v["case"]["received_on"],
+                "report": {
+                    "text": report["text"],
+                    "when": report["when"],
+                    "where": report["where"],
+                },
+                "messages": messages,
+                "attachments": attachments,
+            });
+            let plain =
+                serde_json::to_vec_pretty(&bundle).map_err(|e| CliError::Usage(e.to_string()))?;
+            let sealed = crypto::encrypt(&plain, std::slice::from_ref(&to))?;
+            // Recorded before the file exists: a forwarding is never unaudited.
+            let r: Value = s.post(
+                &format!("/v1/desk/cases/{case}/forwards"),
+                &json!({"recipient": to}),
+            )?;
+            std::fs::write(&output, &sealed)?;
+            eprintln!(
+                "wrote {} for {} (recorded in the audit log as forwarded to {})",
+                output.display(),
+                to,
+                r["fingerprint"].as_str().unwrap_or("?")
             );
         }
         DeskCommand::Rewrap { case } => {

@@ -50,6 +50,14 @@ pub fn is_recipient(s: &str) -> bool {
     age::x25519::Recipient::from_str(s).is_ok()
 }
 
+/// A short, stable name for a recipient in the audit log: `SHA256:` and the first 16 bytes of
+/// the hash of its canonical text, in hex. The browser computes the same (web/src/desk.js).
+pub fn fingerprint(recipient: &str) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(recipient.trim().to_ascii_lowercase().as_bytes());
+    format!("SHA256:{}", hex::encode(&hash[..16]))
+}
+
 /// Reads a recipients file: one recipient a line, `#` comments and blank lines ignored.
 pub fn recipients_from_text(text: &str) -> Result<Vec<String>, CryptoError> {
     let list: Vec<String> = text
