@@ -3,7 +3,7 @@
 // this module's memory only; "Lock" and the idle timer drop them and clear the page. The only
 // thing written to the device is the list of accounts (desk-keys.js), none of it secret.
 
-import { Decrypter } from 'age-encryption';
+import { Decrypter, Encrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
 import { t, formatDate, formatBytes, fieldLabel, fieldTitle, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
 import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js';
@@ -878,7 +878,7 @@ async function openCase(id, { focus = true, reload = false } = {}) {
   if (!reload || S.caseId !== id) {
     wipeCase();
     revokeAll();
-    for (const n of ['reply-text', 'note-text', 'retention-reason', 'retention-date']) $(n).value = '';
+    for (const n of ['reply-text', 'note-text', 'retention-reason', 'retention-date', 'forward-recipient']) $(n).value = '';
     S.caseId = id;
   }
   setText($('case-heading'), 'd.case.heading', { id: short(id) });
@@ -1211,6 +1211,78 @@ async function saveClassification() {
     if (gen !== S.gen) return;
     setText(status, '');
     showError(err, e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- forwarding to a competent authority (HinSchG §18 no. 4) ---------------------------------
+
+/** The case as the authority gets it: never internal notes; the same shape as the CLI's. */
+function forwardBundle(d, { messages, attachments }) {
+  const doc = d.doc ?? {};
+  return {
+    v: 1,
+    kind: 'forwarded-case',
+    received_on: d.summary.received_on,
+    report: { text: doc.text ?? null, when: doc.when ?? null, where: doc.where ?? null },
+    messages: messages
+      ? d.thread.filter((m) => m.direction !== 'note' && !m.failed)
+        .map((m) => ({ from: m.direction, date: m.created_on, text: m.text }))
+      : [],
+    attachments: attachments
+      ? d.attachments.filter((a) => !a.failed).map((a) => ({
+        name: safeName(a.meta?.name, t('d.case.attachmentUnnamed', { n: a.n })),
+        type: safeType(a.meta?.type),
+        base64: base64.encode(a.bytes),
+      }))
+      : [],
+  };
+}
+
+async function forwardCase() {
+  const input = $('forward-recipient');
+  const err = $('forward-recipient-error');
+  const status = $('forward-status');
+  const button = $('forward-send');
+  clearMessages($('forward-form'));
+  const recipient = input.value.trim();
+  if (!recipient) {
+    fieldError(input, err, 'd.forward.required');
+    input.focus();
+    return;
+  }
+  const e = new Encrypter();
+  try {
+    e.addRecipient(recipient);
+  } catch {
+    fieldError(input, err, 'd.forward.bad');
+    input.focus();
+    return;
+  }
+  const id = S.caseId;
+  const gen = S.gen;
+  const d = S.caseData;
+  button.disabled = true;
+  try {
+    // Recorded before the file exists: a forwarding is never unaudited.
+    const r = await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/forwards`, { body: { recipient } });
+    if (gen !== S.gen || S.caseId !== id) return;
+    const bundle = forwardBundle(d, { messages: $('forward-messages').checked, attachments: $('forward-attachments').checked });
+    const plain = new TextEncoder().encode(JSON.stringify(bundle, null, 2));
+    const sealed = await e.encrypt(plain);
+    plain.fill(0);
+    const name = `case-${short(id)}-forwarded.age`;
+    download(new Blob([sealed], { type: 'application/octet-stream' }), name);
+    setText(status, 'd.forward.done', { name, fingerprint: r.fingerprint });
+  } catch (x) {
+    if (gen !== S.gen) return;
+    if (problemName(x) === 'bad-recipient') {
+      fieldError(input, err, 'd.forward.bad');
+      input.focus();
+    } else {
+      showError($('forward-error'), x);
+    }
   } finally {
     button.disabled = false;
   }
@@ -1656,6 +1728,7 @@ function wire() {
   $('reply-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('reply'); });
   $('note-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('note'); });
   $('classify-form').addEventListener('submit', (ev) => { ev.preventDefault(); saveClassification(); });
+  $('forward-form').addEventListener('submit', (ev) => { ev.preventDefault(); forwardCase(); });
   $('retention-form').addEventListener('submit', onRetention);
   $('export').addEventListener('click', onExport);
   $('rewrap-start').addEventListener('click', onRewrap);

@@ -352,6 +352,28 @@ test('passkey: enroll from an invitation, read a report with an attachment, ackn
   assert.equal(exp.suggestedFilename(), `case-${state.caseId}.age`);
   assert.equal(readFileSync(await exp.path()).subarray(0, 21).toString(), 'age-encryption.org/v1');
 
+  // Forward to a competent authority: encrypted in the browser to its key, never the internal
+  // note; a key that is none is refused in words.
+  const authorityDir = mkdtempSync(path.join(tmpdir(), 'authority-'));
+  const authorityKey = path.join(authorityDir, 'authority.key');
+  const kg = spawnSync(serverBinary(), ['keygen', '-o', authorityKey], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(kg.status, 0, kg.stderr);
+  const authority = /age1[0-9a-z]+/.exec(readFileSync(authorityKey, 'utf8'))[0];
+  await page.fill('#forward-recipient', 'kein Schlüssel');
+  await page.click('#forward-send');
+  assert.match(await page.textContent('#forward-recipient-error'), /kein gültiger age-Schlüssel/);
+  await page.fill('#forward-recipient', authority);
+  const [fwd] = await Promise.all([page.waitForEvent('download'), page.click('#forward-send')]);
+  const opened = spawnSync('age', ['-d', '-i', authorityKey, await fwd.path()], { encoding: 'utf8' });
+  assert.equal(opened.status, 0, opened.stderr);
+  const bundle = JSON.parse(opened.stdout);
+  assert.ok(bundle.report.text.includes(text));
+  assert.ok(bundle.messages.some((m) => m.text.includes(reply)));
+  assert.ok(bundle.attachments.length >= 1);
+  assert.ok(!opened.stdout.includes(note), 'an internal note was forwarded');
+  assert.match(await page.textContent('#forward-status'), /SHA256:[0-9a-f]{32}/);
+  rmSync(authorityDir, { recursive: true, force: true });
+
   // Lock: nothing decrypted stays.
   await page.click('#lock');
   await visible(page, '#view-unlock');
