@@ -310,10 +310,13 @@ fn audit(
     for (var, threshold, what) in &m.suppressed {
         let lo = m.solve(var.idx(), OptimizationDirection::Minimize);
         let hi = m.solve(var.idx(), OptimizationDirection::Maximize);
-        if hi - lo < 0.5 {
+        // Counts are whole numbers: a range narrower than 1 is a single value, a minimum above 0
+        // is at least 1, a maximum below the threshold at most the threshold minus 1.
+        const TOL: f64 = 1e-6;
+        if hi - lo < 1.0 - TOL {
             return Err(format!("{what} is pinned to {lo}"));
         }
-        if demand == Demand::NotSmallButNonzero && lo > 0.5 && hi < *threshold as f64 - 0.5 {
+        if demand == Demand::NotSmallButNonzero && lo > TOL && hi < *threshold as f64 - TOL {
             return Err(format!("{what} lies in [{lo}, {hi}]: small but not zero"));
         }
     }

@@ -163,6 +163,7 @@ struct System {
     threshold: Vec<u64>,
     published: Vec<bool>,
     cap: Vec<Option<u64>>,
+    floor: Vec<u64>,
     lines: Vec<Line>,
 }
 
@@ -178,6 +179,7 @@ impl System {
         self.threshold.extend(p.values.iter().map(|_| p.threshold));
         self.published.extend(p.values.iter().map(|_| true));
         self.cap.extend(p.values.iter().map(|_| None));
+        self.floor.extend(p.values.iter().map(|_| 0));
         self.lines.extend(p.layout.lines.iter().map(|l| Line {
             members: l.members.iter().map(|m| m + off).collect(),
             total: l.total + off,
@@ -203,6 +205,7 @@ impl System {
             published: &self.published,
             threshold: &self.threshold,
             cap: &self.cap,
+            floor: &self.floor,
             rounding_base,
         }
     }
@@ -211,7 +214,7 @@ impl System {
     /// confined to "small but not zero" by what a reader can bound (intervals). A leak is
     /// repaired by suppressing one of the released entries that hold it, preferring one whose
     /// suppression frees it at once, then R2's exact pass runs again.
-    fn protect(&mut self, rounding_base: u64) {
+    fn protect(&mut self, rounding_base: u64) -> Result<(), StatsError> {
         let pinned = vec![false; self.values.len()];
         loop {
             suppress_secondary(
@@ -222,30 +225,35 @@ impl System {
                 &self.structural,
                 &mut self.suppressed,
             );
-            let Some(leak) = self.knowledge(rounding_base).leaks().into_iter().next() else {
-                return;
+            let Some(leak) = self.knowledge(rounding_base).leaks()?.into_iter().next() else {
+                return Ok(());
             };
             let mut binding = leak.binding;
             binding.sort_by_key(|&i| (self.values[i], self.is_total[i], i));
-            let frees = |c: usize| {
+            let mut pick = None;
+            for &c in &binding {
                 let mut s = self.suppressed.clone();
                 s[c] = true;
-                !Knowledge {
+                let still = Knowledge {
                     suppressed: &s,
                     ..self.knowledge(rounding_base)
                 }
-                .above_zero(leak.entry)
-            };
-            let pick = binding
-                .iter()
-                .copied()
-                .find(|&c| frees(c))
-                .or(binding.first().copied());
+                .above_zero(leak.entry)?;
+                if !still {
+                    pick = Some(c);
+                    break;
+                }
+            }
+            // Otherwise the smallest released entry that holds it, or, should none be found,
+            // the smallest released entry of all: every round hides one more, so it ends.
+            let pick = pick.or(binding.first().copied()).or_else(|| {
+                (0..self.values.len())
+                    .filter(|&i| !self.suppressed[i] && !self.structural[i])
+                    .min_by_key(|&i| (self.values[i], self.is_total[i], i))
+            });
             match pick {
                 Some(c) => self.suppressed[c] = true,
-                // Nothing released holds it: it cannot be, as the bound must come from a
-                // released count; stop rather than loop.
-                None => return,
+                None => return Err(StatsError::IntervalCheck("nothing left to suppress")),
             }
         }
     }
@@ -315,6 +323,9 @@ fn linked(
                 .iter_mut()
                 .for_each(|x| *x = false);
             sys.cap[off + p.grand()] = Some(NAME_MIN - 1);
+        } else {
+            // …and one with tables has at least NAME_MIN, whether its total is shown or not.
+            sys.floor[off + p.grand()] = NAME_MIN;
         }
         office_tables.push((o, t, p, off, published));
     }
@@ -347,7 +358,7 @@ fn linked(
     sys.link(vec![s0 + size_p.grand()], c0 + cross_p.grand());
     sys.link(vec![f0 + form_p.grand()], c0 + cross_p.grand());
 
-    sys.protect(rules.rounding_base);
+    sys.protect(rules.rounding_base)?;
     let take = |p: &mut Protected, off: usize| {
         let n = p.values.len();
         p.suppressed.copy_from_slice(&sys.suppressed[off..off + n]);

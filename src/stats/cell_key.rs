@@ -39,14 +39,18 @@ impl Secret {
 /// One key per record, in the records' order. Identical records are interchangeable, so the
 /// n-th copy of a record gets the key of "that record, copy n" wherever it stands.
 pub fn record_keys(records: &[Record], secret: &Secret) -> Vec<u64> {
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    use sha2::Digest;
+    // Copies counted by the hash of the record, not the record: 32 bytes per distinct record.
+    let mut seen: HashMap<[u8; 32], u64> = HashMap::new();
+    let keyed = Hmac::<Sha256>::new_from_slice(&secret.0).expect("HMAC takes keys of any length");
     records
         .iter()
         .map(|r| {
             let canonical = canonical(r);
-            let copy = seen.entry(canonical.clone()).or_insert(0);
-            let mut mac =
-                Hmac::<Sha256>::new_from_slice(&secret.0).expect("HMAC takes keys of any length");
+            let copy = seen
+                .entry(Sha256::digest(canonical.as_bytes()).into())
+                .or_insert(0);
+            let mut mac = keyed.clone();
             mac.update(canonical.as_bytes());
             mac.update(&copy.to_le_bytes());
             *copy += 1;

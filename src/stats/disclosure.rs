@@ -295,7 +295,17 @@ impl Protected {
         values.push(table.total);
 
         let epsilon_cell = rules.epsilon.map(|e| e / sensitivity() as f64);
+        let exact = values.clone();
         if let Some(eps) = epsilon_cell {
+            // Without record keys every entry would get the same noise: a table built for R7
+            // comes from `Table::from_keyed_records` (as a release builds them).
+            // (A sum of random keys is 0 with probability 2^-64.)
+            let keyless = values.iter().zip(&table.keys).any(|(&v, &k)| v > 0 && k == 0);
+            if table.keys.len() != values.len() || keyless {
+                return Err(StatsError::BadRules(
+                    "noise (R7) needs records with keys, as a release builds its tables",
+                ));
+            }
             // R7, cell-key: each entry, totals included, by its own key; an empty entry has no
             // records and stays 0.
             for (v, &key) in values.iter_mut().zip(&table.keys) {
@@ -316,10 +326,13 @@ impl Protected {
         // Structural zeros (a size class or Land without any office) are known to everyone:
         // published as 0, never suppressed, so they cannot force suppressions elsewhere.
         let structural = structural_entries(table, &layout);
+        // With noise, R1 holds for the true count as well: noise lifting a 1 above the
+        // threshold must not publish it (a released figure would then say "someone is here").
         let primary: Vec<bool> = values
             .iter()
+            .zip(&exact)
             .zip(&structural)
-            .map(|(&v, &s)| v < threshold && !s)
+            .map(|((&v, &e), &s)| (v < threshold || e < threshold) && !s)
             .collect();
         Ok(Protected {
             layout,
@@ -912,8 +925,10 @@ mod tests {
                 r
             }).collect();
             let rules = Rules { epsilon: noise.then_some(1.0), seed: Some(7), ..Rules::default() };
+            let keys = crate::stats::cell_key::record_keys(&records, &crate::stats::cell_key::Secret::from_seed(7));
             for by in ["consequences", "consequences,setting", "setting,consequences"] {
-                let t = Table::from_records(&records, &TableSpec::parse("2026", by).unwrap()).unwrap();
+                let spec = TableSpec::parse("2026", by).unwrap();
+                let t = Table::from_keyed_records(records.iter().zip(keys.iter().copied()), &spec).unwrap();
                 let p = Protected::new(&t, &rules).unwrap();
                 let r = p.release_full(&t, &rules);
                 for (i, (&v, &s)) in p.values.iter().zip(&p.suppressed).enumerate() {
@@ -921,6 +936,42 @@ mod tests {
                 }
                 no_lonely_suppression(&r).map_err(TestCaseError::fail)?;
             }
+        }
+    }
+
+    #[test]
+    fn noise_needs_record_keys_and_never_publishes_a_small_true_count() {
+        let records: Vec<Record> = (0..60)
+            .map(|i| {
+                let mut r = rec("o", "BE", "over_100k", "Berlin");
+                r.setting =
+                    Some(["internal_employment", "public_contact"][usize::from(i < 2)].into());
+                r
+            })
+            .collect();
+        let spec = TableSpec::parse("2026", "setting").unwrap();
+        let rules = |seed| Rules {
+            epsilon: Some(0.5),
+            seed: Some(seed),
+            ..Rules::default()
+        };
+        // Keyless: every entry would get the same noise.
+        let keyless = Table::from_records(&records, &spec).unwrap();
+        assert!(matches!(
+            Protected::new(&keyless, &rules(1)),
+            Err(StatsError::BadRules(_))
+        ));
+        // Two reports in public_contact: whatever the noise, never released.
+        for seed in 0..200 {
+            let keys = crate::stats::cell_key::record_keys(
+                &records,
+                &crate::stats::cell_key::Secret::from_seed(seed),
+            );
+            let t =
+                Table::from_keyed_records(records.iter().zip(keys.iter().copied()), &spec).unwrap();
+            let r = protect(&t, &rules(seed)).unwrap();
+            let i = r.rows.iter().position(|l| l == "public_contact").unwrap();
+            assert_eq!(r.cells[i][0], Value::Suppressed, "seed {seed}");
         }
     }
 

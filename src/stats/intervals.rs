@@ -12,6 +12,7 @@
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem};
 
 use super::disclosure::Line;
+use super::StatsError;
 
 /// Everything a reader of a release knows about one linked system of entries.
 pub(crate) struct Knowledge<'a> {
@@ -25,6 +26,8 @@ pub(crate) struct Knowledge<'a> {
     pub(crate) threshold: &'a [u64],
     /// Public upper bounds beyond the tables, such as `NAME_MIN - 1` for a hidden office.
     pub(crate) cap: &'a [Option<u64>],
+    /// Public lower bounds beyond the tables, such as `NAME_MIN` for an office with tables.
+    pub(crate) floor: &'a [u64],
     pub(crate) rounding_base: u64,
 }
 
@@ -39,22 +42,28 @@ pub(crate) struct Leak {
 impl Knowledge<'_> {
     fn bounds(&self, i: usize) -> (f64, f64) {
         let cap = self.cap[i].map_or(f64::INFINITY, |c| c as f64);
+        let floor = self.floor[i] as f64;
         if self.structural[i] {
             return (0.0, 0.0);
         }
         if self.suppressed[i] || !self.published[i] {
-            return (0.0, cap);
+            return (floor, cap);
         }
         // Released: rounded half up to the base, and at least the threshold (R1).
         let base = self.rounding_base;
         let r = super::disclosure::round(self.values[i], base);
         let lo = r.saturating_sub(base / 2).max(self.threshold[i]);
         let hi = r + (base - 1) / 2;
-        (lo as f64, (hi as f64).min(cap))
+        ((lo as f64).max(floor), (hi as f64).min(cap))
     }
 
-    /// Minimises (or maximises) one entry; `None` when nothing bounds it.
-    fn extreme(&self, target: usize, dir: OptimizationDirection) -> Option<(f64, Vec<f64>)> {
+    /// Minimises (or maximises) one entry. `Ok(None)` when nothing bounds it; an error when
+    /// the solver fails, which must stop the release rather than let a leak through.
+    fn extreme(
+        &self,
+        target: usize,
+        dir: OptimizationDirection,
+    ) -> Result<Option<(f64, Vec<f64>)>, StatsError> {
         let mut p = Problem::new(dir);
         let vars: Vec<_> = (0..self.values.len())
             .map(|i| p.add_var(if i == target { 1.0 } else { 0.0 }, self.bounds(i)))
@@ -77,15 +86,28 @@ impl Knowledge<'_> {
                 }
             }
         }
-        // An infeasible model would mean the release contradicts its own counts: impossible by
-        // construction, and treated like "unbounded" (nothing learned) rather than a panic.
-        let sol = p.solve().ok()?.into_solution().ok()?;
+        let sol = match p.solve() {
+            Ok(outcome) => outcome
+                .into_solution()
+                .map_err(|_| StatsError::IntervalCheck("the solver stopped early"))?,
+            Err(microlp::Error::Unbounded) => return Ok(None),
+            // The true counts satisfy the model: infeasible would be a bug, not a release.
+            Err(microlp::Error::Infeasible) => {
+                return Err(StatsError::IntervalCheck(
+                    "the model contradicts the counts",
+                ))
+            }
+            Err(_) => return Err(StatsError::IntervalCheck("the solver failed")),
+        };
         let xs = vars.iter().map(|v| sol.var_value(*v)).collect();
-        Some((sol.objective(), xs))
+        Ok(Some((sol.objective(), xs)))
     }
 
-    /// Every published suppressed entry confined to "small but not zero".
-    pub(crate) fn leaks(&self) -> Vec<Leak> {
+    /// Every published suppressed entry confined to "small but not zero". Counts are whole
+    /// numbers, so any minimum above 0 means at least 1, and any maximum below the threshold
+    /// means at most the threshold minus 1; the tolerance only absorbs rounding in the solver.
+    pub(crate) fn leaks(&self) -> Result<Vec<Leak>, StatsError> {
+        const TOL: f64 = 1e-6;
         let mut out = Vec::new();
         for i in 0..self.values.len() {
             // The true value is always feasible: an entry that is 0 or at least the threshold
@@ -94,16 +116,16 @@ impl Knowledge<'_> {
             if !self.suppressed[i] || !self.published[i] || v == 0 || v >= self.threshold[i] {
                 continue;
             }
-            let Some((lo, at_min)) = self.extreme(i, OptimizationDirection::Minimize) else {
+            let Some((lo, at_min)) = self.extreme(i, OptimizationDirection::Minimize)? else {
                 continue;
             };
-            if lo < 0.5 {
+            if lo <= TOL {
                 continue;
             }
             let hi = self
-                .extreme(i, OptimizationDirection::Maximize)
+                .extreme(i, OptimizationDirection::Maximize)?
                 .map_or(f64::INFINITY, |(hi, _)| hi);
-            if hi >= self.threshold[i] as f64 - 0.5 {
+            if hi >= self.threshold[i] as f64 - TOL {
                 continue;
             }
             let binding = (0..self.values.len())
@@ -115,12 +137,13 @@ impl Knowledge<'_> {
                 .collect();
             out.push(Leak { entry: i, binding });
         }
-        out
+        Ok(out)
     }
 
     /// Whether a reader can still show the entry to be above zero.
-    pub(crate) fn above_zero(&self, entry: usize) -> bool {
-        self.extreme(entry, OptimizationDirection::Minimize)
-            .is_some_and(|(lo, _)| lo >= 0.5)
+    pub(crate) fn above_zero(&self, entry: usize) -> Result<bool, StatsError> {
+        Ok(self
+            .extreme(entry, OptimizationDirection::Minimize)?
+            .is_some_and(|(lo, _)| lo > 1e-6))
     }
 }

@@ -112,6 +112,8 @@ pub enum StatsError {
     BadRules(&'static str),
     #[error("this needs a two-way table")]
     NotTwoWay,
+    #[error("the release's interval check could not finish ({0}); nothing was released")]
+    IntervalCheck(&'static str),
     #[error("'{0}' is not an output format; use csv, json, svg or html")]
     UnknownFormat(String),
 }
