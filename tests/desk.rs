@@ -734,6 +734,25 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
             .contains(&recovery));
         let listed = cli(&["office", "--database-url", &db.url, "list"], None);
         assert!(listed.contains("1 officer(s) + recovery key"), "{listed}");
+        // Nor does it become an officer's key while it is the recovery key.
+        let out = cli_output(
+            &[
+                "office",
+                "--database-url",
+                &db.url,
+                "add-officer",
+                "--office",
+                "demo",
+                "--name",
+                "Tresor",
+                "--recipient",
+                &recovery,
+            ],
+            None,
+        );
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("recovery key"));
+        assert_eq!(office(&server), after);
 
         // A new report reaches the recovery key; the reference age tool decrypts the export.
         submit(&server, "Nach dem Wiederherstellungsschlüssel");

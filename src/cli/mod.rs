@@ -579,7 +579,12 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
             recipient,
             clear,
         } => {
-            let recipient = if clear { None } else { recipient };
+            // Bech32 is case-insensitive: one spelling, so comparisons with officers' keys hold.
+            let recipient = if clear {
+                None
+            } else {
+                recipient.map(|r| r.trim().to_ascii_lowercase())
+            };
             if let Some(r) = &recipient {
                 check_recipient(r)?;
             }

@@ -51,7 +51,8 @@ pub fn is_recipient(s: &str) -> bool {
 }
 
 /// A short, stable name for a recipient in the audit log: `SHA256:` and the first 16 bytes of
-/// the hash of its canonical text, in hex. The browser computes the same (web/src/desk.js).
+/// the hash of its canonical text, in hex. The desk shows the server's answer; it does not
+/// compute it itself.
 pub fn fingerprint(recipient: &str) -> String {
     use sha2::Digest;
     let hash = sha2::Sha256::digest(recipient.trim().to_ascii_lowercase().as_bytes());

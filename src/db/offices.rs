@@ -158,8 +158,15 @@ pub fn add_officer(
     today: NaiveDate,
     actor: &str,
 ) -> Result<(Officer, i32), DbError> {
-    if get_office(conn, office)?.is_none() {
+    let Some(current) = get_office(conn, office)? else {
         return Err(DbError::NotFound);
+    };
+    // The recovery key stays offline; as an officer's key it would be in use every day.
+    if current.recovery.as_deref() == Some(recipient.trim()) {
+        return Err(DbError::Conflict(
+            "this is the office's recovery key; clear it first (office set-recovery --clear)"
+                .into(),
+        ));
     }
     let active_same = officers::table
         .filter(officers::office.eq(office))

@@ -300,7 +300,10 @@ impl Protected {
             // Without record keys every entry would get the same noise: a table built for R7
             // comes from `Table::from_keyed_records` (as a release builds them).
             // (A sum of random keys is 0 with probability 2^-64.)
-            let keyless = values.iter().zip(&table.keys).any(|(&v, &k)| v > 0 && k == 0);
+            let keyless = values
+                .iter()
+                .zip(&table.keys)
+                .any(|(&v, &k)| v > 0 && k == 0);
             if table.keys.len() != values.len() || keyless {
                 return Err(StatsError::BadRules(
                     "noise (R7) needs records with keys, as a release builds its tables",

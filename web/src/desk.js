@@ -293,7 +293,12 @@ function wipeCase() {
     for (const a of S.caseData.attachments) a.bytes?.fill(0);
   }
   S.caseData = null;
-  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread']) $(id).replaceChildren();
+  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread', 'classify-fields']) $(id).replaceChildren();
+  // Decrypted answers and where a case went leave with the case.
+  delete $('classify-fields').dataset.key;
+  setText($('classify-source'), '');
+  $('forward-recipient').value = '';
+  for (const id of ['forward-messages', 'forward-attachments']) $(id).checked = true;
   setText($('case-heading'), '');
   $('case-body').hidden = true;
   clearMessages($('view-case'));
@@ -1227,13 +1232,13 @@ function forwardBundle(d, { messages, attachments }) {
     received_on: d.summary.received_on,
     report: { text: doc.text ?? null, when: doc.when ?? null, where: doc.where ?? null },
     messages: messages
-      ? d.thread.filter((m) => m.direction !== 'note' && !m.failed)
+      ? d.thread.filter((m) => m.direction !== 'note')
         .map((m) => ({ from: m.direction, date: m.created_on, text: m.text }))
       : [],
     attachments: attachments
-      ? d.attachments.filter((a) => !a.failed).map((a) => ({
-        name: safeName(a.meta?.name, t('d.case.attachmentUnnamed', { n: a.n })),
-        type: safeType(a.meta?.type),
+      ? d.attachments.map((a) => ({
+        name: safeName(a.meta?.name, `attachment-${a.n}`),
+        type: typeof a.meta?.type === 'string' ? safeType(a.meta.type) : null,
         base64: base64.encode(a.bytes),
       }))
       : [],
@@ -1262,16 +1267,28 @@ async function forwardCase() {
   }
   const id = S.caseId;
   const gen = S.gen;
-  const d = S.caseData;
+  const parts = { messages: $('forward-messages').checked, attachments: $('forward-attachments').checked };
+  // Only a case read in full is forwarded, as the CLI does: nothing silently missing.
+  const d0 = S.caseData;
+  if (!d0) return;
+  const failed = d0.docFailed
+    || (parts.messages && d0.thread.some((m) => m.direction !== 'note' && m.failed))
+    || (parts.attachments && d0.attachments.some((a) => a.failed));
+  if (failed) {
+    setText($('forward-error'), 'd.forward.incomplete');
+    return;
+  }
   button.disabled = true;
+  let plain = null;
   try {
     // Recorded before the file exists: a forwarding is never unaudited.
     const r = await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/forwards`, { body: { recipient } });
-    if (gen !== S.gen || S.caseId !== id) return;
-    const bundle = forwardBundle(d, { messages: $('forward-messages').checked, attachments: $('forward-attachments').checked });
-    const plain = new TextEncoder().encode(JSON.stringify(bundle, null, 2));
+    // The case as it is now: a reload meanwhile has wiped the copy read before.
+    const d = S.caseData;
+    if (gen !== S.gen || S.caseId !== id || !d) return;
+    plain = new TextEncoder().encode(JSON.stringify(forwardBundle(d, parts), null, 2));
     const sealed = await e.encrypt(plain);
-    plain.fill(0);
+    if (gen !== S.gen || S.caseId !== id) return;
     const name = `case-${short(id)}-forwarded.age`;
     download(new Blob([sealed], { type: 'application/octet-stream' }), name);
     setText(status, 'd.forward.done', { name, fingerprint: r.fingerprint });
@@ -1284,6 +1301,7 @@ async function forwardCase() {
       showError($('forward-error'), x);
     }
   } finally {
+    plain?.fill(0);
     button.disabled = false;
   }
 }
@@ -1689,7 +1707,7 @@ function wire() {
   for (const id of ['protect-passkey', 'protect-passphrase']) $(id).addEventListener('change', () => setText($('protect-error'), ''));
   for (const [i, e] of [['enroll-pass', 'enroll-pass-error'], ['enroll-pass2', 'enroll-pass2-error'], ['key-file-pass', 'key-file-pass-error'],
     ['passkey-office', 'passkey-office-error'], ['file-office', 'file-office-error'], ['reply-text', 'reply-error'], ['note-text', 'note-error'],
-    ['retention-date', 'retention-date-error'], ['retention-reason', 'retention-reason-error']]) {
+    ['retention-date', 'retention-date-error'], ['retention-reason', 'retention-reason-error'], ['forward-recipient', 'forward-recipient-error']]) {
     $(i).addEventListener('input', () => fieldError($(i), $(e), ''));
   }
   $('enroll-form').addEventListener('submit', onEnroll);

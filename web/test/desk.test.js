@@ -377,6 +377,8 @@ test('passkey: enroll from an invitation, read a report with an attachment, ackn
   // Lock: nothing decrypted stays.
   await page.click('#lock');
   await visible(page, '#view-unlock');
+  assert.equal(await page.$$eval('#classify-fields *', (n) => n.length), 0, 'the classification form is emptied');
+  assert.equal(await page.inputValue('#forward-recipient'), '', 'the authority’s key is forgotten');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'unlock-heading');
   const left = await leftovers(page);
   assertNoSecretsIn(left.text, 'the page after locking');
