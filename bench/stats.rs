@@ -167,10 +167,85 @@ fn run(name: &str, url: &str, n: usize) {
     }
     let (db_median, _) = median_p99(from_db);
     let (median, p99) = median_p99(served);
+    let (http_median, http_p99) = median_p99(over_http(&store, url, release.html.len()));
     println!(
-        "| {name} | {n} | {OFFICES} | {tables} | {freeze_ms:.0} | {median:.3} | {p99:.3} | {db_median:.2} | {} |",
+        "| {name} | {n} | {OFFICES} | {tables} | {freeze_ms:.0} | {median:.3} | {p99:.3} | {db_median:.2} | {http_median:.1} | {http_p99:.1} | {} |",
         release.html.len()
     );
+}
+
+/// The whole request as an analyst makes it, from the server over loopback: token check, the
+/// release's bytes, the audit entry (a committed write), the CSP header and 6 MB on the wire.
+/// One warm-up request first (it reads the release from the database once).
+fn over_http(store: &Store, url: &str, len: usize) -> Vec<f64> {
+    use base64::Engine;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let today = chrono::NaiveDate::from_ymd_opt(2027, 2, 15).unwrap();
+    store
+        .write_now(|c| {
+            meldestelle::db::stats::add_analyst(c, "Bench", &recipient, &[], true, today, "bench")
+        })
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meldestelle"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
+        .args(["--today", "2027-02-15"])
+        .env("MELDESTELLE_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server binary");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(a) = line.strip_prefix("listening on ") {
+            break a.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let http = reqwest::blocking::Client::new();
+    let ch: serde_json::Value = http
+        .post(format!("{base}/v1/analyst/challenge"))
+        .json(&serde_json::json!({ "recipient": recipient }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let ct = base64::engine::general_purpose::STANDARD
+        .decode(ch["challenge"].as_str().unwrap())
+        .unwrap();
+    let ids: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(identity)];
+    let secret = meldestelle::crypto::decrypt(&ct, &ids).unwrap();
+    let session: serde_json::Value = http
+        .post(format!("{base}/v1/analyst/session"))
+        .json(&serde_json::json!({
+            "challenge_id": ch["challenge_id"],
+            "secret": String::from_utf8(secret).unwrap(),
+        }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    let mut times = vec![];
+    for i in 0..101 {
+        let t = Instant::now();
+        let body = http
+            .get(format!("{base}/v1/stats/releases/2026?format=html"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap()
+            .bytes()
+            .unwrap();
+        assert_eq!(body.len(), len);
+        if i > 0 {
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    times
 }
 
 fn main() {
@@ -181,8 +256,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    println!("| database | records | offices | tables | freeze ms | serve median ms | serve p99 ms | first read from db, median ms | html bytes |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| database | records | offices | tables | freeze ms | serve median ms | serve p99 ms | first read from db, median ms | over HTTP median ms | over HTTP p99 ms | html bytes |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let dir =
         tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     run(

@@ -72,11 +72,16 @@ pub async fn session(
 }
 
 /// The analyst behind the token, with the offices they may see.
-async fn analyst(state: &AppState, req: &HttpRequest) -> Result<(Analyst, Vec<Office>), ApiError> {
+async fn analyst(state: &AppState, req: &HttpRequest) -> Result<Analyst, ApiError> {
     let principal = login::bearer(state, req).await?;
-    let analyst = principal_analyst(state, &principal).await?;
+    principal_analyst(state, &principal).await
+}
+
+/// The offices an analyst may see, with their key sets: only a release needs them (one query
+/// per office, which every request for a frozen release used to pay).
+async fn granted_offices(state: &AppState, analyst: &Analyst) -> Result<Vec<Office>, ApiError> {
     let granted = analyst.offices.clone();
-    let offices = state
+    Ok(state
         .store
         .read(move |c| {
             Ok(db::offices::list_offices(c)?
@@ -84,8 +89,7 @@ async fn analyst(state: &AppState, req: &HttpRequest) -> Result<(Analyst, Vec<Of
                 .filter(|o| granted.contains(&o.slug))
                 .collect::<Vec<_>>())
         })
-        .await?;
-    Ok((analyst, offices))
+        .await?)
 }
 
 /// Every release an analyst fetches is audited.
@@ -127,7 +131,7 @@ pub async fn table(
     req: HttpRequest,
     q: web::Query<TableQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (analyst, _) = analyst(&state, &req).await?;
+    let analyst = analyst(&state, &req).await?;
     let q = q.into_inner();
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
     if let Some(o) = &q.office {
@@ -164,7 +168,7 @@ async fn serve_frozen(
     req: &HttpRequest,
     q: SetQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let (analyst, _) = analyst(state, req).await?;
+    let analyst = analyst(state, req).await?;
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
     let body = match state.releases.get(&q.period, format) {
         Some(hit) => hit,
@@ -256,7 +260,8 @@ pub async fn release(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (analyst, offices) = analyst(&state, &req).await?;
+    let analyst = analyst(&state, &req).await?;
+    let offices = granted_offices(&state, &analyst).await?;
     if !analyst.all_offices {
         return Err(publish::PublishError::NotGranted("every office (the alliance)".into()).into());
     }
