@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<desk::CiphertextRequest>(data);
     let _ = serde_json::from_slice::<desk::RewrapRequest>(data);
     let _ = serde_json::from_slice::<desk::RetentionRequest>(data);
+    let _ = serde_json::from_slice::<desk::ForwardRequest>(data);
     let _ = serde_json::from_slice::<meldestelle::pow::PowToken>(data);
     if let Ok(sub) = serde_json::from_slice::<Submission>(data) {
         let office = meldestelle::office::Office {
@@ -28,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
             keyset_version: 1,
             retention_years: 3,
             recipients: vec![meldestelle::office::DEMO_RECIPIENT.into()],
+            recovery: None,
         };
         let limits = Limits {
             report: Buckets::new(1024 * 1024),
