@@ -449,6 +449,41 @@ fn report_text(plain: &[u8]) -> String {
 }
 
 /// The attachment's own name without any directory part, or `attachment-N`.
+/// A decrypted attachment with what the report document says about it.
+struct Attachment {
+    name: String,
+    kind: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// Every attachment of an opened case (`case`, from `GET /v1/desk/cases/{id}`), decrypted and
+/// cut to its size, named from the decrypted report document `doc`.
+fn attachments_of(s: &Session, case: &Value, doc: &Value) -> Result<Vec<Attachment>, CliError> {
+    let listed = doc["attachments"].as_array().cloned().unwrap_or_default();
+    let mut out = vec![];
+    for (i, a) in case["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let meta = listed
+            .iter()
+            .find(|m| m["index"].as_u64() == Some(i as u64));
+        let mut bytes = s.decrypt_b64(a["ciphertext"].as_str().unwrap_or(""))?;
+        // The padding is trailing zeros after `size` bytes.
+        if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
+            bytes.truncate(size as usize);
+        }
+        out.push(Attachment {
+            name: safe_file_name(meta.and_then(|m| m["name"].as_str()), i),
+            kind: meta.and_then(|m| m["type"].as_str()).map(str::to_owned),
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
 fn safe_file_name(name: Option<&str>, index: usize) -> String {
     let base = name
         .and_then(|n| n.rsplit(['/', '\\']).next())
@@ -567,30 +602,16 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             let doc: Value =
                 serde_json::from_slice(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
                     .unwrap_or(Value::Null);
-            let listed = doc["attachments"].as_array().cloned().unwrap_or_default();
             std::fs::create_dir_all(&output)?;
-            for (i, a) in v["attachments"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                let meta = listed
-                    .iter()
-                    .find(|m| m["index"].as_u64() == Some(i as u64));
-                let mut bytes = s.decrypt_b64(a["ciphertext"].as_str().unwrap_or(""))?;
-                // The padding is trailing zeros after `size` bytes.
-                if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
-                    bytes.truncate(size as usize);
-                }
-                let name = safe_file_name(meta.and_then(|m| m["name"].as_str()), i);
+            for a in attachments_of(&s, &v, &doc)? {
+                let (name, bytes) = (a.name, a.bytes);
                 let path = unique_path(&output, &name);
                 let mut opts = std::fs::OpenOptions::new();
                 opts.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
                 std::io::Write::write_all(&mut opts.open(&path)?, &bytes)?;
-                let kind = meta.and_then(|m| m["type"].as_str()).unwrap_or("?");
+                let kind = a.kind.as_deref().unwrap_or("?");
                 println!("{} ({kind}, {} bytes)", path.display(), bytes.len());
             }
         }
@@ -726,27 +747,11 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             }
             let mut attachments = vec![];
             if !without_attachments {
-                let listed = report["attachments"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                for (i, a) in v["attachments"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    let meta = listed
-                        .iter()
-                        .find(|m| m["index"].as_u64() == Some(i as u64));
-                    let mut bytes = s.decrypt_b64(a["ciphertext"].as_str().unwrap_or(""))?;
-                    if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
-                        bytes.truncate(size as usize);
-                    }
+                for a in attachments_of(&s, &v, &report)? {
                     attachments.push(json!({
-                        "name": safe_file_name(meta.and_then(|m| m["name"].as_str()), i),
-                        "type": meta.and_then(|m| m["type"].as_str()),
-                        "base64": B64.encode(&bytes),
+                        "name": a.name,
+                        "type": a.kind,
+                        "base64": B64.encode(&a.bytes),
                     }));
                 }
             }
