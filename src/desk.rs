@@ -248,6 +248,8 @@ pub struct Case {
     pub status: Status,
     pub clocks: Clocks,
     pub reply_recipient: String,
+    /// The officer the case is assigned to; `None`: the whole office.
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +258,18 @@ pub struct Message {
     pub direction: Direction,
     pub created_on: NaiveDate,
     pub ciphertext: Vec<u8>,
+    /// The key-set version it was encrypted to.
+    pub keyset_version: i32,
+}
+
+/// The officers who have seen the `n`-th reporter message of a case (1-based), from each
+/// officer's count of opened reporter messages; `n = 0` asks who has opened the case at all.
+pub fn seen_by(reads: &[(String, u32)], n: u32) -> Vec<String> {
+    reads
+        .iter()
+        .filter(|(_, seen)| *seen >= n)
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 /// Message counts for the inbox: how many, never what.

@@ -15,6 +15,7 @@ pub mod mailer;
 pub mod notify;
 pub mod office;
 pub mod pow;
+pub mod protocol;
 pub mod publish;
 pub mod server;
 pub mod stats;

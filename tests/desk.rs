@@ -988,7 +988,7 @@ fn desk_open_shows_everything_and_saves_attachments() {
         "POST",
         "/v1/desk/cases/{case}/notes",
         &notes,
-        Some(&json!({"ciphertext": B64.encode(crypto::encrypt(&padded, &[stranger]).unwrap())})),
+        Some(&json!({"ciphertext": B64.encode(crypto::encrypt(&padded, &[stranger]).unwrap()), "keyset_version": 1})),
         Some(&token),
     );
     assert_eq!(a.status, 201);

@@ -197,7 +197,7 @@ fn proof_of_work_is_required_single_use_and_checked() {
     let (status, kind, _) = post_raw(
         &server,
         "/v1/followup/messages",
-        &json!({"lookup_id": "00".repeat(32), "ciphertext": "AAAA"}),
+        &json!({"lookup_id": "00".repeat(32), "ciphertext": "AAAA", "keyset_version": 1}),
     );
     assert_eq!((status, kind.as_str()), (400, "pow-required"));
 
@@ -580,14 +580,14 @@ fn hostile_values_get_their_problem_and_store_nothing() {
             "POST",
             "/v1/followup/messages",
             "/v1/followup/messages",
-            Some(&json!({"lookup_id": "../../x", "ciphertext": "AAAA"})),
+            Some(&json!({"lookup_id": "../../x", "ciphertext": "AAAA", "keyset_version": 1})),
             None,
         );
         let b = server.call(
             "POST",
             "/v1/followup/messages",
             "/v1/followup/messages",
-            Some(&json!({"lookup_id": lookup, "ciphertext": "AAAA"})),
+            Some(&json!({"lookup_id": lookup, "ciphertext": "AAAA", "keyset_version": 1})),
             None,
         );
         assert_eq!((a.status, &a.body), (404, &b.body));

@@ -373,30 +373,6 @@ fn report_with(server: &Server, stats: Option<&str>) {
     cli(&args, Some("Ein Bericht"));
 }
 
-/// Every text the database holds about reports and statistics, for searching.
-fn all_text(db: &TestDb) -> String {
-    if db.name == "postgres" {
-        let mut out = String::new();
-        for t in [
-            "reports",
-            "messages",
-            "attachments",
-            "stats_contributions",
-            "audit_log",
-        ] {
-            out.extend(db.strings(&format!("SELECT t::text AS s FROM {t} t")));
-        }
-        out
-    } else {
-        let path = db.url.trim_start_matches("sqlite://").to_owned();
-        let mut bytes = std::fs::read(&path).unwrap();
-        if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
-            bytes.extend(wal);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
 #[test]
 fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
     for db in backends() {
@@ -409,7 +385,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
         report_with(&server, None);
         // The answers are inside the ciphertext: no record, and no answer in plain text.
         assert_eq!(db.count("stats_contributions"), 0);
-        let text = all_text(&db);
+        let text = db.all_text();
         for word in ["witness", "public_contact", "77697474657373" /* hex */] {
             assert!(!text.contains(word), "{word} in the database");
         }
@@ -432,7 +408,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!all_text(&db).contains("anti_black"));
+        assert!(!db.all_text().contains("anti_black"));
         // Old clients that send a classification in plain text fail loudly.
         let bad = server.call(
             "POST",
@@ -651,16 +627,18 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
         match db.conn() {
             DbConn::Sqlite(mut c) => {
                 c.run_pending_migrations(SQLITE).unwrap();
-                // Back to before the statistics contributions (the recovery key came after).
-                for _ in 0..2 {
+                // Back to before the statistics contributions (the recovery key and casework
+                // came after).
+                for _ in 0..3 {
                     c.revert_last_migration(SQLITE).unwrap();
                 }
                 c.batch_execute(OLD).unwrap();
             }
             DbConn::Pg(mut c) => {
                 c.run_pending_migrations(POSTGRES).unwrap();
-                // Back to before the statistics contributions (the recovery key came after).
-                for _ in 0..2 {
+                // Back to before the statistics contributions (the recovery key and casework
+                // came after).
+                for _ in 0..3 {
                     c.revert_last_migration(POSTGRES).unwrap();
                 }
                 c.batch_execute(OLD).unwrap();

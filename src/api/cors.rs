@@ -29,7 +29,10 @@ pub async fn allow_origin(
     if req.method() == Method::OPTIONS {
         let resp = HttpResponse::NoContent()
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                "GET, POST, PUT, DELETE",
+            ))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 "authorization, content-type, accept",

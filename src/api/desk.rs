@@ -85,7 +85,10 @@ async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer,
 }
 
 /// The officer behind the request's bearer token, with their office.
-async fn officer(state: &AppState, req: &HttpRequest) -> Result<(Officer, Office), ApiError> {
+pub(super) async fn officer(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<(Officer, Office), ApiError> {
     let principal = login::bearer(state, req).await?;
     let officer = principal_officer(state, &principal).await?;
     let slug = officer.office.clone();
@@ -98,7 +101,7 @@ async fn officer(state: &AppState, req: &HttpRequest) -> Result<(Officer, Office
 }
 
 /// A write that found the case no longer as it was read (another officer was quicker).
-fn case_changed(e: DbError) -> ApiError {
+pub(super) fn case_changed(e: DbError) -> ApiError {
     match e {
         DbError::Conflict(_) | DbError::NotFound => ApiError::Conflict(
             "case-changed",
@@ -118,16 +121,20 @@ pub struct CaseSummary {
     #[serde(flatten)]
     due: Due,
     messages: Counts,
+    assignee: Option<String>,
+    labels: Vec<String>,
 }
 
-fn summary(case: &Case, counts: Counts, today: NaiveDate) -> CaseSummary {
+pub(super) fn summary(case: &Case, listed: db::desk::Listed, today: NaiveDate) -> CaseSummary {
     CaseSummary {
         id: case.id.clone(),
         status: case.status,
         keyset_version: case.keyset_version,
         clocks: case.clocks,
         due: desk::due(case.status, &case.clocks, today),
-        messages: counts,
+        messages: listed.counts,
+        assignee: case.assignee.clone(),
+        labels: listed.labels,
     }
 }
 
@@ -135,6 +142,9 @@ fn summary(case: &Case, counts: Counts, today: NaiveDate) -> CaseSummary {
 pub struct InboxQuery {
     #[serde(default)]
     filter: Filter,
+    /// Only the cases assigned to the asking officer.
+    #[serde(default)]
+    mine: bool,
 }
 
 pub async fn inbox(
@@ -144,14 +154,15 @@ pub async fn inbox(
 ) -> Result<HttpResponse, ApiError> {
     let (officer, office) = officer(&state, &req).await?;
     let today = state.config.today();
-    let slug = office.slug.clone();
+    let (slug, me) = (office.slug.clone(), officer.id.clone());
     let cases = state
         .store
         .read(move |c| db::desk::list_cases(c, &slug, &officer.id))
         .await?;
     let list: Vec<CaseSummary> = cases
-        .iter()
-        .map(|(case, n)| summary(case, *n, today))
+        .into_iter()
+        .filter(|(case, _)| !query.mine || case.assignee.as_deref() == Some(me.as_str()))
+        .map(|(case, listed)| summary(&case, listed, today))
         .filter(|s| query.filter.keeps(s.status, &s.due))
         .collect();
     Ok(HttpResponse::Ok()
@@ -159,7 +170,11 @@ pub async fn inbox(
 }
 
 /// A case of the officer's office, or the same 404 as for a case that does not exist.
-async fn own_case(state: &AppState, office: &Office, id: String) -> Result<Case, ApiError> {
+pub(super) async fn own_case(
+    state: &AppState,
+    office: &Office,
+    id: String,
+) -> Result<Case, ApiError> {
     let slug = office.slug.clone();
     state
         .store
@@ -174,6 +189,9 @@ struct MessageView {
     direction: Direction,
     created_on: NaiveDate,
     ciphertext: String,
+    keyset_version: i32,
+    /// For a reporter's message: the officers who have opened the case since it arrived.
+    seen_by: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,13 +215,14 @@ pub async fn open(
     let (officer, office) = officer(&state, &req).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
-    let (ciphertext, attachments, messages) = state
+    let (ciphertext, attachments, messages, labels) = state
         .store
         .read(move |c| {
             Ok((
                 db::desk::report_ciphertext(c, &case_id)?,
                 db::desk::attachments_of(c, &case_id)?,
                 db::desk::messages_of(c, &case_id, true)?,
+                db::casework::labels_of(c, &case_id)?,
             ))
         })
         .await?;
@@ -215,23 +234,51 @@ pub async fn open(
         counts.from_reporter,
         query.read,
     );
-    state
+    // Marked read and audited before the answer, so "seen by" includes this opening.
+    let reads = state
         .store
         .write(move |c| {
             if read {
                 db::desk::mark_read(c, &o.id, &case_id, seen)?;
             }
-            db::desk::append_audit(c, &o.office, &o.id, "open", Some(&case_id))
+            db::desk::append_audit(c, &o.office, &o.id, "open", Some(&case_id))?;
+            db::desk::reads_of(c, &case_id)
         })
         .await?;
+    counts.mark_seen(
+        reads
+            .iter()
+            .find(|(id, _)| *id == officer.id)
+            .map_or(0, |(_, n)| i32::try_from(*n).unwrap_or(i32::MAX)),
+    );
+    let mut nth_from_reporter = 0;
+    let messages: Vec<MessageView> = messages
+        .into_iter()
+        .map(|m| {
+            let seen_by = if m.direction == Direction::Reporter {
+                nth_from_reporter += 1;
+                desk::seen_by(&reads, nth_from_reporter)
+            } else {
+                vec![]
+            };
+            MessageView {
+                id: m.id,
+                direction: m.direction,
+                created_on: m.created_on,
+                ciphertext: B64.encode(m.ciphertext),
+                keyset_version: m.keyset_version,
+                seen_by,
+            }
+        })
+        .collect();
+    let listed = db::desk::Listed { counts, labels };
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "case": summary(&case, counts, state.config.today()),
+        "case": summary(&case, listed, state.config.today()),
         "reply_recipient": case.reply_recipient,
         "ciphertext": B64.encode(ciphertext),
-        "attachments": attachments.into_iter().map(|(id, ct)| serde_json::json!({"id": id, "ciphertext": B64.encode(ct)})).collect::<Vec<_>>(),
-        "messages": messages.into_iter().map(|m| MessageView {
-            id: m.id, direction: m.direction, created_on: m.created_on, ciphertext: B64.encode(m.ciphertext),
-        }).collect::<Vec<_>>(),
+        "report_seen_by": desk::seen_by(&reads, 0),
+        "attachments": attachments.into_iter().map(|(id, ct, v)| serde_json::json!({"id": id, "ciphertext": B64.encode(ct), "keyset_version": v})).collect::<Vec<_>>(),
+        "messages": messages,
     })))
 }
 
@@ -296,12 +343,12 @@ pub async fn set_status(
         Status::Closed => "status:closed",
         Status::Received => "status:received",
     };
-    let counts = state
+    let listed = state
         .store
         .write(move |c| {
             db::desk::set_status(c, &c2, to, &clocks)?;
             db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))?;
-            db::desk::counts_of(c, &c2.id, &o.id)
+            db::desk::listed_of(c, &c2.id, &o.id)
         })
         .await
         .map_err(case_changed)?;
@@ -310,13 +357,16 @@ pub async fn set_status(
         clocks,
         ..case
     };
-    Ok(HttpResponse::Ok().json(summary(&updated, counts, today)))
+    Ok(HttpResponse::Ok().json(summary(&updated, listed, today)))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CiphertextRequest {
     ciphertext: String,
+    /// The key set the ciphertext is encrypted to: X25519 stanzas do not name their
+    /// recipient, so the client declares it and the server checks it is the current one.
+    keyset_version: i32,
 }
 
 async fn add_message(
@@ -329,6 +379,7 @@ async fn add_message(
     let (officer, office) = officer(&state, &req).await?;
     let r: CiphertextRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
+    intake::check_keyset(r.keyset_version, &office)?;
     let expected = desk::expected_stanzas(direction, office.recipients.len());
     let buckets = state.config.limits().report;
     let ct =
@@ -341,15 +392,18 @@ async fn add_message(
     } else {
         "reply"
     };
-    let (case_id, o) = (case.id.clone(), officer.clone());
+    let (case_id, o, version) = (case.id.clone(), officer.clone(), r.keyset_version);
     let msg_id = state
         .store
         .write(move |c| {
-            let id = db::desk::insert_message(c, &case_id, direction, &ct, today)?;
-            db::desk::append_audit(c, &o.office, &o.id, action, Some(&case_id))?;
+            let id = db::desk::insert_message(c, &case_id, direction, &ct, today, version)?;
+            if id.is_ok() {
+                db::desk::append_audit(c, &o.office, &o.id, action, Some(&case_id))?;
+            }
             Ok(id)
         })
-        .await?;
+        .await?
+        .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
     Ok(HttpResponse::Created().json(serde_json::json!({"id": msg_id, "created_on": today})))
 }
 
@@ -451,12 +505,7 @@ pub async fn rewrap(
 ) -> Result<HttpResponse, ApiError> {
     let (officer, office) = officer(&state, &req).await?;
     let r: RewrapRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
-    if r.keyset_version != office.keyset_version {
-        return Err(intake::IntakeError::StaleKeyset {
-            current: office.keyset_version,
-        }
-        .into());
-    }
+    intake::check_keyset(r.keyset_version, &office)?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
     let (attachments, messages) = state
@@ -590,12 +639,12 @@ pub async fn extend_retention(
         )));
     }
     let (case_id, o, until) = (case.id.clone(), officer.clone(), r.delete_after);
-    let counts = state
+    let listed = state
         .store
         .write(move |c| {
             db::outbox::extend_retention(c, &case_id, &o.id, Some(current), until, &reason, today)?;
             db::desk::append_audit(c, &o.office, &o.id, "retention:extend", Some(&case_id))?;
-            db::desk::counts_of(c, &case_id, &o.id)
+            db::desk::listed_of(c, &case_id, &o.id)
         })
         .await
         .map_err(case_changed)?;
@@ -606,7 +655,7 @@ pub async fn extend_retention(
         },
         ..case
     };
-    Ok(HttpResponse::Ok().json(summary(&updated, counts, today)))
+    Ok(HttpResponse::Ok().json(summary(&updated, listed, today)))
 }
 
 // --- statistics contributions ---

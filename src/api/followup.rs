@@ -24,6 +24,8 @@ pub struct ReadRequest {
 pub struct MessageRequest {
     pub lookup_id: String,
     pub ciphertext: String,
+    /// The key set the message is encrypted to (the office's `keyset_version`).
+    pub keyset_version: i32,
     /// Required unless proof of work is off (`--pow-bits 0`).
     #[serde(default)]
     pub pow: Option<crate::pow::PowToken>,
@@ -114,6 +116,7 @@ pub async fn message(
         .read(move |c| db::offices::get_office(c, &slug))
         .await?
         .ok_or(ApiError::UnknownReceipt)?;
+    intake::check_keyset(r.keyset_version, &office)?;
     let expected = desk::expected_stanzas(Direction::Reporter, office.recipients.len());
     let buckets = state.config.limits().report;
     let ct =
@@ -121,17 +124,19 @@ pub async fn message(
             .await
             .map_err(|_| ApiError::Internal)??;
     let today = state.config.today();
-    let (id, office) = (case.id.clone(), case.office.clone());
+    let (id, office, version) = (case.id.clone(), case.office.clone(), r.keyset_version);
     let notify = state.config.mail_enabled();
     state
         .store
         .write(move |c| {
-            db::desk::insert_message(c, &id, Direction::Reporter, &ct, today)?;
-            if notify {
+            let stored =
+                db::desk::insert_message(c, &id, Direction::Reporter, &ct, today, version)?;
+            if notify && stored.is_ok() {
                 db::outbox::mark_news(c, &office)?;
             }
-            Ok(())
+            Ok(stored)
         })
-        .await?;
+        .await?
+        .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
     Ok(HttpResponse::Created().json(serde_json::json!({"created_on": today})))
 }

@@ -1,6 +1,7 @@
 //! The HTTP layer: thin handlers that parse, call a domain module and the store, and answer.
 //! openapi.yaml is the contract; tests hold these routes to it.
 
+pub mod casework;
 pub mod cors;
 pub mod desk;
 pub mod enroll;
@@ -153,6 +154,10 @@ pub enum ApiError {
     Contribution(#[from] crate::stats::contribution::ContributionError),
     #[error(transparent)]
     ContributionRefused(#[from] crate::db::stats::Refusal),
+    #[error(transparent)]
+    Casework(#[from] crate::db::casework::Refusal),
+    #[error("unknown label")]
+    UnknownLabel,
 }
 
 impl ApiError {
@@ -283,6 +288,35 @@ impl ApiError {
                         "The batch must hold exactly one record per case of the quarter",
                     )
                     .with("expected", (*expected).into()),
+                }
+                .detail(r.to_string())
+            }
+            ApiError::UnknownLabel => Problem::new(
+                StatusCode::NOT_FOUND,
+                "unknown-label",
+                "The office has no such label",
+            ),
+            ApiError::Casework(r) => {
+                use crate::db::casework::Refusal as R;
+                match r {
+                    R::UnknownOfficer(_) => Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "unknown-officer",
+                        "Not an active officer of this office",
+                    ),
+                    R::UnknownLabel(_) => Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "unknown-label",
+                        "The office has no such label",
+                    ),
+                    R::TooManyLabels => Problem::new(
+                        StatusCode::CONFLICT,
+                        "too-many-labels",
+                        "The office has as many labels as it can have",
+                    ),
+                    R::StaleKeyset(current) => {
+                        return intake_problem(&IntakeError::StaleKeyset { current: *current })
+                    }
                 }
                 .detail(r.to_string())
             }
@@ -627,6 +661,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/stats/releases"),
     ("POST", "/v1/stats/releases"),
     ("GET", "/v1/stats/releases/{period}"),
+    ("POST", "/v1/desk/cases/{case}/assignee"),
+    ("PUT", "/v1/desk/cases/{case}/labels"),
+    ("GET", "/v1/desk/officers"),
+    ("GET", "/v1/desk/labels"),
+    ("POST", "/v1/desk/labels"),
+    ("PUT", "/v1/desk/labels/{label}"),
+    ("DELETE", "/v1/desk/labels/{label}"),
+    ("POST", "/v1/desk/reports"),
 ];
 
 /// All routes.
@@ -652,6 +694,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/cases/{case}/export").route(web::get().to(desk::export)))
         .service(resource("/v1/desk/cases/{case}/rewrap").route(web::post().to(desk::rewrap)))
         .service(resource("/v1/desk/cases/{case}/forwards").route(web::post().to(desk::forward)))
+        .service(resource("/v1/desk/cases/{case}/assignee").route(web::post().to(casework::assign)))
+        .service(
+            resource("/v1/desk/cases/{case}/labels")
+                .route(web::put().to(casework::set_case_labels)),
+        )
+        .service(resource("/v1/desk/officers").route(web::get().to(casework::officers)))
+        .service(
+            resource("/v1/desk/labels")
+                .route(web::get().to(casework::labels))
+                .route(web::post().to(casework::add_label)),
+        )
+        .service(
+            resource("/v1/desk/labels/{label}")
+                .route(web::put().to(casework::change_label))
+                .route(web::delete().to(casework::delete_label)),
+        )
+        .service(resource("/v1/desk/reports").route(web::post().to(casework::record)))
         .service(resource("/v1/analyst/challenge").route(web::post().to(stats::challenge)))
         .service(resource("/v1/analyst/session").route(web::post().to(stats::session)))
         .service(resource("/v1/stats/tables").route(web::get().to(stats::table)))

@@ -145,15 +145,19 @@ pub async fn submit(
             Ok(())
         })
         .await
-        .map_err(|e| {
-            if e.is_unique_violation() || matches!(e, db::DbError::Conflict(_)) {
-                ApiError::Conflict(
-                    "duplicate-lookup-id",
-                    "a report with this lookup id exists; generate a new receipt".into(),
-                )
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate_lookup)?;
     Ok(HttpResponse::Created().json(receipt))
+}
+
+/// A report whose lookup id another report has (a receipt collision): the client draws a new
+/// receipt. Nothing was stored.
+pub(super) fn duplicate_lookup(e: db::DbError) -> ApiError {
+    if e.is_unique_violation() || matches!(e, db::DbError::Conflict(_)) {
+        ApiError::Conflict(
+            "duplicate-lookup-id",
+            "a report with this lookup id exists; generate a new receipt".into(),
+        )
+    } else {
+        e.into()
+    }
 }

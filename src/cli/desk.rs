@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{check, http, CliError};
 use crate::crypto::{self, padding::Buckets};
+use crate::protocol::casework as wire;
 use crate::stats::taxonomy::{Answers, Quarter};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -51,11 +52,53 @@ pub enum DeskCommand {
     },
     /// Log in by age challenge and print a short-lived token (for MELDESTELLE_TOKEN).
     Login,
-    /// The office's cases with their deadlines; never content.
+    /// The office's cases with their deadlines, who they are assigned to and their labels;
+    /// never content.
     Inbox {
         /// all, due (overdue or due within 7 days), overdue, open.
         #[arg(long, default_value = "all")]
         filter: String,
+        /// Only the cases assigned to you.
+        #[arg(long)]
+        mine: bool,
+    },
+    /// The office's active officers, with the ids `assign` takes.
+    Officers,
+    /// Assign a case to an officer of the office (`--to ID`), or back to the whole office
+    /// (`--to office`).
+    Assign {
+        case: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// The office's own labels (their names are encrypted to the office).
+    #[command(subcommand)]
+    Labels(LabelsCommand),
+    /// Record a report received by telephone, in person or by letter (HinSchG §16(3)). It is
+    /// encrypted here like a reporter's, becomes a case with the same deadlines, and prints the
+    /// receipt to hand over (printed or read out) so the person can follow up anonymously.
+    Record {
+        /// phone, in_person or letter.
+        #[arg(long)]
+        channel: String,
+        /// The record's text; default: standard input.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// When it happened, in the person's words (e.g. "2026-11").
+        #[arg(long)]
+        when: Option<String>,
+        /// Where it happened, in the person's words.
+        #[arg(long = "where")]
+        place: Option<String>,
+        /// The person's answers (taxonomy v1 JSON), e.g. '{"incident_type":"threat"}'.
+        #[arg(long)]
+        stats: Option<String>,
+        /// The person has checked and confirmed the record (HinSchG §11).
+        #[arg(long)]
+        confirmed: bool,
+        /// Print the result as JSON (receipt included).
+        #[arg(long)]
+        json: bool,
     },
     /// Decrypt and show a case with its messages and notes.
     Open { case: String },
@@ -130,6 +173,22 @@ pub enum DeskCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum LabelsCommand {
+    /// The labels with their ids.
+    List,
+    /// Define a new label.
+    Add { name: String },
+    /// Give a label a new name.
+    Rename { label: String, name: String },
+    /// Remove a label from the office and from every case.
+    Remove { label: String },
+    /// Give a case exactly these labels (ids or names; none removes all).
+    Set { case: String, labels: Vec<String> },
+    /// Re-encrypt labels still encrypted to an older key set.
+    Rewrap,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum StatsCommand {
     /// Decrypt every case the office received in QUARTER, merge each reporter's answers with
     /// the office's classification (the office's wins), and send all records in one shuffled
@@ -188,6 +247,22 @@ impl Session {
                 .send()?,
         )?
         .json()?)
+    }
+
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<reqwest::blocking::Response, CliError> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        check(req.send()?)
     }
 
     fn decrypt_b64(&self, b64: &str) -> Result<Vec<u8>, CliError> {
@@ -298,7 +373,7 @@ fn classify(s: &Session, office_slug: &str, case: &str, json: &str) -> Result<()
     )?;
     s.post(
         &format!("/v1/desk/cases/{case}/notes"),
-        &json!({"ciphertext": ct}),
+        &json!({"ciphertext": ct, "keyset_version": o["keyset_version"]}),
     )?;
     Ok(())
 }
@@ -413,10 +488,19 @@ fn report_text(plain: &[u8]) -> String {
         return String::from_utf8_lossy(plain).trim_end().to_owned();
     };
     let mut out = String::new();
-    for (key, label) in [("when", "when"), ("where", "where"), ("lang", "language")] {
+    for (key, label) in [
+        ("when", "when"),
+        ("where", "where"),
+        ("lang", "language"),
+        ("channel", "recorded by an officer, received by"),
+    ] {
         if let Some(v) = doc[key].as_str().filter(|v| !v.is_empty()) {
             out.push_str(&format!("{label}: {v}\n"));
         }
+    }
+    if let Some(c) = doc["confirmed"].as_bool() {
+        let said = if c { "yes" } else { "not yet" };
+        out.push_str(&format!("record confirmed by the person: {said}\n"));
     }
     if let Some(stats) = doc["stats"].as_object().filter(|o| !o.is_empty()) {
         for (k, v) in stats {
@@ -510,6 +594,156 @@ fn unique_path(dir: &std::path::Path, name: &str) -> PathBuf {
     path
 }
 
+/// The ways an officer receives a report other than the form.
+const CHANNELS: [&str; 3] = ["phone", "in_person", "letter"];
+
+/// The office's active officers: id to display name.
+fn colleagues(s: &Session) -> Result<std::collections::BTreeMap<String, String>, CliError> {
+    let list: wire::Colleagues = s.get("/v1/desk/officers")?.json()?;
+    Ok(list
+        .officers
+        .into_iter()
+        .map(|o| (o.id, o.display_name))
+        .collect())
+}
+
+/// The office's labels, decrypted: id to name (a label this identity cannot read is named so).
+fn label_names(s: &Session) -> Result<std::collections::BTreeMap<String, String>, CliError> {
+    let list: wire::Labels = s.get("/v1/desk/labels")?.json()?;
+    Ok(list
+        .labels
+        .into_iter()
+        .map(|l| {
+            let name = s
+                .decrypt_b64(&l.ciphertext)
+                .map(|p| text_of(&p))
+                .unwrap_or_else(|_| "(cannot be decrypted with this identity)".into());
+            (l.id, name)
+        })
+        .collect())
+}
+
+/// A label's name sealed for the office, with the key-set version it was sealed to.
+fn label_body(s: &Session, office_slug: &str, name: &str) -> Result<Value, CliError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CliError::Usage(
+            "a label's name has 1 to 100 characters".into(),
+        ));
+    }
+    let o = office(s, office_slug)?;
+    let ciphertext = seal(
+        "label",
+        name,
+        &recipients(&o),
+        o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
+    )?;
+    serde_json::to_value(wire::LabelBody {
+        ciphertext,
+        keyset_version: serde_json::from_value(o["keyset_version"].clone()).unwrap_or_default(),
+    })
+    .map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// A label given by id or by its (decrypted) name.
+fn label_id(
+    names: &std::collections::BTreeMap<String, String>,
+    given: &str,
+) -> Result<String, CliError> {
+    if names.contains_key(given) {
+        return Ok(given.to_owned());
+    }
+    let found: Vec<&String> = names
+        .iter()
+        .filter(|(_, n)| n.as_str() == given)
+        .map(|(id, _)| id)
+        .collect();
+    match found[..] {
+        [id] => Ok(id.clone()),
+        [] => Err(CliError::Usage(format!(
+            "no label '{given}'; `desk labels list` shows them"
+        ))),
+        _ => Err(CliError::Usage(format!(
+            "several labels are named '{given}'; give its id"
+        ))),
+    }
+}
+
+fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliError> {
+    use reqwest::Method;
+    match cmd {
+        LabelsCommand::List => {
+            for (id, name) in label_names(s)? {
+                println!("{id}  {name}");
+            }
+        }
+        LabelsCommand::Add { name } => {
+            let body = label_body(s, office_slug, &name)?;
+            let v: wire::LabelId = s
+                .send(Method::POST, "/v1/desk/labels", Some(&body))?
+                .json()?;
+            println!("label {} added: {}", v.id, name.trim());
+        }
+        LabelsCommand::Rename { label, name } => {
+            let id = label_id(&label_names(s)?, &label)?;
+            let body = label_body(s, office_slug, &name)?;
+            s.send(Method::PUT, &format!("/v1/desk/labels/{id}"), Some(&body))?;
+            println!("label {id} is now named {}", name.trim());
+        }
+        LabelsCommand::Remove { label } => {
+            let id = label_id(&label_names(s)?, &label)?;
+            s.send(Method::DELETE, &format!("/v1/desk/labels/{id}"), None)?;
+            println!("label {id} removed from the office and its cases");
+        }
+        LabelsCommand::Set { case, labels } => {
+            let names = label_names(s)?;
+            let ids = labels
+                .iter()
+                .map(|l| label_id(&names, l))
+                .collect::<Result<Vec<_>, _>>()?;
+            let body = serde_json::to_value(wire::CaseLabels { labels: ids })
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let v: Value = s
+                .send(
+                    Method::PUT,
+                    &format!("/v1/desk/cases/{case}/labels"),
+                    Some(&body),
+                )?
+                .json()?;
+            let now: Vec<&str> = v["labels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|id| names.get(id).map_or(id, String::as_str))
+                .collect();
+            println!("case {case} has the labels: {}", now.join(", "));
+        }
+        LabelsCommand::Rewrap => {
+            let o = office(s, office_slug)?;
+            let current = o["keyset_version"].as_i64().unwrap_or(0);
+            let list: wire::Labels = s.get("/v1/desk/labels")?.json()?;
+            let mut n = 0;
+            for l in list
+                .labels
+                .iter()
+                .filter(|l| i64::from(l.keyset_version) < current)
+            {
+                let name = text_of(&s.decrypt_b64(&l.ciphertext)?);
+                let body = label_body(s, office_slug, &name)?;
+                s.send(
+                    Method::PUT,
+                    &format!("/v1/desk/labels/{}", l.id),
+                    Some(&body),
+                )?;
+                n += 1;
+            }
+            println!("{n} label(s) re-encrypted to key set v{current}");
+        }
+    }
+    Ok(())
+}
+
 fn text_of(plain: &[u8]) -> String {
     serde_json::from_slice::<Value>(plain)
         .ok()
@@ -530,11 +764,15 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
     match command {
         DeskCommand::Ui { .. } => unreachable!("handled above"),
         DeskCommand::Login => println!("{}", s.token),
-        DeskCommand::Inbox { filter } => {
-            let v: Value = s.get(&format!("/v1/desk/cases?filter={filter}"))?.json()?;
+        DeskCommand::Inbox { filter, mine } => {
+            let v: Value = s
+                .get(&format!("/v1/desk/cases?filter={filter}&mine={mine}"))?
+                .json()?;
+            let names = colleagues(&s)?;
+            let labels = label_names(&s)?;
             println!(
-                "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  msgs  flags",
-                "case", "status", "received", "ack due", "feedback"
+                "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  msgs  {:<16}  flags",
+                "case", "status", "received", "ack due", "feedback", "assigned to"
             );
             for c in v["cases"].as_array().into_iter().flatten() {
                 let mut flags = vec![];
@@ -544,17 +782,26 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     ("due_soon", "due soon"),
                 ] {
                     if c[k] == true {
-                        flags.push(label);
+                        flags.push(label.to_owned());
                     }
                 }
+                for l in c["labels"].as_array().into_iter().flatten() {
+                    let id = l.as_str().unwrap_or("");
+                    flags.push(format!("[{}]", labels.get(id).map_or(id, String::as_str)));
+                }
+                let assignee = match c["assignee"].as_str() {
+                    Some(id) => names.get(id).map_or(id, String::as_str),
+                    None => "everyone",
+                };
                 println!(
-                    "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  {:>4}  {}",
+                    "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  {:>4}  {:<16}  {}",
                     c["id"].as_str().unwrap_or(""),
                     c["status"].as_str().unwrap_or(""),
                     c["received_on"].as_str().unwrap_or(""),
                     c["ack_due"].as_str().unwrap_or(""),
                     c["feedback_due"].as_str().unwrap_or(""),
                     c["messages"]["from_reporter"].as_u64().unwrap_or(0),
+                    assignee,
                     flags.join(", ")
                 );
             }
@@ -570,6 +817,52 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 c["ack_due"].as_str().unwrap_or(""),
                 c["feedback_due"].as_str().unwrap_or("")
             );
+            let names = colleagues(&s)?;
+            let name = |id: &str| names.get(id).map_or(id.to_owned(), Clone::clone);
+            let who = |list: &Value| {
+                let all: Vec<String> = list
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(name)
+                    .collect();
+                if all.is_empty() {
+                    "nobody yet".to_owned()
+                } else {
+                    all.join(", ")
+                }
+            };
+            println!(
+                "assigned to {}",
+                c["assignee"]
+                    .as_str()
+                    .map_or("the whole office".into(), name)
+            );
+            if c["labels"].as_array().is_some_and(|l| !l.is_empty()) {
+                let labels = label_names(&s)?;
+                let l: Vec<&str> = c["labels"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(|id| labels.get(id).map_or(id, String::as_str))
+                    .collect();
+                println!("labels: {}", l.join(", "));
+            }
+            println!("opened by {}", who(&v["report_seen_by"]));
+            let current = office(&s, &args.office)?["keyset_version"]
+                .as_i64()
+                .unwrap_or(0);
+            let stale = |item: &Value| {
+                let k = item["keyset_version"].as_i64().unwrap_or(0);
+                if k < current {
+                    format!(" [key set v{k}: run `desk rewrap`]")
+                } else {
+                    String::new()
+                }
+            };
+            println!("key set v{}{}", c["keyset_version"], stale(c));
             // An item that cannot be decrypted is reported as such and hides nothing else.
             match s.decrypt_b64(v["ciphertext"].as_str().unwrap_or("")) {
                 Ok(plain) => println!("\n--- report ---\n{}", report_text(&plain)),
@@ -582,7 +875,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 println!("({n} attachment(s): `desk attachments {case} -o DIR` saves them)");
             }
             for m in v["messages"].as_array().into_iter().flatten() {
-                let who = match m["direction"].as_str() {
+                let what = match m["direction"].as_str() {
                     Some("reporter") => "reporter",
                     Some("office") => "reply from the office",
                     _ => "note (office only)",
@@ -591,9 +884,105 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     Ok(body) => text_of(&body),
                     Err(e) => format!("[cannot be decrypted with this identity: {e}]"),
                 };
+                let seen = if m["direction"].as_str() == Some("reporter") {
+                    format!(", seen by {}", who(&m["seen_by"]))
+                } else {
+                    String::new()
+                };
                 println!(
-                    "\n--- {who}, {} ---\n{text}",
+                    "\n--- {what}, {}{seen}{} ---\n{text}",
                     m["created_on"].as_str().unwrap_or(""),
+                    stale(m),
+                );
+            }
+        }
+        DeskCommand::Officers => {
+            for (id, name) in colleagues(&s)? {
+                println!("{id}  {name}");
+            }
+        }
+        DeskCommand::Assign { case, to } => {
+            let officer = (to != "office").then_some(to);
+            let body = serde_json::to_value(wire::Assign { officer })
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let v = s.post(&format!("/v1/desk/cases/{case}/assignee"), &body)?;
+            let names = colleagues(&s)?;
+            match v["assignee"].as_str() {
+                Some(id) => println!(
+                    "case {case} is assigned to {}",
+                    names.get(id).map_or(id, String::as_str)
+                ),
+                None => println!("case {case} is assigned to the whole office"),
+            }
+        }
+        DeskCommand::Labels(cmd) => labels(&s, &args.office, cmd)?,
+        DeskCommand::Record {
+            channel,
+            file,
+            when,
+            place,
+            stats,
+            confirmed,
+            json: as_json,
+        } => {
+            if !CHANNELS.contains(&channel.as_str()) {
+                return Err(CliError::Usage(format!(
+                    "--channel: one of {}",
+                    CHANNELS.join(", ")
+                )));
+            }
+            let mut doc = json!({
+                "v": 1,
+                "kind": "report",
+                "text": read_text(&file)?,
+                "channel": channel,
+                "confirmed": confirmed,
+            });
+            if let Some(w) = when {
+                doc["when"] = w.into();
+            }
+            if let Some(p) = place {
+                doc["where"] = p.into();
+            }
+            if let Some(a) = stats {
+                let answers: Answers = serde_json::from_str(&a)
+                    .map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
+                answers
+                    .validate()
+                    .map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
+                doc["stats"] = serde_json::to_value(answers).unwrap_or_default();
+            }
+            let o: super::OfficeAnswer = check(
+                s.client
+                    .get(format!("{}/v1/offices/{}", s.base, args.office))
+                    .send()?,
+            )?
+            .json()?;
+            let sealed = super::seal_report(&doc, &o)?;
+            let body = serde_json::to_value(wire::RecordedReport {
+                keyset_version: o.keyset_version,
+                ciphertext: sealed.ciphertext,
+                reply_recipient: sealed.reply_recipient,
+                lookup_id: hex::encode(sealed.receipt.lookup_id()),
+                attachments: vec![],
+            })
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            let answer: wire::Recorded = s
+                .send(reqwest::Method::POST, "/v1/desk/reports", Some(&body))?
+                .json()?;
+            if as_json {
+                println!(
+                    "{}",
+                    json!({"id": answer.id, "receipt": sealed.receipt.to_string(),
+                           "received_on": answer.received_on, "ack_due": answer.ack_due,
+                           "feedback_due": answer.feedback_due})
+                );
+            } else {
+                println!(
+                    "Recorded as case {} on {}. Acknowledge by {}, give feedback by {}.\n\n\
+                     Hand this receipt to the person (printed or read out); it is shown once and \
+                     stored nowhere. With it they follow up anonymously on the follow-up page:\n\n    {}",
+                    answer.id, answer.received_on, answer.ack_due, answer.feedback_due, sealed.receipt
                 );
             }
         }
@@ -625,7 +1014,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             )?;
             let v = s.post(
                 &format!("/v1/desk/cases/{case}/notes"),
-                &json!({"ciphertext": ct}),
+                &json!({"ciphertext": ct, "keyset_version": o["keyset_version"]}),
             )?;
             println!("note added on {}", v["created_on"].as_str().unwrap_or(""));
         }
@@ -642,7 +1031,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             )?;
             let v = s.post(
                 &format!("/v1/desk/cases/{case}/replies"),
-                &json!({"ciphertext": ct}),
+                &json!({"ciphertext": ct, "keyset_version": o["keyset_version"]}),
             )?;
             println!("reply sent on {}", v["created_on"].as_str().unwrap_or(""));
         }

@@ -104,6 +104,7 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
                 .json(&json!({
                     "lookup_id": lookup_id,
                     "ciphertext": ct,
+                    "keyset_version": office["keyset_version"],
                     "pow": super::proof_of_work(&client, base)?,
                 }))
                 .send()?,

@@ -175,11 +175,15 @@ pub enum OfficeCommand {
         clear: bool,
     },
     /// Deactivate an officer (by id or recipient); the office moves to a new key-set version.
+    /// Their cases go to `--reassign-to` in the same step, or back to the whole office.
     RemoveOfficer {
         #[arg(long)]
         office: String,
         #[arg(long)]
         officer: String,
+        /// The colleague (officer id) who takes over the leaving officer's cases.
+        #[arg(long)]
+        reassign_to: Option<String>,
     },
 }
 
@@ -604,10 +608,27 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                 ),
             }
         }
-        OfficeCommand::RemoveOfficer { office, officer } => {
-            let version =
-                store.write_now(|c| db::offices::remove_officer(c, &office, &officer, ADMIN))?;
-            println!("officer removed; office '{office}' is now at key set v{version}");
+        OfficeCommand::RemoveOfficer {
+            office,
+            officer,
+            reassign_to,
+        } => {
+            let (version, moved) = store
+                .write_now(|c| {
+                    db::offices::remove_officer(c, &office, &officer, reassign_to.as_deref(), ADMIN)
+                })
+                .map_err(|e| match e {
+                    db::DbError::NotFound => CliError::Usage(format!(
+                        "no active officer '{officer}' in office '{office}'"
+                    )),
+                    db::DbError::Conflict(m) => CliError::Usage(m),
+                    e => e.into(),
+                })?;
+            let to = reassign_to.as_deref().unwrap_or("the whole office");
+            println!(
+                "officer removed; office '{office}' is now at key set v{version}; \
+                 {moved} case(s) reassigned to {to}"
+            );
         }
     }
     Ok(())
@@ -729,10 +750,40 @@ fn derive() -> Result<(), CliError> {
 }
 
 #[derive(serde::Deserialize)]
-struct OfficeAnswer {
-    keyset_version: i32,
+pub(crate) struct OfficeAnswer {
+    pub(crate) keyset_version: i32,
     recipients: Vec<String>,
     padding: PaddingAnswer,
+}
+
+/// A report document sealed as PROTOCOL.md §3–4 say: padded, encrypted to the office and to
+/// the reply key of a fresh receipt, so the receipt alone lets the reporter re-read it.
+pub(crate) struct SealedReport {
+    pub(crate) ciphertext: String,
+    pub(crate) receipt: Receipt,
+    pub(crate) reply_recipient: String,
+}
+
+pub(crate) fn seal_report(
+    document: &serde_json::Value,
+    office: &OfficeAnswer,
+) -> Result<SealedReport, CliError> {
+    let padded = crypto::padding::pad(
+        serde_json::to_vec(document).map_err(|e| CliError::Usage(e.to_string()))?,
+        &Buckets::new(office.padding.max_plaintext),
+        b' ',
+    )
+    .ok_or_else(|| CliError::Usage("the report is larger than the office accepts".into()))?;
+    let receipt = Receipt::generate();
+    let reply_recipient = receipt.reply_identity().to_public().to_string();
+    let mut to = office.recipients.clone();
+    to.push(reply_recipient.clone());
+    let ciphertext = crypto::encrypt(&padded, &to)?;
+    Ok(SealedReport {
+        ciphertext: base64::engine::general_purpose::STANDARD.encode(&ciphertext),
+        receipt,
+        reply_recipient,
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -806,22 +857,16 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
     if let Some(stats) = stats {
         document["stats"] = stats;
     }
-    let padded = crypto::padding::pad(
-        serde_json::to_vec(&document).map_err(|e| CliError::Usage(e.to_string()))?,
-        &Buckets::new(office.padding.max_plaintext),
-        b' ',
-    )
-    .ok_or_else(|| CliError::Usage("the report is larger than the office accepts".into()))?;
-    let receipt = Receipt::generate();
-    let reply_recipient = receipt.reply_identity().to_public().to_string();
     // To the office and to the receipt's reply key: the receipt alone re-reads the report.
-    let mut to = office.recipients.clone();
-    to.push(reply_recipient.clone());
-    let ciphertext = crypto::encrypt(&padded, &to)?;
+    let SealedReport {
+        ciphertext,
+        receipt,
+        reply_recipient,
+    } = seal_report(&document, &office)?;
     let mut body = serde_json::json!({
         "office": args.office,
         "keyset_version": office.keyset_version,
-        "ciphertext": base64::engine::general_purpose::STANDARD.encode(&ciphertext),
+        "ciphertext": ciphertext,
         "reply_recipient": reply_recipient,
         "lookup_id": hex::encode(receipt.lookup_id()),
     });

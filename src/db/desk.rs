@@ -21,6 +21,7 @@ type CaseRow = (
     Option<NaiveDate>,
     Option<NaiveDate>,
     String,
+    Option<String>,
 );
 
 macro_rules! case_columns {
@@ -37,6 +38,7 @@ macro_rules! case_columns {
             reports::closed_on,
             reports::delete_after,
             reports::reply_recipient,
+            reports::assignee,
         )
     };
 }
@@ -57,16 +59,25 @@ fn to_case(r: CaseRow) -> Case {
             delete_after: r.9,
         },
         reply_recipient: r.10,
+        assignee: r.11,
     }
 }
 
-/// The office's cases with their message counts, oldest first; `unread_from_reporter` counts
-/// the reporter messages `reader` (an officer id) has not opened.
+/// What the inbox shows of a case besides the case itself: its message counts as one officer
+/// sees them, and its labels (ids).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listed {
+    pub counts: Counts,
+    pub labels: Vec<String>,
+}
+
+/// The office's cases with their message counts and labels, oldest first;
+/// `unread_from_reporter` counts the reporter messages `reader` (an officer id) has not opened.
 pub fn list_cases(
     conn: &mut DbConn,
     office: &str,
     reader: &str,
-) -> Result<Vec<(Case, Counts)>, DbError> {
+) -> Result<Vec<(Case, Listed)>, DbError> {
     let cases: Vec<Case> = reports::table
         .filter(reports::office.eq(office))
         .order((reports::received_on, reports::id))
@@ -92,18 +103,27 @@ pub fn list_cases(
         .load::<(String, i32)>(conn)?
         .into_iter()
         .collect();
+    let mut labels = super::casework::labels_by_case(conn, office)?;
     Ok(cases
         .into_iter()
         .map(|c| {
             let mut n = counts.get(&c.id).copied().unwrap_or_default();
             n.mark_seen(seen.get(&c.id).copied().unwrap_or(0));
-            (c, n)
+            let labels = labels.remove(&c.id).unwrap_or_default();
+            (c, Listed { counts: n, labels })
         })
         .collect())
 }
 
-/// A case's message counts as `reader` sees them (for answers about one case).
-pub fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Counts, DbError> {
+/// A case's message counts as `reader` sees them, and its labels (for answers about one case).
+pub fn listed_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Listed, DbError> {
+    Ok(Listed {
+        counts: counts_of(conn, case_id, reader)?,
+        labels: super::casework::labels_of(conn, case_id)?,
+    })
+}
+
+fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Counts, DbError> {
     let dirs: Vec<String> = messages::table
         .filter(messages::report_id.eq(case_id))
         .select(messages::direction)
@@ -147,6 +167,19 @@ pub fn mark_read(
     Ok(())
 }
 
+/// Who has opened a case: (officer id, reporter messages seen), by officer id.
+pub fn reads_of(conn: &mut DbConn, case_id: &str) -> Result<Vec<(String, u32)>, DbError> {
+    let rows: Vec<(String, i32)> = case_reads::table
+        .filter(case_reads::report_id.eq(case_id))
+        .order(case_reads::officer_id)
+        .select((case_reads::officer_id, case_reads::reporter_messages_seen))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u32::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
 /// A case of this office; another office's case is as absent as a missing one.
 pub fn get_case(conn: &mut DbConn, office: &str, id: &str) -> Result<Option<Case>, DbError> {
     Ok(reports::table
@@ -174,11 +207,16 @@ pub fn report_ciphertext(conn: &mut DbConn, id: &str) -> Result<Vec<u8>, DbError
         .first(conn)?)
 }
 
-pub fn attachments_of(conn: &mut DbConn, id: &str) -> Result<Vec<(String, Vec<u8>)>, DbError> {
+/// A report's attachments in order: (id, ciphertext, key-set version).
+pub fn attachments_of(conn: &mut DbConn, id: &str) -> Result<Vec<(String, Vec<u8>, i32)>, DbError> {
     Ok(attachments::table
         .filter(attachments::report_id.eq(id))
         .order((attachments::position, attachments::id))
-        .select((attachments::id, attachments::ciphertext))
+        .select((
+            attachments::id,
+            attachments::ciphertext,
+            attachments::keyset_version,
+        ))
         .load(conn)?)
 }
 
@@ -190,35 +228,49 @@ pub fn messages_of(conn: &mut DbConn, id: &str, with_notes: bool) -> Result<Vec<
     if !with_notes {
         q = q.filter(messages::direction.ne(Direction::Note.as_str()));
     }
-    let rows: Vec<(String, String, NaiveDate, Vec<u8>)> = q
+    let rows: Vec<(String, String, NaiveDate, Vec<u8>, i32)> = q
         .order(messages::seq)
         .select((
             messages::id,
             messages::direction,
             messages::created_on,
             messages::ciphertext,
+            messages::keyset_version,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, d, created_on, ciphertext)| {
+        .filter_map(|(id, d, created_on, ciphertext, keyset_version)| {
             Some(Message {
                 id,
                 direction: Direction::parse(&d)?,
                 created_on,
                 ciphertext,
+                keyset_version,
             })
         })
         .collect())
 }
 
+/// Stores a message encrypted to key set `keyset_version`, if that is still the office's
+/// current one (checked in the same commit, so a rotation in between cannot slip through):
+/// `Ok(Err(current))` otherwise.
 pub fn insert_message(
     conn: &mut DbConn,
     report_id: &str,
     direction: Direction,
     ciphertext: &[u8],
     created_on: NaiveDate,
-) -> Result<String, DbError> {
+    keyset_version: i32,
+) -> Result<Result<String, i32>, DbError> {
+    let current: i32 = reports::table
+        .inner_join(super::schema::offices::table)
+        .filter(reports::id.eq(report_id))
+        .select(super::schema::offices::keyset_version)
+        .first(conn)?;
+    if current != keyset_version {
+        return Ok(Err(current));
+    }
     // Ids are random, so their order reveals nothing; created_on is a date. The order of the
     // conversation is the per-case sequence number (unique, so two servers cannot both take
     // the same one: the later commit fails and nothing is stored).
@@ -235,9 +287,10 @@ pub fn insert_message(
             messages::ciphertext.eq(ciphertext),
             messages::created_on.eq(created_on),
             messages::seq.eq(last.unwrap_or(0) + 1),
+            messages::keyset_version.eq(keyset_version),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok(Ok(id))
 }
 
 /// Writes a new status and clocks, if the case is still in the status it was read in.
@@ -314,7 +367,10 @@ pub fn rewrap(conn: &mut DbConn, case_id: &str, w: &Rewrap) -> Result<(), DbErro
                 .filter(attachments::id.eq(id))
                 .filter(attachments::report_id.eq(case_id)),
         )
-        .set(attachments::ciphertext.eq(ct))
+        .set((
+            attachments::ciphertext.eq(ct),
+            attachments::keyset_version.eq(w.keyset_version),
+        ))
         .execute(conn)?;
         if n != 1 {
             return Err(DbError::NotFound);
@@ -326,7 +382,10 @@ pub fn rewrap(conn: &mut DbConn, case_id: &str, w: &Rewrap) -> Result<(), DbErro
                 .filter(messages::id.eq(id))
                 .filter(messages::report_id.eq(case_id)),
         )
-        .set(messages::ciphertext.eq(ct))
+        .set((
+            messages::ciphertext.eq(ct),
+            messages::keyset_version.eq(w.keyset_version),
+        ))
         .execute(conn)?;
         if n != 1 {
             return Err(DbError::NotFound);

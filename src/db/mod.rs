@@ -6,6 +6,7 @@
 //! durably committed. On SQLite this also makes the writer the only writer, so there are
 //! no lock conflicts between requests.
 
+pub mod casework;
 pub mod desk;
 pub mod invitations;
 pub mod offices;

@@ -198,13 +198,16 @@ pub fn add_officer(
 }
 
 /// Deactivates an officer (by id or recipient) and moves the office to a new key-set
-/// version. The row stays so that the audit log keeps naming who did what.
+/// version. The row stays so that the audit log keeps naming who did what. Their cases go,
+/// in the same commit, to `reassign_to` (an active colleague) or back to the whole office.
+/// Returns the new version and how many cases were reassigned.
 pub fn remove_officer(
     conn: &mut DbConn,
     office: &str,
     who: &str,
+    reassign_to: Option<&str>,
     actor: &str,
-) -> Result<i32, DbError> {
+) -> Result<(i32, usize), DbError> {
     let ids: Vec<String> = officers::table
         .filter(officers::office.eq(office))
         .filter(officers::active.eq(true))
@@ -214,13 +217,23 @@ pub fn remove_officer(
     if ids.is_empty() {
         return Err(DbError::NotFound);
     }
+    let mut moved = 0;
+    for id in &ids {
+        let cases = super::casework::reassign_all(conn, office, id, reassign_to)?
+            .map_err(|r| DbError::Conflict(format!("--reassign-to: {r}")))?;
+        for case in &cases {
+            let subject = format!("{case} to {}", reassign_to.unwrap_or("office"));
+            super::desk::append_audit(conn, office, actor, "assign", Some(&subject))?;
+        }
+        moved += cases.len();
+    }
     diesel::update(officers::table.filter(officers::id.eq_any(&ids)))
         .set(officers::active.eq(false))
         .execute(conn)?;
     for id in &ids {
         super::desk::append_audit(conn, office, actor, "officer:remove", Some(id))?;
     }
-    bump_keyset(conn, office)
+    Ok((bump_keyset(conn, office)?, moved))
 }
 
 /// Sets (or with `None` removes) the office's recovery recipient and moves the office to a new

@@ -343,6 +343,10 @@ pub fn delete_case(conn: &mut DbConn, id: &str) -> Result<(), DbError> {
     )
     .execute(conn)?;
     diesel::delete(attachments::table.filter(attachments::report_id.eq(id))).execute(conn)?;
+    diesel::delete(
+        super::schema::case_labels::table.filter(super::schema::case_labels::report_id.eq(id)),
+    )
+    .execute(conn)?;
     diesel::delete(retention_extensions::table.filter(retention_extensions::report_id.eq(id)))
         .execute(conn)?;
     diesel::delete(reports::table.find(id)).execute(conn)?;

@@ -41,6 +41,7 @@ pub fn insert_report(conn: &mut DbConn, report: &NewReport) -> Result<(), DbErro
                 attachments::created_on.eq(report.received_on),
                 // The report document lists attachments by this index.
                 attachments::position.eq(position),
+                attachments::keyset_version.eq(report.keyset_version),
             ))
             .execute(conn)?;
     }

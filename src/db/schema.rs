@@ -41,6 +41,7 @@ diesel::table! {
         feedback_due -> Date,
         closed_on -> Nullable<Date>,
         delete_after -> Nullable<Date>,
+        assignee -> Nullable<Text>,
     }
 }
 
@@ -52,6 +53,7 @@ diesel::table! {
         ciphertext -> Binary,
         created_on -> Date,
         seq -> Integer,
+        keyset_version -> Integer,
     }
 }
 
@@ -62,6 +64,7 @@ diesel::table! {
         ciphertext -> Binary,
         created_on -> Date,
         position -> Integer,
+        keyset_version -> Integer,
     }
 }
 
@@ -249,3 +252,23 @@ diesel::table! {
         reporter_messages_seen -> Integer,
     }
 }
+
+diesel::table! {
+    labels (id) {
+        id -> Text,
+        office -> Text,
+        ciphertext -> Binary,
+        keyset_version -> Integer,
+    }
+}
+
+diesel::table! {
+    case_labels (report_id, label_id) {
+        report_id -> Text,
+        label_id -> Text,
+    }
+}
+
+diesel::joinable!(case_labels -> labels (label_id));
+diesel::joinable!(case_labels -> reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(case_labels, labels, reports);

@@ -137,6 +137,33 @@ impl TestDb {
         .expect("execute SQL");
     }
 
+    /// Every text the database holds about cases, labels and statistics, for searching: on
+    /// SQLite the bytes of the database file and its WAL, on PostgreSQL every row as text.
+    pub fn all_text(&self) -> String {
+        if self.name == "postgres" {
+            let mut out = String::new();
+            for t in [
+                "reports",
+                "messages",
+                "attachments",
+                "labels",
+                "case_labels",
+                "stats_contributions",
+                "audit_log",
+            ] {
+                out.extend(self.strings(&format!("SELECT t::text AS s FROM {t} t")));
+            }
+            out
+        } else {
+            let path = self.path().expect("a SQLite path");
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+                bytes.extend(wal);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    }
+
     /// All report ciphertexts.
     pub fn ciphertexts(&self) -> Vec<Vec<u8>> {
         use meldestelle::db::schema::reports;

@@ -1,0 +1,750 @@
+//! Casework on both databases: reports an officer records, assignment, labels, "seen by", and
+//! the key set of every item.
+
+mod common;
+
+use base64::Engine;
+use common::*;
+use meldestelle::crypto::{self, padding};
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// The demo officer's name, as `serve` creates it.
+const DEMO_NAME: &str = "Demo officer (public key!)";
+
+/// `meldestelle desk` as an officer of demo; fails the test on a non-zero exit.
+fn desk(server: &Server, identity: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let out = desk_as(server, identity, args, stdin);
+    assert!(
+        out.status.success(),
+        "desk {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A reporter's report through the CLI; the case id (the only case, or the newest by id set).
+fn report(server: &Server, db: &TestDb, text: &str) -> String {
+    let before = db.strings("SELECT id AS s FROM reports");
+    cli(&["report", "--server", &server.base, "--json"], Some(text));
+    db.strings("SELECT id AS s FROM reports")
+        .into_iter()
+        .find(|id| !before.contains(id))
+        .expect("a new case")
+}
+
+fn get(server: &Server, template: &str, path: &str, token: &str) -> Value {
+    let a = server.call("GET", template, path, None, Some(token));
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()
+}
+
+fn officer_id(server: &Server, token: &str, name: &str) -> String {
+    get(server, "/v1/desk/officers", "/v1/desk/officers", token)["officers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["display_name"] == name)
+        .unwrap_or_else(|| panic!("no officer {name}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn case(server: &Server, token: &str, id: &str) -> Value {
+    get(
+        server,
+        "/v1/desk/cases/{case}",
+        &format!("/v1/desk/cases/{id}"),
+        token,
+    )
+}
+
+fn inbox_ids(server: &Server, token: &str, query: &str) -> Vec<String> {
+    get(
+        server,
+        "/v1/desk/cases",
+        &format!("/v1/desk/cases?{query}"),
+        token,
+    )["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A document sealed for the demo office's current key set (`n` officers' keys are in
+/// `recipients`), padded as the server expects.
+fn sealed(doc: &Value, recipients: &[String]) -> String {
+    let padded = padding::pad(
+        serde_json::to_vec(doc).unwrap(),
+        &padding::Buckets::new(1 << 20),
+        b' ',
+    )
+    .unwrap();
+    B64.encode(crypto::encrypt(&padded, recipients).unwrap())
+}
+
+fn demo_office(server: &Server) -> Value {
+    let a = server.call(
+        "GET",
+        "/v1/offices/{office}",
+        "/v1/offices/demo",
+        None,
+        None,
+    );
+    assert_eq!(a.status, 200);
+    a.json()
+}
+
+#[test]
+fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-03-02"]);
+        let out = desk(
+            &server,
+            DEMO_IDENTITY,
+            &[
+                "record",
+                "--channel",
+                "phone",
+                "--when",
+                "Ende Februar",
+                "--where",
+                "Ausländerbehörde",
+                "--stats",
+                r#"{"incident_type":"verbal_degradation"}"#,
+                "--confirmed",
+                "--json",
+            ],
+            Some("Am Telefon berichtet: ein Kollege machte wiederholt abfällige Bemerkungen."),
+        );
+        let recorded: Value = serde_json::from_str(&out).unwrap();
+        let (id, receipt) = (
+            recorded["id"].as_str().unwrap().to_owned(),
+            recorded["receipt"].as_str().unwrap().to_owned(),
+        );
+        // The same legal clocks as any report.
+        assert_eq!(recorded["received_on"], "2026-03-02");
+        assert_eq!(recorded["ack_due"], "2026-03-09");
+        assert_eq!(db.count("reports"), 1, "{}", db.name);
+
+        // The officer sees how it came in and that the record was confirmed.
+        let opened = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        for want in [
+            "received by: phone",
+            "record confirmed by the person: yes",
+            "where: Ausländerbehörde",
+            "answer incident_type: verbal_degradation",
+            "abfällige Bemerkungen",
+        ] {
+            assert!(opened.contains(want), "{want} missing in:\n{opened}");
+        }
+
+        // The person follows up anonymously with the receipt they were handed.
+        let fu: Value = serde_json::from_str(&cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--json",
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nIch möchte noch etwas ergänzen.")),
+        ))
+        .unwrap();
+        assert_eq!(fu["status"], "received");
+        assert!(
+            fu["report"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("abfällige Bemerkungen")),
+            "{fu}"
+        );
+        let opened = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        assert!(
+            opened.contains("Ich möchte noch etwas ergänzen."),
+            "{opened}"
+        );
+
+        // A receipt collision (the same lookup id again) is refused and stores nothing.
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let office = demo_office(&server);
+        let recipients: Vec<String> = serde_json::from_value(office["recipients"].clone()).unwrap();
+        let lookup: Value =
+            serde_json::from_str(&cli(&["report", "derive"], Some(&receipt))).unwrap();
+        let mut to = recipients.clone();
+        to.push(lookup["reply_recipient"].as_str().unwrap().to_owned());
+        let body = json!({
+            "keyset_version": office["keyset_version"],
+            "ciphertext": sealed(&json!({"v": 1, "kind": "report", "text": "x", "channel": "letter"}), &to),
+            "reply_recipient": lookup["reply_recipient"],
+            "lookup_id": lookup["lookup_id"],
+        });
+        let a = server.call(
+            "POST",
+            "/v1/desk/reports",
+            "/v1/desk/reports",
+            Some(&body),
+            Some(&token),
+        );
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (409, "duplicate-lookup-id")
+        );
+        // Encrypted without the reply key: the person could not re-read it.
+        let mut other = body.clone();
+        other["lookup_id"] = json!("ab".repeat(32));
+        other["ciphertext"] = json!(sealed(
+            &json!({"v": 1, "kind": "report", "text": "x"}),
+            &recipients
+        ));
+        let a = server.call(
+            "POST",
+            "/v1/desk/reports",
+            "/v1/desk/reports",
+            Some(&other),
+            Some(&token),
+        );
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (400, "wrong-stanza-count")
+        );
+        // Without a login: refused.
+        let a = server.call(
+            "POST",
+            "/v1/desk/reports",
+            "/v1/desk/reports",
+            Some(&other),
+            None,
+        );
+        assert_eq!(a.status, 401);
+        assert_eq!(db.count("reports"), 1, "{}", db.name);
+        let audit = db.strings("SELECT action AS s FROM audit_log ORDER BY seq");
+        assert!(audit.contains(&"record".to_owned()), "{audit:?}");
+    }
+}
+
+#[test]
+fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-03-02"]);
+        let dir = tempfile::tempdir().unwrap();
+        let (berta_file, berta_key) = keygen_file(dir.path(), "berta.txt");
+        add_officer(&db.url, "demo", "Berta Beispiel", &berta_key, &[]);
+        add_office(
+            &db.url,
+            "nord",
+            "Stelle Nord",
+            "Nordstadt",
+            "HH",
+            "over_100k",
+        );
+        let (_, carla_key) = keygen_file(dir.path(), "carla.txt");
+        add_officer(&db.url, "nord", "Carla", &carla_key, &[]);
+        let first = report(&server, &db, "Erster Fall");
+        let second = report(&server, &db, "Zweiter Fall");
+
+        let demo = login(&server, "demo", DEMO_IDENTITY);
+        let berta_token = login(&server, "demo", &berta_file);
+        let berta = officer_id(&server, &demo, "Berta Beispiel");
+        let demo_id = officer_id(&server, &demo, DEMO_NAME);
+        let out = desk(
+            &server,
+            DEMO_IDENTITY,
+            &["assign", &first, "--to", &berta],
+            None,
+        );
+        assert!(out.contains("assigned to Berta Beispiel"), "{out}");
+
+        // The inbox shows the assignee; "mine" keeps each officer's own.
+        assert_eq!(case(&server, &demo, &first)["case"]["assignee"], berta);
+        assert_eq!(
+            inbox_ids(&server, &berta_token, "mine=true"),
+            vec![first.clone()]
+        );
+        assert!(inbox_ids(&server, &demo, "mine=true").is_empty());
+        assert_eq!(inbox_ids(&server, &demo, "filter=open").len(), 2);
+        let listing = desk(&server, DEMO_IDENTITY, &["inbox"], None);
+        let line = listing.lines().find(|l| l.starts_with(&first)).unwrap();
+        assert!(line.contains("Berta Beispiel"), "{listing}");
+
+        // An officer of another office, or no officer at all: refused, nothing changes.
+        let nord_officer =
+            db.strings("SELECT id AS s FROM officers WHERE office = 'nord'")[0].clone();
+        for who in [json!(nord_officer), json!("no-such-officer")] {
+            let a = server.call(
+                "POST",
+                "/v1/desk/cases/{case}/assignee",
+                &format!("/v1/desk/cases/{second}/assignee"),
+                Some(&json!({ "officer": who })),
+                Some(&demo),
+            );
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (400, "unknown-officer"),
+                "{}",
+                db.name
+            );
+        }
+        assert_eq!(
+            case(&server, &demo, &second)["case"]["assignee"],
+            Value::Null
+        );
+
+        // Berta leaves: her cases go to the demo officer in the same step.
+        desk(
+            &server,
+            DEMO_IDENTITY,
+            &["assign", &second, "--to", &berta],
+            None,
+        );
+        let out = cli(
+            &[
+                "office",
+                "remove-officer",
+                "--database-url",
+                &db.url,
+                "--office",
+                "demo",
+                "--officer",
+                &berta,
+                "--reassign-to",
+                &demo_id,
+            ],
+            None,
+        );
+        assert!(out.contains("2 case(s) reassigned"), "{out}");
+        assert_eq!(
+            db.strings("SELECT assignee AS s FROM reports ORDER BY id"),
+            vec![demo_id.clone(), demo_id.clone()]
+        );
+        let mut mine = inbox_ids(&server, &demo, "mine=true");
+        mine.sort();
+        let mut both = vec![first.clone(), second.clone()];
+        both.sort();
+        assert_eq!(mine, both);
+        // Assigning back to the whole office.
+        let out = desk(
+            &server,
+            DEMO_IDENTITY,
+            &["assign", &first, "--to", "office"],
+            None,
+        );
+        assert!(out.contains("whole office"), "{out}");
+        // A departure without a successor hands the cases back to the whole office; a
+        // successor who is not an active officer of the office is refused, nothing changes.
+        let (_, dora_key) = keygen_file(dir.path(), "dora.txt");
+        add_officer(&db.url, "demo", "Dora", &dora_key, &[]);
+        let refused = cli_output(
+            &[
+                "office",
+                "remove-officer",
+                "--database-url",
+                &db.url,
+                "--office",
+                "demo",
+                "--officer",
+                &demo_id,
+                "--reassign-to",
+                &nord_officer,
+            ],
+            None,
+        );
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("not an active officer"),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+        assert_eq!(
+            db.strings("SELECT assignee AS s FROM reports WHERE assignee IS NOT NULL"),
+            vec![demo_id.clone()]
+        );
+        cli(
+            &[
+                "office",
+                "remove-officer",
+                "--database-url",
+                &db.url,
+                "--office",
+                "demo",
+                "--officer",
+                &demo_id,
+            ],
+            None,
+        );
+        assert_eq!(db.count("reports WHERE assignee IS NOT NULL"), 0);
+        let audit = db.strings(
+            "SELECT action || ' ' || coalesce(subject, '') AS s FROM audit_log ORDER BY seq",
+        );
+        assert!(
+            audit
+                .iter()
+                .any(|a| a == &format!("assign {second} to {demo_id}")),
+            "{audit:?}"
+        );
+    }
+}
+
+#[test]
+fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-03-02"]);
+        let id = report(&server, &db, "Ein Fall mit Vorgesetzten");
+        let other = report(&server, &db, "Ein anderer Fall");
+        let out = desk(
+            &server,
+            DEMO_IDENTITY,
+            &["labels", "add", "Vorgesetztenverhalten"],
+            None,
+        );
+        assert!(out.contains("added"), "{out}");
+        desk(
+            &server,
+            DEMO_IDENTITY,
+            &["labels", "add", "Bürgerkontakt"],
+            None,
+        );
+        let out = desk(
+            &server,
+            DEMO_IDENTITY,
+            &[
+                "labels",
+                "set",
+                &id,
+                "Vorgesetztenverhalten",
+                "Bürgerkontakt",
+            ],
+            None,
+        );
+        assert!(
+            out.contains("Vorgesetztenverhalten") && out.contains("Bürgerkontakt"),
+            "{out}"
+        );
+        let listing = desk(&server, DEMO_IDENTITY, &["inbox"], None);
+        let line = listing.lines().find(|l| l.starts_with(&id)).unwrap();
+        assert!(line.contains("[Vorgesetztenverhalten]"), "{listing}");
+
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let labels = get(&server, "/v1/desk/labels", "/v1/desk/labels", &token)["labels"].clone();
+        assert_eq!(labels.as_array().unwrap().len(), 2);
+        assert_eq!(
+            case(&server, &token, &id)["case"]["labels"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+
+        // An unknown label id, or another office's: refused, the case keeps its labels.
+        add_office(
+            &db.url,
+            "nord",
+            "Stelle Nord",
+            "Nordstadt",
+            "HH",
+            "over_100k",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (carla_file, carla_key) = keygen_file(dir.path(), "carla.txt");
+        add_officer(&db.url, "nord", "Carla", &carla_key, &[]);
+        let out = cli_output(
+            &[
+                "desk",
+                "--server",
+                &server.base,
+                "--office",
+                "nord",
+                "--identity",
+                &carla_file,
+                "labels",
+                "add",
+                "Nord",
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let nord_label = db.strings("SELECT id AS s FROM labels WHERE office = 'nord'")[0].clone();
+        for bad in ["no-such-label".to_owned(), nord_label.clone()] {
+            let a = server.call(
+                "PUT",
+                "/v1/desk/cases/{case}/labels",
+                &format!("/v1/desk/cases/{other}/labels"),
+                Some(&json!({"labels": [labels[0]["id"], bad]})),
+                Some(&token),
+            );
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (400, "unknown-label"),
+                "{}",
+                db.name
+            );
+            let a = server.call(
+                "DELETE",
+                "/v1/desk/labels/{label}",
+                &format!("/v1/desk/labels/{bad}"),
+                None,
+                Some(&token),
+            );
+            assert_eq!((a.status, a.problem().as_str()), (404, "unknown-label"));
+        }
+        assert_eq!(db.count("case_labels"), 2);
+        assert_eq!(db.count("labels"), 3);
+        // A label encrypted to the wrong key set, or to too few recipients: refused.
+        let office = demo_office(&server);
+        let recipients: Vec<String> = serde_json::from_value(office["recipients"].clone()).unwrap();
+        let doc = json!({"v": 1, "kind": "label", "text": "Verdeckt"});
+        let a = server.call(
+            "POST",
+            "/v1/desk/labels",
+            "/v1/desk/labels",
+            Some(&json!({"ciphertext": sealed(&doc, &recipients), "keyset_version": 99})),
+            Some(&token),
+        );
+        assert_eq!((a.status, a.problem().as_str()), (409, "stale-keyset"));
+        let mut two = recipients.clone();
+        two.push(crypto::keygen().1);
+        let a = server.call(
+            "POST",
+            "/v1/desk/labels",
+            "/v1/desk/labels",
+            Some(&json!({"ciphertext": sealed(&doc, &two), "keyset_version": office["keyset_version"]})),
+            Some(&token),
+        );
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (400, "wrong-stanza-count")
+        );
+
+        // Renamed and removed: gone from the case too.
+        desk(
+            &server,
+            DEMO_IDENTITY,
+            &["labels", "rename", "Bürgerkontakt", "Kundschaft"],
+            None,
+        );
+        let names = desk(&server, DEMO_IDENTITY, &["labels", "list"], None);
+        assert!(
+            names.contains("Kundschaft") && !names.contains("Bürgerkontakt"),
+            "{names}"
+        );
+        desk(
+            &server,
+            DEMO_IDENTITY,
+            &["labels", "remove", "Kundschaft"],
+            None,
+        );
+        assert_eq!(
+            case(&server, &token, &id)["case"]["labels"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(db.count("case_labels"), 1);
+
+        // Never in plain text in the database.
+        let text = db.all_text();
+        for word in [
+            "Vorgesetztenverhalten",
+            "Bürgerkontakt",
+            "Kundschaft",
+            "Verdeckt",
+        ] {
+            assert!(!text.contains(word), "{word} in the {} database", db.name);
+        }
+        let audit = db.strings("SELECT action AS s FROM audit_log ORDER BY seq");
+        for action in ["label:add", "labels", "label:change", "label:remove"] {
+            assert!(audit.contains(&action.to_owned()), "{action}: {audit:?}");
+        }
+    }
+}
+
+#[test]
+fn colleagues_see_who_has_seen_a_new_reporter_message() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-03-02"]);
+        let dir = tempfile::tempdir().unwrap();
+        let (berta_file, berta_key) = keygen_file(dir.path(), "berta.txt");
+        add_officer(&db.url, "demo", "Berta Beispiel", &berta_key, &[]);
+        let out = cli(
+            &["report", "--server", &server.base, "--json"],
+            Some("Ein Bericht"),
+        );
+        let receipt = serde_json::from_str::<Value>(&out).unwrap()["receipt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = db.strings("SELECT id AS s FROM reports")[0].clone();
+        let demo = login(&server, "demo", DEMO_IDENTITY);
+        let berta = login(&server, "demo", &berta_file);
+        let (demo_id, berta_id) = (
+            officer_id(&server, &demo, DEMO_NAME),
+            officer_id(&server, &demo, "Berta Beispiel"),
+        );
+        // Demo opens the case; Berta then sees that Demo has.
+        assert_eq!(
+            case(&server, &demo, &id)["report_seen_by"],
+            json!([demo_id])
+        );
+        cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nNoch eine Nachricht.")),
+        );
+        let seen = case(&server, &berta, &id);
+        let mut both = vec![demo_id.clone(), berta_id.clone()];
+        both.sort();
+        assert_eq!(seen["report_seen_by"], json!(both));
+        let msg = &seen["messages"][0];
+        assert_eq!(msg["direction"], "reporter");
+        assert_eq!(
+            msg["seen_by"],
+            json!([berta_id]),
+            "demo has not seen the new message"
+        );
+        // An opening only to re-encrypt marks nothing.
+        get(
+            &server,
+            "/v1/desk/cases/{case}",
+            &format!("/v1/desk/cases/{id}?read=false"),
+            &demo,
+        );
+        assert_eq!(
+            case(&server, &berta, &id)["messages"][0]["seen_by"],
+            json!([berta_id])
+        );
+        let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        assert!(
+            out.contains("seen by Berta Beispiel, Demo officer (public key!)")
+                || out.contains("seen by Demo officer (public key!), Berta Beispiel"),
+            "{out}"
+        );
+        assert_eq!(
+            case(&server, &berta, &id)["messages"][0]["seen_by"],
+            json!(both)
+        );
+    }
+}
+
+#[test]
+fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-03-02"]);
+        let out = cli(
+            &["report", "--server", &server.base, "--json"],
+            Some("Bericht"),
+        );
+        let receipt = serde_json::from_str::<Value>(&out).unwrap()["receipt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = db.strings("SELECT id AS s FROM reports")[0].clone();
+        desk(&server, DEMO_IDENTITY, &["note", &id], Some("Notiz"));
+        desk(&server, DEMO_IDENTITY, &["labels", "add", "Alt"], None);
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let v = case(&server, &token, &id);
+        assert_eq!(v["messages"][0]["keyset_version"], 1);
+
+        // A new officer: the office moves to key set 2.
+        let dir = tempfile::tempdir().unwrap();
+        let (_, berta_key) = keygen_file(dir.path(), "berta.txt");
+        add_officer(&db.url, "demo", "Berta", &berta_key, &[]);
+        // A note that declares the old key set (with the right number of stanzas for it) is
+        // refused before anything is stored: the new officer could not read it.
+        let padded = padding::pad(
+            br#"{"v":1,"kind":"note","text":"alt"}"#.to_vec(),
+            &padding::Buckets::new(1 << 20),
+            b' ',
+        )
+        .unwrap();
+        let old_set = B64.encode(
+            crypto::encrypt(&padded, &[meldestelle::office::DEMO_RECIPIENT.to_owned()]).unwrap(),
+        );
+        let a = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/notes",
+            &format!("/v1/desk/cases/{id}/notes"),
+            Some(&json!({"ciphertext": old_set, "keyset_version": 1})),
+            Some(&token),
+        );
+        assert_eq!((a.status, a.problem().as_str()), (409, "stale-keyset"));
+        assert_eq!(a.json()["current_keyset_version"], 2);
+        // The same from the reporter's side.
+        let lookup: Value =
+            serde_json::from_str(&cli(&["report", "derive"], Some(&receipt))).unwrap();
+        let a = server.call(
+            "POST",
+            "/v1/followup/messages",
+            "/v1/followup/messages",
+            Some(&json!({"lookup_id": lookup["lookup_id"], "ciphertext": old_set, "keyset_version": 1})),
+            None,
+        );
+        assert_eq!((a.status, a.problem().as_str()), (409, "stale-keyset"));
+        assert_eq!(db.count("messages"), 1);
+
+        // The desk shows what the rotation left behind, item by item.
+        let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        assert!(out.contains("[key set v1: run `desk rewrap`]"), "{out}");
+        cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nNeu")),
+        );
+        let v = case(&server, &token, &id);
+        let versions: Vec<i64> = v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["keyset_version"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            versions,
+            vec![1, 2],
+            "the new message is on the new key set"
+        );
+        assert_eq!(v["case"]["keyset_version"], 1);
+
+        // Rewrap moves every item, and the labels follow.
+        desk(&server, DEMO_IDENTITY, &["rewrap", &id], None);
+        let out = desk(&server, DEMO_IDENTITY, &["labels", "rewrap"], None);
+        assert!(
+            out.contains("1 label(s) re-encrypted to key set v2"),
+            "{out}"
+        );
+        let v = case(&server, &token, &id);
+        assert_eq!(v["case"]["keyset_version"], 2);
+        assert!(
+            v["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["keyset_version"] == 2),
+            "{v}"
+        );
+        let labels = get(&server, "/v1/desk/labels", "/v1/desk/labels", &token);
+        assert_eq!(labels["labels"][0]["keyset_version"], 2);
+        let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        assert!(!out.contains("run `desk rewrap`"), "{out}");
+        assert_eq!(
+            db.strings("SELECT CAST(MIN(keyset_version) AS TEXT) AS s FROM messages"),
+            vec!["2"]
+        );
+    }
+}
