@@ -193,6 +193,19 @@ mod tests {
     }
 
     #[test]
+    fn seen_by_counts_each_officers_opened_reporter_messages() {
+        let reads = vec![
+            ("a".to_owned(), 2),
+            ("b".to_owned(), 0),
+            ("c".to_owned(), 1),
+        ];
+        assert_eq!(seen_by(&reads, 0), ["a", "b", "c"]);
+        assert_eq!(seen_by(&reads, 1), ["a", "c"]);
+        assert_eq!(seen_by(&reads, 2), ["a"]);
+        assert!(seen_by(&reads, 3).is_empty());
+    }
+
+    #[test]
     fn overdue_flags() {
         let c = fresh("2026-01-10");
         let f = due(Status::Received, &c, d("2026-01-17"));

@@ -6,6 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use meldestelle::api::{desk, followup, login, stats};
 use meldestelle::crypto::padding::Buckets;
 use meldestelle::intake::{self, Limits, Submission};
+use meldestelle::protocol::casework;
 
 fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<followup::ReadRequest>(data);
@@ -19,6 +20,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<desk::RetentionRequest>(data);
     let _ = serde_json::from_slice::<desk::ForwardRequest>(data);
     let _ = serde_json::from_slice::<meldestelle::pow::PowToken>(data);
+    let _ = serde_json::from_slice::<casework::Assign>(data);
+    let _ = serde_json::from_slice::<casework::LabelBody>(data);
+    let _ = serde_json::from_slice::<casework::CaseLabels>(data);
+    let _ = serde_json::from_slice::<casework::RecordedReport>(data);
     if let Ok(sub) = serde_json::from_slice::<Submission>(data) {
         let office = meldestelle::office::Office {
             slug: "demo".into(),

@@ -74,6 +74,23 @@ pub fn insert_office(
     super::desk::append_audit(conn, &new.slug, actor, "office:add", Some(&new.slug))
 }
 
+/// An office from its row and its active officers' recipients (ordered by officer id): the
+/// key set, with the recovery recipient last.
+fn office_from(row: OfficeRow, mut recipients: Vec<String>) -> Office {
+    recipients.extend(row.recovery_recipient.clone());
+    Office {
+        slug: row.slug,
+        name: row.name,
+        municipality: row.municipality,
+        land: row.land,
+        size_class: row.size_class,
+        keyset_version: row.keyset_version,
+        retention_years: row.retention_years,
+        recipients,
+        recovery: row.recovery_recipient,
+    }
+}
+
 /// The office with its current key set, if it exists.
 pub fn get_office(conn: &mut DbConn, slug: &str) -> Result<Option<Office>, DbError> {
     let Some(row) = offices::table
@@ -84,38 +101,45 @@ pub fn get_office(conn: &mut DbConn, slug: &str) -> Result<Option<Office>, DbErr
     else {
         return Ok(None);
     };
-    let mut recipients = officers::table
+    let recipients = officers::table
         .filter(officers::office.eq(slug))
         .filter(officers::active.eq(true))
         .order(officers::id)
         .select(officers::recipient)
         .load::<String>(conn)?;
-    recipients.extend(row.recovery_recipient.clone());
-    Ok(Some(Office {
-        slug: row.slug,
-        name: row.name,
-        municipality: row.municipality,
-        land: row.land,
-        size_class: row.size_class,
-        keyset_version: row.keyset_version,
-        retention_years: row.retention_years,
-        recipients,
-        recovery: row.recovery_recipient,
-    }))
+    Ok(Some(office_from(row, recipients)))
 }
 
+/// Every office with its key set, by slug: two queries, whatever the number of offices.
 pub fn list_offices(conn: &mut DbConn) -> Result<Vec<Office>, DbError> {
-    let slugs = offices::table
+    let rows = offices::table
+        .order(offices::slug)
+        .select(OfficeRow::as_select())
+        .load::<OfficeRow>(conn)?;
+    let mut keys: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (office, recipient) in officers::table
+        .filter(officers::active.eq(true))
+        .order((officers::office, officers::id))
+        .select((officers::office, officers::recipient))
+        .load::<(String, String)>(conn)?
+    {
+        keys.entry(office).or_default().push(recipient);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let recipients = keys.remove(&row.slug).unwrap_or_default();
+            office_from(row, recipients)
+        })
+        .collect())
+}
+
+/// Every office's slug, sorted.
+pub fn office_slugs(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+    Ok(offices::table
         .order(offices::slug)
         .select(offices::slug)
-        .load::<String>(conn)?;
-    let mut out = Vec::with_capacity(slugs.len());
-    for slug in slugs {
-        if let Some(o) = get_office(conn, &slug)? {
-            out.push(o);
-        }
-    }
-    Ok(out)
+        .load(conn)?)
 }
 
 pub fn list_officers(conn: &mut DbConn, office: &str) -> Result<Vec<Officer>, DbError> {

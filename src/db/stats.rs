@@ -502,10 +502,7 @@ type AnalystRow = (String, String, String, bool, bool);
 
 fn with_offices(conn: &mut DbConn, r: AnalystRow) -> Result<Analyst, DbError> {
     let offices = if r.3 {
-        super::offices::list_offices(conn)?
-            .into_iter()
-            .map(|o| o.slug)
-            .collect()
+        super::offices::office_slugs(conn)?
     } else {
         analyst_grants::table
             .filter(analyst_grants::analyst_id.eq(&r.0))
