@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 
-use super::desk::{case_changed, officer, own_case, summary};
+use super::desk::{case_changed, own_case, summary, Desk};
 use super::{read_json, ApiError, AppState};
 use crate::db::{self, casework::Refusal};
 use crate::desk::{self, Direction};
@@ -17,11 +17,8 @@ const SMALL_BODY: usize = 16 * 1024;
 const LABEL_BODY: usize = 64 * 1024;
 
 /// `GET /v1/desk/officers`: the office's active officers, for assignment and "seen by".
-pub async fn officers(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let (_, office) = officer(&state, &req).await?;
+pub async fn officers(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse, ApiError> {
+    let office = me.office;
     let mut list = state
         .store
         .read(move |c| db::offices::list_officers(c, &office.slug))
@@ -43,10 +40,14 @@ pub async fn officers(
 pub async fn assign(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, office) = officer(&state, &req).await?;
+    let Desk {
+        officer: me,
+        office,
+    } = me;
     let r: wire::Assign = read_json(&req, payload, SMALL_BODY).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let (slug, case_id, me_id, to) = (office.slug, case.id.clone(), me.id, r.officer.clone());
@@ -70,11 +71,8 @@ pub async fn assign(
 }
 
 /// `GET /v1/desk/labels`.
-pub async fn labels(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let (_, office) = officer(&state, &req).await?;
+pub async fn labels(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse, ApiError> {
+    let office = me.office;
     let list = state
         .store
         .read(move |c| db::casework::list_labels(c, &office.slug))
@@ -95,10 +93,14 @@ pub async fn labels(
 async fn put_label(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     payload: web::Payload,
     label: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, office) = officer(&state, &req).await?;
+    let Desk {
+        officer: me,
+        office,
+    } = me;
     let r: wire::LabelBody = read_json(&req, payload, LABEL_BODY).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     // A label's name is the office's own, like a note.
@@ -141,27 +143,32 @@ fn label_refusal(r: Refusal) -> ApiError {
 pub async fn add_label(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    put_label(state, req, payload, None).await
+    put_label(state, req, me, payload, None).await
 }
 
 pub async fn change_label(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     label: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    put_label(state, req, payload, Some(label.into_inner())).await
+    put_label(state, req, me, payload, Some(label.into_inner())).await
 }
 
 /// `DELETE /v1/desk/labels/{label}`: gone from the office and from every case.
 pub async fn delete_label(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    me: Desk,
     label: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, office) = officer(&state, &req).await?;
+    let Desk {
+        officer: me,
+        office,
+    } = me;
     let (slug, label) = (office.slug, label.into_inner());
     state
         .store
@@ -181,10 +188,14 @@ pub async fn delete_label(
 pub async fn set_case_labels(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, office) = officer(&state, &req).await?;
+    let Desk {
+        officer: me,
+        office,
+    } = me;
     let r: wire::CaseLabels = read_json(&req, payload, SMALL_BODY).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let (slug, case_id) = (office.slug, case.id.clone());
@@ -208,9 +219,13 @@ pub async fn set_case_labels(
 pub async fn record(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, office) = officer(&state, &req).await?;
+    let Desk {
+        officer: me,
+        office,
+    } = me;
     let r: wire::RecordedReport = read_json(&req, payload, state.config.max_body_bytes).await?;
     let sub = Submission {
         office: office.slug.clone(),

@@ -84,20 +84,34 @@ async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer,
     .await
 }
 
-/// The officer behind the request's bearer token, with their office.
-pub(super) async fn officer(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<(Officer, Office), ApiError> {
-    let principal = login::bearer(state, req).await?;
-    let officer = principal_officer(state, &principal).await?;
-    let slug = officer.office.clone();
-    let office = state
-        .store
-        .read(move |c| db::offices::get_office(c, &slug))
-        .await?
-        .ok_or(ApiError::Unauthorized("invalid-token"))?;
-    Ok((officer, office))
+/// The officer behind the request's bearer token, with their office: a request guard, so a
+/// desk handler gets both from one storage round trip before it does anything else.
+pub struct Desk {
+    pub officer: Officer,
+    pub office: Office,
+}
+
+impl actix_web::FromRequest for Desk {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Desk, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or(ApiError::Internal)?
+                .clone();
+            login::authenticate(&state, &req, OFFICER, |c, id| {
+                let Some(officer) = db::offices::get_officer(c, id)?.filter(|o| o.active) else {
+                    return Ok(None);
+                };
+                Ok(db::offices::get_office(c, &officer.office)?
+                    .map(|office| Desk { officer, office }))
+            })
+            .await
+        })
+    }
 }
 
 /// A write that found the case no longer as it was read (another officer was quicker).
@@ -149,10 +163,10 @@ pub struct InboxQuery {
 
 pub async fn inbox(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    me: Desk,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let today = state.config.today();
     let (slug, me) = (office.slug.clone(), officer.id.clone());
     let cases = state
@@ -208,11 +222,11 @@ fn yes() -> bool {
 
 pub async fn open(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     query: web::Query<OpenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
     let (ciphertext, attachments, messages, labels) = state
@@ -312,10 +326,11 @@ pub struct StatusRequest {
 pub async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let r: StatusRequest = read_json(&req, payload, SMALL_BODY).await?;
     if r.classification.is_some() {
         return Err(intake::IntakeError::PlaintextStats.into());
@@ -372,11 +387,12 @@ pub struct CiphertextRequest {
 async fn add_message(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
     direction: Direction,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let r: CiphertextRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     intake::check_keyset(r.keyset_version, &office)?;
@@ -410,27 +426,29 @@ async fn add_message(
 pub async fn note(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    add_message(state, req, id, payload, Direction::Note).await
+    add_message(state, req, me, id, payload, Direction::Note).await
 }
 
 pub async fn reply(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    add_message(state, req, id, payload, Direction::Office).await
+    add_message(state, req, me, id, payload, Direction::Office).await
 }
 
 pub async fn export(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
     let ct = state
@@ -460,10 +478,11 @@ pub struct ForwardRequest {
 pub async fn forward(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let r: ForwardRequest = read_json(&req, payload, SMALL_BODY).await?;
     crate::office::check_recipient(r.recipient.trim())
         .map_err(|e| ApiError::BadRecipient(e.to_string()))?;
@@ -500,10 +519,11 @@ pub struct RewrapRequest {
 pub async fn rewrap(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let r: RewrapRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     let case = own_case(&state, &office, id.into_inner()).await?;
@@ -614,10 +634,11 @@ const MAX_REASON: usize = 1000;
 pub async fn extend_retention(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let r: RetentionRequest = read_json(&req, payload, SMALL_BODY).await?;
     let reason = r.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > MAX_REASON {
@@ -685,9 +706,10 @@ const CONTRIBUTION_BODY: usize = 8 * 1024 * 1024;
 pub async fn contribute(
     state: web::Data<AppState>,
     req: HttpRequest,
+    me: Desk,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (officer, office) = officer(&state, &req).await?;
+    let Desk { officer, office } = me;
     let r: ContributionRequest = read_json(&req, payload, CONTRIBUTION_BODY).await?;
     let (quarter, records) = contribution::prepare(&r.quarter, r.records, state.config.today())?;
     let n = records.len();
@@ -715,11 +737,8 @@ pub async fn contribute(
 }
 
 /// The last four ended quarters: how many cases, how many records contributed, frozen or not.
-pub async fn contributions(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let (_, office) = officer(&state, &req).await?;
+pub async fn contributions(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse, ApiError> {
+    let office = me.office;
     let mut q = Quarter::of(state.config.today()).previous();
     let mut quarters = vec![];
     for _ in 0..4 {

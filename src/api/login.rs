@@ -97,8 +97,19 @@ pub async fn open_session<T: Send + 'static>(
     Ok((token, expires_at, also))
 }
 
-/// The principal behind the request's bearer token.
-pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<String, ApiError> {
+/// The active account of kind `prefix` (`officer:`, `analyst:`) behind the request's bearer
+/// token, with whatever `load` reads for it: one storage round trip for the session and the
+/// account. A missing, unknown, expired or other kind's token is 401.
+pub async fn authenticate<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    prefix: &'static str,
+    load: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &str) -> Result<Option<T>, DbError> + Send + 'static,
+{
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -109,15 +120,22 @@ pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<String, ApiEr
         .map(|(_, token)| token.trim())
         .ok_or(ApiError::Unauthorized("missing-token"))?;
     let hash = auth::hash(token);
-    let (principal, expires_at) = state
+    state
         .store
-        .read(move |c| db::desk::session(c, &hash))
+        .read(move |c| {
+            let Some((principal, expires_at)) = db::desk::session(c, &hash)? else {
+                return Ok(Err("invalid-token"));
+            };
+            if Utc::now().naive_utc() > expires_at {
+                return Ok(Err("token-expired"));
+            }
+            let Some(id) = principal.strip_prefix(prefix) else {
+                return Ok(Err("invalid-token"));
+            };
+            Ok(load(c, id)?.ok_or("invalid-token"))
+        })
         .await?
-        .ok_or(ApiError::Unauthorized("invalid-token"))?;
-    if Utc::now().naive_utc() > expires_at {
-        return Err(ApiError::Unauthorized("token-expired"));
-    }
-    Ok(principal)
+        .map_err(ApiError::Unauthorized)
 }
 
 /// The active account behind a principal (`officer:<id>`, `analyst:<id>`) of the expected

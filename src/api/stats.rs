@@ -73,8 +73,10 @@ pub async fn session(
 
 /// The analyst behind the token, with the offices they may see.
 async fn analyst(state: &AppState, req: &HttpRequest) -> Result<Analyst, ApiError> {
-    let principal = login::bearer(state, req).await?;
-    principal_analyst(state, &principal).await
+    login::authenticate(state, req, ANALYST, |c, id| {
+        Ok(db::stats::get_analyst(c, id)?.filter(|a| a.active))
+    })
+    .await
 }
 
 /// The offices an analyst may see, with their key sets: only a release needs them (one query
