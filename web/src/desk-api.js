@@ -83,7 +83,8 @@ const KNOWN = new Set([
   'invalid-token', 'missing-token', 'invalid-challenge', 'challenge-expired', 'case-changed',
   'illegal-transition', 'unknown-case', 'unknown-office', 'stale-keyset', 'rate-limited',
   'storage-unavailable', 'body-too-large', 'case-not-closed', 'invalid-request',
-  'contribution-count', 'period-frozen', 'period-not-ended',
+  'contribution-count', 'period-frozen', 'period-not-ended', 'unknown-officer', 'unknown-label',
+  'duplicate-lookup-id',
 ]);
 
 /** The i18n key and values that explain an error to the officer. */

@@ -5,12 +5,13 @@
 
 import { Decrypter, Encrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { t, formatDate, formatBytes, fieldLabel, fieldTitle, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
+import { t, lang, formatDate, formatBytes, fieldLabel, fieldTitle, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
 import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js';
 import { padDocument } from './padding.js';
 import {
-  ApiError, DeskError, loadConfig, request, problemName, explain, loadOffice,
+  ApiError, DeskError, loadConfig, request, problemName, explain, loadOffice, apiBase,
 } from './desk-api.js';
+import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import {
   newIdentity, recipientOf, wrapWithPasskey, wrapWithPassphrase, unwrapPasskey, choosePasskey,
   unwrapPassphrase, readKeyFile, loadAccounts, saveAccount, forgetAccount, passkeysAvailable,
@@ -45,8 +46,15 @@ const S = {
   backup: null,      // { armored, office } right after enrollment with a passphrase
   pendingFile: null, // a passphrase-protected key file waiting for its passphrase
   rewrapList: [],
+  rewrapLabels: [],  // labels encrypted to an older key set: { id, name, keyset_version }
   rewrapErrors: [],
   view: null,
+  officers: null,    // the office's active officers: [{ id, display_name }]
+  labels: null,      // the office's labels, decrypted: [{ id, name, keyset_version, failed }]
+  mine: false,       // inbox: only the cases assigned to me
+  labelFilter: '',   // inbox: only the cases with this label
+  labelEdit: null,   // { id, mode: 'rename' | 'delete' } while a label is being changed
+  oral: null,        // { receipt, answer } while the receipt of an oral report is on screen
 };
 
 // ---- small DOM helpers -------------------------------------------------------------------------
@@ -117,11 +125,13 @@ function statusWord(s) {
 
 // ---- views and focus -----------------------------------------------------------------------------
 
-const VIEWS = ['enroll', 'unlock', 'inbox', 'case', 'rewrap', 'stats'];
+const VIEWS = ['enroll', 'unlock', 'inbox', 'case', 'oral', 'rewrap', 'stats'];
 
 function show(view, { focus = true } = {}) {
   // A page-wide message belongs to the view it was said in.
   if (S.view && S.view !== view) setText($('global-status'), '');
+  // The receipt of an oral report and what was typed for it never outlive the view.
+  if (S.view === 'oral' && view !== 'oral') wipeOral();
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
   S.view = view;
   const inside = Boolean(S.session);
@@ -130,6 +140,7 @@ function show(view, { focus = true } = {}) {
   $('who').hidden = !inside;
   const current = (node, on) => (on ? node.setAttribute('aria-current', 'page') : node.removeAttribute('aria-current'));
   current($('nav-inbox'), view === 'inbox' || view === 'case');
+  current($('nav-oral'), view === 'oral');
   current($('nav-rewrap'), view === 'rewrap');
   current($('nav-stats'), view === 'stats');
   if (focus) $(`${view}-heading`).focus();
@@ -140,7 +151,9 @@ function rerender() {
   renderUnlockIntro();
   if (S.session) renderWho();
   if (S.inbox) renderInbox();
+  if (S.labels) renderLabels();
   if (S.caseData) renderCase();
+  if (S.view === 'oral') renderOral();
   if (S.view === 'rewrap') renderRewrap();
   if (S.view === 'stats') renderStats();
 }
@@ -261,6 +274,29 @@ async function refreshOffice() {
   return office;
 }
 
+/** What the server says when a ciphertext was made for a key set that is no longer current. */
+const STALE = ['stale-keyset', 'wrong-stanza-count'];
+
+/**
+ * Encrypts for the office's current key set and sends. `seal(office)` makes the ciphertext
+ * (for `office.recipients`, plus whoever else may read it); `send(ciphertext, keysetVersion)`
+ * makes the call. When the key set changed since the office was loaded (a colleague joined or
+ * left), the office's keys are loaded again and the same plaintext is encrypted again, once.
+ */
+async function sealAndSend(seal, send) {
+  const attempt = async () => {
+    const office = S.office;
+    return send(await seal(office), office.keysetVersion);
+  };
+  try {
+    return await attempt();
+  } catch (e) {
+    if (!STALE.includes(problemName(e))) throw e;
+    await refreshOffice();
+    return attempt();
+  }
+}
+
 function renderWho() {
   setText($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
   const head = S.session.auditHead;
@@ -293,9 +329,14 @@ function wipeCase() {
     for (const a of S.caseData.attachments) a.bytes?.fill(0);
   }
   S.caseData = null;
-  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread', 'classify-fields']) $(id).replaceChildren();
+  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread', 'classify-fields', 'assignee-select', 'case-labels']) $(id).replaceChildren();
+  setText($('report-seen'), '');
+  setText($('report-keyset'), '');
+  $('report-keyset').hidden = true;
   // Decrypted answers and where a case went leave with the case.
   delete $('classify-fields').dataset.key;
+  delete $('assignee-select').dataset.key;
+  for (const id of ['assignee-error', 'assignee-status', 'case-labels-error', 'case-labels-status']) setText($(id), '');
   setText($('classify-source'), '');
   $('forward-recipient').value = '';
   for (const id of ['forward-messages', 'forward-attachments']) $(id).checked = true;
@@ -317,10 +358,16 @@ function lock(reason = 'manual') {
   S.backup = null;
   S.pendingFile = null;
   S.rewrapList = [];
+  S.rewrapLabels = [];
   S.rewrapErrors = [];
+  S.officers = null;
+  S.labels = null;
+  S.labelEdit = null;
+  S.labelFilter = '';
   wipeCase();
+  wipeOral();
   revokeAll();
-  for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors']) $(id).replaceChildren();
+  for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors', 'labels-list', 'label-filter']) $(id).replaceChildren();
   for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
   $('audit-head').hidden = true;
   $('keys-notice').hidden = true;
@@ -329,11 +376,13 @@ function lock(reason = 'manual') {
     b.setAttribute('aria-pressed', 'false');
     for (const id of b.dataset.targets.split(' ')) $(id).type = 'password';
   }
-  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file')) n.value = '';
+  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file, #label-new')) n.value = '';
   $('key-file-pass-field').hidden = true;
   $('enroll-done').hidden = true;
   clearMessages($('view-inbox'));
   clearMessages($('view-rewrap'));
+  $('mine').checked = false;
+  S.mine = false;
   clearMessages($('view-unlock'));
   renderAccounts();
   show('unlock');
@@ -727,8 +776,13 @@ function staleCount() {
   return (S.allCases?.cases ?? []).filter((c) => c.keyset_version < v).length;
 }
 
+function staleLabels() {
+  const v = S.office?.keysetVersion;
+  return (S.labels ?? []).filter((l) => l.keyset_version < v);
+}
+
 function renderRewrapCount() {
-  const n = staleCount();
+  const n = staleCount() + staleLabels().length;
   if (n) setText($('nav-rewrap'), 'd.nav.rewrapCount', { n });
   else setText($('nav-rewrap'), 'd.nav.rewrap');
 }
@@ -740,8 +794,10 @@ async function loadInbox() {
   try {
     const filter = S.filter === 'closed' ? 'all' : S.filter;
     await refreshOffice();
+    await loadCasework();
     const all = await authed('GET', '/v1/desk/cases?filter=all');
-    const inbox = filter === 'all' ? all : await authed('GET', `/v1/desk/cases?filter=${filter}`);
+    const inbox = filter === 'all' && !S.mine ? all
+      : await authed('GET', `/v1/desk/cases?filter=${filter}${S.mine ? '&mine=true' : ''}`);
     if (gen !== S.gen) return;
     S.allCases = all;
     S.inbox = inbox;
@@ -791,9 +847,14 @@ function renderInbox() {
   setText($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
   let cases = inbox.cases ?? [];
   if (S.filter === 'closed') cases = cases.filter((c) => c.status === 'closed');
+  renderLabelFilter();
+  if (S.labelFilter) cases = cases.filter((c) => (c.labels ?? []).includes(S.labelFilter));
   const key = (c) => nextDeadline(c)?.date ?? '9999-12-31';
   cases = [...cases].sort((a, b) => (S.sortDir === 'asc' ? 1 : -1) * key(a).localeCompare(key(b)) || a.received_on.localeCompare(b.received_on));
-  const filterLabel = t(`d.inbox.filter.${S.filter}`);
+  let filterLabel = t(`d.inbox.filter.${S.filter}`);
+  if (S.mine) filterLabel = t('d.inbox.captionMine', { filter: filterLabel });
+  const chosenLabel = S.labelFilter && labelById(S.labelFilter);
+  if (chosenLabel) filterLabel = t('d.inbox.captionLabel', { filter: filterLabel, label: labelName(chosenLabel) });
   $('inbox-caption').textContent = cases.length === 1 ? t('d.inbox.caption1', { filter: filterLabel }) : t('d.inbox.caption', { filter: filterLabel, n: cases.length });
   $('th-deadline').setAttribute('aria-sort', S.sortDir === 'asc' ? 'ascending' : 'descending');
   $('th-deadline').querySelector('.sort-arrow').textContent = S.sortDir === 'asc' ? '▲' : '▼';
@@ -805,6 +866,8 @@ function renderInbox() {
     const th = el('th', { scope: 'row' });
     const open = el('button', { type: 'button', class: 'link open-case', 'data-case': c.id }, t('d.inbox.open', { id: short(c.id) }));
     th.append(open);
+    const chips = labelChips(c.labels);
+    if (chips) th.append(chips);
     const deadline = el('td');
     deadlineCell(c, deadline);
     const markCell = el('td');
@@ -819,6 +882,7 @@ function renderInbox() {
       th,
       deadline,
       markCell,
+      el('td', { class: 'assignee' }, assigneeName(c.assignee)),
       el('td', {}, statusWord(c.status)),
       el('td', {}, formatDate(c.received_on)),
       el('td', {}, c.messages?.unread_from_reporter > 0
@@ -829,10 +893,343 @@ function renderInbox() {
   }
   $('inbox-empty').hidden = cases.length > 0;
   const n = staleCount();
-  $('keys-notice').hidden = n === 0;
+  const nl = staleLabels().length;
+  $('keys-notice').hidden = n + nl === 0;
   if (n === 1) setText($('keys-notice-text'), 'd.inbox.keysNotice1');
   else if (n) setText($('keys-notice-text'), 'd.inbox.keysNotice', { n });
+  else if (nl) setText($('keys-notice-text'), 'd.inbox.keysNoticeLabels', { n: nl });
+  if (n && nl) $('keys-notice-text').textContent += ` ${t('d.inbox.keysNoticeLabelsToo', { n: nl })}`;
   renderRewrapCount();
+}
+
+// ---- casework: officers, assignment, labels (issue #14) -----------------------------------------
+
+/** The office's officers and its labels (names decrypted here), for the inbox and the case. */
+async function loadCasework() {
+  const [officers, labels] = await Promise.all([
+    authed('GET', '/v1/desk/officers'),
+    authed('GET', '/v1/desk/labels'),
+  ]);
+  S.officers = Array.isArray(officers?.officers) ? officers.officers : [];
+  S.labels = await decryptLabels(labels?.labels ?? []);
+  renderLabels();
+}
+
+async function decryptLabels(list) {
+  const identity = S.session.identity;
+  const out = [];
+  for (const l of list) {
+    try {
+      const doc = await openDoc(l.ciphertext, identity);
+      out.push({ id: l.id, keyset_version: l.keyset_version, name: typeof doc.text === 'string' ? doc.text : '' });
+    } catch {
+      out.push({ id: l.id, keyset_version: l.keyset_version, name: '', failed: true });
+    }
+  }
+  const coll = new Intl.Collator(lang());
+  return out.sort((a, b) => coll.compare(a.name, b.name));
+}
+
+const labelById = (id) => (S.labels ?? []).find((l) => l.id === id) ?? null;
+const labelName = (l) => (l.failed ? t('d.labels.undecryptable') : l.name);
+
+function officerName(id) {
+  const o = (S.officers ?? []).find((x) => x.id === id);
+  return o ? o.display_name : t('d.officer.former');
+}
+
+function assigneeName(id) {
+  return id ? officerName(id) : t('d.assignee.all');
+}
+
+/** The names of officers who have seen something, the signed-in officer marked as such. */
+function seenText(ids) {
+  const list = Array.isArray(ids) ? ids : [];
+  if (!list.length) return t('d.seen.nobody');
+  const me = S.session?.officer?.id;
+  const names = list.map((id) => (id === me ? t('d.seen.me', { name: officerName(id) }) : officerName(id)));
+  return t('d.seen.by', { names: names.join(', ') });
+}
+
+/** A case's labels as small chips (a list, so a screen reader counts them), or null. */
+function labelChips(ids) {
+  const known = (ids ?? []).map(labelById).filter(Boolean);
+  if (!known.length) return null;
+  const ul = el('ul', { class: 'chips', 'aria-label': t('d.labels.chipsLabel') });
+  for (const l of known) ul.append(el('li', { class: 'chip' }, labelName(l)));
+  return ul;
+}
+
+function renderLabelFilter() {
+  const select = $('label-filter');
+  if (S.labelFilter && !labelById(S.labelFilter)) S.labelFilter = '';
+  select.replaceChildren(el('option', { value: '' }, t('d.inbox.labelAll')));
+  for (const l of S.labels ?? []) select.append(el('option', { value: l.id }, labelName(l)));
+  select.value = S.labelFilter;
+}
+
+/** The "manage labels" panel: each label with rename and delete (asked for once more). */
+function renderLabels() {
+  const ul = $('labels-list');
+  ul.replaceChildren();
+  const labels = S.labels ?? [];
+  $('labels-none').hidden = labels.length > 0;
+  ul.hidden = labels.length === 0;
+  const edit = S.labelEdit;
+  for (const l of labels) {
+    const name = labelName(l);
+    const li = el('li', { class: 'label-row', 'data-label': l.id });
+    if (edit?.id === l.id && edit.mode === 'rename') {
+      const form = el('form', { class: 'label-rename', novalidate: true, 'data-label': l.id });
+      const id = `label-rename-${l.id}`;
+      const field = el('div', { class: 'field' });
+      field.append(el('label', { for: id }, t('d.labels.renameLabel', { name })));
+      field.append(el('p', { class: 'field-error', id: `${id}-error`, role: 'alert' }));
+      const input = el('input', { type: 'text', id, maxlength: '60', autocomplete: 'off', 'aria-describedby': `${id}-error` });
+      input.value = edit.draft ?? (l.failed ? '' : l.name);
+      field.append(input);
+      const row = el('div', { class: 'actions' });
+      row.append(
+        el('button', { type: 'submit', class: 'primary small', 'data-action': 'rename-save' }, t('d.labels.renameSave')),
+        el('button', { type: 'button', class: 'secondary small', 'data-action': 'cancel' }, t('d.labels.cancel')),
+      );
+      form.append(field, row);
+      li.append(form);
+    } else if (edit?.id === l.id && edit.mode === 'delete') {
+      const qid = `label-delete-q-${l.id}`;
+      li.append(el('p', { class: 'warning', id: qid }, t('d.labels.deleteQuestion', { name })));
+      const row = el('div', { class: 'actions' });
+      row.append(
+        el('button', { type: 'button', class: 'primary small', 'data-action': 'delete-confirm', 'aria-describedby': qid }, t('d.labels.deleteConfirm')),
+        el('button', { type: 'button', class: 'secondary small', 'data-action': 'cancel' }, t('d.labels.cancel')),
+      );
+      li.append(row);
+    } else {
+      li.append(el('span', { class: 'chip' }, name));
+      if (S.office && l.keyset_version < S.office.keysetVersion) {
+        li.append(el('span', { class: 'keyset-old inline' }, t('d.keyset.item', { v: l.keyset_version })));
+      }
+      const row = el('span', { class: 'label-actions' });
+      row.append(
+        el('button', { type: 'button', class: 'secondary small', 'data-action': 'rename', 'aria-label': t('d.labels.renameAria', { name }) }, t('d.labels.rename')),
+        el('button', { type: 'button', class: 'secondary small', 'data-action': 'delete', 'aria-label': t('d.labels.deleteAria', { name }) }, t('d.labels.delete')),
+      );
+      li.append(row);
+    }
+    ul.append(li);
+  }
+}
+
+/** A label's name as the office's ciphertext: a padded document, like a note. */
+function sealLabel(name) {
+  return (office) => {
+    const padded = padDocument({ v: 1, kind: 'label', text: name }, office.maxPlaintext);
+    if (!padded) throw new DeskError('error.textTooLong');
+    return sealToBase64(padded, office.recipients).finally(() => padded.fill(0));
+  };
+}
+
+function putLabel(id, name) {
+  return sealAndSend(sealLabel(name), (ciphertext, keysetVersion) => authed('PUT', `/v1/desk/labels/${encodeURIComponent(id)}`, {
+    body: { ciphertext, keyset_version: keysetVersion },
+  }));
+}
+
+/** After a change: the labels again, then the inbox (and the open case) show them. */
+async function afterLabelChange() {
+  await loadCasework();
+  if (S.inbox) renderInbox();
+  if (S.caseData) renderCasework(S.caseData);
+}
+
+async function onLabelAdd(event) {
+  event.preventDefault();
+  const input = $('label-new');
+  const err = $('label-new-error');
+  fieldError(input, err, '');
+  setText($('labels-error'), '');
+  setText($('labels-status'), '');
+  const name = input.value.trim();
+  if (!name) {
+    fieldError(input, err, 'd.labels.required');
+    input.focus();
+    return;
+  }
+  if ((S.labels ?? []).some((l) => !l.failed && l.name.toLowerCase() === name.toLowerCase())) {
+    fieldError(input, err, 'd.labels.exists', { name });
+    input.focus();
+    return;
+  }
+  const button = $('label-add');
+  button.disabled = true;
+  try {
+    await sealAndSend(sealLabel(name), (ciphertext, keysetVersion) => authed('POST', '/v1/desk/labels', {
+      body: { ciphertext, keyset_version: keysetVersion },
+    }));
+    input.value = '';
+    await afterLabelChange();
+    setText($('labels-status'), 'd.labels.added', { name });
+  } catch (e) {
+    showError($('labels-error'), e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function onLabelAction(event) {
+  const b = event.target.closest('button[data-action]');
+  if (!b) return;
+  const id = b.closest('[data-label]')?.dataset.label;
+  const l = labelById(id);
+  if (!l) return;
+  const action = b.dataset.action;
+  setText($('labels-error'), '');
+  setText($('labels-status'), '');
+  const focusRow = (sel) => $('labels-list').querySelector(`li[data-label="${CSS.escape(id)}"] ${sel}`)?.focus();
+  if (action === 'rename' || action === 'delete') {
+    S.labelEdit = { id, mode: action };
+    renderLabels();
+    focusRow(action === 'rename' ? 'input' : 'button[data-action="delete-confirm"]');
+  } else if (action === 'cancel') {
+    S.labelEdit = null;
+    renderLabels();
+    focusRow(`button[data-action="${b.closest('form') ? 'rename' : 'delete'}"]`);
+  } else if (action === 'delete-confirm') {
+    b.disabled = true;
+    try {
+      await authed('DELETE', `/v1/desk/labels/${encodeURIComponent(id)}`);
+      S.labelEdit = null;
+      if (S.labelFilter === id) S.labelFilter = '';
+      await afterLabelChange();
+      setText($('labels-status'), 'd.labels.deleted', { name: labelName(l) });
+      $('labels-heading').focus();
+    } catch (e) {
+      b.disabled = false;
+      showError($('labels-error'), e);
+    }
+  }
+}
+
+async function onLabelRename(event) {
+  event.preventDefault();
+  const form = event.target.closest('form.label-rename');
+  if (!form) return;
+  const id = form.dataset.label;
+  const l = labelById(id);
+  const input = form.querySelector('input');
+  const err = form.querySelector('.field-error');
+  const name = input.value.trim();
+  if (!name) {
+    fieldError(input, err, 'd.labels.required');
+    input.focus();
+    return;
+  }
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    await putLabel(id, name);
+    S.labelEdit = null;
+    await afterLabelChange();
+    setText($('labels-status'), 'd.labels.renamed', { old: l ? labelName(l) : '', name });
+    $('labels-list').querySelector(`li[data-label="${CSS.escape(id)}"] button[data-action="rename"]`)?.focus();
+  } catch (e) {
+    button.disabled = false;
+    S.labelEdit = { id, mode: 'rename', draft: name };
+    const { key, vars } = explain(e);
+    fieldError(input, err, key, vars);
+    input.focus();
+  }
+}
+
+/** The case's "assigned to" select and label checkboxes; choices not yet saved survive a re-render. */
+function renderCasework(d) {
+  const c = d.summary;
+  const select = $('assignee-select');
+  const key = `${c.id}:${c.assignee ?? ''}:${(c.labels ?? []).join(',')}`;
+  const same = select.dataset.key === key;
+  const chosenAssignee = same ? select.value : (c.assignee ?? '');
+  const chosenLabels = same
+    ? [...$('case-labels').querySelectorAll('input:checked')].map((x) => x.value)
+    : (c.labels ?? []);
+  select.dataset.key = key;
+  select.replaceChildren(el('option', { value: '' }, t('d.casework.assigneeAll')));
+  const officers = [...(S.officers ?? [])];
+  if (c.assignee && !officers.some((o) => o.id === c.assignee)) officers.push({ id: c.assignee, display_name: t('d.officer.former') });
+  const me = S.session?.officer?.id;
+  for (const o of officers) select.append(el('option', { value: o.id }, o.id === me ? t('d.seen.me', { name: o.display_name }) : o.display_name));
+  select.value = chosenAssignee;
+  const box = $('case-labels');
+  box.replaceChildren();
+  const labels = S.labels ?? [];
+  $('case-labels-none').hidden = labels.length > 0;
+  $('labels-save').hidden = labels.length === 0;
+  for (const l of labels) {
+    const id = `case-label-${l.id}`;
+    const row = el('div', { class: 'check' });
+    const input = el('input', { type: 'checkbox', id, value: l.id });
+    input.checked = chosenLabels.includes(l.id);
+    row.append(input, el('label', { for: id }, labelName(l)));
+    box.append(row);
+  }
+}
+
+async function onAssigneeSave(event) {
+  event.preventDefault();
+  const d = S.caseData;
+  if (!d) return;
+  const id = S.caseId;
+  const gen = S.gen;
+  setText($('assignee-error'), '');
+  setText($('assignee-status'), '');
+  const officer = $('assignee-select').value || null;
+  $('assignee-save').disabled = true;
+  try {
+    const summary = await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/assignee`, { body: { officer } });
+    if (gen !== S.gen || S.caseId !== id || !S.caseData) return;
+    S.caseData.summary = { ...S.caseData.summary, ...(summary ?? {}), assignee: summary?.assignee ?? officer };
+    renderCasework(S.caseData);
+    setText($('assignee-status'), officer ? 'd.casework.assigned' : 'd.casework.assignedAll', { name: officer ? officerName(officer) : '' });
+  } catch (e) {
+    if (gen !== S.gen) return;
+    if (problemName(e) === 'unknown-officer') await loadCasework().catch(() => {});
+    showError($('assignee-error'), e);
+  } finally {
+    $('assignee-save').disabled = false;
+  }
+}
+
+async function onCaseLabelsSave(event) {
+  event.preventDefault();
+  if (!S.caseData) return;
+  const id = S.caseId;
+  const gen = S.gen;
+  setText($('case-labels-error'), '');
+  setText($('case-labels-status'), '');
+  const labels = [...$('case-labels').querySelectorAll('input:checked')].map((x) => x.value);
+  $('labels-save').disabled = true;
+  try {
+    const summary = await authed('PUT', `/v1/desk/cases/${encodeURIComponent(id)}/labels`, { body: { labels } });
+    if (gen !== S.gen || S.caseId !== id || !S.caseData) return;
+    S.caseData.summary = { ...S.caseData.summary, ...(summary ?? {}), labels: summary?.labels ?? labels };
+    renderCasework(S.caseData);
+    setText($('case-labels-status'), 'd.casework.labelsSaved', { n: labels.length });
+  } catch (e) {
+    if (gen !== S.gen) return;
+    if (problemName(e) === 'unknown-label') {
+      await loadCasework().catch(() => {});
+      if (S.caseData) renderCasework(S.caseData);
+    }
+    showError($('case-labels-error'), e);
+  } finally {
+    $('labels-save').disabled = false;
+  }
+}
+
+/** "Encrypted for key set 2 – please re-encrypt", when an item is older than the office's set. */
+function keysetMarker(version) {
+  const current = S.office?.keysetVersion;
+  if (!Number.isInteger(version) || !Number.isInteger(current) || version >= current) return null;
+  return el('p', { class: 'keyset-old' }, t('d.keyset.item', { v: version }));
 }
 
 // ---- one case ---------------------------------------------------------------------------------------
@@ -841,6 +1238,7 @@ async function decryptCase(detail, identity) {
   const out = {
     summary: detail.case,
     replyRecipient: detail.reply_recipient,
+    reportSeenBy: Array.isArray(detail.report_seen_by) ? detail.report_seen_by : [],
     doc: null,
     docFailed: false,
     attachments: [],
@@ -861,9 +1259,9 @@ async function decryptCase(detail, identity) {
       const size = Number.isInteger(meta?.size) && meta.size >= 0 && meta.size <= plain.length ? meta.size : plain.length;
       const bytes = plain.slice(0, size);
       plain.fill(0);
-      out.attachments.push({ id: a.id, n: i + 1, meta, bytes, url: null });
+      out.attachments.push({ id: a.id, n: i + 1, meta, bytes, url: null, keyset_version: a.keyset_version });
     } catch {
-      out.attachments.push({ id: a.id, n: i + 1, meta, failed: true });
+      out.attachments.push({ id: a.id, n: i + 1, meta, failed: true, keyset_version: a.keyset_version });
     }
   }
   for (const m of detail.messages ?? []) {
@@ -892,6 +1290,7 @@ async function openCase(id, { focus = true, reload = false } = {}) {
   setText($('case-status-line'), 'd.case.loading');
   try {
     if (!S.office) await refreshOffice();
+    if (!S.officers || !S.labels) await loadCasework();
     const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}`);
     const data = await decryptCase(detail, S.session.identity);
     if (gen !== S.gen || S.caseId !== id) {
@@ -965,6 +1364,7 @@ function renderCase() {
   }
   if (!next.length) actions.append(el('p', {}, t('d.case.noNext')));
 
+  renderCasework(d);
   renderReport(d);
   renderAttachments(d);
   renderThread(d);
@@ -986,6 +1386,10 @@ function renderCase() {
 function renderReport(d) {
   const root = $('report-doc');
   root.replaceChildren();
+  const old = keysetMarker(d.summary.keyset_version);
+  $('report-keyset').hidden = !old;
+  $('report-keyset').textContent = old ? old.textContent : '';
+  $('report-seen').textContent = seenText(d.reportSeenBy);
   if (d.docFailed) {
     root.append(el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
     return;
@@ -1001,6 +1405,10 @@ function renderReport(d) {
   if (doc.when) row('d.case.report.when', String(doc.when));
   if (doc.where) row('d.case.report.where', String(doc.where));
   if (doc.lang) row('d.case.report.lang', ['de', 'en'].includes(doc.lang) ? t(`d.lang.${doc.lang}`) : String(doc.lang));
+  // An oral or in-person report, recorded by an officer: how it came, and whether the person
+  // confirmed the record.
+  if (doc.channel) row('d.case.report.channel', ['phone', 'in_person', 'letter'].includes(doc.channel) ? t(`d.channel.${doc.channel}`) : String(doc.channel));
+  if (typeof doc.confirmed === 'boolean') row('d.case.report.confirmed', t(doc.confirmed ? 'd.case.report.confirmedYes' : 'd.case.report.confirmedNo'));
   root.append(dl);
   const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
   if (stats) {
@@ -1027,11 +1435,14 @@ function renderAttachments(d) {
   for (const a of d.attachments) {
     const li = el('li', { class: 'attachment' });
     const name = safeName(a.meta?.name, t('d.case.attachmentUnnamed', { n: a.n }));
+    const old = keysetMarker(a.keyset_version);
     if (a.failed) {
       li.append(el('p', { class: 'name' }, name), el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
+      if (old) li.append(old);
       ul.append(li);
       continue;
     }
+    if (old) li.append(old);
     const type = safeType(a.meta?.type);
     li.append(el('p', { class: 'name' }, t('d.case.attachment', { name, type, size: formatBytes(a.bytes.length) })));
     const save = el('button', { type: 'button', class: 'secondary small save-attachment', 'aria-label': t('d.case.saveLabel', { name }) }, t('d.case.save'));
@@ -1061,6 +1472,9 @@ function renderThread(d) {
     if (m.failed) li.append(el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
     else if (m.answers) li.append(el('p', { class: 'body' }, t('d.classify.note', { summary: answersSummary(m.answers) })));
     else li.append(el('p', { class: 'body' }, m.text));
+    const old = keysetMarker(m.keyset_version);
+    if (old) li.append(old);
+    if (dir === 'reporter') li.append(el('p', { class: 'seen-by' }, seenText(m.seen_by)));
     ol.append(li);
   }
 }
@@ -1112,19 +1526,26 @@ function classificationOf(d) {
   return { answers: answersOf(d.doc) ?? {}, on: null };
 }
 
-/** The form's current choices, as an answers object. */
-function collectClassification() {
+/**
+ * The taxonomy form's current choices, as an answers object. `prefix` names the form: the
+ * case view's classification (`classify`) or the answers of an oral report (`oral`).
+ */
+function collectAnswers(prefix) {
   const out = {};
   for (const f of CLASSIFY_FIELDS()) {
     if (f === 'consequences') {
-      const chosen = [...document.querySelectorAll('#classify-consequences input:checked')].map((c) => c.value);
+      const chosen = [...document.querySelectorAll(`#${prefix}-consequences input:checked`)].map((c) => c.value);
       if (chosen.length) out[f] = chosen;
     } else {
-      const v = $(`classify-${f}`)?.value;
+      const v = $(`${prefix}-${f}`)?.value;
       if (v) out[f] = v;
     }
   }
   return out;
+}
+
+function collectClassification() {
+  return collectAnswers('classify');
 }
 
 function renderClassification(d) {
@@ -1134,9 +1555,17 @@ function renderClassification(d) {
   const key = `${d.summary.id}:${d.thread.length}`;
   const chosen = root.dataset.key === key ? collectClassification() : current.answers;
   root.dataset.key = key;
+  buildAnswerFields(root, 'classify', chosen);
+  const source = $('classify-source');
+  if (current.on) setText(source, 'd.classify.current', { date: { date: current.on } });
+  else setText(source, Object.keys(current.answers).length ? 'd.classify.fromReporter' : 'd.classify.fromNothing');
+}
+
+/** The taxonomy's questions as selects (and checkboxes for consequences), with `chosen` set. */
+function buildAnswerFields(root, prefix, chosen) {
   root.replaceChildren();
   for (const f of CLASSIFY_FIELDS()) {
-    const id = `classify-${f}`;
+    const id = `${prefix}-${f}`;
     const values = Object.keys(TAXONOMY[f].values);
     if (f === 'consequences') {
       const fs = el('fieldset', { class: 'field', id, 'aria-describedby': `${id}-hint` });
@@ -1161,9 +1590,6 @@ function renderClassification(d) {
     wrap.append(el('label', { for: id }, fieldTitle(f)), select);
     root.append(wrap);
   }
-  const source = $('classify-source');
-  if (current.on) setText(source, 'd.classify.current', { date: { date: current.on } });
-  else setText(source, Object.keys(current.answers).length ? 'd.classify.fromReporter' : 'd.classify.fromNothing');
 }
 
 async function saveClassification() {
@@ -1196,19 +1622,13 @@ async function saveClassification() {
   const padded = padDocument(doc, S.office.maxPlaintext);
   button.disabled = true;
   setText(status, 'd.case.sending');
-  const attempt = async () => {
-    const ciphertext = await sealToBase64(padded, [...S.office.recipients]);
-    return authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/notes`, { body: { ciphertext } });
-  };
   try {
-    try {
-      await attempt();
-    } catch (e) {
-      // The key set changed since the office was loaded: load it again and encrypt again.
-      if (!['stale-keyset', 'wrong-stanza-count'].includes(problemName(e))) throw e;
-      await refreshOffice();
-      await attempt();
-    }
+    await sealAndSend(
+      (office) => sealToBase64(padded, office.recipients),
+      (ciphertext, keysetVersion) => authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/notes`, {
+        body: { ciphertext, keyset_version: keysetVersion },
+      }),
+    );
     if (gen !== S.gen) return;
     await openCase(id, { focus: false, reload: true });
     setText(status, 'd.classify.saved');
@@ -1217,6 +1637,7 @@ async function saveClassification() {
     setText(status, '');
     showError(err, e);
   } finally {
+    padded.fill(0);
     button.disabled = false;
   }
 }
@@ -1329,20 +1750,14 @@ async function sendMessage(kind) {
   }
   button.disabled = true;
   setText(status, 'd.case.sending');
-  const attempt = async () => {
-    const to = reply ? [...S.office.recipients, S.caseData.replyRecipient] : [...S.office.recipients];
-    const ciphertext = await sealToBase64(padded, to);
-    return authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/${reply ? 'replies' : 'notes'}`, { body: { ciphertext } });
-  };
+  const replyRecipient = S.caseData.replyRecipient;
   try {
-    try {
-      await attempt();
-    } catch (e) {
-      // The key set changed since the office was loaded: load it again and encrypt again.
-      if (!['stale-keyset', 'wrong-stanza-count'].includes(problemName(e))) throw e;
-      await refreshOffice();
-      await attempt();
-    }
+    await sealAndSend(
+      (office) => sealToBase64(padded, reply ? [...office.recipients, replyRecipient] : office.recipients),
+      (ciphertext, keysetVersion) => authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/${reply ? 'replies' : 'notes'}`, {
+        body: { ciphertext, keyset_version: keysetVersion },
+      }),
+    );
     if (gen !== S.gen) return;
     box.value = '';
     await openCase(id, { focus: false, reload: true });
@@ -1414,6 +1829,142 @@ async function onExport() {
   }
 }
 
+// ---- oral and in-person reports (HinSchG §16(3), §11) -------------------------------------------
+
+const CHANNELS = ['phone', 'in_person', 'letter'];
+
+function showOral() {
+  wipeOral();
+  show('oral');
+  renderOral();
+}
+
+function renderOral() {
+  const root = $('oral-fields');
+  // A language switch keeps what was chosen; a fresh form starts with "no answer" everywhere.
+  const chosen = root.childElementCount ? collectAnswers('oral') : {};
+  buildAnswerFields(root, 'oral', chosen);
+  const done = S.oral;
+  if (done) {
+    const a = done.answer ?? {};
+    setText($('oral-done-dates'), 'd.oral.doneDates', {
+      received: { date: a.received_on ?? '' }, ack: { date: a.ack_due ?? '' }, feedback: { date: a.feedback_due ?? '' },
+    });
+    setText($('oral-handover'), 'd.oral.handover');
+    setText($('oral-where-text'), 'd.oral.where', { url: followUpAddress() });
+  }
+}
+
+/** The follow-up page, on the server that holds the case (also when this desk runs locally). */
+function followUpAddress() {
+  return new URL('/follow-up', apiBase() || location.origin).href;
+}
+
+/** Forgets the receipt and everything typed for the oral report. */
+function wipeOral() {
+  S.oral = null;
+  const form = $('oral-form');
+  form.reset();
+  $('oral-fields').replaceChildren();
+  clearMessages($('view-oral'));
+  setText($('oral-error'), '');
+  for (const id of ['oral-receipt', 'oral-done-dates', 'oral-handover', 'oral-where-text']) setText($(id), '');
+  $('oral-done').hidden = true;
+  form.hidden = false;
+}
+
+async function onOralSubmit(event) {
+  event.preventDefault();
+  const form = $('oral-form');
+  clearMessages(form);
+  setText($('oral-error'), '');
+  const text = $('oral-text');
+  const channel = form.querySelector('input[name="oral-channel"]:checked')?.value;
+  let bad = null;
+  if (!CHANNELS.includes(channel)) {
+    setText($('oral-channel-error'), 'd.oral.channelRequired');
+    $('oral-channel-phone').setAttribute('aria-invalid', 'true');
+    bad = $('oral-channel-phone');
+  }
+  if (!text.value.trim()) {
+    fieldError(text, $('oral-text-error'), 'd.oral.textRequired');
+    bad ??= text;
+  }
+  const answers = collectAnswers('oral');
+  if ((answers.consequences ?? []).length > MAX_CONSEQUENCES) {
+    setText($('oral-fields-error'), 'd.classify.tooMany', { max: MAX_CONSEQUENCES });
+    bad ??= document.querySelector('#oral-consequences input');
+  }
+  if (bad) {
+    setText($('oral-error'), 'd.err.checkFields');
+    bad.focus();
+    return;
+  }
+  const doc = { v: 1, kind: 'report', lang: lang(), text: text.value };
+  const when = $('oral-when').value.trim();
+  const where = $('oral-where').value.trim();
+  if (when) doc.when = when;
+  if (where) doc.where = where;
+  doc.channel = channel;
+  doc.confirmed = $('oral-confirmed').checked;
+  // The person's answers travel inside the ciphertext, exactly as from the report form.
+  if (Object.keys(answers).length) doc.stats = { taxonomy_version: 1, ...answers };
+  const gen = S.gen;
+  const button = $('oral-submit');
+  button.disabled = true;
+  setText($('oral-status'), 'd.case.sending');
+  const r = generateReceiptBytes();
+  let padded = null;
+  try {
+    padded = padDocument(doc, S.office.maxPlaintext);
+    if (!padded) {
+      setText($('oral-status'), '');
+      fieldError(text, $('oral-text-error'), 'error.textTooLong');
+      text.focus();
+      return;
+    }
+    const keys = await deriveAll(r);
+    const sealed = padded;
+    const answer = await sealAndSend(
+      // To the office and to the receipt's reply key: the person re-reads the record with the code.
+      (office) => sealToBase64(sealed, [...office.recipients, keys.replyRecipient]),
+      (ciphertext, keysetVersion) => authed('POST', '/v1/desk/reports', {
+        body: {
+          keyset_version: keysetVersion,
+          ciphertext,
+          reply_recipient: keys.replyRecipient,
+          lookup_id: keys.lookupId,
+          attachments: [],
+        },
+      }),
+    );
+    if (gen !== S.gen || S.view !== 'oral') return;
+    S.oral = { receipt: formatReceipt(r), answer };
+    form.reset();
+    $('oral-fields').replaceChildren();
+    form.hidden = true;
+    $('oral-receipt').textContent = S.oral.receipt;
+    $('oral-done').hidden = false;
+    setText($('oral-status'), '');
+    renderOral();
+    $('oral-done-heading').focus();
+  } catch (e) {
+    if (gen !== S.gen) return;
+    setText($('oral-status'), '');
+    showError($('oral-error'), e);
+    button.focus();
+  } finally {
+    r.fill(0);
+    padded?.fill(0);
+    button.disabled = false;
+  }
+}
+
+function onOralFinish() {
+  wipeOral();
+  showInbox();
+}
+
 // ---- re-encryption to the current key set -----------------------------------------------------------
 
 async function showRewrap() {
@@ -1424,10 +1975,12 @@ async function showRewrap() {
   setText($('rewrap-progress-text'), '');
   try {
     await refreshOffice();
+    await loadCasework();
     const all = await authed('GET', '/v1/desk/cases?filter=all');
     if (gen !== S.gen) return;
     S.allCases = all;
     S.rewrapList = all.cases.filter((c) => c.keyset_version < S.office.keysetVersion);
+    S.rewrapLabels = staleLabels();
     renderRewrap();
   } catch (e) {
     if (gen !== S.gen) return;
@@ -1441,14 +1994,19 @@ function renderRewrap() {
   const ul = $('rewrap-list');
   ul.replaceChildren();
   for (const c of S.rewrapList) ul.append(el('li', {}, t('d.rewrap.item', { id: short(c.id), v: c.keyset_version })));
-  $('rewrap-none').hidden = S.rewrapList.length > 0;
-  ul.hidden = S.rewrapList.length === 0;
-  $('rewrap-start').hidden = S.rewrapList.length === 0;
+  for (const l of S.rewrapLabels) ul.append(el('li', {}, t('d.rewrap.labelItem', { name: labelName(l), v: l.keyset_version })));
+  const total = S.rewrapList.length + S.rewrapLabels.length;
+  $('rewrap-none').hidden = total > 0;
+  ul.hidden = total === 0;
+  $('rewrap-start').hidden = total === 0;
   const errs = $('rewrap-errors');
   errs.replaceChildren();
   for (const e of S.rewrapErrors) {
     const reason = t(e.key, resolveVars(e.vars));
-    errs.append(el('li', {}, e.id ? t('d.rewrap.failed', { id: short(e.id), reason }) : reason));
+    let line = reason;
+    if (e.label) line = t('d.rewrap.labelFailed', { name: e.label, reason });
+    else if (e.id) line = t('d.rewrap.failed', { id: short(e.id), reason });
+    errs.append(el('li', {}, line));
   }
   renderRewrapCount();
 }
@@ -1492,21 +2050,36 @@ async function rewrapCase(id, retried = false) {
   }
 }
 
+/** A label again for the current key set: the same name, encrypted anew (PUT keeps its id). */
+async function rewrapLabel(l) {
+  if (l.failed) throw new DeskError('d.rewrap.labelUndecryptable');
+  await putLabel(l.id, l.name);
+}
+
 async function onRewrap() {
   const gen = S.gen;
   const list = [...S.rewrapList];
-  if (!list.length) return;
+  const labels = [...S.rewrapLabels];
+  if (!list.length && !labels.length) return;
+  const total = list.length + labels.length;
   S.rewrapErrors = [];
   renderRewrap();
   const button = $('rewrap-start');
   button.disabled = true;
   const bar = $('rewrap-progress');
   $('rewrap-progress-box').hidden = false;
-  bar.max = list.length;
+  bar.max = total;
   bar.value = 0;
-  setText($('rewrap-progress-text'), 'd.rewrap.progress', { done: 0, total: list.length });
+  setText($('rewrap-progress-text'), 'd.rewrap.progress', { done: 0, total });
   let ok = 0;
-  for (const [i, c] of list.entries()) {
+  let okLabels = 0;
+  let done = 0;
+  const step = () => {
+    done++;
+    bar.value = done;
+    setText($('rewrap-progress-text'), 'd.rewrap.progress', { done, total });
+  };
+  for (const c of list) {
     try {
       await rewrapCase(c.id);
       ok++;
@@ -1515,18 +2088,34 @@ async function onRewrap() {
       S.rewrapErrors.push({ id: c.id, ...explain(e) });
     }
     if (gen !== S.gen) return;
-    bar.value = i + 1;
-    setText($('rewrap-progress-text'), 'd.rewrap.progress', { done: i + 1, total: list.length });
+    step();
+  }
+  for (const l of labels) {
+    try {
+      await rewrapLabel(l);
+      okLabels++;
+    } catch (e) {
+      if (gen !== S.gen) return;
+      S.rewrapErrors.push({ label: labelName(l), ...explain(e) });
+    }
+    if (gen !== S.gen) return;
+    step();
   }
   try {
+    await loadCasework();
     const all = await authed('GET', '/v1/desk/cases?filter=all');
     if (gen !== S.gen) return;
     S.allCases = all;
     S.rewrapList = all.cases.filter((c) => c.keyset_version < S.office.keysetVersion);
+    S.rewrapLabels = staleLabels();
   } catch { /* the list stays as it was */ }
   button.disabled = false;
   renderRewrap();
-  setText($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
+  if (labels.length) {
+    setText($('rewrap-progress-text'), 'd.rewrap.doneLabels', { ok, total: list.length, okLabels, labels: labels.length });
+  } else {
+    setText($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
+  }
 }
 
 // ---- statistics: the quarterly contribution --------------------------------------------------------
@@ -1719,6 +2308,29 @@ function wire() {
   $('lock').addEventListener('click', () => lock('manual'));
   $('nav-inbox').addEventListener('click', () => { if (S.session) showInbox(); });
   $('nav-rewrap').addEventListener('click', () => { if (S.session) showRewrap(); });
+  $('nav-oral').addEventListener('click', () => { if (S.session) showOral(); });
+  $('oral-start').addEventListener('click', () => { if (S.session) showOral(); });
+  $('oral-form').addEventListener('submit', onOralSubmit);
+  $('oral-print').addEventListener('click', () => print());
+  $('oral-finish').addEventListener('click', onOralFinish);
+  $('oral-text').addEventListener('input', () => fieldError($('oral-text'), $('oral-text-error'), ''));
+  for (const r of document.querySelectorAll('input[name="oral-channel"]')) {
+    r.addEventListener('change', () => { setText($('oral-channel-error'), ''); $('oral-channel-phone').removeAttribute('aria-invalid'); });
+  }
+  $('mine').addEventListener('change', () => {
+    S.mine = $('mine').checked;
+    loadInbox();
+  });
+  $('label-filter').addEventListener('change', () => {
+    S.labelFilter = $('label-filter').value;
+    if (S.inbox) renderInbox();
+  });
+  $('label-add-form').addEventListener('submit', onLabelAdd);
+  $('label-new').addEventListener('input', () => fieldError($('label-new'), $('label-new-error'), ''));
+  $('labels-list').addEventListener('click', onLabelAction);
+  $('labels-list').addEventListener('submit', onLabelRename);
+  $('assignee-form').addEventListener('submit', onAssigneeSave);
+  $('case-labels-form').addEventListener('submit', onCaseLabelsSave);
   $('nav-stats').addEventListener('click', () => { if (S.session) showStats(); });
   $('stats-rows').addEventListener('click', (ev) => {
     const b = ev.target.closest('button[data-quarter]');

@@ -163,7 +163,8 @@ async function onSend(event) {
     const ciphertext = await sealToBase64(padded, [...office.recipients, state.keys.replyRecipient]);
     padded.fill(0);
     const estimate = powProgress(performance.now());
-    await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext }, {
+    // The key set it was encrypted for: the server refuses a message for an outdated one.
+    await api.sendMessage({ lookup_id: state.keys.lookupId, ciphertext, keyset_version: office.keysetVersion }, {
       onProgress: (tried, expected) => {
         const p = estimate(tried, expected);
         $('message-status').textContent = t(p.key, p);

@@ -300,7 +300,9 @@ async function replyThroughDesk(caseId, sealed) {
   const c = await post('/v1/desk/challenge', { office: 'demo', recipient: DEMO_RECIPIENT });
   const secret = new TextDecoder().decode(await decrypt(Buffer.from(c.challenge, 'base64')));
   const { token } = await post('/v1/desk/session', { challenge_id: c.challenge_id, secret });
-  await post(`/v1/desk/cases/${caseId}/replies`, { ciphertext: Buffer.from(sealed).toString('base64') }, token);
+  // A reply names the key set it was encrypted for (the office's current one).
+  const { keyset_version } = await (await fetch(`${server.url}/v1/offices/demo`)).json();
+  await post(`/v1/desk/cases/${caseId}/replies`, { ciphertext: Buffer.from(sealed).toString('base64'), keyset_version }, token);
 }
 
 test('the follow-up page reads an officer reply and sends a message', { skip }, async (t) => {

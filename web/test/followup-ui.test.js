@@ -96,7 +96,10 @@ test('follow-up: derive locally, decrypt office replies, send messages the repor
   await page.click('#send');
   await page.waitForSelector('#messages li.reporter');
   assert.equal(seen.sent.length, 1);
-  assert.deepEqual(Object.keys(seen.sent[0]).sort(), ['ciphertext', 'lookup_id', 'pow']);
+  assert.deepEqual(Object.keys(seen.sent[0]).sort(), ['ciphertext', 'keyset_version', 'lookup_id', 'pow']);
+  // The key set of the office it was encrypted to (the server refuses a message without it).
+  const office = await (await fetch(`${server.url}/v1/offices/demo`)).json();
+  assert.equal(seen.sent[0].keyset_version, office.keyset_version);
   assert.equal(seen.sent[0].lookup_id, keys.lookupId);
   const ct = base64.decode(seen.sent[0].ciphertext);
   const d = new Decrypter();
