@@ -506,6 +506,56 @@ test('key set per item: after a new officer joins, old items are marked; re-encr
   await c2.context().close();
 });
 
+test('recovery key: every officer gone, the office key from the safe opens the case in the desk and re-encrypts it', { skip }, async () => {
+  // A server of its own: this removes every officer.
+  const srv = await startServer();
+  const url = srv.url.replace('127.0.0.1', 'localhost');
+  const run = (args, input) => {
+    const r = spawnSync(serverBinary(), args, { cwd: REPO, encoding: 'utf8', input });
+    assert.equal(r.status, 0, `meldestelle ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  const db = ['--database-url', `sqlite://${srv.dbPath}`];
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'casework-recovery-'));
+    const recoveryFile = path.join(dir, 'recovery.key');
+    run(['keygen', '-o', recoveryFile]);
+    const recovery = /age1[0-9a-z]+/.exec(readFileSync(recoveryFile, 'utf8'))[0];
+    run(['office', 'set-recovery', '--office', 'demo', '--recipient', recovery, ...db]);
+    const text = marker('Bericht vor dem Schlüsselverlust');
+    run(['report', '--server', srv.url, '--office', 'demo'], text);
+    // Every officer's key is lost: the demo officer leaves, nobody else is left.
+    run(['office', 'remove-officer', '--office', 'demo', '--officer', 'age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05', ...db]);
+    // README "Key handling": the recovery key becomes an officer's key for the time being.
+    run(['office', 'set-recovery', '--office', 'demo', '--clear', ...db]);
+    run(['office', 'add-officer', '--office', 'demo', '--name', 'Wiederherstellung', '--recipient', recovery, ...db]);
+    const page = await newPage();
+    await page.goto(`${url}/desk?office=demo`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.setInputFiles('#key-file', recoveryFile);
+    await page.click('#file-login-submit');
+    await visible(page, '#view-inbox');
+    await inboxLoaded(page);
+    const [id] = await rowIds(page);
+    assert.ok(id, 'the case is in the inbox');
+    await openCase(page, id);
+    assert.ok((await page.textContent('#report-doc')).includes(text), 'the recovery key reads the report');
+    await checkView(page, 'case-recovery');
+    // Re-encrypted for the team as it is now: the case no longer needs the old key set.
+    await page.click('#nav-rewrap');
+    await visible(page, '#view-rewrap');
+    await page.waitForSelector('#rewrap-list li');
+    await page.click('#rewrap-start');
+    await textMatches(page, '#rewrap-progress-text', /Fertig/, 60000);
+    assert.match(await page.textContent('#rewrap-progress-text'), /1 von 1 Fällen neu verschlüsselt/);
+    assert.equal(await page.textContent('#rewrap-errors'), '');
+    const opened = run(['desk', '--server', srv.url, '--office', 'demo', '--identity', recoveryFile, 'open', id]);
+    assert.ok(opened.includes(text) && !opened.includes('run `desk rewrap`'), opened);
+  } finally {
+    await srv.stop();
+  }
+});
+
 test('nothing decrypted on the server’s disk or in its output; no CSP violations or script errors', { skip }, () => {
   const bytes = databaseBytes();
   const out = server.output().toString();
