@@ -1,6 +1,7 @@
 //! Intake benchmark: durable submissions per second and latency over HTTP, at concurrency
-//! 1, 16 and 64, on SQLite and PostgreSQL, beside a baseline of the same inserts done
-//! directly with one commit each. Run with `cargo bench --bench intake`; set
+//! 1, 16 and 64, on SQLite and PostgreSQL, beside the raw storage in the same run (the same
+//! rows batched 512 per commit on SQLite; from 16 and 64 connections, one commit each, on
+//! PostgreSQL), with the ratios printed at the end. Run with `cargo bench --bench intake`; set
 //! MELDESTELLE_BENCH_PG to a PostgreSQL admin URL to include PostgreSQL
 //! (e.g. postgres://postgres@127.0.0.1:5432/test).
 
@@ -79,6 +80,10 @@ struct Row {
 }
 
 impl Row {
+    fn rate(&self) -> f64 {
+        self.n as f64 / self.secs
+    }
+
     fn print(&mut self) {
         self.lat.sort();
         let p = |q: f64| {
@@ -227,20 +232,144 @@ fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
     }
 }
 
-fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) {
+/// The reports of `bodies`, checked as the server checks them, ready to be stored.
+fn reports(db_url: &str, bodies: &[String]) -> Vec<meldestelle::intake::NewReport> {
+    let store = meldestelle::db::Store::open(db_url).unwrap();
+    let office = store
+        .read_now(|c| meldestelle::db::offices::get_office(c, "demo"))
+        .unwrap()
+        .unwrap();
+    let limits = meldestelle::intake::Limits {
+        report: padding::Buckets::new(1 << 20),
+        attachment: padding::Buckets::new(1 << 20),
+        max_attachments: 0,
+    };
+    let today = chrono::Local::now().date_naive();
+    bodies
+        .iter()
+        .map(|b| {
+            let sub = serde_json::from_str(b).unwrap();
+            meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap()
+        })
+        .collect()
+}
+
+/// The report row itself, one plain INSERT: what the storage does, without the server.
+fn insert_row(c: &mut meldestelle::db::DbConn, r: &meldestelle::intake::NewReport) {
+    use diesel::prelude::*;
+    use meldestelle::db::schema::reports;
+    diesel::insert_into(reports::table)
+        .values((
+            reports::id.eq(&r.id),
+            reports::office.eq(&r.office),
+            reports::keyset_version.eq(r.keyset_version),
+            reports::ciphertext.eq(&r.ciphertext),
+            reports::reply_recipient.eq(&r.reply_recipient),
+            reports::lookup_hash.eq(&r.lookup_hash[..]),
+            reports::status.eq(r.status.as_str()),
+            reports::received_on.eq(r.received_on),
+            reports::ack_due.eq(r.ack_due),
+            reports::feedback_due.eq(r.feedback_due),
+        ))
+        .execute(c)
+        .unwrap();
+}
+
+/// Raw SQLite: the same rows, `batch` per commit, on a connection set up as the server's
+/// (WAL, synchronous=FULL).
+fn raw_batched(
+    db_url: &str,
+    rows: &[meldestelle::intake::NewReport],
+    batch: usize,
+    what: String,
+) -> Row {
+    let mut c = meldestelle::db::Target::parse(db_url)
+        .unwrap()
+        .connect()
+        .unwrap();
+    let mut lat = Vec::new();
+    let start = Instant::now();
+    for chunk in rows.chunks(batch) {
+        let t = Instant::now();
+        c.transaction::<_, diesel::result::Error, _>(|c| {
+            for r in chunk {
+                insert_row(c, r);
+            }
+            Ok(())
+        })
+        .unwrap();
+        lat.push(t.elapsed());
+    }
+    Row {
+        what,
+        n: rows.len(),
+        secs: start.elapsed().as_secs_f64(),
+        lat,
+    }
+}
+
+/// Raw concurrent inserts as pgbench makes them: `c` connections, each inserting its share of
+/// the rows one commit each.
+fn raw_concurrent(
+    db_url: &str,
+    rows: Vec<meldestelle::intake::NewReport>,
+    c: usize,
+    what: String,
+) -> Row {
+    let target = meldestelle::db::Target::parse(db_url).unwrap();
+    let rows = Arc::new(rows);
+    let next = Arc::new(Mutex::new(0usize));
+    let lat = Arc::new(Mutex::new(Vec::with_capacity(rows.len())));
+    let conns: Vec<_> = (0..c).map(|_| target.connect().unwrap()).collect();
+    let start = Instant::now();
+    let handles: Vec<_> = conns
+        .into_iter()
+        .map(|mut conn| {
+            let (rows, next, lat) = (rows.clone(), next.clone(), lat.clone());
+            std::thread::spawn(move || loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    *n += 1;
+                    *n - 1
+                };
+                let Some(r) = rows.get(i) else { break };
+                let t = Instant::now();
+                insert_row(&mut conn, r);
+                lat.lock().unwrap().push(t.elapsed());
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let lat = std::mem::take(&mut *lat.lock().unwrap());
+    Row {
+        what,
+        n: rows.len(),
+        secs,
+        lat,
+    }
+}
+
+/// One backend: the server over HTTP at three concurrencies and at a fixed rate, then the raw
+/// storage in the same run; the ratios at the end.
+fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) -> Vec<String> {
     let all = bodies(n * 4 + 2000);
     let mut chunks = all.chunks(n);
+    let mut rates = std::collections::HashMap::new();
     for c in [1usize, 16, 64] {
         let url = fresh();
         let server = start(&url);
         let count = if c == 1 { n / 4 } else { n };
-        closed_loop(
+        let mut row = closed_loop(
             &server.1,
             &chunks.next().unwrap()[..count],
             c,
             format!("{backend}: HTTP, concurrency {c}"),
-        )
-        .print();
+        );
+        row.print();
+        rates.insert(c, row.rate());
     }
     let url = fresh();
     let server = start(&url);
@@ -257,9 +386,49 @@ fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) {
     baseline(
         &url,
         &all[all.len() - 2000..],
-        format!("{backend}: baseline, direct insert, 1 commit each"),
+        format!("{backend}: baseline, validation and insert, 1 commit each"),
     )
     .print();
+    // The raw storage in the same run: the same rows, without HTTP or validation.
+    let mut ratios = vec![];
+    if backend == "SQLite" {
+        let url = fresh();
+        drop(start(&url));
+        let rows = reports(&url, &all[..n]);
+        let mut raw = raw_batched(
+            &url,
+            &rows,
+            512,
+            format!("{backend}: raw insert, 512 per commit"),
+        );
+        raw.print();
+        ratios.push(format!(
+            "{backend}: HTTP at concurrency 64 / raw batched insert = {:.0} / {:.0} = {:.2}",
+            rates[&64],
+            raw.rate(),
+            rates[&64] / raw.rate()
+        ));
+    } else {
+        for c in [16usize, 64] {
+            let url = fresh();
+            drop(start(&url));
+            let rows = reports(&url, &all[..n]);
+            let mut raw = raw_concurrent(
+                &url,
+                rows,
+                c,
+                format!("{backend}: raw insert, {c} connections, 1 commit each"),
+            );
+            raw.print();
+            ratios.push(format!(
+                "{backend}: HTTP / raw at concurrency {c} = {:.0} / {:.0} = {:.2}",
+                rates[&c],
+                raw.rate(),
+                rates[&c] / raw.rate()
+            ));
+        }
+    }
+    ratios
 }
 
 fn main() {
@@ -276,7 +445,7 @@ fn main() {
     let dir =
         tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let counter = std::sync::atomic::AtomicUsize::new(0);
-    run(
+    let mut ratios = run(
         "SQLite",
         &|| {
             let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -289,7 +458,7 @@ fn main() {
     );
     if let Ok(admin) = std::env::var("MELDESTELLE_BENCH_PG") {
         let base = admin.rsplit_once('/').unwrap().0.to_owned();
-        run(
+        ratios.extend(run(
             "PostgreSQL",
             &|| {
                 let name = format!(
@@ -304,6 +473,10 @@ fn main() {
                 format!("{base}/{name}")
             },
             n,
-        );
+        ));
+    }
+    println!();
+    for r in ratios {
+        println!("{r}");
     }
 }
