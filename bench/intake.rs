@@ -103,39 +103,33 @@ impl Row {
     }
 }
 
-/// Closed loop: `c` clients, each sending its share back to back.
-fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
+/// `states.len()` threads, each with its own state (a client, a connection), taking the next
+/// of `n` items until none is left: the latency of each item, and the whole run.
+fn share<S: Send + 'static>(
+    states: Vec<S>,
+    n: usize,
+    each: impl Fn(&mut S, usize) + Send + Sync + 'static,
+    what: String,
+) -> Row {
     let next = Arc::new(Mutex::new(0usize));
-    let lat = Arc::new(Mutex::new(Vec::with_capacity(bodies.len())));
-    let bodies = Arc::new(bodies.to_vec());
-    // One client (one connection pool and I/O thread) for all workers: the load generator
-    // shares the two cores with the server and should cost as little as possible.
-    let client = reqwest::blocking::Client::new();
+    let lat = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let each = Arc::new(each);
     let start = Instant::now();
-    let handles: Vec<_> = (0..c)
-        .map(|_| {
-            let (next, lat, bodies, url, client) = (
-                next.clone(),
-                lat.clone(),
-                bodies.clone(),
-                format!("{base}/v1/reports"),
-                client.clone(),
-            );
+    let handles: Vec<_> = states
+        .into_iter()
+        .map(|mut state| {
+            let (next, lat, each) = (next.clone(), lat.clone(), each.clone());
             std::thread::spawn(move || loop {
                 let i = {
-                    let mut n = next.lock().unwrap();
-                    *n += 1;
-                    *n - 1
+                    let mut k = next.lock().unwrap();
+                    *k += 1;
+                    *k - 1
                 };
-                let Some(body) = bodies.get(i) else { break };
+                if i >= n {
+                    break;
+                }
                 let t = Instant::now();
-                let r = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .unwrap();
-                assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
+                each(&mut state, i);
                 lat.lock().unwrap().push(t.elapsed());
             })
         })
@@ -145,12 +139,29 @@ fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
     }
     let secs = start.elapsed().as_secs_f64();
     let lat = std::mem::take(&mut *lat.lock().unwrap());
-    Row {
+    Row { what, n, secs, lat }
+}
+
+/// Closed loop: `c` clients, each sending its share back to back.
+fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
+    // One client (one connection pool and I/O thread) for all workers: the load generator
+    // shares the two cores with the server and should cost as little as possible.
+    let client = reqwest::blocking::Client::new();
+    let (bodies, url) = (Arc::new(bodies.to_vec()), format!("{base}/v1/reports"));
+    share(
+        vec![client; c],
+        bodies.len(),
+        move |client, i| {
+            let r = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(bodies[i].clone())
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
+        },
         what,
-        n: bodies.len(),
-        secs,
-        lat,
-    }
+    )
 }
 
 /// Open loop: requests are started at a fixed rate, whatever the answers do.
@@ -200,9 +211,8 @@ fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
     }
 }
 
-/// The same inserts without HTTP, one transaction (one fsync) each.
-fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
-    let store = meldestelle::db::Store::open(db_url).unwrap();
+/// Checks a submission for the demo office of `store` as the server does.
+fn checker(store: &meldestelle::db::Store) -> impl Fn(&str) -> meldestelle::intake::NewReport {
     let office = store
         .read_now(|c| meldestelle::db::offices::get_office(c, "demo"))
         .unwrap()
@@ -213,12 +223,21 @@ fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
         max_attachments: 0,
     };
     let today = chrono::Local::now().date_naive();
+    move |body| {
+        let sub = serde_json::from_str(body).unwrap();
+        meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap()
+    }
+}
+
+/// The same inserts without HTTP, one transaction (one fsync) each.
+fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
+    let store = meldestelle::db::Store::open(db_url).unwrap();
+    let check = checker(&store);
     let mut lat = Vec::new();
     let start = Instant::now();
     for b in bodies {
         let t = Instant::now();
-        let sub = serde_json::from_str(b).unwrap();
-        let report = meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap();
+        let report = check(b);
         store
             .write_now(|c| meldestelle::db::reports::insert_report(c, &report))
             .unwrap();
@@ -235,23 +254,8 @@ fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
 /// The reports of `bodies`, checked as the server checks them, ready to be stored.
 fn reports(db_url: &str, bodies: &[String]) -> Vec<meldestelle::intake::NewReport> {
     let store = meldestelle::db::Store::open(db_url).unwrap();
-    let office = store
-        .read_now(|c| meldestelle::db::offices::get_office(c, "demo"))
-        .unwrap()
-        .unwrap();
-    let limits = meldestelle::intake::Limits {
-        report: padding::Buckets::new(1 << 20),
-        attachment: padding::Buckets::new(1 << 20),
-        max_attachments: 0,
-    };
-    let today = chrono::Local::now().date_naive();
-    bodies
-        .iter()
-        .map(|b| {
-            let sub = serde_json::from_str(b).unwrap();
-            meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap()
-        })
-        .collect()
+    let check = checker(&store);
+    bodies.iter().map(|b| check(b)).collect()
 }
 
 /// The report row itself, one plain INSERT: what the storage does, without the server.
@@ -317,39 +321,9 @@ fn raw_concurrent(
     what: String,
 ) -> Row {
     let target = meldestelle::db::Target::parse(db_url).unwrap();
-    let rows = Arc::new(rows);
-    let next = Arc::new(Mutex::new(0usize));
-    let lat = Arc::new(Mutex::new(Vec::with_capacity(rows.len())));
     let conns: Vec<_> = (0..c).map(|_| target.connect().unwrap()).collect();
-    let start = Instant::now();
-    let handles: Vec<_> = conns
-        .into_iter()
-        .map(|mut conn| {
-            let (rows, next, lat) = (rows.clone(), next.clone(), lat.clone());
-            std::thread::spawn(move || loop {
-                let i = {
-                    let mut n = next.lock().unwrap();
-                    *n += 1;
-                    *n - 1
-                };
-                let Some(r) = rows.get(i) else { break };
-                let t = Instant::now();
-                insert_row(&mut conn, r);
-                lat.lock().unwrap().push(t.elapsed());
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let lat = std::mem::take(&mut *lat.lock().unwrap());
-    Row {
-        what,
-        n: rows.len(),
-        secs,
-        lat,
-    }
+    let n = rows.len();
+    share(conns, n, move |conn, i| insert_row(conn, &rows[i]), what)
 }
 
 /// One backend: the server over HTTP at three concurrencies and at a fixed rate, then the raw

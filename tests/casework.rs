@@ -23,14 +23,36 @@ fn desk(server: &Server, identity: &str, args: &[&str], stdin: Option<&str>) -> 
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// A reporter's report through the CLI; the case id (the only case, or the newest by id set).
-fn report(server: &Server, db: &TestDb, text: &str) -> String {
+/// A reporter's report through the CLI: the new case's id and the receipt.
+fn report(server: &Server, db: &TestDb, text: &str) -> (String, String) {
     let before = db.strings("SELECT id AS s FROM reports");
-    cli(&["report", "--server", &server.base, "--json"], Some(text));
-    db.strings("SELECT id AS s FROM reports")
+    let out = cli(&["report", "--server", &server.base, "--json"], Some(text));
+    let receipt = serde_json::from_str::<Value>(&out).unwrap()["receipt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = db
+        .strings("SELECT id AS s FROM reports")
         .into_iter()
         .find(|id| !before.contains(id))
-        .expect("a new case")
+        .expect("a new case");
+    (id, receipt)
+}
+
+/// The reporter's side: `report follow-up` with the receipt, sending `text`; its JSON answer.
+fn follow_up(server: &Server, receipt: &str, text: &str) -> Value {
+    let out = cli(
+        &[
+            "report",
+            "follow-up",
+            "--server",
+            &server.base,
+            "--json",
+            "--send-stdin",
+        ],
+        Some(&format!("{receipt}\n{text}")),
+    );
+    serde_json::from_str(&out).unwrap()
 }
 
 fn get(server: &Server, template: &str, path: &str, token: &str) -> Value {
@@ -143,18 +165,7 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
         }
 
         // The person follows up anonymously with the receipt they were handed.
-        let fu: Value = serde_json::from_str(&cli(
-            &[
-                "report",
-                "follow-up",
-                "--server",
-                &server.base,
-                "--json",
-                "--send-stdin",
-            ],
-            Some(&format!("{receipt}\nIch möchte noch etwas ergänzen.")),
-        ))
-        .unwrap();
+        let fu = follow_up(&server, &receipt, "Ich möchte noch etwas ergänzen.");
         assert_eq!(fu["status"], "received");
         assert!(
             fu["report"]["text"]
@@ -243,8 +254,8 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         );
         let (_, carla_key) = keygen_file(dir.path(), "carla.txt");
         add_officer(&db.url, "nord", "Carla", &carla_key, &[]);
-        let first = report(&server, &db, "Erster Fall");
-        let second = report(&server, &db, "Zweiter Fall");
+        let (first, _) = report(&server, &db, "Erster Fall");
+        let (second, _) = report(&server, &db, "Zweiter Fall");
 
         let demo = login(&server, "demo", DEMO_IDENTITY);
         let berta_token = login(&server, "demo", &berta_file);
@@ -392,8 +403,8 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
 fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-03-02"]);
-        let id = report(&server, &db, "Ein Fall mit Vorgesetzten");
-        let other = report(&server, &db, "Ein anderer Fall");
+        let (id, _) = report(&server, &db, "Ein Fall mit Vorgesetzten");
+        let (other, _) = report(&server, &db, "Ein anderer Fall");
         let out = desk(
             &server,
             DEMO_IDENTITY,
@@ -573,15 +584,7 @@ fn colleagues_see_who_has_seen_a_new_reporter_message() {
         let dir = tempfile::tempdir().unwrap();
         let (berta_file, berta_key) = keygen_file(dir.path(), "berta.txt");
         add_officer(&db.url, "demo", "Berta Beispiel", &berta_key, &[]);
-        let out = cli(
-            &["report", "--server", &server.base, "--json"],
-            Some("Ein Bericht"),
-        );
-        let receipt = serde_json::from_str::<Value>(&out).unwrap()["receipt"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let id = db.strings("SELECT id AS s FROM reports")[0].clone();
+        let (id, receipt) = report(&server, &db, "Ein Bericht");
         let demo = login(&server, "demo", DEMO_IDENTITY);
         let berta = login(&server, "demo", &berta_file);
         let (demo_id, berta_id) = (
@@ -593,16 +596,7 @@ fn colleagues_see_who_has_seen_a_new_reporter_message() {
             case(&server, &demo, &id)["report_seen_by"],
             json!([demo_id])
         );
-        cli(
-            &[
-                "report",
-                "follow-up",
-                "--server",
-                &server.base,
-                "--send-stdin",
-            ],
-            Some(&format!("{receipt}\nNoch eine Nachricht.")),
-        );
+        follow_up(&server, &receipt, "Noch eine Nachricht.");
         let seen = case(&server, &berta, &id);
         let mut both = vec![demo_id.clone(), berta_id.clone()];
         both.sort();
@@ -642,15 +636,7 @@ fn colleagues_see_who_has_seen_a_new_reporter_message() {
 fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-03-02"]);
-        let out = cli(
-            &["report", "--server", &server.base, "--json"],
-            Some("Bericht"),
-        );
-        let receipt = serde_json::from_str::<Value>(&out).unwrap()["receipt"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let id = db.strings("SELECT id AS s FROM reports")[0].clone();
+        let (id, receipt) = report(&server, &db, "Bericht");
         desk(&server, DEMO_IDENTITY, &["note", &id], Some("Notiz"));
         desk(&server, DEMO_IDENTITY, &["labels", "add", "Alt"], None);
         let token = login(&server, "demo", DEMO_IDENTITY);
@@ -697,16 +683,7 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         // The desk shows what the rotation left behind, item by item.
         let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(out.contains("[key set v1: run `desk rewrap`]"), "{out}");
-        cli(
-            &[
-                "report",
-                "follow-up",
-                "--server",
-                &server.base,
-                "--send-stdin",
-            ],
-            Some(&format!("{receipt}\nNeu")),
-        );
+        follow_up(&server, &receipt, "Neu");
         let v = case(&server, &token, &id);
         let versions: Vec<i64> = v["messages"]
             .as_array()

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 
-use super::desk::{case_changed, own_case, summary, Desk};
+use super::desk::{change_case, own_case, summary, Desk};
 use super::{read_json, ApiError, AppState};
 use crate::db::{self, casework::Refusal};
 use crate::desk::{self, Direction};
@@ -17,8 +17,8 @@ const SMALL_BODY: usize = 16 * 1024;
 const LABEL_BODY: usize = 64 * 1024;
 
 /// `GET /v1/desk/officers`: the office's active officers, for assignment and "seen by".
-pub async fn officers(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse, ApiError> {
-    let office = me.office;
+pub async fn officers(state: web::Data<AppState>, desk: Desk) -> Result<HttpResponse, ApiError> {
+    let office = desk.office;
     let mut list = state
         .store
         .read(move |c| db::offices::list_officers(c, &office.slug))
@@ -40,29 +40,19 @@ pub async fn officers(state: web::Data<AppState>, me: Desk) -> Result<HttpRespon
 pub async fn assign(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk {
-        officer: me,
-        office,
-    } = me;
+    let Desk { officer, office } = desk;
     let r: wire::Assign = read_json(&req, payload, SMALL_BODY).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
-    let (slug, case_id, me_id, to) = (office.slug, case.id.clone(), me.id, r.officer.clone());
-    let listed = state
-        .store
-        .write(move |c| {
-            if let Err(r) = db::casework::assign(c, &slug, &case_id, to.as_deref())? {
-                return Ok(Err(r));
-            }
-            let subject = format!("{case_id} to {}", to.as_deref().unwrap_or("office"));
-            db::desk::append_audit(c, &slug, &me_id, "assign", Some(&subject))?;
-            db::desk::listed_of(c, &case_id, &me_id).map(Ok)
-        })
-        .await
-        .map_err(case_changed)??;
+    let (slug, case_id, to) = (office.slug, case.id.clone(), r.officer.clone());
+    let subject = format!("{case_id} to {}", to.as_deref().unwrap_or("office"));
+    let listed = change_case(&state, &officer, &case.id, "assign", subject, move |c| {
+        Ok(db::casework::assign(c, &slug, &case_id, to.as_deref())?.map_err(ApiError::from))
+    })
+    .await?;
     let updated = crate::desk::Case {
         assignee: r.officer,
         ..case
@@ -71,8 +61,8 @@ pub async fn assign(
 }
 
 /// `GET /v1/desk/labels`.
-pub async fn labels(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse, ApiError> {
-    let office = me.office;
+pub async fn labels(state: web::Data<AppState>, desk: Desk) -> Result<HttpResponse, ApiError> {
+    let office = desk.office;
     let list = state
         .store
         .read(move |c| db::casework::list_labels(c, &office.slug))
@@ -93,14 +83,11 @@ pub async fn labels(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse
 async fn put_label(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     payload: web::Payload,
     label: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk {
-        officer: me,
-        office,
-    } = me;
+    let Desk { officer, office } = desk;
     let r: wire::LabelBody = read_json(&req, payload, LABEL_BODY).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     // A label's name is the office's own, like a note.
@@ -119,7 +106,7 @@ async fn put_label(
                 Err(r) => return Ok(Err(r)),
             };
             let action = if created { "label:add" } else { "label:change" };
-            db::desk::append_audit(c, &slug, &me.id, action, Some(&id))?;
+            db::desk::append_audit(c, &slug, &officer.id, action, Some(&id))?;
             Ok(Ok(id))
         })
         .await?
@@ -143,32 +130,29 @@ fn label_refusal(r: Refusal) -> ApiError {
 pub async fn add_label(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    put_label(state, req, me, payload, None).await
+    put_label(state, req, desk, payload, None).await
 }
 
 pub async fn change_label(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     label: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    put_label(state, req, me, payload, Some(label.into_inner())).await
+    put_label(state, req, desk, payload, Some(label.into_inner())).await
 }
 
 /// `DELETE /v1/desk/labels/{label}`: gone from the office and from every case.
 pub async fn delete_label(
     state: web::Data<AppState>,
-    me: Desk,
+    desk: Desk,
     label: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk {
-        officer: me,
-        office,
-    } = me;
+    let Desk { officer, office } = desk;
     let (slug, label) = (office.slug, label.into_inner());
     state
         .store
@@ -176,7 +160,7 @@ pub async fn delete_label(
             if let Err(r) = db::casework::delete_label(c, &slug, &label)? {
                 return Ok(Err(r));
             }
-            db::desk::append_audit(c, &slug, &me.id, "label:remove", Some(&label))?;
+            db::desk::append_audit(c, &slug, &officer.id, "label:remove", Some(&label))?;
             Ok(Ok(()))
         })
         .await?
@@ -188,28 +172,28 @@ pub async fn delete_label(
 pub async fn set_case_labels(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk {
-        officer: me,
-        office,
-    } = me;
+    let Desk { officer, office } = desk;
     let r: wire::CaseLabels = read_json(&req, payload, SMALL_BODY).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let (slug, case_id) = (office.slug, case.id.clone());
-    let listed = state
-        .store
-        .write(move |c| {
-            if let Err(r) = db::casework::set_case_labels(c, &slug, &case_id, &r.labels)? {
-                return Ok(Err(r));
-            }
-            db::desk::append_audit(c, &slug, &me.id, "labels", Some(&case_id))?;
-            db::desk::listed_of(c, &case_id, &me.id).map(Ok)
-        })
-        .await
-        .map_err(case_changed)??;
+    let listed = change_case(
+        &state,
+        &officer,
+        &case.id,
+        "labels",
+        case.id.clone(),
+        move |c| {
+            Ok(
+                db::casework::set_case_labels(c, &slug, &case_id, &r.labels)?
+                    .map_err(ApiError::from),
+            )
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(summary(&case, listed, state.config.today())))
 }
 
@@ -219,13 +203,10 @@ pub async fn set_case_labels(
 pub async fn record(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk {
-        officer: me,
-        office,
-    } = me;
+    let Desk { officer, office } = desk;
     let r: wire::RecordedReport = read_json(&req, payload, state.config.max_body_bytes).await?;
     let sub = Submission {
         office: office.slug.clone(),
@@ -254,7 +235,7 @@ pub async fn record(
         .store
         .write(move |c| {
             db::reports::insert_report(c, &report)?;
-            db::desk::append_audit(c, &report.office, &me.id, "record", Some(&report.id))?;
+            db::desk::append_audit(c, &report.office, &officer.id, "record", Some(&report.id))?;
             // Colleagues hear of it like of any report (no case id, no time).
             if notify {
                 db::outbox::mark_news(c, &report.office)?;

@@ -115,6 +115,35 @@ impl actix_web::FromRequest for Desk {
 }
 
 /// A write that found the case no longer as it was read (another officer was quicker).
+/// Changes a case in one commit, as `officer`: `change` (a refusal writes nothing), the audit
+/// entry `action` about `subject`, and the case's counts and labels as the officer sees them
+/// now. A case that changed meanwhile is `409 case-changed`.
+pub(super) async fn change_case(
+    state: &AppState,
+    officer: &Officer,
+    case_id: &str,
+    action: &'static str,
+    subject: String,
+    change: impl FnOnce(&mut db::DbConn) -> Result<Result<(), ApiError>, DbError> + Send + 'static,
+) -> Result<db::desk::Listed, ApiError> {
+    let (office, actor, case_id) = (
+        officer.office.clone(),
+        officer.id.clone(),
+        case_id.to_owned(),
+    );
+    state
+        .store
+        .write(move |c| {
+            if let Err(refused) = change(c)? {
+                return Ok(Err(refused));
+            }
+            db::desk::append_audit(c, &office, &actor, action, Some(&subject))?;
+            db::desk::listed_of(c, &case_id, &actor).map(Ok)
+        })
+        .await
+        .map_err(case_changed)?
+}
+
 pub(super) fn case_changed(e: DbError) -> ApiError {
     match e {
         DbError::Conflict(_) | DbError::NotFound => ApiError::Conflict(
@@ -163,10 +192,10 @@ pub struct InboxQuery {
 
 pub async fn inbox(
     state: web::Data<AppState>,
-    me: Desk,
+    desk: Desk,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let today = state.config.today();
     let (slug, me) = (office.slug.clone(), officer.id.clone());
     let cases = state
@@ -222,11 +251,11 @@ fn yes() -> bool {
 
 pub async fn open(
     state: web::Data<AppState>,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     query: web::Query<OpenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
     let (ciphertext, attachments, messages, labels) = state
@@ -326,11 +355,11 @@ pub struct StatusRequest {
 pub async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let r: StatusRequest = read_json(&req, payload, SMALL_BODY).await?;
     if r.classification.is_some() {
         return Err(intake::IntakeError::PlaintextStats.into());
@@ -350,7 +379,7 @@ pub async fn set_status(
         today,
         office.retention_years.max(1) as u32,
     )?;
-    let (c2, o) = (case.clone(), officer.clone());
+    let c2 = case.clone();
     let action = match to {
         Status::Acknowledged => "status:acknowledged",
         Status::InProgress => "status:in_progress",
@@ -358,15 +387,15 @@ pub async fn set_status(
         Status::Closed => "status:closed",
         Status::Received => "status:received",
     };
-    let listed = state
-        .store
-        .write(move |c| {
-            db::desk::set_status(c, &c2, to, &clocks)?;
-            db::desk::append_audit(c, &o.office, &o.id, action, Some(&c2.id))?;
-            db::desk::listed_of(c, &c2.id, &o.id)
-        })
-        .await
-        .map_err(case_changed)?;
+    let listed = change_case(
+        &state,
+        &officer,
+        &case.id,
+        action,
+        case.id.clone(),
+        move |c| db::desk::set_status(c, &c2, to, &clocks).map(Ok),
+    )
+    .await?;
     let updated = Case {
         status: to,
         clocks,
@@ -387,12 +416,12 @@ pub struct CiphertextRequest {
 async fn add_message(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
     direction: Direction,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let r: CiphertextRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     intake::check_keyset(r.keyset_version, &office)?;
@@ -426,29 +455,29 @@ async fn add_message(
 pub async fn note(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    add_message(state, req, me, id, payload, Direction::Note).await
+    add_message(state, req, desk, id, payload, Direction::Note).await
 }
 
 pub async fn reply(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    add_message(state, req, me, id, payload, Direction::Office).await
+    add_message(state, req, desk, id, payload, Direction::Office).await
 }
 
 pub async fn export(
     state: web::Data<AppState>,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
     let ct = state
@@ -478,11 +507,11 @@ pub struct ForwardRequest {
 pub async fn forward(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let r: ForwardRequest = read_json(&req, payload, SMALL_BODY).await?;
     crate::office::check_recipient(r.recipient.trim())
         .map_err(|e| ApiError::BadRecipient(e.to_string()))?;
@@ -519,11 +548,11 @@ pub struct RewrapRequest {
 pub async fn rewrap(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let r: RewrapRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     let case = own_case(&state, &office, id.into_inner()).await?;
@@ -634,11 +663,11 @@ const MAX_REASON: usize = 1000;
 pub async fn extend_retention(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let r: RetentionRequest = read_json(&req, payload, SMALL_BODY).await?;
     let reason = r.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > MAX_REASON {
@@ -659,16 +688,19 @@ pub async fn extend_retention(
             "delete_after: must be later than the current {current} and than today"
         )));
     }
-    let (case_id, o, until) = (case.id.clone(), officer.clone(), r.delete_after);
-    let listed = state
-        .store
-        .write(move |c| {
-            db::outbox::extend_retention(c, &case_id, &o.id, Some(current), until, &reason, today)?;
-            db::desk::append_audit(c, &o.office, &o.id, "retention:extend", Some(&case_id))?;
-            db::desk::listed_of(c, &case_id, &o.id)
-        })
-        .await
-        .map_err(case_changed)?;
+    let (case_id, by, until) = (case.id.clone(), officer.id.clone(), r.delete_after);
+    let listed = change_case(
+        &state,
+        &officer,
+        &case.id,
+        "retention:extend",
+        case.id.clone(),
+        move |c| {
+            db::outbox::extend_retention(c, &case_id, &by, Some(current), until, &reason, today)
+                .map(Ok)
+        },
+    )
+    .await?;
     let updated = Case {
         clocks: desk::Clocks {
             delete_after: Some(until),
@@ -706,10 +738,10 @@ const CONTRIBUTION_BODY: usize = 8 * 1024 * 1024;
 pub async fn contribute(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: Desk,
+    desk: Desk,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Desk { officer, office } = me;
+    let Desk { officer, office } = desk;
     let r: ContributionRequest = read_json(&req, payload, CONTRIBUTION_BODY).await?;
     let (quarter, records) = contribution::prepare(&r.quarter, r.records, state.config.today())?;
     let n = records.len();
@@ -737,8 +769,11 @@ pub async fn contribute(
 }
 
 /// The last four ended quarters: how many cases, how many records contributed, frozen or not.
-pub async fn contributions(state: web::Data<AppState>, me: Desk) -> Result<HttpResponse, ApiError> {
-    let office = me.office;
+pub async fn contributions(
+    state: web::Data<AppState>,
+    desk: Desk,
+) -> Result<HttpResponse, ApiError> {
+    let office = desk.office;
     let mut q = Quarter::of(state.config.today()).previous();
     let mut quarters = vec![];
     for _ in 0..4 {

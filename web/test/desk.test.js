@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Decrypter, armor } from 'age-encryption';
 import {
-  REPO, DIST, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools, pngWith,
+  REPO, DIST, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools, switchLanguage, checkView as checkViewAt, pngWith,
 } from './helpers.js';
 import { startSmtp } from './smtp.js';
 
@@ -126,36 +126,8 @@ async function snap(page, step) {
   await screenshot(page, `desk-${String(shot).padStart(2, '0')}-${step}-${lang}`);
 }
 
-async function switchLanguage(page) {
-  const before = await page.getAttribute('html', 'lang');
-  await page.click('#lang-switch');
-  await page.waitForFunction((l) => document.documentElement.lang !== l, before);
-}
 
-/**
- * axe-core (WCAG 2.1 A/AA) on the current view at phone and desktop size, in both languages,
- * with a screenshot each; no horizontal scrolling of the page on the phone.
- */
-async function checkView(page, step) {
-  const start = await page.getAttribute('html', 'lang');
-  const original = page.viewportSize();
-  for (const [w, h] of [[390, 844], [1280, 900]]) {
-    await page.setViewportSize({ width: w, height: h });
-    for (let i = 0; i < 2; i++) {
-      const lang = await page.getAttribute('html', 'lang');
-      const v = await axeViolations(page);
-      assert.deepEqual(v, [], `axe violations on ${step} (${lang}, ${w}px):\n${v.join('\n')}`);
-      if (w === 390) {
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        assert.ok(overflow <= 0, `${step} (${lang}) scrolls sideways on a phone by ${overflow}px`);
-      }
-      await snap(page, `${step}-${w}`);
-      await switchLanguage(page);
-    }
-  }
-  assert.equal(await page.getAttribute('html', 'lang'), start);
-  await page.setViewportSize(original);
-}
+const checkView = (page, step) => checkViewAt(page, step, snap);
 
 // A valid 8×8 PNG (so the preview really renders) whose bytes carry a marker in a text chunk.
 

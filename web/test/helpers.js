@@ -1,4 +1,5 @@
 // Shared test helpers: paths, and starting the real server binary.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
@@ -98,6 +99,39 @@ export async function axeViolations(page) {
     resultTypes: ['violations'],
   }));
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`);
+}
+
+/** Switches the page to its other language and waits until it has. */
+export async function switchLanguage(page) {
+  const before = await page.getAttribute('html', 'lang');
+  await page.click('#lang-switch');
+  await page.waitForFunction((l) => document.documentElement.lang !== l, before);
+}
+
+/**
+ * axe-core (WCAG 2.1 A/AA) on the current view at phone and desktop size, in both languages,
+ * with a screenshot each (`snap(page, step)`, the test file's own numbering); no horizontal
+ * scrolling of the page on the phone.
+ */
+export async function checkView(page, step, snap) {
+  const start = await page.getAttribute('html', 'lang');
+  const original = page.viewportSize();
+  for (const [w, h] of [[390, 844], [1280, 900]]) {
+    await page.setViewportSize({ width: w, height: h });
+    for (let i = 0; i < 2; i++) {
+      const lang = await page.getAttribute('html', 'lang');
+      const v = await axeViolations(page);
+      assert.deepEqual(v, [], `axe violations on ${step} (${lang}, ${w}px):\n${v.join('\n')}`);
+      if (w === 390) {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `${step} (${lang}) scrolls sideways on a phone by ${overflow}px`);
+      }
+      await snap(page, `${step}-${w}`);
+      await switchLanguage(page);
+    }
+  }
+  assert.equal(await page.getAttribute('html', 'lang'), start);
+  await page.setViewportSize(original);
 }
 
 export async function screenshot(page, name) {
