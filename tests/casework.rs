@@ -321,12 +321,22 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
                 "demo",
                 "--officer",
                 &berta,
+                // The successor by recipient, as `office list` shows it beside the id.
                 "--reassign-to",
-                &demo_id,
+                meldestelle::office::DEMO_RECIPIENT,
             ],
             None,
         );
         assert!(out.contains("2 case(s) reassigned"), "{out}");
+        let listed = cli(&["office", "list", "--database-url", &db.url], None);
+        assert!(
+            listed.contains(&format!("officer {demo_id}\t{DEMO_NAME}")),
+            "{listed}"
+        );
+        assert!(
+            !listed.contains(&berta),
+            "a removed officer is not listed: {listed}"
+        );
         assert_eq!(
             db.strings("SELECT assignee AS s FROM reports ORDER BY id"),
             vec![demo_id.clone(), demo_id.clone()]

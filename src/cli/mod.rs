@@ -181,7 +181,8 @@ pub enum OfficeCommand {
         office: String,
         #[arg(long)]
         officer: String,
-        /// The colleague (officer id) who takes over the leaving officer's cases.
+        /// The colleague (officer id or recipient, see `office list`) who takes over the
+        /// leaving officer's cases.
         #[arg(long)]
         reassign_to: Option<String>,
     },
@@ -513,6 +514,15 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                         ""
                     }
                 );
+                // The ids `remove-officer --officer/--reassign-to` take.
+                for officer in store.read_now(|c| db::offices::list_officers(c, &o.slug))? {
+                    if officer.active {
+                        println!(
+                            "\tofficer {}\t{}\t{}",
+                            officer.id, officer.display_name, officer.recipient
+                        );
+                    }
+                }
             }
         }
         OfficeCommand::AddOfficer {

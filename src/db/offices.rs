@@ -223,7 +223,8 @@ pub fn add_officer(
 
 /// Deactivates an officer (by id or recipient) and moves the office to a new key-set
 /// version. The row stays so that the audit log keeps naming who did what. Their cases go,
-/// in the same commit, to `reassign_to` (an active colleague) or back to the whole office.
+/// in the same commit, to `reassign_to` (an active colleague, by id or recipient) or back to
+/// the whole office.
 /// Returns the new version and how many cases were reassigned.
 pub fn remove_officer(
     conn: &mut DbConn,
@@ -241,6 +242,21 @@ pub fn remove_officer(
     if ids.is_empty() {
         return Err(DbError::NotFound);
     }
+    // The successor by id or recipient, as the leaving officer is named.
+    let successor: Option<String> = match reassign_to {
+        Some(to) => Some(
+            officers::table
+                .filter(officers::office.eq(office))
+                .filter(officers::active.eq(true))
+                .filter(officers::id.eq(to).or(officers::recipient.eq(to)))
+                .select(officers::id)
+                .first(conn)
+                .optional()?
+                .unwrap_or_else(|| to.to_owned()),
+        ),
+        None => None,
+    };
+    let reassign_to = successor.as_deref();
     let mut moved = 0;
     for id in &ids {
         let cases = super::casework::reassign_all(conn, office, id, reassign_to)?
