@@ -1,5 +1,7 @@
 //! meldestelle: anonymous incident reporting and complaint desk.
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod audit;
 pub mod auth;
