@@ -99,3 +99,184 @@ fn every_response_carries_the_security_headers() {
     let resp = client().get(server.url("/healthz")).send().unwrap();
     assert!(resp.headers().contains_key("strict-transport-security"));
 }
+
+/// A schema with `$ref`s followed, from the root of openapi.yaml.
+fn resolve<'a>(
+    spec: &'a serde_yaml::Value,
+    schema: &'a serde_yaml::Value,
+) -> &'a serde_yaml::Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let mut at = spec;
+            for part in r.trim_start_matches("#/").split('/') {
+                at = &at[part];
+            }
+            resolve(spec, at)
+        }
+        None => schema,
+    }
+}
+
+/// The property names and the required names of an object schema.
+fn fields(
+    spec: &serde_yaml::Value,
+    schema: &serde_yaml::Value,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let s = resolve(spec, schema);
+    let names = |v: &serde_yaml::Value| -> BTreeSet<String> {
+        v.as_mapping()
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .or_else(|| {
+                v.as_sequence().map(|q| {
+                    q.iter()
+                        .filter_map(|k| k.as_str().map(str::to_owned))
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    };
+    (names(&s["properties"]), names(&s["required"]))
+}
+
+/// A wire type's value as JSON holds exactly the schema's properties, every required one
+/// among them; and the JSON it makes parses back to the same value.
+fn holds_to<T>(spec: &serde_yaml::Value, schema: &serde_yaml::Value, value: &T, what: &str)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_value(value).unwrap();
+    let keys: BTreeSet<String> = json.as_object().unwrap().keys().cloned().collect();
+    let (props, required) = fields(spec, schema);
+    assert!(!props.is_empty(), "{what}: no schema in openapi.yaml");
+    assert_eq!(
+        keys, props,
+        "{what}: the type and openapi.yaml name other fields"
+    );
+    assert!(
+        required.is_subset(&keys),
+        "{what}: required {required:?}, sent {keys:?}"
+    );
+    let back: T = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, value, "{what}: does not parse back");
+}
+
+#[test]
+fn the_casework_wire_types_are_the_contract() {
+    use meldestelle::protocol::casework as wire;
+    let spec = openapi();
+    let request = |path: &str, method: &str| {
+        let body = &spec["paths"][path][method]["requestBody"];
+        resolve(&spec, body)["content"]["application/json"]["schema"].clone()
+    };
+    let answer = |path: &str, method: &str, status: &str| {
+        spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    holds_to(
+        &spec,
+        &request("/v1/desk/cases/{case}/assignee", "post"),
+        &wire::Assign {
+            officer: Some("o".into()),
+        },
+        "Assign",
+    );
+    holds_to(
+        &spec,
+        &request("/v1/desk/cases/{case}/labels", "put"),
+        &wire::CaseLabels {
+            labels: vec!["l".into()],
+        },
+        "CaseLabels",
+    );
+    for (path, method) in [
+        ("/v1/desk/labels", "post"),
+        ("/v1/desk/labels/{label}", "put"),
+    ] {
+        holds_to(
+            &spec,
+            &request(path, method),
+            &wire::LabelBody {
+                ciphertext: "YWdl".into(),
+                keyset_version: 1,
+            },
+            "LabelBody",
+        );
+    }
+    holds_to(
+        &spec,
+        &request("/v1/desk/reports", "post"),
+        &wire::RecordedReport {
+            keyset_version: 1,
+            ciphertext: "YWdl".into(),
+            reply_recipient: "age1…".into(),
+            lookup_id: "00".repeat(32),
+            attachments: vec![],
+        },
+        "RecordedReport",
+    );
+    let colleague = wire::Colleague {
+        id: "o".into(),
+        display_name: "Erika".into(),
+    };
+    holds_to(
+        &spec,
+        &answer("/v1/desk/officers", "get", "200"),
+        &wire::Colleagues {
+            officers: vec![colleague.clone()],
+        },
+        "Colleagues",
+    );
+    holds_to(
+        &spec,
+        &answer("/v1/desk/officers", "get", "200")["properties"]["officers"]["items"],
+        &colleague,
+        "Colleague",
+    );
+    let label = wire::LabelView {
+        id: "l".into(),
+        ciphertext: "YWdl".into(),
+        keyset_version: 2,
+    };
+    holds_to(
+        &spec,
+        &answer("/v1/desk/labels", "get", "200")["properties"]["labels"]["items"],
+        &label,
+        "LabelView",
+    );
+    holds_to(
+        &spec,
+        &answer("/v1/desk/labels", "get", "200"),
+        &wire::Labels {
+            labels: vec![label],
+        },
+        "Labels",
+    );
+    for (path, method, status) in [
+        ("/v1/desk/labels", "post", "201"),
+        ("/v1/desk/labels/{label}", "put", "200"),
+    ] {
+        holds_to(
+            &spec,
+            &answer(path, method, status),
+            &wire::LabelId { id: "l".into() },
+            "LabelId",
+        );
+    }
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    holds_to(
+        &spec,
+        &answer("/v1/desk/reports", "post", "201"),
+        &wire::Recorded {
+            id: "c".into(),
+            status: meldestelle::case::Status::Received,
+            received_on: day,
+            ack_due: day,
+            feedback_due: day,
+        },
+        "Recorded",
+    );
+}
