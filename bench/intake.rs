@@ -419,17 +419,21 @@ fn main() {
     let dir =
         tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let counter = std::sync::atomic::AtomicUsize::new(0);
-    let mut ratios = run(
-        "SQLite",
-        &|| {
-            let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            format!(
-                "sqlite://{}",
-                dir.path().join(format!("bench{i}.db")).display()
-            )
-        },
-        n,
-    );
+    // BENCH_SQLITE=0 measures PostgreSQL alone.
+    let mut ratios = vec![];
+    if std::env::var("BENCH_SQLITE").as_deref() != Ok("0") {
+        ratios = run(
+            "SQLite",
+            &|| {
+                let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                format!(
+                    "sqlite://{}",
+                    dir.path().join(format!("bench{i}.db")).display()
+                )
+            },
+            n,
+        );
+    }
     if let Ok(admin) = std::env::var("MELDESTELLE_BENCH_PG") {
         let base = admin.rsplit_once('/').unwrap().0.to_owned();
         ratios.extend(run(
