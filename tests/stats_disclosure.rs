@@ -1,8 +1,6 @@
 //! Crafted cases where a naive export would leak, the renderers, the alliance set and the
 //! speed of the counting pass. Property tests live next to the code in `src/stats/disclosure.rs`.
 
-use std::time::Instant;
-
 use meldestelle::stats::render::{self, Format};
 use meldestelle::stats::taxonomy::Quarter;
 use meldestelle::stats::{
@@ -543,8 +541,8 @@ fn noise_is_the_same_for_the_same_records_in_every_table() {
 }
 
 #[test]
-fn a_million_records_export_a_two_way_table_quickly() {
-    // The benchmark runs in release mode; a debug test run only checks it works on fewer.
+fn a_million_records_make_a_two_way_table() {
+    // How fast is for the benchmark (release mode); a debug test run checks fewer records.
     let n = if cfg!(debug_assertions) {
         100_000
     } else {
@@ -577,18 +575,12 @@ fn a_million_records_export_a_two_way_table_quickly() {
             r
         })
         .collect();
-    let start = Instant::now();
     let spec = TableSpec::parse("2026", "incident_type,land").unwrap();
     let table = Table::from_records(&records, &spec).unwrap();
     let released = protect(&table, &Rules::default()).unwrap();
     let csv = render::csv(&released);
-    let took = start.elapsed();
     assert_eq!(table.total, n as u64);
     assert!(!csv.is_empty());
-    if !cfg!(debug_assertions) {
-        assert!(took.as_millis() < 1000, "took {took:?}");
-    }
-    eprintln!("{n} records: {took:?}");
 }
 
 #[test]
@@ -605,12 +597,9 @@ fn r2_scales_to_hundreds_of_municipalities() {
             records.push(r);
         }
     }
-    let start = Instant::now();
     let r = release(&records, "2026", "municipality,incident_type");
-    let took = start.elapsed();
     assert_eq!(r.rows.len(), 181, "180 named and one folded category");
     assert!(r.rows.contains(&"NW / 20k_100k (folded)".to_owned()));
-    assert!(took.as_secs() < 10, "took {took:?}");
 }
 
 #[test]
@@ -668,7 +657,7 @@ fn alliance_tables_cannot_be_subtracted_from_each_other() {
 }
 
 #[test]
-fn alliance_set_for_many_offices_is_quick_enough() {
+fn alliance_set_for_many_offices() {
     let lands = ["BE", "HH", "NI", "NW", "BY", "SN"];
     let sizes = ["under_20k", "20k_100k", "over_100k"];
     let types = ["threat", "verbal_degradation", "unequal_treatment", "other"];
@@ -687,13 +676,9 @@ fn alliance_set_for_many_offices_is_quick_enough() {
             records.push(r);
         }
     }
-    let start = Instant::now();
     let set = alliance_release(&records, Period::Year(2026), &[], &Rules::default()).unwrap();
-    let took = start.elapsed();
     assert_eq!(set.offices_without_tables, 24);
     assert_eq!(set.tables.len(), 5 + 36 * 7);
-    assert!(took.as_secs() < 30, "took {took:?}");
-    eprintln!("60 offices: {took:?}");
 }
 
 mod linked_property {
