@@ -466,15 +466,7 @@ fn audit_verify_detects_altered_and_removed_entries() {
 
 #[test]
 fn exported_report_decrypts_with_the_age_tool() {
-    if std::process::Command::new("age")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "CI must install age");
-        eprintln!("SKIPPED: age is not installed");
-        return;
-    }
+    require_age();
     for db in backends() {
         let server = Server::start(&db, &[]);
         submit(&server, "Export bitte");
@@ -509,15 +501,7 @@ fn exported_report_decrypts_with_the_age_tool() {
 /// without internal notes, to the authority's key; the server records only that and to whom.
 #[test]
 fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
-    if std::process::Command::new("age")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "CI must install age");
-        eprintln!("SKIPPED: age is not installed");
-        return;
-    }
+    require_age();
     for db in backends() {
         let server = Server::start(&db, &[]);
         submit(&server, "Bitte an die Aufsicht weitergeben");
@@ -640,15 +624,7 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
 /// set, and older ones once they are rewrapped; the reference `age` tool is its client.
 #[test]
 fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
-    if std::process::Command::new("age")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "CI must install age");
-        eprintln!("SKIPPED: age is not installed");
-        return;
-    }
+    require_age();
     for db in backends() {
         let server = Server::start(&db, &[]);
         submit(&server, "Vor dem Wiederherstellungsschlüssel");

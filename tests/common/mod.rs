@@ -346,6 +346,19 @@ pub fn decrypt_demo(ciphertext: &[u8]) -> Vec<u8> {
         .expect("decrypts with the demo key")
 }
 
+/// The reference `age` tool (Go), which the interoperability tests decrypt with. Missing, the
+/// test fails: `scripts/setup test` installs it.
+pub fn require_age() {
+    let found = std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "the age tool is missing: run scripts/setup test (Debian package age)"
+    );
+}
+
 /// Waits until a condition holds or the time is up.
 pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
