@@ -16,7 +16,7 @@ pub enum DeskError {
 }
 
 /// The dates a case carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clocks {
     pub received_on: NaiveDate,
     pub acknowledged_on: Option<NaiveDate>,
@@ -74,7 +74,7 @@ pub fn transition(
 }
 
 /// What the inbox shows about the clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
     pub ack_overdue: bool,
     pub feedback_overdue: bool,
@@ -286,7 +286,7 @@ pub fn seen_by(reads: &[(String, u32)], n: u32) -> Vec<String> {
 }
 
 /// Message counts for the inbox: how many, never what.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub from_reporter: u32,
     pub from_office: u32,

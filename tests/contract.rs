@@ -280,3 +280,141 @@ fn the_casework_wire_types_are_the_contract() {
         "Recorded",
     );
 }
+
+#[test]
+fn the_desk_wire_types_are_the_contract() {
+    use meldestelle::desk::Direction;
+    use meldestelle::protocol::desk as wire;
+    let spec = openapi();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let summary = wire::CaseSummary {
+        id: "c".into(),
+        status: meldestelle::case::Status::Acknowledged,
+        keyset_version: 2,
+        received_on: day,
+        acknowledged_on: Some(day),
+        ack_due: day,
+        feedback_due: day,
+        closed_on: None,
+        delete_after: None,
+        ack_overdue: false,
+        feedback_overdue: true,
+        due_soon: true,
+        messages: wire::MessageCounts {
+            from_reporter: 2,
+            from_office: 1,
+            notes: 1,
+            unread_from_reporter: 1,
+        },
+        assignee: Some("o".into()),
+        labels: vec!["l".into()],
+    };
+    let schemas = &spec["components"]["schemas"];
+    holds_to(&spec, &schemas["CaseSummary"], &summary, "CaseSummary");
+    holds_to(
+        &spec,
+        &schemas["CaseSummary"]["properties"]["messages"],
+        &summary.messages,
+        "MessageCounts",
+    );
+    let ok = |path: &str, method: &str, status: &str| {
+        spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    holds_to(
+        &spec,
+        &ok("/v1/desk/cases", "get", "200"),
+        &wire::Inbox {
+            today: day,
+            office: "demo".into(),
+            cases: vec![summary.clone()],
+        },
+        "Inbox",
+    );
+    let opened_schema = ok("/v1/desk/cases/{case}", "get", "200");
+    let item = wire::StoredItem {
+        id: "a".into(),
+        ciphertext: "YWdl".into(),
+        keyset_version: 1,
+    };
+    let message = wire::MessageView {
+        id: "m".into(),
+        direction: Direction::Reporter,
+        created_on: day,
+        ciphertext: "YWdl".into(),
+        keyset_version: 2,
+        seen_by: vec!["o".into()],
+    };
+    holds_to(
+        &spec,
+        &opened_schema["properties"]["attachments"]["items"],
+        &item,
+        "StoredItem",
+    );
+    holds_to(
+        &spec,
+        &opened_schema["properties"]["messages"]["items"],
+        &message,
+        "MessageView",
+    );
+    holds_to(
+        &spec,
+        &opened_schema,
+        &wire::OpenedCase {
+            case: summary,
+            reply_recipient: "age1…".into(),
+            ciphertext: "YWdl".into(),
+            report_seen_by: vec!["o".into()],
+            attachments: vec![item],
+            messages: vec![message],
+        },
+        "OpenedCase",
+    );
+    let new_message =
+        &spec["components"]["requestBodies"]["Ciphertext"]["content"]["application/json"]["schema"];
+    holds_to(
+        &spec,
+        new_message,
+        &wire::NewMessage {
+            ciphertext: "YWdl".into(),
+            keyset_version: 2,
+        },
+        "NewMessage",
+    );
+    holds_to(
+        &spec,
+        &spec["components"]["responses"]["MessageCreated"]["content"]["application/json"]["schema"],
+        &wire::MessageCreated {
+            id: "m".into(),
+            created_on: day,
+        },
+        "MessageCreated",
+    );
+    let rewrap = &spec["paths"]["/v1/desk/cases/{case}/rewrap"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    let again = wire::RewrapItem {
+        id: "m".into(),
+        ciphertext: "YWdl".into(),
+    };
+    holds_to(&spec, &schemas["Item"], &again, "RewrapItem");
+    holds_to(
+        &spec,
+        rewrap,
+        &wire::Rewrap {
+            keyset_version: 2,
+            ciphertext: "YWdl".into(),
+            attachments: vec![again.clone()],
+            messages: vec![again],
+        },
+        "Rewrap",
+    );
+    holds_to(
+        &spec,
+        &ok("/v1/desk/cases/{case}/rewrap", "post", "200"),
+        &wire::Rewrapped {
+            id: "c".into(),
+            keyset_version: 2,
+        },
+        "Rewrapped",
+    );
+}

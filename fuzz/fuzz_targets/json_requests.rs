@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<login::SessionRequest>(data);
     let _ = serde_json::from_slice::<stats::ChallengeRequest>(data);
     let _ = serde_json::from_slice::<desk::StatusRequest>(data);
-    let _ = serde_json::from_slice::<desk::CiphertextRequest>(data);
-    let _ = serde_json::from_slice::<desk::RewrapRequest>(data);
+    let _ = serde_json::from_slice::<meldestelle::protocol::desk::NewMessage>(data);
+    let _ = serde_json::from_slice::<meldestelle::protocol::desk::Rewrap>(data);
     let _ = serde_json::from_slice::<desk::RetentionRequest>(data);
     let _ = serde_json::from_slice::<desk::ForwardRequest>(data);
     let _ = serde_json::from_slice::<meldestelle::pow::PowToken>(data);

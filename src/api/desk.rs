@@ -11,9 +11,13 @@ use super::{login, read_json, ApiError, AppState};
 use crate::case::Status;
 use crate::crypto;
 use crate::db::{self, DbError};
-use crate::desk::{self, Case, Counts, Direction, Due, Filter};
+use crate::desk::{self, Case, Counts, Direction, Filter};
 use crate::intake;
 use crate::office::{Office, Officer};
+use crate::protocol::desk::{
+    CaseSummary, Inbox, MessageCounts, MessageCreated, MessageView, NewMessage, OpenedCase, Rewrap,
+    Rewrapped, StoredItem,
+};
 use crate::stats::contribution;
 use crate::stats::taxonomy::{Answers, Quarter};
 
@@ -154,28 +158,29 @@ pub(super) fn case_changed(e: DbError) -> ApiError {
     }
 }
 
-#[derive(Serialize)]
-pub struct CaseSummary {
-    id: String,
-    status: Status,
-    keyset_version: i32,
-    #[serde(flatten)]
-    clocks: desk::Clocks,
-    #[serde(flatten)]
-    due: Due,
-    messages: Counts,
-    assignee: Option<String>,
-    labels: Vec<String>,
-}
-
+/// A case as the wire shows it, from the case, its counts and labels, and what is due today.
 pub(super) fn summary(case: &Case, listed: db::desk::Listed, today: NaiveDate) -> CaseSummary {
+    let due = desk::due(case.status, &case.clocks, today);
+    let (c, n) = (case.clocks, listed.counts);
     CaseSummary {
         id: case.id.clone(),
         status: case.status,
         keyset_version: case.keyset_version,
-        clocks: case.clocks,
-        due: desk::due(case.status, &case.clocks, today),
-        messages: listed.counts,
+        received_on: c.received_on,
+        acknowledged_on: c.acknowledged_on,
+        ack_due: c.ack_due,
+        feedback_due: c.feedback_due,
+        closed_on: c.closed_on,
+        delete_after: c.delete_after,
+        ack_overdue: due.ack_overdue,
+        feedback_overdue: due.feedback_overdue,
+        due_soon: due.due_soon,
+        messages: MessageCounts {
+            from_reporter: n.from_reporter,
+            from_office: n.from_office,
+            notes: n.notes,
+            unread_from_reporter: n.unread_from_reporter,
+        },
         assignee: case.assignee.clone(),
         labels: listed.labels,
     }
@@ -202,14 +207,20 @@ pub async fn inbox(
         .store
         .read(move |c| db::desk::list_cases(c, &slug, &officer.id))
         .await?;
-    let list: Vec<CaseSummary> = cases
+    let cases: Vec<CaseSummary> = cases
         .into_iter()
         .filter(|(case, _)| !query.mine || case.assignee.as_deref() == Some(me.as_str()))
+        .filter(|(case, _)| {
+            let due = desk::due(case.status, &case.clocks, today);
+            query.filter.keeps(case.status, &due)
+        })
         .map(|(case, listed)| summary(&case, listed, today))
-        .filter(|s| query.filter.keeps(s.status, &s.due))
         .collect();
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"today": today, "office": office.slug, "cases": list})))
+    Ok(HttpResponse::Ok().json(Inbox {
+        today,
+        office: office.slug,
+        cases,
+    }))
 }
 
 /// A case of the officer's office, or the same 404 as for a case that does not exist.
@@ -224,17 +235,6 @@ pub(super) async fn own_case(
         .read(move |c| db::desk::get_case(c, &slug, &id))
         .await?
         .ok_or(ApiError::UnknownCase)
-}
-
-#[derive(Serialize)]
-struct MessageView {
-    id: String,
-    direction: Direction,
-    created_on: NaiveDate,
-    ciphertext: String,
-    keyset_version: i32,
-    /// For a reporter's message: the officers who have opened the case since it arrived.
-    seen_by: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -315,14 +315,21 @@ pub async fn open(
         })
         .collect();
     let listed = db::desk::Listed { counts, labels };
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "case": summary(&case, listed, state.config.today()),
-        "reply_recipient": case.reply_recipient,
-        "ciphertext": B64.encode(ciphertext),
-        "report_seen_by": desk::seen_by(&reads, 0),
-        "attachments": attachments.into_iter().map(|(id, ct, v)| serde_json::json!({"id": id, "ciphertext": B64.encode(ct), "keyset_version": v})).collect::<Vec<_>>(),
-        "messages": messages,
-    })))
+    Ok(HttpResponse::Ok().json(OpenedCase {
+        case: summary(&case, listed, state.config.today()),
+        report_seen_by: desk::seen_by(&reads, 0),
+        ciphertext: B64.encode(ciphertext),
+        attachments: attachments
+            .into_iter()
+            .map(|(id, ct, keyset_version)| StoredItem {
+                id,
+                ciphertext: B64.encode(ct),
+                keyset_version,
+            })
+            .collect(),
+        messages,
+        reply_recipient: case.reply_recipient,
+    }))
 }
 
 async fn audit(
@@ -404,15 +411,6 @@ pub async fn set_status(
     Ok(HttpResponse::Ok().json(summary(&updated, listed, today)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CiphertextRequest {
-    ciphertext: String,
-    /// The key set the ciphertext is encrypted to: X25519 stanzas do not name their
-    /// recipient, so the client declares it and the server checks it is the current one.
-    keyset_version: i32,
-}
-
 async fn add_message(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -422,7 +420,7 @@ async fn add_message(
     direction: Direction,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let r: CiphertextRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let r: NewMessage = read_json(&req, payload, state.config.max_body_bytes).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     let expected = desk::expected_stanzas(direction, office.recipients.len());
@@ -449,7 +447,10 @@ async fn add_message(
         })
         .await?
         .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
-    Ok(HttpResponse::Created().json(serde_json::json!({"id": msg_id, "created_on": today})))
+    Ok(HttpResponse::Created().json(MessageCreated {
+        id: msg_id,
+        created_on: today,
+    }))
 }
 
 pub async fn note(
@@ -527,24 +528,6 @@ pub async fn forward(
     Ok(HttpResponse::Created().json(serde_json::json!({ "fingerprint": fingerprint })))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Item {
-    id: String,
-    ciphertext: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RewrapRequest {
-    keyset_version: i32,
-    ciphertext: String,
-    #[serde(default)]
-    attachments: Vec<Item>,
-    #[serde(default)]
-    messages: Vec<Item>,
-}
-
 pub async fn rewrap(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -553,7 +536,7 @@ pub async fn rewrap(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let r: RewrapRequest = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let r: Rewrap = read_json(&req, payload, state.config.max_body_bytes).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let case_id = case.id.clone();
@@ -645,8 +628,10 @@ pub async fn rewrap(
         })
         .await
         .map_err(case_changed)?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"id": case.id, "keyset_version": office.keyset_version})))
+    Ok(HttpResponse::Ok().json(Rewrapped {
+        id: case.id,
+        keyset_version: office.keyset_version,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 
 use super::{check, http, CliError};
 use crate::crypto::{self, padding::Buckets};
+use crate::desk::Direction;
 use crate::protocol::casework as wire;
+use crate::protocol::desk as wire_desk;
 use crate::stats::taxonomy::{Answers, Quarter};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -238,7 +240,11 @@ impl Session {
         )
     }
 
-    fn post(&self, path: &str, body: &Value) -> Result<Value, CliError> {
+    fn post<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, CliError> {
         Ok(check(
             self.client
                 .post(format!("{}{path}", self.base))
@@ -249,11 +255,11 @@ impl Session {
         .json()?)
     }
 
-    fn send(
+    fn send<B: serde::Serialize + ?Sized>(
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<&B>,
     ) -> Result<reqwest::blocking::Response, CliError> {
         let mut req = self
             .client
@@ -263,6 +269,13 @@ impl Session {
             req = req.json(b);
         }
         check(req.send()?)
+    }
+
+    /// A case of the office with every ciphertext; `read: false` opens it only to work on it
+    /// (statistics, re-encryption), so the reporter's messages stay new.
+    fn opened(&self, case: &str, read: bool) -> Result<wire_desk::OpenedCase, CliError> {
+        let query = if read { "" } else { "?read=false" };
+        Ok(self.get(&format!("/v1/desk/cases/{case}{query}"))?.json()?)
     }
 
     fn decrypt_b64(&self, b64: &str) -> Result<Vec<u8>, CliError> {
@@ -366,14 +379,13 @@ fn classify(s: &Session, office_slug: &str, case: &str, json: &str) -> Result<()
         "text": format!("Einordnung / classification: {summary}"),
         "stats": answers,
     });
-    let ct = seal_doc(
-        &doc,
-        &recipients(&o),
-        o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
-    )?;
-    s.post(
+    let ct = seal_doc(&doc, &o.recipients, o.padding.max_plaintext)?;
+    let _: wire_desk::MessageCreated = s.post(
         &format!("/v1/desk/cases/{case}/notes"),
-        &json!({"ciphertext": ct, "keyset_version": o["keyset_version"]}),
+        &wire_desk::NewMessage {
+            ciphertext: ct,
+            keyset_version: o.keyset_version,
+        },
     )?;
     Ok(())
 }
@@ -390,20 +402,16 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
     let q = Quarter::parse(quarter)
         .ok_or_else(|| CliError::Usage(format!("--quarter: '{quarter}' is not like 2026-Q3")))?;
     let (first, last) = q.days();
-    let inbox: Value = s.get("/v1/desk/cases?filter=all")?.json()?;
+    let inbox: wire_desk::Inbox = s.get("/v1/desk/cases?filter=all")?.json()?;
     let mut records = Vec::new();
     let mut unreadable = 0;
-    for c in inbox["cases"].as_array().into_iter().flatten() {
-        let received = c["received_on"]
-            .as_str()
-            .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
-        if !received.is_some_and(|d| d >= first && d <= last) {
+    for c in &inbox.cases {
+        if c.received_on < first || c.received_on > last {
             continue;
         }
-        let id = c["id"].as_str().unwrap_or("");
         // Reading for statistics is not reading the case: no "seen" mark.
-        let v: Value = s.get(&format!("/v1/desk/cases/{id}?read=false"))?.json()?;
-        let reporter = match s.decrypt_b64(v["ciphertext"].as_str().unwrap_or("")) {
+        let v = s.opened(&c.id, false)?;
+        let reporter = match s.decrypt_b64(&v.ciphertext) {
             Ok(plain) => answers_of(&plain),
             Err(_) => {
                 unreadable += 1;
@@ -411,12 +419,12 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
             }
         };
         // The newest classification note wins.
-        let notes = v["messages"].as_array().cloned().unwrap_or_default();
-        let officer = notes
+        let officer = v
+            .messages
             .iter()
             .rev()
-            .filter(|m| m["direction"].as_str() == Some("note"))
-            .filter_map(|m| s.decrypt_b64(m["ciphertext"].as_str().unwrap_or("")).ok())
+            .filter(|m| m.direction == Direction::Note)
+            .filter_map(|m| s.decrypt_b64(&m.ciphertext).ok())
             .filter(|plain| {
                 serde_json::from_slice::<Value>(plain)
                     .is_ok_and(|d| d["kind"].as_str() == Some("classification"))
@@ -430,7 +438,7 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
         records.shuffle(&mut rand::rngs::OsRng);
     }
     let n = records.len();
-    let v = s.post(
+    let v: Value = s.post(
         "/v1/desk/stats/contributions",
         &json!({"quarter": q.to_string(), "records": records}),
     )?;
@@ -469,17 +477,13 @@ fn seal_doc(doc: &Value, recipients: &[String], max: u64) -> Result<String, CliE
     Ok(B64.encode(crypto::encrypt(&padded, recipients)?))
 }
 
-fn office(s: &Session, slug: &str) -> Result<Value, CliError> {
+fn office(s: &Session, slug: &str) -> Result<super::OfficeAnswer, CliError> {
     Ok(check(
         s.client
             .get(format!("{}/v1/offices/{slug}", s.base))
             .send()?,
     )?
     .json()?)
-}
-
-fn recipients(office: &Value) -> Vec<String> {
-    serde_json::from_value(office["recipients"].clone()).unwrap_or_default()
 }
 
 /// Every field a report document can carry, one per line, then its text.
@@ -542,19 +546,18 @@ struct Attachment {
 
 /// Every attachment of an opened case (`case`, from `GET /v1/desk/cases/{id}`), decrypted and
 /// cut to its size, named from the decrypted report document `doc`.
-fn attachments_of(s: &Session, case: &Value, doc: &Value) -> Result<Vec<Attachment>, CliError> {
+fn attachments_of(
+    s: &Session,
+    case: &wire_desk::OpenedCase,
+    doc: &Value,
+) -> Result<Vec<Attachment>, CliError> {
     let listed = doc["attachments"].as_array().cloned().unwrap_or_default();
     let mut out = vec![];
-    for (i, a) in case["attachments"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, a) in case.attachments.iter().enumerate() {
         let meta = listed
             .iter()
             .find(|m| m["index"].as_u64() == Some(i as u64));
-        let mut bytes = s.decrypt_b64(a["ciphertext"].as_str().unwrap_or(""))?;
+        let mut bytes = s.decrypt_b64(&a.ciphertext)?;
         // The padding is trailing zeros after `size` bytes.
         if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
             bytes.truncate(size as usize);
@@ -624,7 +627,7 @@ fn label_names(s: &Session) -> Result<std::collections::BTreeMap<String, String>
 }
 
 /// A label's name sealed for the office, with the key-set version it was sealed to.
-fn label_body(s: &Session, office_slug: &str, name: &str) -> Result<Value, CliError> {
+fn label_body(s: &Session, office_slug: &str, name: &str) -> Result<wire::LabelBody, CliError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(CliError::Usage(
@@ -632,17 +635,11 @@ fn label_body(s: &Session, office_slug: &str, name: &str) -> Result<Value, CliEr
         ));
     }
     let o = office(s, office_slug)?;
-    let ciphertext = seal(
-        "label",
-        name,
-        &recipients(&o),
-        o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
-    )?;
-    serde_json::to_value(wire::LabelBody {
+    let ciphertext = seal("label", name, &o.recipients, o.padding.max_plaintext)?;
+    Ok(wire::LabelBody {
         ciphertext,
-        keyset_version: serde_json::from_value(o["keyset_version"].clone()).unwrap_or_default(),
+        keyset_version: o.keyset_version,
     })
-    .map_err(|e| CliError::Usage(e.to_string()))
 }
 
 /// A label given by id or by its (decrypted) name.
@@ -692,7 +689,7 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
         }
         LabelsCommand::Remove { label } => {
             let id = label_id(&label_names(s)?, &label)?;
-            s.send(Method::DELETE, &format!("/v1/desk/labels/{id}"), None)?;
+            s.send::<()>(Method::DELETE, &format!("/v1/desk/labels/{id}"), None)?;
             println!("label {id} removed from the office and its cases");
         }
         LabelsCommand::Set { case, labels } => {
@@ -701,27 +698,23 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
                 .iter()
                 .map(|l| label_id(&names, l))
                 .collect::<Result<Vec<_>, _>>()?;
-            let body = serde_json::to_value(wire::CaseLabels { labels: ids })
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            let v: Value = s
+            let v: wire_desk::CaseSummary = s
                 .send(
                     Method::PUT,
                     &format!("/v1/desk/cases/{case}/labels"),
-                    Some(&body),
+                    Some(&wire::CaseLabels { labels: ids }),
                 )?
                 .json()?;
-            let now: Vec<&str> = v["labels"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(|id| names.get(id).map_or(id, String::as_str))
+            let now: Vec<&str> = v
+                .labels
+                .iter()
+                .map(|id| names.get(id).unwrap_or(id).as_str())
                 .collect();
             println!("case {case} has the labels: {}", now.join(", "));
         }
         LabelsCommand::Rewrap => {
             let o = office(s, office_slug)?;
-            let current = o["keyset_version"].as_i64().unwrap_or(0);
+            let current = i64::from(o.keyset_version);
             let list: wire::Labels = s.get("/v1/desk/labels")?.json()?;
             let mut n = 0;
             for l in list
@@ -765,7 +758,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         DeskCommand::Ui { .. } => unreachable!("handled above"),
         DeskCommand::Login => println!("{}", s.token),
         DeskCommand::Inbox { filter, mine } => {
-            let v: Value = s
+            let inbox: wire_desk::Inbox = s
                 .get(&format!("/v1/desk/cases?filter={filter}&mine={mine}"))?
                 .json()?;
             let names = colleagues(&s)?;
@@ -774,125 +767,111 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  msgs  {:<16}  flags",
                 "case", "status", "received", "ack due", "feedback", "assigned to"
             );
-            for c in v["cases"].as_array().into_iter().flatten() {
-                let mut flags = vec![];
-                for (k, label) in [
-                    ("ack_overdue", "ACK OVERDUE"),
-                    ("feedback_overdue", "FEEDBACK OVERDUE"),
-                    ("due_soon", "due soon"),
-                ] {
-                    if c[k] == true {
-                        flags.push(label.to_owned());
-                    }
+            for c in &inbox.cases {
+                let mut flags: Vec<String> = [
+                    (c.ack_overdue, "ACK OVERDUE"),
+                    (c.feedback_overdue, "FEEDBACK OVERDUE"),
+                    (c.due_soon, "due soon"),
+                ]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, label)| label.to_owned())
+                .collect();
+                for id in &c.labels {
+                    flags.push(format!("[{}]", labels.get(id).unwrap_or(id)));
                 }
-                for l in c["labels"].as_array().into_iter().flatten() {
-                    let id = l.as_str().unwrap_or("");
-                    flags.push(format!("[{}]", labels.get(id).map_or(id, String::as_str)));
-                }
-                let assignee = match c["assignee"].as_str() {
-                    Some(id) => names.get(id).map_or(id, String::as_str),
+                let assignee = match &c.assignee {
+                    Some(id) => names.get(id).unwrap_or(id).as_str(),
                     None => "everyone",
                 };
                 println!(
                     "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  {:>4}  {:<16}  {}",
-                    c["id"].as_str().unwrap_or(""),
-                    c["status"].as_str().unwrap_or(""),
-                    c["received_on"].as_str().unwrap_or(""),
-                    c["ack_due"].as_str().unwrap_or(""),
-                    c["feedback_due"].as_str().unwrap_or(""),
-                    c["messages"]["from_reporter"].as_u64().unwrap_or(0),
+                    c.id,
+                    c.status.as_str(),
+                    c.received_on,
+                    c.ack_due,
+                    c.feedback_due,
+                    c.messages.from_reporter,
                     assignee,
                     flags.join(", ")
                 );
             }
         }
         DeskCommand::Open { case } => {
-            let v: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
-            let c = &v["case"];
+            let v = s.opened(&case, true)?;
+            let c = &v.case;
             println!(
                 "case {}  status {}  received {}  ack due {}  feedback due {}",
-                c["id"].as_str().unwrap_or(""),
-                c["status"].as_str().unwrap_or(""),
-                c["received_on"].as_str().unwrap_or(""),
-                c["ack_due"].as_str().unwrap_or(""),
-                c["feedback_due"].as_str().unwrap_or("")
+                c.id,
+                c.status.as_str(),
+                c.received_on,
+                c.ack_due,
+                c.feedback_due
             );
             let names = colleagues(&s)?;
-            let name = |id: &str| names.get(id).map_or(id.to_owned(), Clone::clone);
-            let who = |list: &Value| {
-                let all: Vec<String> = list
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(name)
-                    .collect();
-                if all.is_empty() {
+            let name = |id: &String| names.get(id).unwrap_or(id).clone();
+            let who = |list: &[String]| {
+                if list.is_empty() {
                     "nobody yet".to_owned()
                 } else {
-                    all.join(", ")
+                    list.iter().map(name).collect::<Vec<_>>().join(", ")
                 }
             };
             println!(
                 "assigned to {}",
-                c["assignee"]
-                    .as_str()
-                    .map_or("the whole office".into(), name)
+                c.assignee.as_ref().map_or("the whole office".into(), name)
             );
-            if c["labels"].as_array().is_some_and(|l| !l.is_empty()) {
+            if !c.labels.is_empty() {
                 let labels = label_names(&s)?;
-                let l: Vec<&str> = c["labels"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(|id| labels.get(id).map_or(id, String::as_str))
+                let l: Vec<&str> = c
+                    .labels
+                    .iter()
+                    .map(|id| labels.get(id).unwrap_or(id).as_str())
                     .collect();
                 println!("labels: {}", l.join(", "));
             }
-            println!("opened by {}", who(&v["report_seen_by"]));
-            let current = office(&s, &args.office)?["keyset_version"]
-                .as_i64()
-                .unwrap_or(0);
-            let stale = |item: &Value| {
-                let k = item["keyset_version"].as_i64().unwrap_or(0);
+            println!("opened by {}", who(&v.report_seen_by));
+            let current = office(&s, &args.office)?.keyset_version;
+            let stale = |k: i32| {
                 if k < current {
                     format!(" [key set v{k}: run `desk rewrap`]")
                 } else {
                     String::new()
                 }
             };
-            println!("key set v{}{}", c["keyset_version"], stale(c));
+            println!("key set v{}{}", c.keyset_version, stale(c.keyset_version));
             // An item that cannot be decrypted is reported as such and hides nothing else.
-            match s.decrypt_b64(v["ciphertext"].as_str().unwrap_or("")) {
+            match s.decrypt_b64(&v.ciphertext) {
                 Ok(plain) => println!("\n--- report ---\n{}", report_text(&plain)),
                 Err(e) => {
                     println!("\n--- report ---\n[cannot be decrypted with this identity: {e}]")
                 }
             }
-            let n = v["attachments"].as_array().map_or(0, |a| a.len());
-            if n > 0 {
-                println!("({n} attachment(s): `desk attachments {case} -o DIR` saves them)");
+            if !v.attachments.is_empty() {
+                println!(
+                    "({} attachment(s): `desk attachments {case} -o DIR` saves them)",
+                    v.attachments.len()
+                );
             }
-            for m in v["messages"].as_array().into_iter().flatten() {
-                let what = match m["direction"].as_str() {
-                    Some("reporter") => "reporter",
-                    Some("office") => "reply from the office",
-                    _ => "note (office only)",
+            for m in &v.messages {
+                let what = match m.direction {
+                    Direction::Reporter => "reporter",
+                    Direction::Office => "reply from the office",
+                    Direction::Note => "note (office only)",
                 };
-                let text = match s.decrypt_b64(m["ciphertext"].as_str().unwrap_or("")) {
+                let text = match s.decrypt_b64(&m.ciphertext) {
                     Ok(body) => text_of(&body),
                     Err(e) => format!("[cannot be decrypted with this identity: {e}]"),
                 };
-                let seen = if m["direction"].as_str() == Some("reporter") {
-                    format!(", seen by {}", who(&m["seen_by"]))
+                let seen = if m.direction == Direction::Reporter {
+                    format!(", seen by {}", who(&m.seen_by))
                 } else {
                     String::new()
                 };
                 println!(
                     "\n--- {what}, {}{seen}{} ---\n{text}",
-                    m["created_on"].as_str().unwrap_or(""),
-                    stale(m),
+                    m.created_on,
+                    stale(m.keyset_version),
                 );
             }
         }
@@ -903,15 +882,13 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         }
         DeskCommand::Assign { case, to } => {
             let officer = (to != "office").then_some(to);
-            let body = serde_json::to_value(wire::Assign { officer })
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            let v = s.post(&format!("/v1/desk/cases/{case}/assignee"), &body)?;
+            let v: wire_desk::CaseSummary = s.post(
+                &format!("/v1/desk/cases/{case}/assignee"),
+                &wire::Assign { officer },
+            )?;
             let names = colleagues(&s)?;
-            match v["assignee"].as_str() {
-                Some(id) => println!(
-                    "case {case} is assigned to {}",
-                    names.get(id).map_or(id, String::as_str)
-                ),
+            match &v.assignee {
+                Some(id) => println!("case {case} is assigned to {}", names.get(id).unwrap_or(id)),
                 None => println!("case {case} is assigned to the whole office"),
             }
         }
@@ -952,21 +929,15 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     .map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
                 doc["stats"] = serde_json::to_value(answers).unwrap_or_default();
             }
-            let o: super::OfficeAnswer = check(
-                s.client
-                    .get(format!("{}/v1/offices/{}", s.base, args.office))
-                    .send()?,
-            )?
-            .json()?;
+            let o = office(&s, &args.office)?;
             let sealed = super::seal_report(&doc, &o)?;
-            let body = serde_json::to_value(wire::RecordedReport {
+            let body = wire::RecordedReport {
                 keyset_version: o.keyset_version,
                 ciphertext: sealed.ciphertext,
                 reply_recipient: sealed.reply_recipient,
                 lookup_id: hex::encode(sealed.receipt.lookup_id()),
                 attachments: vec![],
-            })
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            };
             let answer: wire::Recorded = s
                 .send(reqwest::Method::POST, "/v1/desk/reports", Some(&body))?
                 .json()?;
@@ -987,10 +958,9 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             }
         }
         DeskCommand::Attachments { case, output } => {
-            let v: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
+            let v = s.opened(&case, true)?;
             let doc: Value =
-                serde_json::from_slice(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
-                    .unwrap_or(Value::Null);
+                serde_json::from_slice(&s.decrypt_b64(&v.ciphertext)?).unwrap_or(Value::Null);
             std::fs::create_dir_all(&output)?;
             for a in attachments_of(&s, &v, &doc)? {
                 let (name, bytes) = (a.name, a.bytes);
@@ -1009,31 +979,32 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             let ct = seal(
                 "note",
                 &read_text(&file)?,
-                &recipients(&o),
-                o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
+                &o.recipients,
+                o.padding.max_plaintext,
             )?;
-            let v = s.post(
+            let v: wire_desk::MessageCreated = s.post(
                 &format!("/v1/desk/cases/{case}/notes"),
-                &json!({"ciphertext": ct, "keyset_version": o["keyset_version"]}),
+                &wire_desk::NewMessage {
+                    ciphertext: ct,
+                    keyset_version: o.keyset_version,
+                },
             )?;
-            println!("note added on {}", v["created_on"].as_str().unwrap_or(""));
+            println!("note added on {}", v.created_on);
         }
         DeskCommand::Reply { case, file } => {
             let o = office(&s, &args.office)?;
-            let detail: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
-            let mut to = recipients(&o);
-            to.push(detail["reply_recipient"].as_str().unwrap_or("").to_owned());
-            let ct = seal(
-                "message",
-                &read_text(&file)?,
-                &to,
-                o["padding"]["max_plaintext"].as_u64().unwrap_or(1 << 20),
-            )?;
-            let v = s.post(
+            let detail = s.opened(&case, true)?;
+            let mut to = o.recipients.clone();
+            to.push(detail.reply_recipient);
+            let ct = seal("message", &read_text(&file)?, &to, o.padding.max_plaintext)?;
+            let v: wire_desk::MessageCreated = s.post(
                 &format!("/v1/desk/cases/{case}/replies"),
-                &json!({"ciphertext": ct, "keyset_version": o["keyset_version"]}),
+                &wire_desk::NewMessage {
+                    ciphertext: ct,
+                    keyset_version: o.keyset_version,
+                },
             )?;
-            println!("reply sent on {}", v["created_on"].as_str().unwrap_or(""));
+            println!("reply sent on {}", v.created_on);
         }
         DeskCommand::Status {
             case,
@@ -1043,15 +1014,15 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             if let Some(c) = classification {
                 classify(&s, &args.office, &case, &c)?;
             }
-            let v = s.post(
+            let v: wire_desk::CaseSummary = s.post(
                 &format!("/v1/desk/cases/{case}/status"),
                 &json!({"status": status}),
             )?;
             println!(
                 "case {} is now {}; feedback due {}",
                 case,
-                v["status"].as_str().unwrap_or(""),
-                v["feedback_due"].as_str().unwrap_or("")
+                v.status.as_str(),
+                v.feedback_due
             );
         }
         DeskCommand::Stats(StatsCommand::Contribute { quarter }) => contribute(&s, &quarter)?,
@@ -1082,14 +1053,12 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             until,
             reason,
         } => {
-            let v = s.post(
+            let v: wire_desk::CaseSummary = s.post(
                 &format!("/v1/desk/cases/{case}/retention"),
                 &json!({"delete_after": until, "reason": reason}),
             )?;
-            println!(
-                "case {case} is now kept until {}",
-                v["delete_after"].as_str().unwrap_or("")
-            );
+            let until = v.delete_after.map(|d| d.to_string()).unwrap_or_default();
+            println!("case {case} is now kept until {until}");
         }
         DeskCommand::Export { case, output } => {
             let bytes = s.get(&format!("/v1/desk/cases/{case}/export"))?.bytes()?;
@@ -1115,21 +1084,17 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     to.chars().take(80).collect::<String>()
                 )));
             }
-            let v: Value = s.get(&format!("/v1/desk/cases/{case}"))?.json()?;
-            let report: Value =
-                serde_json::from_slice(&s.decrypt_b64(v["ciphertext"].as_str().unwrap_or(""))?)
-                    .map_err(|e| CliError::Usage(format!("the report is not a document: {e}")))?;
+            let v = s.opened(&case, true)?;
+            let report: Value = serde_json::from_slice(&s.decrypt_b64(&v.ciphertext)?)
+                .map_err(|e| CliError::Usage(format!("the report is not a document: {e}")))?;
             let mut messages = vec![];
             if !without_messages {
-                for m in v["messages"].as_array().into_iter().flatten() {
-                    // Internal notes stay in the office.
-                    if m["direction"].as_str() == Some("note") {
-                        continue;
-                    }
-                    let body = s.decrypt_b64(m["ciphertext"].as_str().unwrap_or(""))?;
+                // Internal notes stay in the office.
+                for m in v.messages.iter().filter(|m| m.direction != Direction::Note) {
+                    let body = s.decrypt_b64(&m.ciphertext)?;
                     messages.push(json!({
-                        "from": m["direction"],
-                        "date": m["created_on"],
+                        "from": m.direction,
+                        "date": m.created_on,
                         "text": text_of(&body),
                     }));
                 }
@@ -1147,7 +1112,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             let bundle = json!({
                 "v": 1,
                 "kind": "forwarded-case",
-                "received_on": v["case"]["received_on"],
+                "received_on": v.case.received_on,
                 "report": {
                     "text": report["text"],
                     "when": report["when"],
@@ -1174,46 +1139,45 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         }
         DeskCommand::Rewrap { case } => {
             let o = office(&s, &args.office)?;
-            let now = recipients(&o);
             // Opened to re-encrypt, not to read: the reporter's messages stay new.
-            let detail: Value = s
-                .get(&format!("/v1/desk/cases/{case}?read=false"))?
-                .json()?;
-            let reseal = |b64: &Value, extra: Option<&str>| -> Result<String, CliError> {
-                let plain = s.decrypt_b64(b64.as_str().unwrap_or(""))?;
-                let mut to = now.clone();
+            let detail = s.opened(&case, false)?;
+            let reseal = |b64: &str, extra: Option<&str>| -> Result<String, CliError> {
+                let plain = s.decrypt_b64(b64)?;
+                let mut to = o.recipients.clone();
                 to.extend(extra.map(str::to_owned));
                 // Same plaintext, so the same bucket.
                 Ok(B64.encode(crypto::encrypt(&plain, &to)?))
             };
-            let reply_to = detail["reply_recipient"].as_str();
+            let reply_to = Some(detail.reply_recipient.as_str());
             let mut messages = vec![];
-            for m in detail["messages"].as_array().into_iter().flatten() {
+            for m in &detail.messages {
                 // Replies and the reporter's own messages are the reporter's to read too.
-                let extra = if m["direction"] == "note" {
+                let extra = if m.direction == Direction::Note {
                     None
                 } else {
                     reply_to
                 };
-                messages
-                    .push(json!({"id": m["id"], "ciphertext": reseal(&m["ciphertext"], extra)?}));
+                messages.push(wire_desk::RewrapItem {
+                    id: m.id.clone(),
+                    ciphertext: reseal(&m.ciphertext, extra)?,
+                });
             }
             let mut attachments = vec![];
-            for a in detail["attachments"].as_array().into_iter().flatten() {
-                attachments
-                    .push(json!({"id": a["id"], "ciphertext": reseal(&a["ciphertext"], None)?}));
+            for a in &detail.attachments {
+                attachments.push(wire_desk::RewrapItem {
+                    id: a.id.clone(),
+                    ciphertext: reseal(&a.ciphertext, None)?,
+                });
             }
-            let body = json!({
-                "keyset_version": o["keyset_version"],
-                "ciphertext": reseal(&detail["ciphertext"], reply_to)?,
-                "attachments": attachments,
-                "messages": messages,
-            });
-            let v = s.post(&format!("/v1/desk/cases/{case}/rewrap"), &body)?;
-            println!(
-                "case {case} re-encrypted to key set v{}",
-                v["keyset_version"]
-            );
+            let body = wire_desk::Rewrap {
+                keyset_version: o.keyset_version,
+                ciphertext: reseal(&detail.ciphertext, reply_to)?,
+                attachments,
+                messages,
+            };
+            let v: wire_desk::Rewrapped =
+                s.post(&format!("/v1/desk/cases/{case}/rewrap"), &body)?;
+            println!("case {case} re-encrypted to key set v{}", v.keyset_version);
         }
     }
     Ok(())

@@ -762,8 +762,8 @@ fn derive() -> Result<(), CliError> {
 #[derive(serde::Deserialize)]
 pub(crate) struct OfficeAnswer {
     pub(crate) keyset_version: i32,
-    recipients: Vec<String>,
-    padding: PaddingAnswer,
+    pub(crate) recipients: Vec<String>,
+    pub(crate) padding: PaddingAnswer,
 }
 
 /// A report document sealed as PROTOCOL.md §3–4 say: padded, encrypted to the office and to
@@ -797,8 +797,8 @@ pub(crate) fn seal_report(
 }
 
 #[derive(serde::Deserialize)]
-struct PaddingAnswer {
-    max_plaintext: u64,
+pub(crate) struct PaddingAnswer {
+    pub(crate) max_plaintext: u64,
 }
 
 pub(crate) fn http() -> Result<reqwest::blocking::Client, CliError> {
