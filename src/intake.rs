@@ -3,31 +3,12 @@
 
 use base64::Engine;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::case::{self, Status};
 use crate::crypto::{self, header, padding::Buckets};
 use crate::office::Office;
-
-/// What a client sends to `POST /v1/reports` (docs/PROTOCOL.md §5).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Submission {
-    pub office: String,
-    pub keyset_version: i32,
-    pub ciphertext: String,
-    pub reply_recipient: String,
-    pub lookup_id: String,
-    #[serde(default)]
-    pub attachments: Vec<String>,
-    /// Refused when present: statistics answers travel inside the ciphertext (PROTOCOL.md §3),
-    /// and a client that still sends them in plain text must fail loudly.
-    #[serde(default)]
-    pub stats: Option<serde::de::IgnoredAny>,
-    /// Required unless proof of work is off (`--pow-bits 0`).
-    #[serde(default)]
-    pub pow: Option<crate::pow::PowToken>,
-}
+pub use crate::protocol::reports::Submission;
 
 /// Size limits that apply to submissions.
 #[derive(Debug, Clone, Copy)]

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod case;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -418,3 +418,60 @@ fn the_desk_wire_types_are_the_contract() {
         "Rewrapped",
     );
 }
+
+#[test]
+fn the_reporter_wire_types_are_the_contract() {
+    use meldestelle::protocol::reports as wire;
+    let spec = openapi();
+    let schemas = &spec["components"]["schemas"];
+    let padding = wire::Padding {
+        buckets: vec![1024, 4096],
+        step: 65536,
+        max_plaintext: 1 << 20,
+        max_attachment: 1 << 20,
+        max_attachments: 3,
+        max_body: 1 << 22,
+        max_message_body: 1 << 21,
+    };
+    holds_to(
+        &spec,
+        &schemas["Office"]["properties"]["padding"],
+        &padding,
+        "Padding",
+    );
+    holds_to(
+        &spec,
+        &schemas["Office"],
+        &wire::OfficeView {
+            slug: "demo".into(),
+            name: "Demo".into(),
+            municipality: "Demostadt".into(),
+            land: "BE".into(),
+            size_class: "over_100k".into(),
+            keyset_version: 1,
+            recipients: vec!["age1…".into()],
+            padding,
+            taxonomy_version: 1,
+        },
+        "OfficeView",
+    );
+    // `stats` is refused when present and never sent: not part of the contract.
+    holds_to(
+        &spec,
+        &schemas["Submission"],
+        &wire::Submission {
+            office: "demo".into(),
+            keyset_version: 1,
+            ciphertext: "YWdl".into(),
+            reply_recipient: "age1…".into(),
+            lookup_id: "00".repeat(32),
+            attachments: vec!["YWdl".into()],
+            stats: None,
+            pow: Some(meldestelle::pow::PowToken {
+                challenge: "c".into(),
+                nonces: vec!["1".into()],
+            }),
+        },
+        "Submission",
+    );
+}

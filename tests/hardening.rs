@@ -36,25 +36,11 @@ fn office_json(base: &str, slug: &str) -> Value {
 
 /// A valid submission to an office of `text_len` bytes of text, without `pow`.
 fn submission(base: &str, slug: &str, text_len: usize) -> (Value, Receipt) {
-    let o = office_json(base, slug);
-    let recipients: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
-    let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": "x".repeat(text_len)}))
-        .unwrap();
-    let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ').unwrap();
-    let receipt = Receipt::generate();
-    let mut to = recipients;
-    to.push(receipt.reply_identity().to_public().to_string());
-    let ct = crypto::encrypt(&padded, &to).unwrap();
-    (
-        json!({
-            "office": slug,
-            "keyset_version": o["keyset_version"],
-            "ciphertext": B64.encode(ct),
-            "reply_recipient": receipt.reply_identity().to_public().to_string(),
-            "lookup_id": hex::encode(receipt.lookup_id()),
-        }),
-        receipt,
-    )
+    let o =
+        serde_json::from_value(office_json(base, slug)).expect("an office as the protocol has it");
+    let doc = json!({"v": 1, "kind": "report", "text": "x".repeat(text_len)});
+    let (sub, receipt) = meldestelle::client::submission(&o, &doc).unwrap();
+    (serde_json::to_value(sub).unwrap(), receipt)
 }
 
 /// Status, problem type and Retry-After of a raw POST, held to the contract.

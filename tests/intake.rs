@@ -23,24 +23,10 @@ fn office(server: &Server) -> Value {
 
 /// A valid submission built the way the reference client builds it.
 fn submission(server: &Server, text: &str) -> (Value, Receipt) {
-    let o = office(server);
-    let recipients: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
-    let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": text})).unwrap();
-    let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ').unwrap();
-    let receipt = Receipt::generate();
-    let mut to = recipients;
-    to.push(receipt.reply_identity().to_public().to_string());
-    let ct = crypto::encrypt(&padded, &to).unwrap();
-    (
-        json!({
-            "office": "demo",
-            "keyset_version": o["keyset_version"],
-            "ciphertext": B64.encode(ct),
-            "reply_recipient": receipt.reply_identity().to_public().to_string(),
-            "lookup_id": hex::encode(receipt.lookup_id()),
-        }),
-        receipt,
-    )
+    let o = serde_json::from_value(office(server)).expect("an office as the protocol has it");
+    let doc = json!({"v": 1, "kind": "report", "text": text});
+    let (sub, receipt) = meldestelle::client::submission(&o, &doc).unwrap();
+    (serde_json::to_value(sub).unwrap(), receipt)
 }
 
 /// The file with its first X25519 stanza's body cut from 32 to 30 bytes.

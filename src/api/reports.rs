@@ -6,34 +6,8 @@ use serde::Serialize;
 use super::{read_json, ApiError, AppState};
 use crate::db;
 use crate::intake::{self, Submission};
+use crate::protocol::reports::{OfficeView, Padding};
 use crate::stats::taxonomy;
-
-#[derive(Serialize)]
-struct Padding {
-    /// The small buckets; above the last, every multiple of `step` up to `max_plaintext`.
-    buckets: Vec<u64>,
-    step: u64,
-    max_plaintext: u64,
-    max_attachment: u64,
-    max_attachments: usize,
-    /// The largest request body of a report (all files in base64 together); 413 above.
-    max_body: usize,
-    /// The largest request body of a follow-up message.
-    max_message_body: usize,
-}
-
-#[derive(Serialize)]
-struct OfficeView {
-    slug: String,
-    name: String,
-    municipality: String,
-    land: String,
-    size_class: String,
-    keyset_version: i32,
-    recipients: Vec<String>,
-    padding: Padding,
-    taxonomy_version: i32,
-}
 
 pub async fn office(
     state: web::Data<AppState>,

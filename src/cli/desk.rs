@@ -477,7 +477,7 @@ fn seal_doc(doc: &Value, recipients: &[String], max: u64) -> Result<String, CliE
     Ok(B64.encode(crypto::encrypt(&padded, recipients)?))
 }
 
-fn office(s: &Session, slug: &str) -> Result<super::OfficeAnswer, CliError> {
+fn office(s: &Session, slug: &str) -> Result<crate::protocol::reports::OfficeView, CliError> {
     Ok(check(
         s.client
             .get(format!("{}/v1/offices/{slug}", s.base))
@@ -930,7 +930,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 doc["stats"] = serde_json::to_value(answers).unwrap_or_default();
             }
             let o = office(&s, &args.office)?;
-            let sealed = super::seal_report(&doc, &o)?;
+            let sealed = crate::client::seal_report(&doc, &o)?;
             let body = wire::RecordedReport {
                 keyset_version: o.keyset_version,
                 ciphertext: sealed.ciphertext,

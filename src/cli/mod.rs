@@ -6,11 +6,10 @@ mod followup;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use base64::Engine;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::crypto::{self, padding::Buckets, receipt::Receipt};
+use crate::crypto::{self, receipt::Receipt};
 use crate::db::{self, Store};
 use crate::office::{check_recipient, NewOffice};
 
@@ -369,6 +368,8 @@ pub enum CliError {
     Publish(#[from] crate::publish::PublishError),
     #[error(transparent)]
     Stats(#[from] crate::stats::StatsError),
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -759,48 +760,6 @@ fn derive() -> Result<(), CliError> {
     Ok(())
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct OfficeAnswer {
-    pub(crate) keyset_version: i32,
-    pub(crate) recipients: Vec<String>,
-    pub(crate) padding: PaddingAnswer,
-}
-
-/// A report document sealed as PROTOCOL.md §3–4 say: padded, encrypted to the office and to
-/// the reply key of a fresh receipt, so the receipt alone lets the reporter re-read it.
-pub(crate) struct SealedReport {
-    pub(crate) ciphertext: String,
-    pub(crate) receipt: Receipt,
-    pub(crate) reply_recipient: String,
-}
-
-pub(crate) fn seal_report(
-    document: &serde_json::Value,
-    office: &OfficeAnswer,
-) -> Result<SealedReport, CliError> {
-    let padded = crypto::padding::pad(
-        serde_json::to_vec(document).map_err(|e| CliError::Usage(e.to_string()))?,
-        &Buckets::new(office.padding.max_plaintext),
-        b' ',
-    )
-    .ok_or_else(|| CliError::Usage("the report is larger than the office accepts".into()))?;
-    let receipt = Receipt::generate();
-    let reply_recipient = receipt.reply_identity().to_public().to_string();
-    let mut to = office.recipients.clone();
-    to.push(reply_recipient.clone());
-    let ciphertext = crypto::encrypt(&padded, &to)?;
-    Ok(SealedReport {
-        ciphertext: base64::engine::general_purpose::STANDARD.encode(&ciphertext),
-        receipt,
-        reply_recipient,
-    })
-}
-
-#[derive(serde::Deserialize)]
-pub(crate) struct PaddingAnswer {
-    pub(crate) max_plaintext: u64,
-}
-
 pub(crate) fn http() -> Result<reqwest::blocking::Client, CliError> {
     Ok(reqwest::blocking::Client::builder()
         .user_agent("meldestelle")
@@ -855,7 +814,7 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
     };
     let base = args.server.trim_end_matches('/');
     let client = http()?;
-    let office: OfficeAnswer = check(
+    let office: crate::protocol::reports::OfficeView = check(
         client
             .get(format!("{base}/v1/offices/{}", args.office))
             .send()?,
@@ -868,19 +827,8 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
         document["stats"] = stats;
     }
     // To the office and to the receipt's reply key: the receipt alone re-reads the report.
-    let SealedReport {
-        ciphertext,
-        receipt,
-        reply_recipient,
-    } = seal_report(&document, &office)?;
-    let mut body = serde_json::json!({
-        "office": args.office,
-        "keyset_version": office.keyset_version,
-        "ciphertext": ciphertext,
-        "reply_recipient": reply_recipient,
-        "lookup_id": hex::encode(receipt.lookup_id()),
-    });
-    body["pow"] = serde_json::json!(proof_of_work(&client, base)?);
+    let (mut body, receipt) = crate::client::submission(&office, &document)?;
+    body.pow = Some(proof_of_work(&client, base)?);
     let answer: serde_json::Value = check(
         client
             .post(format!("{base}/v1/reports"))

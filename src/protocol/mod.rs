@@ -4,3 +4,4 @@
 
 pub mod casework;
 pub mod desk;
+pub mod reports;

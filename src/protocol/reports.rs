@@ -1,0 +1,53 @@
+//! The reporter's side on the wire: an office's public description and a report submission.
+
+use serde::{Deserialize, Serialize};
+
+/// The padding buckets of an office (docs/PROTOCOL.md §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Padding {
+    /// The small buckets; above the last, every multiple of `step` up to `max_plaintext`.
+    pub buckets: Vec<u64>,
+    pub step: u64,
+    pub max_plaintext: u64,
+    pub max_attachment: u64,
+    pub max_attachments: usize,
+    /// The largest request body of a report (all files in base64 together); 413 above.
+    pub max_body: usize,
+    /// The largest request body of a follow-up message.
+    pub max_message_body: usize,
+}
+
+/// `GET /v1/offices/{office}`: what a client needs to encrypt for the office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeView {
+    pub slug: String,
+    pub name: String,
+    pub municipality: String,
+    pub land: String,
+    pub size_class: String,
+    pub keyset_version: i32,
+    /// The current key set: every report is encrypted to all of them.
+    pub recipients: Vec<String>,
+    pub padding: Padding,
+    pub taxonomy_version: i32,
+}
+
+/// `POST /v1/reports` (docs/PROTOCOL.md §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub office: String,
+    pub keyset_version: i32,
+    pub ciphertext: String,
+    pub reply_recipient: String,
+    pub lookup_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
+    /// Refused when present: statistics answers travel inside the ciphertext (PROTOCOL.md §3),
+    /// and a client that still sends them in plain text must fail loudly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<serde_json::Value>,
+    /// Required unless proof of work is off (`--pow-bits 0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pow: Option<crate::pow::PowToken>,
+}
