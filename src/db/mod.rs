@@ -159,11 +159,32 @@ impl ManageConnection for Manager {
 type Finish = Box<dyn FnOnce(Result<(), DbError>) + Send>;
 type Job = Box<dyn FnOnce(&mut DbConn) -> Finish + Send>;
 
+/// The writer thread and the way to it. When the last `Store` goes, the channel closes, the
+/// writer finishes what it has and closes its connection, and this waits for it: a process
+/// that exits while that thread is still closing a TLS connection to PostgreSQL can crash in
+/// OpenSSL's exit-time cleanup (seen as a short CLI command dying without a word).
+struct Writer {
+    tx: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            // A job that held the last Store would otherwise wait for itself.
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
 /// The storage handle the rest of the program holds.
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<Manager>,
-    writer: mpsc::Sender<Job>,
+    writer: std::sync::Arc<Writer>,
     pub backend: Backend,
 }
 
@@ -202,14 +223,17 @@ impl Store {
             .build(Manager(target.clone()))?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer_target = target.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("db-writer".into())
             .spawn(move || writer_loop(writer_target, conn, rx))
             .map_err(|e| DbError::Connect(e.to_string()))?;
         Ok((
             Store {
                 pool,
-                writer: tx,
+                writer: std::sync::Arc::new(Writer {
+                    tx: Some(tx),
+                    thread: Some(thread),
+                }),
                 backend: target.backend,
             },
             migrated,
@@ -249,7 +273,12 @@ impl Store {
                 let _ = tx.send(commit.and(result));
             })
         });
-        self.writer.send(job).map_err(|_| DbError::WriterGone)?;
+        self.writer
+            .tx
+            .as_ref()
+            .ok_or(DbError::WriterGone)?
+            .send(job)
+            .map_err(|_| DbError::WriterGone)?;
         Ok(rx)
     }
 

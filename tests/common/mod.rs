@@ -316,7 +316,9 @@ pub fn cli(args: &[&str], stdin: Option<&str>) -> String {
     let out = cli_output(args, stdin);
     assert!(
         out.status.success(),
-        "meldestelle {args:?} failed: {}",
+        // The status says a signal where the process died without a word.
+        "meldestelle {args:?} failed ({}): {}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
