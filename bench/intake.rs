@@ -212,12 +212,14 @@ fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
 }
 
 /// Checks a submission for the demo office of `store` as the server does.
-fn checker(store: &meldestelle::db::Store) -> impl Fn(&str) -> meldestelle::intake::NewReport {
+fn checker(
+    store: &meldestelle::db::Store,
+) -> impl Fn(&str) -> meldestelle::domain::intake::NewReport {
     let office = store
         .read_now(|c| meldestelle::db::offices::get_office(c, "demo"))
         .unwrap()
         .unwrap();
-    let limits = meldestelle::intake::Limits {
+    let limits = meldestelle::domain::intake::Limits {
         report: padding::Buckets::new(1 << 20),
         attachment: padding::Buckets::new(1 << 20),
         max_attachments: 0,
@@ -225,7 +227,7 @@ fn checker(store: &meldestelle::db::Store) -> impl Fn(&str) -> meldestelle::inta
     let today = chrono::Local::now().date_naive();
     move |body| {
         let sub = serde_json::from_str(body).unwrap();
-        meldestelle::intake::accept(sub, Some(&office), &limits, today).unwrap()
+        meldestelle::domain::intake::accept(sub, Some(&office), &limits, today).unwrap()
     }
 }
 
@@ -252,14 +254,14 @@ fn baseline(db_url: &str, bodies: &[String], what: String) -> Row {
 }
 
 /// The reports of `bodies`, checked as the server checks them, ready to be stored.
-fn reports(db_url: &str, bodies: &[String]) -> Vec<meldestelle::intake::NewReport> {
+fn reports(db_url: &str, bodies: &[String]) -> Vec<meldestelle::domain::intake::NewReport> {
     let store = meldestelle::db::Store::open(db_url).unwrap();
     let check = checker(&store);
     bodies.iter().map(|b| check(b)).collect()
 }
 
 /// The report row itself, one plain INSERT: what the storage does, without the server.
-fn insert_row(c: &mut meldestelle::db::DbConn, r: &meldestelle::intake::NewReport) {
+fn insert_row(c: &mut meldestelle::db::DbConn, r: &meldestelle::domain::intake::NewReport) {
     use diesel::prelude::*;
     use meldestelle::db::schema::reports;
     diesel::insert_into(reports::table)
@@ -283,7 +285,7 @@ fn insert_row(c: &mut meldestelle::db::DbConn, r: &meldestelle::intake::NewRepor
 /// (WAL, synchronous=FULL).
 fn raw_batched(
     db_url: &str,
-    rows: &[meldestelle::intake::NewReport],
+    rows: &[meldestelle::domain::intake::NewReport],
     batch: usize,
     what: String,
 ) -> Row {
@@ -316,7 +318,7 @@ fn raw_batched(
 /// the rows one commit each.
 fn raw_concurrent(
     db_url: &str,
-    rows: Vec<meldestelle::intake::NewReport>,
+    rows: Vec<meldestelle::domain::intake::NewReport>,
     c: usize,
     what: String,
 ) -> Row {

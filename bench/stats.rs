@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use meldestelle::app::publish;
 use meldestelle::db::{DbConn, Store};
-use meldestelle::office::NewOffice;
-use meldestelle::publish;
-use meldestelle::stats::{render::Format, taxonomy, Rules};
+use meldestelle::domain::office::NewOffice;
+use meldestelle::domain::stats::{render::Format, taxonomy, Rules};
 use rand::{Rng, SeedableRng};
 
 const LAENDER: [&str; 4] = ["BE", "NW", "BY", "SN"];

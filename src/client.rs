@@ -4,6 +4,7 @@
 use base64::Engine;
 
 use crate::crypto::{self, padding::Buckets, receipt::Receipt, CryptoError};
+use crate::protocol::ids::LookupId;
 use crate::protocol::reports::{OfficeView, Submission};
 
 /// A report document sealed as PROTOCOL.md §3–4 say: padded, encrypted to the office and to
@@ -55,7 +56,7 @@ pub fn submission(
             keyset_version: office.keyset_version,
             ciphertext: sealed.ciphertext,
             reply_recipient: sealed.reply_recipient,
-            lookup_id,
+            lookup_id: LookupId::new(lookup_id),
             attachments: vec![],
             stats: None,
             pow: None,

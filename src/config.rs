@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::crypto::padding::Buckets;
-use crate::intake::Limits;
+use crate::domain::intake::Limits;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -254,8 +254,8 @@ pub struct StatsRules {
 }
 
 impl StatsRules {
-    pub fn rules(&self) -> crate::stats::Rules {
-        crate::stats::Rules {
+    pub fn rules(&self) -> crate::domain::stats::Rules {
+        crate::domain::stats::Rules {
             threshold: self.stats_threshold,
             threshold_strict: self.stats_threshold_strict,
             rounding_base: self.stats_rounding_base,

@@ -1,24 +1,20 @@
 //! meldestelle: anonymous incident reporting and complaint desk.
+//!
+//! The layers: `domain` holds the rules (no I/O), `app` the services that do I/O over them,
+//! `protocol` the wire types every client and the server share, `client` what clients do
+//! (seal, log in, follow up), and the adapters `api` (HTTP), `db` (storage), `mailer` (SMTP)
+//! and `cli`. `config` and `server` put them together.
 
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod audit;
-pub mod auth;
-pub mod case;
+pub mod app;
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;
-pub mod desk;
-pub mod intake;
-pub mod jobs;
+pub mod domain;
 pub mod mailer;
-pub mod notify;
-pub mod office;
-pub mod pow;
 pub mod protocol;
-pub mod publish;
 pub mod server;
-pub mod stats;

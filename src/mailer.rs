@@ -9,7 +9,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
 use crate::config::{Config, SmtpTls};
-use crate::notify;
+use crate::domain::notify;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

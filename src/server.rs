@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::db::{self, DbError, Store};
-use crate::office::{NewOffice, DEMO_RECIPIENT};
+use crate::domain::office::{NewOffice, DEMO_RECIPIENT};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -23,7 +23,7 @@ pub enum ServerError {
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
     #[error(transparent)]
-    Jobs(#[from] crate::jobs::JobError),
+    Jobs(#[from] crate::app::jobs::JobError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -79,7 +79,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     // With port 0 the system chose the port: the mails' desk link names the real one.
     config.bind = listener.local_addr()?;
     config.desk_url = Some(config.desk_url());
-    crate::jobs::spawn(store.clone(), std::sync::Arc::new(config.clone()))?;
+    crate::app::jobs::spawn(store.clone(), std::sync::Arc::new(config.clone()))?;
     let state = AppState::new(store, config.clone());
     let hsts = config.hsts;
     let web_dir = config.web_dir.clone();

@@ -323,7 +323,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
                 &berta,
                 // The successor by recipient, as `office list` shows it beside the id.
                 "--reassign-to",
-                meldestelle::office::DEMO_RECIPIENT,
+                meldestelle::domain::office::DEMO_RECIPIENT,
             ],
             None,
         );
@@ -666,7 +666,11 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         )
         .unwrap();
         let old_set = B64.encode(
-            crypto::encrypt(&padded, &[meldestelle::office::DEMO_RECIPIENT.to_owned()]).unwrap(),
+            crypto::encrypt(
+                &padded,
+                &[meldestelle::domain::office::DEMO_RECIPIENT.to_owned()],
+            )
+            .unwrap(),
         );
         let a = server.call(
             "POST",

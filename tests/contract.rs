@@ -213,7 +213,7 @@ fn the_casework_wire_types_are_the_contract() {
             keyset_version: 1,
             ciphertext: "YWdl".into(),
             reply_recipient: "age1…".into(),
-            lookup_id: "00".repeat(32),
+            lookup_id: meldestelle::protocol::ids::LookupId::new("00".repeat(32)),
             attachments: vec![],
         },
         "RecordedReport",
@@ -262,8 +262,8 @@ fn the_casework_wire_types_are_the_contract() {
         holds_to(
             &spec,
             &answer(path, method, status),
-            &wire::LabelId { id: "l".into() },
-            "LabelId",
+            &wire::LabelSaved { id: "l".into() },
+            "LabelSaved",
         );
     }
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
@@ -272,7 +272,7 @@ fn the_casework_wire_types_are_the_contract() {
         &answer("/v1/desk/reports", "post", "201"),
         &wire::Recorded {
             id: "c".into(),
-            status: meldestelle::case::Status::Received,
+            status: meldestelle::domain::case::Status::Received,
             received_on: day,
             ack_due: day,
             feedback_due: day,
@@ -283,13 +283,13 @@ fn the_casework_wire_types_are_the_contract() {
 
 #[test]
 fn the_desk_wire_types_are_the_contract() {
-    use meldestelle::desk::Direction;
+    use meldestelle::domain::workflow::Direction;
     use meldestelle::protocol::desk as wire;
     let spec = openapi();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
     let summary = wire::CaseSummary {
         id: "c".into(),
-        status: meldestelle::case::Status::Acknowledged,
+        status: meldestelle::domain::case::Status::Acknowledged,
         keyset_version: 2,
         received_on: day,
         acknowledged_on: Some(day),
@@ -464,10 +464,10 @@ fn the_reporter_wire_types_are_the_contract() {
             keyset_version: 1,
             ciphertext: "YWdl".into(),
             reply_recipient: "age1…".into(),
-            lookup_id: "00".repeat(32),
+            lookup_id: meldestelle::protocol::ids::LookupId::new("00".repeat(32)),
             attachments: vec!["YWdl".into()],
             stats: None,
-            pow: Some(meldestelle::pow::PowToken {
+            pow: Some(meldestelle::domain::pow::PowToken {
                 challenge: "c".into(),
                 nonces: vec!["1".into()],
             }),

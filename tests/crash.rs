@@ -32,9 +32,9 @@ fn submit_once(
     let mut to = recipients.to_vec();
     to.push(receipt.reply_identity().to_public().to_string());
     let ct = crypto::encrypt(&padded, &to).ok()?;
-    let ch: meldestelle::pow::Challenge =
+    let ch: meldestelle::domain::pow::Challenge =
         c.get(format!("{base}/v1/pow")).send().ok()?.json().ok()?;
-    let pow = meldestelle::pow::solve(&ch);
+    let pow = meldestelle::domain::pow::solve(&ch);
     let body = json!({
         "office": "demo",
         "keyset_version": 1,

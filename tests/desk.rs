@@ -673,7 +673,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
                     "--office",
                     "demo",
                     "--recipient",
-                    meldestelle::office::DEMO_RECIPIENT,
+                    meldestelle::domain::office::DEMO_RECIPIENT,
                 ],
                 "an officer's key",
             ),
@@ -840,7 +840,7 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
         let ct = || {
             meldestelle::crypto::encrypt(
                 &[b' '; 1024],
-                &[meldestelle::office::DEMO_RECIPIENT.to_owned()],
+                &[meldestelle::domain::office::DEMO_RECIPIENT.to_owned()],
             )
             .unwrap()
         };
@@ -1001,7 +1001,7 @@ fn desk_open_shows_everything_and_saves_attachments() {
 /// (shown at login, printed by `audit head`) detects a truncated or recomputed log.
 #[test]
 fn audit_records_account_changes_and_a_checkpoint_detects_truncation_and_rewriting() {
-    use meldestelle::audit;
+    use meldestelle::domain::audit;
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (_, rcpt) = meldestelle::crypto::keygen();
@@ -1055,7 +1055,8 @@ fn audit_records_account_changes_and_a_checkpoint_detects_truncation_and_rewriti
         );
 
         // The login shows the head; it equals what `audit head` prints.
-        let request = json!({"office": "demo", "recipient": meldestelle::office::DEMO_RECIPIENT});
+        let request =
+            json!({"office": "demo", "recipient": meldestelle::domain::office::DEMO_RECIPIENT});
         let ch = server
             .call(
                 "POST",

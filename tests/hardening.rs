@@ -96,13 +96,17 @@ fn proof_of_work_is_required_single_use_and_checked() {
         b
     };
     let challenge = c["challenge"].as_str().unwrap();
-    let solved: meldestelle::pow::Challenge = serde_json::from_value(c.clone()).unwrap();
-    let good = meldestelle::pow::solve(&solved).nonces;
+    let solved: meldestelle::domain::pow::Challenge = serde_json::from_value(c.clone()).unwrap();
+    let good = meldestelle::domain::pow::solve(&solved).nonces;
     // One nonce that does not reach 4 zero bits among 15 that do.
     let mut wrong = good.clone();
     wrong[0] = (0u64..)
         .map(|n| n.to_string())
-        .find(|n| meldestelle::pow::leading_zero_bits(&meldestelle::pow::digest(challenge, n)) < 4)
+        .find(|n| {
+            meldestelle::domain::pow::leading_zero_bits(&meldestelle::domain::pow::digest(
+                challenge, n,
+            )) < 4
+        })
         .unwrap();
     let cases = [
         ("no pow", body.clone(), "pow-required"),
@@ -167,7 +171,7 @@ fn proof_of_work_is_required_single_use_and_checked() {
     assert_eq!(db.count("reports"), 0);
 
     // A solved token passes once; the same token on another report is spent.
-    let token = serde_json::to_value(meldestelle::pow::solve(&solved)).unwrap();
+    let token = serde_json::to_value(meldestelle::domain::pow::solve(&solved)).unwrap();
     assert_eq!(
         post_raw(&server, "/v1/reports", &with_pow(token.clone())).0,
         201
@@ -310,13 +314,14 @@ fn sixty_four_concurrent_clients_on_each_database() {
                     for _ in 0..EACH {
                         let (mut body, receipt) =
                             submission(&base, "demo", rng.gen_range(0..20_000));
-                        let ch: meldestelle::pow::Challenge = c
+                        let ch: meldestelle::domain::pow::Challenge = c
                             .get(format!("{base}/v1/pow"))
                             .send()
                             .unwrap()
                             .json()
                             .unwrap();
-                        body["pow"] = serde_json::to_value(meldestelle::pow::solve(&ch)).unwrap();
+                        body["pow"] =
+                            serde_json::to_value(meldestelle::domain::pow::solve(&ch)).unwrap();
                         let r = c
                             .post(format!("{base}/v1/reports"))
                             .json(&body)

@@ -539,7 +539,7 @@ fn nul_characters_and_duplicates_leave_no_trace_in_the_database_log() {
             (
                 "/v1/desk/challenge",
                 "/v1/desk/challenge",
-                json!({"office": "de\u{0}mo", "recipient": meldestelle::office::DEMO_RECIPIENT}),
+                json!({"office": "de\u{0}mo", "recipient": meldestelle::domain::office::DEMO_RECIPIENT}),
             ),
             (
                 "/v1/desk/session",

@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, Variable};
 use proptest::prelude::*;
 
-use meldestelle::stats::taxonomy::{self, Quarter};
-use meldestelle::stats::{
+use meldestelle::domain::stats::taxonomy::{self, Quarter};
+use meldestelle::domain::stats::{
     alliance_release, Period, Place, Record, ReleaseSet, Released, Rules, Value, NAME_MIN,
 };
 
@@ -390,7 +390,7 @@ proptest! {
     /// A Land shown with one office that has tables of its own and small offices that have
     /// none leaves those small offices' sum in a narrow range (each has fewer than NAME_MIN
     /// records, which is public); a size class made of one of them would then lie between 1
-    /// and the threshold. The release's own interval pass (src/stats/intervals.rs) prevents it.
+    /// and the threshold. The release's own interval pass (src/domain/stats/intervals.rs) prevents it.
     #[test]
     fn no_suppressed_entry_is_known_to_be_small_but_not_zero((catalog, records) in alliance()) {
         let rules = Rules::default();

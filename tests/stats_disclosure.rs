@@ -1,9 +1,9 @@
 //! Crafted cases where a naive export would leak, the renderers, the alliance set and the
-//! speed of the counting pass. Property tests live next to the code in `src/stats/disclosure.rs`.
+//! speed of the counting pass. Property tests live next to the code in `src/domain/stats/disclosure.rs`.
 
-use meldestelle::stats::render::{self, Format};
-use meldestelle::stats::taxonomy::Quarter;
-use meldestelle::stats::{
+use meldestelle::domain::stats::render::{self, Format};
+use meldestelle::domain::stats::taxonomy::Quarter;
+use meldestelle::domain::stats::{
     alliance_release, protect, Period, Place, Record, Released, Rules, StatsError, Table,
     TableSpec, Value,
 };

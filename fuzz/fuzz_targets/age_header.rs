@@ -14,9 +14,9 @@ fuzz_target!(|data: &[u8]| {
     }
     // The same bytes through the intake's base64 path.
     let b64 = base64_standard(data);
-    let _ = meldestelle::intake::check_age_file("ciphertext", &b64, 1, &Buckets::new(65536));
+    let _ = meldestelle::domain::intake::check_age_file("ciphertext", &b64, 1, &Buckets::new(65536));
     if let Ok(s) = std::str::from_utf8(data) {
-        let _ = meldestelle::intake::check_age_file("ciphertext", s, 1, &Buckets::new(65536));
+        let _ = meldestelle::domain::intake::check_age_file("ciphertext", s, 1, &Buckets::new(65536));
     }
 });
 

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use meldestelle::api::{desk, followup, login, stats};
 use meldestelle::crypto::padding::Buckets;
-use meldestelle::intake::{self, Limits, Submission};
+use meldestelle::domain::intake::{self, Limits, Submission};
 use meldestelle::protocol::casework;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,13 +19,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<meldestelle::protocol::desk::Rewrap>(data);
     let _ = serde_json::from_slice::<desk::RetentionRequest>(data);
     let _ = serde_json::from_slice::<desk::ForwardRequest>(data);
-    let _ = serde_json::from_slice::<meldestelle::pow::PowToken>(data);
+    let _ = serde_json::from_slice::<meldestelle::domain::pow::PowToken>(data);
     let _ = serde_json::from_slice::<casework::Assign>(data);
     let _ = serde_json::from_slice::<casework::LabelBody>(data);
     let _ = serde_json::from_slice::<casework::CaseLabels>(data);
     let _ = serde_json::from_slice::<casework::RecordedReport>(data);
     if let Ok(sub) = serde_json::from_slice::<Submission>(data) {
-        let office = meldestelle::office::Office {
+        let office = meldestelle::domain::office::Office {
             slug: "demo".into(),
             name: "Demo".into(),
             municipality: "Demo".into(),
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             size_class: "over_100k".into(),
             keyset_version: 1,
             retention_years: 3,
-            recipients: vec![meldestelle::office::DEMO_RECIPIENT.into()],
+            recipients: vec![meldestelle::domain::office::DEMO_RECIPIENT.into()],
             recovery: None,
         };
         let limits = Limits {

@@ -7,8 +7,8 @@ use base64::Engine;
 use super::desk::{change_case, own_case, summary, Desk};
 use super::{read_json, ApiError, AppState};
 use crate::db::{self, casework::Refusal};
-use crate::desk::{self, Direction};
-use crate::intake::{self, Submission};
+use crate::domain::intake::{self, Submission};
+use crate::domain::workflow::{self, Direction};
 use crate::protocol::casework as wire;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -29,7 +29,7 @@ pub async fn officers(state: web::Data<AppState>, desk: Desk) -> Result<HttpResp
         officers: list
             .into_iter()
             .map(|o| wire::Colleague {
-                id: o.id,
+                id: o.id.into(),
                 display_name: o.display_name,
             })
             .collect(),
@@ -53,8 +53,8 @@ pub async fn assign(
         Ok(db::casework::assign(c, &slug, &case_id, to.as_deref())?.map_err(ApiError::from))
     })
     .await?;
-    let updated = crate::desk::Case {
-        assignee: r.officer,
+    let updated = crate::domain::workflow::Case {
+        assignee: r.officer.map(|o| o.0),
         ..case
     };
     Ok(HttpResponse::Ok().json(summary(&updated, listed, state.config.today())))
@@ -71,7 +71,7 @@ pub async fn labels(state: web::Data<AppState>, desk: Desk) -> Result<HttpRespon
         labels: list
             .into_iter()
             .map(|l| wire::LabelView {
-                id: l.id,
+                id: l.id.into(),
                 ciphertext: B64.encode(l.ciphertext),
                 keyset_version: l.keyset_version,
             })
@@ -91,7 +91,7 @@ async fn put_label(
     let r: wire::LabelBody = read_json(&req, payload, LABEL_BODY).await?;
     intake::check_keyset(r.keyset_version, &office)?;
     // A label's name is the office's own, like a note.
-    let expected = desk::expected_stanzas(Direction::Note, office.recipients.len());
+    let expected = workflow::expected_stanzas(Direction::Note, office.recipients.len());
     let buckets = state.config.limits().report;
     let ct =
         web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
@@ -111,7 +111,7 @@ async fn put_label(
         })
         .await?
         .map_err(label_refusal)?;
-    let body = wire::LabelId { id };
+    let body = wire::LabelSaved { id: id.into() };
     Ok(if created {
         HttpResponse::Created().json(body)
     } else {
@@ -178,6 +178,7 @@ pub async fn set_case_labels(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: wire::CaseLabels = read_json(&req, payload, SMALL_BODY).await?;
+    let labels: Vec<String> = r.labels.into_iter().map(|l| l.0).collect();
     let case = own_case(&state, &office, id.into_inner()).await?;
     let (slug, case_id) = (office.slug, case.id.clone());
     let listed = change_case(
@@ -187,10 +188,7 @@ pub async fn set_case_labels(
         "labels",
         case.id.clone(),
         move |c| {
-            Ok(
-                db::casework::set_case_labels(c, &slug, &case_id, &r.labels)?
-                    .map_err(ApiError::from),
-            )
+            Ok(db::casework::set_case_labels(c, &slug, &case_id, &labels)?.map_err(ApiError::from))
         },
     )
     .await?;
@@ -209,7 +207,7 @@ pub async fn record(
     let Desk { officer, office } = desk;
     let r: wire::RecordedReport = read_json(&req, payload, state.config.max_body_bytes).await?;
     let sub = Submission {
-        office: office.slug.clone(),
+        office: office.slug.clone().into(),
         keyset_version: r.keyset_version,
         ciphertext: r.ciphertext,
         reply_recipient: r.reply_recipient,
@@ -224,7 +222,7 @@ pub async fn record(
         .await
         .map_err(|_| ApiError::Internal)??;
     let answer = wire::Recorded {
-        id: report.id.clone(),
+        id: report.id.clone().into(),
         status: report.status,
         received_on: report.received_on,
         ack_due: report.ack_due,

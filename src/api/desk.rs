@@ -5,39 +5,35 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{login, read_json, ApiError, AppState};
-use crate::case::Status;
 use crate::crypto;
 use crate::db::{self, DbError};
-use crate::desk::{self, Case, Counts, Direction, Filter};
-use crate::intake;
-use crate::office::{Office, Officer};
+use crate::domain::case::Status;
+use crate::domain::intake;
+use crate::domain::office::{Office, Officer};
+use crate::domain::stats::contribution;
+use crate::domain::stats::taxonomy::Quarter;
+use crate::domain::workflow::{self, Case, Counts, Direction, Filter};
 use crate::protocol::desk::{
-    CaseSummary, Inbox, MessageCounts, MessageCreated, MessageView, NewMessage, OpenedCase, Rewrap,
-    Rewrapped, StoredItem,
+    CaseSummary, Forward, Forwarded, Inbox, MessageCounts, MessageCreated, MessageView, NewMessage,
+    OpenedCase, Retention, Rewrap, Rewrapped, StatusChange, StoredItem,
 };
-use crate::stats::contribution;
-use crate::stats::taxonomy::{Answers, Quarter};
+use crate::protocol::ids::Token;
+use crate::protocol::login::{OfficerChallengeRequest, OfficerSession, OfficerView};
+use crate::protocol::stats::{Contributed, Contribution, Contributions, QuarterState};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
 const OFFICER: &str = "officer:";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChallengeRequest {
-    office: String,
-    recipient: String,
-}
 
 pub async fn challenge(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let r: ChallengeRequest = read_json(&req, payload, SMALL_BODY).await?;
+    let r: OfficerChallengeRequest = read_json(&req, payload, SMALL_BODY).await?;
     if !crypto::is_recipient(&r.recipient) {
         return Err(ApiError::InvalidRequest(
             "recipient: not an age recipient".into(),
@@ -73,12 +69,16 @@ pub async fn session(
     })
     .await?;
     // The audit log's head, for the officer to compare with a checkpoint kept elsewhere.
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "token": token,
-        "expires_at": expires_at.and_utc().to_rfc3339(),
-        "officer": {"id": officer.id, "display_name": officer.display_name, "office": officer.office},
-        "audit_head": head.map(|h| h.to_string()),
-    })))
+    Ok(HttpResponse::Created().json(OfficerSession {
+        token: Token::new(token),
+        expires_at: expires_at.and_utc(),
+        officer: OfficerView {
+            id: officer.id.into(),
+            display_name: officer.display_name,
+            office: officer.office.into(),
+        },
+        audit_head: head.map(|h| h.to_string()),
+    }))
 }
 
 async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer, ApiError> {
@@ -160,10 +160,10 @@ pub(super) fn case_changed(e: DbError) -> ApiError {
 
 /// A case as the wire shows it, from the case, its counts and labels, and what is due today.
 pub(super) fn summary(case: &Case, listed: db::desk::Listed, today: NaiveDate) -> CaseSummary {
-    let due = desk::due(case.status, &case.clocks, today);
+    let due = workflow::due(case.status, &case.clocks, today);
     let (c, n) = (case.clocks, listed.counts);
     CaseSummary {
-        id: case.id.clone(),
+        id: case.id.clone().into(),
         status: case.status,
         keyset_version: case.keyset_version,
         received_on: c.received_on,
@@ -181,8 +181,8 @@ pub(super) fn summary(case: &Case, listed: db::desk::Listed, today: NaiveDate) -
             notes: n.notes,
             unread_from_reporter: n.unread_from_reporter,
         },
-        assignee: case.assignee.clone(),
-        labels: listed.labels,
+        assignee: case.assignee.clone().map(Into::into),
+        labels: listed.labels.into_iter().map(Into::into).collect(),
     }
 }
 
@@ -211,14 +211,14 @@ pub async fn inbox(
         .into_iter()
         .filter(|(case, _)| !query.mine || case.assignee.as_deref() == Some(me.as_str()))
         .filter(|(case, _)| {
-            let due = desk::due(case.status, &case.clocks, today);
+            let due = workflow::due(case.status, &case.clocks, today);
             query.filter.keeps(case.status, &due)
         })
         .map(|(case, listed)| summary(&case, listed, today))
         .collect();
     Ok(HttpResponse::Ok().json(Inbox {
         today,
-        office: office.slug,
+        office: office.slug.into(),
         cases,
     }))
 }
@@ -300,29 +300,32 @@ pub async fn open(
         .map(|m| {
             let seen_by = if m.direction == Direction::Reporter {
                 nth_from_reporter += 1;
-                desk::seen_by(&reads, nth_from_reporter)
+                workflow::seen_by(&reads, nth_from_reporter)
             } else {
                 vec![]
             };
             MessageView {
-                id: m.id,
+                id: m.id.into(),
                 direction: m.direction,
                 created_on: m.created_on,
                 ciphertext: B64.encode(m.ciphertext),
                 keyset_version: m.keyset_version,
-                seen_by,
+                seen_by: seen_by.into_iter().map(Into::into).collect(),
             }
         })
         .collect();
     let listed = db::desk::Listed { counts, labels };
     Ok(HttpResponse::Ok().json(OpenedCase {
         case: summary(&case, listed, state.config.today()),
-        report_seen_by: desk::seen_by(&reads, 0),
+        report_seen_by: workflow::seen_by(&reads, 0)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         ciphertext: B64.encode(ciphertext),
         attachments: attachments
             .into_iter()
             .map(|(id, ct, keyset_version)| StoredItem {
-                id,
+                id: id.into(),
                 ciphertext: B64.encode(ct),
                 keyset_version,
             })
@@ -349,16 +352,6 @@ async fn audit(
         .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusRequest {
-    status: String,
-    /// Refused when present: the officer's classification is case content, encrypted in a
-    /// note, and reaches the statistics only through the quarterly contribution.
-    #[serde(default)]
-    classification: Option<serde::de::IgnoredAny>,
-}
-
 pub async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -367,19 +360,14 @@ pub async fn set_status(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let r: StatusRequest = read_json(&req, payload, SMALL_BODY).await?;
+    let r: StatusChange = read_json(&req, payload, SMALL_BODY).await?;
     if r.classification.is_some() {
         return Err(intake::IntakeError::PlaintextStats.into());
     }
-    let to = Status::parse(&r.status).ok_or_else(|| {
-        ApiError::InvalidRequest(format!(
-            "unknown status '{}'",
-            r.status.chars().take(40).collect::<String>()
-        ))
-    })?;
+    let to = r.status;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let today = state.config.today();
-    let clocks = desk::transition(
+    let clocks = workflow::transition(
         case.status,
         to,
         case.clocks,
@@ -423,7 +411,7 @@ async fn add_message(
     let r: NewMessage = read_json(&req, payload, state.config.max_body_bytes).await?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     intake::check_keyset(r.keyset_version, &office)?;
-    let expected = desk::expected_stanzas(direction, office.recipients.len());
+    let expected = workflow::expected_stanzas(direction, office.recipients.len());
     let buckets = state.config.limits().report;
     let ct =
         web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
@@ -448,7 +436,7 @@ async fn add_message(
         .await?
         .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
     Ok(HttpResponse::Created().json(MessageCreated {
-        id: msg_id,
+        id: msg_id.into(),
         created_on: today,
     }))
 }
@@ -495,12 +483,6 @@ pub async fn export(
         .body(ct))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ForwardRequest {
-    recipient: String,
-}
-
 /// `POST /v1/desk/cases/{case}/forwards`: records that the officer's client forwards the case
 /// to a competent authority (HinSchG §18 no. 4). The client re-encrypts the case itself to the
 /// authority's age recipient; the server only checks the recipient and writes to the audit log
@@ -513,8 +495,8 @@ pub async fn forward(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let r: ForwardRequest = read_json(&req, payload, SMALL_BODY).await?;
-    crate::office::check_recipient(r.recipient.trim())
+    let r: Forward = read_json(&req, payload, SMALL_BODY).await?;
+    crate::domain::office::check_recipient(r.recipient.trim())
         .map_err(|e| ApiError::BadRecipient(e.to_string()))?;
     let case = own_case(&state, &office, id.into_inner()).await?;
     let fingerprint = crate::crypto::fingerprint(r.recipient.trim());
@@ -525,7 +507,7 @@ pub async fn forward(
         Some(&format!("{} to {fingerprint}", case.id)),
     )
     .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "fingerprint": fingerprint })))
+    Ok(HttpResponse::Created().json(Forwarded { fingerprint }))
 }
 
 pub async fn rewrap(
@@ -558,10 +540,10 @@ pub async fn rewrap(
     };
     if !same_ids(
         attachments.iter().map(|a| &a.0).collect(),
-        r.attachments.iter().map(|a| &a.id).collect(),
+        r.attachments.iter().map(|a| &a.id.0).collect(),
     ) || !same_ids(
         messages.iter().map(|m| &m.id).collect(),
-        r.messages.iter().map(|m| &m.id).collect(),
+        r.messages.iter().map(|m| &m.id.0).collect(),
     ) {
         // Most often a message arrived after the client read the case: reload and try again.
         return Err(ApiError::Conflict(
@@ -582,7 +564,7 @@ pub async fn rewrap(
             report: intake::check_age_file(
                 "ciphertext",
                 &r.ciphertext,
-                desk::report_stanzas(n),
+                workflow::report_stanzas(n),
                 &limits.report,
             )?,
             keyset_version: r.keyset_version,
@@ -591,7 +573,7 @@ pub async fn rewrap(
                 .iter()
                 .map(|a| {
                     Ok((
-                        a.id.clone(),
+                        a.id.0.clone(),
                         intake::check_age_file(
                             "attachments",
                             &a.ciphertext,
@@ -605,14 +587,14 @@ pub async fn rewrap(
                 .messages
                 .iter()
                 .map(|m| {
-                    let d = directions.get(&m.id).copied().unwrap_or(Direction::Note);
+                    let d = directions.get(&m.id.0).copied().unwrap_or(Direction::Note);
                     let ct = intake::check_age_file(
                         "messages",
                         &m.ciphertext,
-                        desk::expected_stanzas(d, n),
+                        workflow::expected_stanzas(d, n),
                         &limits.report,
                     )?;
-                    Ok((m.id.clone(), ct))
+                    Ok((m.id.0.clone(), ct))
                 })
                 .collect::<Result<_, intake::IntakeError>>()?,
         })
@@ -629,16 +611,9 @@ pub async fn rewrap(
         .await
         .map_err(case_changed)?;
     Ok(HttpResponse::Ok().json(Rewrapped {
-        id: case.id,
+        id: case.id.into(),
         keyset_version: office.keyset_version,
     }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RetentionRequest {
-    delete_after: NaiveDate,
-    reason: String,
 }
 
 /// The longest reason accepted, in characters.
@@ -653,7 +628,7 @@ pub async fn extend_retention(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let r: RetentionRequest = read_json(&req, payload, SMALL_BODY).await?;
+    let r: Retention = read_json(&req, payload, SMALL_BODY).await?;
     let reason = r.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > MAX_REASON {
         return Err(ApiError::InvalidRequest(format!(
@@ -687,7 +662,7 @@ pub async fn extend_retention(
     )
     .await?;
     let updated = Case {
-        clocks: desk::Clocks {
+        clocks: workflow::Clocks {
             delete_after: Some(until),
             ..case.clocks
         },
@@ -697,25 +672,6 @@ pub async fn extend_retention(
 }
 
 // --- statistics contributions ---
-
-/// A quarter's batch: one record per case the office received in it, in any order.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContributionRequest {
-    quarter: String,
-    records: Vec<Answers>,
-}
-
-#[derive(Serialize)]
-pub struct QuarterState {
-    quarter: String,
-    /// Cases the office received in the quarter.
-    cases: u64,
-    /// Records the office contributed for it (0: not yet).
-    contributed: u64,
-    /// Released: the contribution can no longer change.
-    frozen: bool,
-}
 
 /// A batch of up to this many bytes: some 20,000 records.
 const CONTRIBUTION_BODY: usize = 8 * 1024 * 1024;
@@ -727,7 +683,7 @@ pub async fn contribute(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let r: ContributionRequest = read_json(&req, payload, CONTRIBUTION_BODY).await?;
+    let r: Contribution = read_json(&req, payload, CONTRIBUTION_BODY).await?;
     let (quarter, records) = contribution::prepare(&r.quarter, r.records, state.config.today())?;
     let n = records.len();
     let (slug, id) = (office.slug.clone(), officer.id.clone());
@@ -747,10 +703,10 @@ pub async fn contribute(
             Ok(done)
         })
         .await??;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "quarter": quarter.to_string(),
-        "records": n,
-    })))
+    Ok(HttpResponse::Created().json(Contributed {
+        quarter: quarter.to_string(),
+        records: n as u64,
+    }))
 }
 
 /// The last four ended quarters: how many cases, how many records contributed, frozen or not.
@@ -782,5 +738,5 @@ pub async fn contributions(
                 .collect::<Result<Vec<_>, DbError>>()
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "quarters": out })))
+    Ok(HttpResponse::Ok().json(Contributions { quarters: out }))
 }

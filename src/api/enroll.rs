@@ -7,12 +7,16 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 
 use super::{read_json, ApiError, AppState};
 use crate::crypto::header::{self, PASSKEY_TAG};
+use crate::db;
 use crate::db::invitations::{self, Enrollment, Refusal};
-use crate::{auth, db};
+use crate::domain::auth;
+use crate::protocol::enroll::{
+    EnrollRequest, Enrolled, Invitation, InvitationRequest, Passkey, Passkeys, PasskeysRequest,
+};
+use crate::protocol::login::OfficerView;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
@@ -35,20 +39,6 @@ fn token_hash(token: &str) -> Result<[u8; 32], ApiError> {
     Ok(auth::hash(&token.to_ascii_lowercase()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvitationRequest {
-    token: String,
-}
-
-#[derive(Serialize)]
-struct InvitationView {
-    office: String,
-    office_name: String,
-    display_name: String,
-    expires_at: String,
-}
-
 /// What an invitation is for, so the page can greet the officer before they enroll.
 pub async fn invitation(
     state: web::Data<AppState>,
@@ -56,7 +46,7 @@ pub async fn invitation(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let r: InvitationRequest = read_json(&req, payload, SMALL_BODY).await?;
-    let hash = token_hash(&r.token)?;
+    let hash = token_hash(r.token.expose())?;
     let (inv, office) = state
         .store
         .read(move |c| {
@@ -71,35 +61,17 @@ pub async fn invitation(
     let inv = invitations::check(inv, Utc::now().naive_utc())?;
     // An invitation's office always exists (foreign key); a missing one is as unknown.
     let office = office.ok_or(ApiError::Invitation(Refusal::Unknown))?;
-    Ok(HttpResponse::Ok().json(InvitationView {
-        office: office.slug,
+    Ok(HttpResponse::Ok().json(Invitation {
+        office: office.slug.into(),
         office_name: office.name,
         display_name: inv.display_name,
-        expires_at: inv
-            .expires_at
-            .and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        expires_at: inv.expires_at.and_utc(),
     }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasskeyUpload {
-    credential: String,
-    wrapped: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnrollRequest {
-    token: String,
-    recipient: String,
-    passkey: Option<PasskeyUpload>,
 }
 
 /// Checks what the browser says about its passkey: a credential string of the age plugin
 /// format and an age file encrypted to a passkey only (never a passphrase, never a key).
-fn check_passkey(p: &PasskeyUpload) -> Result<Vec<u8>, ApiError> {
+fn check_passkey(p: &Passkey) -> Result<Vec<u8>, ApiError> {
     let bad = |what: &str| ApiError::InvalidRequest(format!("passkey: {what}"));
     let credential_ok = p.credential.len() <= MAX_CREDENTIAL
         && p.credential.starts_with("AGE-PLUGIN-FIDO2PRF-1")
@@ -132,19 +104,6 @@ fn is_grease(tag: &str) -> bool {
     tag.ends_with("-grease")
 }
 
-#[derive(Serialize)]
-struct OfficerView {
-    id: String,
-    display_name: String,
-    office: String,
-}
-
-#[derive(Serialize)]
-struct Enrolled {
-    officer: OfficerView,
-    keyset_version: i32,
-}
-
 /// Redeems an invitation: the officer's recipient joins the office's key set.
 pub async fn enroll(
     state: web::Data<AppState>,
@@ -152,7 +111,7 @@ pub async fn enroll(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let r: EnrollRequest = read_json(&req, payload, SMALL_BODY).await?;
-    let hash = token_hash(&r.token)?;
+    let hash = token_hash(r.token.expose())?;
     // Only X25519: the server encrypts login challenges to it and never runs a plugin.
     if r.recipient.parse::<age::x25519::Recipient>().is_err() {
         return Err(ApiError::InvalidRequest(
@@ -188,24 +147,12 @@ pub async fn enroll(
     let (officer, keyset_version) = outcome?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(Enrolled {
         officer: OfficerView {
-            id: officer.id,
+            id: officer.id.into(),
             display_name: officer.display_name,
-            office: officer.office,
+            office: officer.office.into(),
         },
         keyset_version,
     }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasskeysRequest {
-    office: String,
-}
-
-#[derive(Serialize)]
-struct PasskeyView {
-    credential: String,
-    wrapped: String,
 }
 
 /// The office's passkey-wrapped identities, for an officer logging in on a new browser.
@@ -218,17 +165,17 @@ pub async fn passkeys(
     let r: PasskeysRequest = read_json(&req, payload, SMALL_BODY).await?;
     // Shares the reporters' lookup limit: global, nothing kept per client.
     super::rate_check(state.lookups.check(), state.lookups.clock())?;
-    let office = r.office;
+    let office = r.office.0;
     let list = state
         .store
         .read(move |c| invitations::office_passkeys(c, &office))
         .await?;
-    let passkeys: Vec<PasskeyView> = list
+    let passkeys = list
         .into_iter()
-        .map(|(credential, wrapped)| PasskeyView {
+        .map(|(credential, wrapped)| Passkey {
             credential,
             wrapped: B64.encode(wrapped),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "passkeys": passkeys })))
+    Ok(HttpResponse::Ok().json(Passkeys { passkeys }))
 }

@@ -3,33 +3,18 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
-use serde::Deserialize;
 
 use super::{read_json, ApiError, AppState};
-use crate::case::Status;
+use crate::crypto;
 use crate::db;
-use crate::desk::{self, Case, Direction};
-use crate::{crypto, intake};
+use crate::domain::case::Status;
+use crate::domain::intake;
+use crate::domain::workflow::{self, Case, Direction};
+use crate::protocol::followup::{
+    ReadRequest, ReporterCase, ReporterMessage, ReporterMessageCreated, ReporterMessageRequest,
+};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReadRequest {
-    pub lookup_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MessageRequest {
-    pub lookup_id: String,
-    pub ciphertext: String,
-    /// The key set the message is encrypted to (the office's `keyset_version`).
-    pub keyset_version: i32,
-    /// Required unless proof of work is off (`--pow-bits 0`).
-    #[serde(default)]
-    pub pow: Option<crate::pow::PowToken>,
-}
 
 /// A random lookup id in hex, the same for the life of the process.
 fn unknown_lookup_id() -> &'static str {
@@ -64,7 +49,7 @@ pub async fn read(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let r: ReadRequest = read_json(&req, payload, 4096).await?;
-    let case = case(&state, &r.lookup_id).await?;
+    let case = case(&state, r.lookup_id.expose()).await?;
     let id = case.id.clone();
     let (report, messages) = state
         .store
@@ -75,21 +60,24 @@ pub async fn read(
             ))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "office": case.office,
+    Ok(HttpResponse::Ok().json(ReporterCase {
+        office: case.office.into(),
         // The reporter's own report, which their reply identity opens (reports since the
         // receipt became a recipient; older ones are the office's only).
-        "report": B64.encode(report),
-        "status": case.status,
-        "received_on": case.clocks.received_on,
-        "ack_due": case.clocks.ack_due,
-        "feedback_due": case.clocks.feedback_due,
-        "messages": messages.into_iter().map(|m| serde_json::json!({
-            "direction": m.direction,
-            "created_on": m.created_on,
-            "ciphertext": B64.encode(m.ciphertext),
-        })).collect::<Vec<_>>(),
-    })))
+        report: B64.encode(report),
+        status: case.status,
+        received_on: case.clocks.received_on,
+        ack_due: case.clocks.ack_due,
+        feedback_due: case.clocks.feedback_due,
+        messages: messages
+            .into_iter()
+            .map(|m| ReporterMessage {
+                direction: m.direction,
+                created_on: m.created_on,
+                ciphertext: B64.encode(m.ciphertext),
+            })
+            .collect(),
+    }))
 }
 
 pub async fn message(
@@ -97,12 +85,13 @@ pub async fn message(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let r: MessageRequest = read_json(&req, payload, state.config.message_body_bytes()).await?;
+    let r: ReporterMessageRequest =
+        read_json(&req, payload, state.config.message_body_bytes()).await?;
     // The work is checked before anything is looked up, so that guessing lookup ids costs it.
     state.pow.verify(r.pow.as_ref())?;
     // Before the lookup, so that a 429 says nothing about whether the id is known.
     state.check_global_submission_limit()?;
-    let case = case(&state, &r.lookup_id).await?;
+    let case = case(&state, r.lookup_id.expose()).await?;
     if case.status == Status::Closed {
         return Err(ApiError::Conflict(
             "case-closed",
@@ -117,7 +106,7 @@ pub async fn message(
         .await?
         .ok_or(ApiError::UnknownReceipt)?;
     intake::check_keyset(r.keyset_version, &office)?;
-    let expected = desk::expected_stanzas(Direction::Reporter, office.recipients.len());
+    let expected = workflow::expected_stanzas(Direction::Reporter, office.recipients.len());
     let buckets = state.config.limits().report;
     let ct =
         web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
@@ -138,5 +127,5 @@ pub async fn message(
         })
         .await?
         .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
-    Ok(HttpResponse::Created().json(serde_json::json!({"created_on": today})))
+    Ok(HttpResponse::Created().json(ReporterMessageCreated { created_on: today }))
 }

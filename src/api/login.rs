@@ -5,11 +5,12 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime, Utc};
-use serde::Deserialize;
 
 use super::{read_json, ApiError, AppState};
+use crate::crypto;
 use crate::db::{self, DbConn, DbError};
-use crate::{auth, crypto};
+use crate::domain::auth;
+use crate::protocol::login::{Challenge, SessionRequest};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
@@ -40,18 +41,11 @@ pub async fn issue(
             .write(move |c| db::desk::insert_challenge(c, &id, &principal, &hash, expires_at))
             .await?;
     }
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "challenge_id": id,
-        "challenge": B64.encode(ciphertext),
-        "expires_at": expires_at.and_utc().to_rfc3339(),
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRequest {
-    challenge_id: String,
-    secret: String,
+    Ok(HttpResponse::Created().json(Challenge {
+        challenge_id: id,
+        challenge: B64.encode(ciphertext),
+        expires_at: expires_at.and_utc(),
+    }))
 }
 
 /// Redeems a challenge (single use, whatever the answer): the principal it was for.
@@ -72,7 +66,7 @@ pub async fn redeem(
     if Utc::now().naive_utc() > expires_at {
         return Err(ApiError::Unauthorized("challenge-expired"));
     }
-    if !auth::same(&auth::hash(&r.secret), &secret_hash) {
+    if !auth::same(&auth::hash(r.secret.expose()), &secret_hash) {
         return Err(ApiError::Unauthorized("invalid-challenge"));
     }
     Ok(principal)

@@ -26,8 +26,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Config;
 use crate::db::{DbError, Store};
-use crate::intake::IntakeError;
-use crate::stats::taxonomy::TaxonomyError;
+use crate::domain::intake::IntakeError;
+use crate::domain::stats::taxonomy::TaxonomyError;
 use problem::Problem;
 
 /// What every handler can reach.
@@ -42,9 +42,9 @@ pub struct AppState {
     /// One limit per office (keyed by the office's slug, which is not client data).
     pub office_submissions: Arc<governor::DefaultKeyedRateLimiter<String>>,
     /// Proof-of-work challenges and the set of spent ones.
-    pub pow: Arc<crate::pow::Pow>,
+    pub pow: Arc<crate::domain::pow::Pow>,
     /// Frozen releases, read once from the database.
-    pub releases: Arc<crate::publish::FrozenCache>,
+    pub releases: Arc<crate::app::publish::FrozenCache>,
 }
 
 fn quota(per_sec: u32, burst_factor: u32) -> governor::Quota {
@@ -97,7 +97,7 @@ impl AppState {
                 config.office_submissions_per_sec,
                 10,
             ))),
-            pow: Arc::new(crate::pow::Pow::new(
+            pow: Arc::new(crate::domain::pow::Pow::new(
                 config.pow_bits,
                 std::time::Duration::from_secs(config.pow_secs),
                 config.pow_load_step,
@@ -141,17 +141,17 @@ pub enum ApiError {
     #[error("rate limited")]
     RateLimited(u64),
     #[error(transparent)]
-    Pow(#[from] crate::pow::PowError),
+    Pow(#[from] crate::domain::pow::PowError),
     #[error(transparent)]
-    Desk(#[from] crate::desk::DeskError),
+    Desk(#[from] crate::domain::workflow::DeskError),
     #[error(transparent)]
-    Publish(#[from] crate::publish::PublishError),
+    Publish(#[from] crate::app::publish::PublishError),
     #[error("conflict")]
     Conflict(&'static str, String),
     #[error("invitation refused: {0:?}")]
     Invitation(crate::db::invitations::Refusal),
     #[error(transparent)]
-    Contribution(#[from] crate::stats::contribution::ContributionError),
+    Contribution(#[from] crate::domain::stats::contribution::ContributionError),
     #[error(transparent)]
     ContributionRefused(#[from] crate::db::stats::Refusal),
     #[error(transparent)]
@@ -216,7 +216,7 @@ impl ApiError {
                     "too many requests right now; try again in {secs} s"
                 )),
             ApiError::Pow(e) => {
-                use crate::pow::PowError as P;
+                use crate::domain::pow::PowError as P;
                 let (status, kind, title) = match e {
                     P::Required => (
                         StatusCode::BAD_REQUEST,
@@ -347,9 +347,9 @@ impl ApiError {
     }
 }
 
-fn publish_problem(e: &crate::publish::PublishError) -> Problem {
-    use crate::publish::PublishError as P;
-    use crate::stats::StatsError as S;
+fn publish_problem(e: &crate::app::publish::PublishError) -> Problem {
+    use crate::app::publish::PublishError as P;
+    use crate::domain::stats::StatsError as S;
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
         P::Db(d) => return ApiError::Db(DbError::Commit(d.to_string())).problem(),
@@ -436,8 +436,8 @@ fn intake_problem(e: &IntakeError) -> Problem {
     p.detail(e.to_string())
 }
 
-fn contribution_problem(e: &crate::stats::contribution::ContributionError) -> Problem {
-    use crate::stats::contribution::ContributionError as C;
+fn contribution_problem(e: &crate::domain::stats::contribution::ContributionError) -> Problem {
+    use crate::domain::stats::contribution::ContributionError as C;
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
         C::BadQuarter(_) => Problem::new(bad, "bad-period", "Not a quarter like 2026-Q3"),
@@ -462,7 +462,7 @@ impl ResponseError for ApiError {
         let mut res = self.problem().error_response();
         let retry = match self {
             ApiError::RateLimited(secs) => Some(*secs),
-            ApiError::Pow(crate::pow::PowError::Overloaded) => Some(60),
+            ApiError::Pow(crate::domain::pow::PowError::Overloaded) => Some(60),
             _ => None,
         };
         if let Some(secs) = retry {
@@ -552,10 +552,12 @@ pub async fn refuse_nul_in_path(
 
 async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.store.ping().await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+    Ok(HttpResponse::Ok().json(crate::protocol::reports::Health {
+        status: "ok".into(),
+    }))
 }
 
-/// A fresh proof-of-work challenge (see `crate::pow` for the protocol).
+/// A fresh proof-of-work challenge (see `crate::domain::pow` for the protocol).
 async fn pow(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(state.pow.issue())
 }

@@ -1,13 +1,13 @@
 //! Intake routes: the office's public description, the taxonomy, and report submission.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
 
 use super::{read_json, ApiError, AppState};
 use crate::db;
-use crate::intake::{self, Submission};
-use crate::protocol::reports::{OfficeView, Padding};
-use crate::stats::taxonomy;
+use crate::domain::intake::{self, Submission};
+use crate::domain::stats::taxonomy;
+use crate::protocol::ids::Slug;
+use crate::protocol::reports::{OfficeEntry, OfficeList, OfficeView, Padding};
 
 pub async fn office(
     state: web::Data<AppState>,
@@ -21,7 +21,7 @@ pub async fn office(
         .ok_or(intake::IntakeError::UnknownOffice)?;
     let limits = state.config.limits();
     Ok(HttpResponse::Ok().json(OfficeView {
-        slug: office.slug,
+        slug: office.slug.into(),
         name: office.name,
         municipality: office.municipality,
         land: office.land,
@@ -41,13 +41,6 @@ pub async fn office(
     }))
 }
 
-#[derive(Serialize)]
-struct OfficeEntry {
-    slug: String,
-    name: String,
-    municipality: String,
-}
-
 /// The offices a reporter can choose from, and the one the form opens with (if configured).
 pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Only offices an officer can read a report for (a recovery key alone is kept offline);
@@ -64,16 +57,16 @@ pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .default_office
         .as_ref()
         .filter(|d| list.iter().any(|o| &o.slug == *d))
-        .cloned();
-    let offices: Vec<OfficeEntry> = list
+        .map(|d| Slug::from(d.as_str()));
+    let offices = list
         .into_iter()
         .map(|o| OfficeEntry {
-            slug: o.slug,
+            slug: o.slug.into(),
             name: o.name,
             municipality: o.municipality,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "default": default, "offices": offices })))
+    Ok(HttpResponse::Ok().json(OfficeList { default, offices }))
 }
 
 pub async fn taxonomy() -> HttpResponse {

@@ -7,27 +7,24 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::{login, read_json, ApiError, AppState};
+use crate::app::publish::{self, TableRequest};
 use crate::db::{self, stats::Analyst};
-use crate::office::Office;
-use crate::publish::{self, TableRequest};
-use crate::stats::render::Format;
+use crate::domain::office::Office;
+use crate::domain::stats::render::Format;
+use crate::protocol::ids::{Slug, Token};
+use crate::protocol::login::{AnalystChallengeRequest, AnalystSession, AnalystView};
+use crate::protocol::stats::{ReleaseEntry, ReleaseRequest, Released, Releases};
 
 const ANALYST: &str = "analyst:";
 /// Analysts belong to the alliance, not to an office; their audit entries say so.
 const AUDIT_SCOPE: &str = "alliance";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChallengeRequest {
-    recipient: String,
-}
 
 pub async fn challenge(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let r: ChallengeRequest = read_json(&req, payload, 16 * 1024).await?;
+    let r: AnalystChallengeRequest = read_json(&req, payload, 16 * 1024).await?;
     if !crate::crypto::is_recipient(&r.recipient) {
         return Err(ApiError::InvalidRequest(
             "recipient: not an age recipient".into(),
@@ -64,11 +61,15 @@ pub async fn session(
         db::desk::append_audit(c, AUDIT_SCOPE, &id, "login", None)
     })
     .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "token": token,
-        "expires_at": expires_at.and_utc().to_rfc3339(),
-        "analyst": {"id": analyst.id, "display_name": analyst.display_name, "offices": analyst.offices},
-    })))
+    Ok(HttpResponse::Created().json(AnalystSession {
+        token: Token::new(token),
+        expires_at: expires_at.and_utc(),
+        analyst: AnalystView {
+            id: analyst.id,
+            display_name: analyst.display_name,
+            offices: analyst.offices.into_iter().map(Slug::from).collect(),
+        },
+    }))
 }
 
 /// The analyst behind the token, with the offices they may see.
@@ -242,17 +243,14 @@ pub async fn releases(
 ) -> Result<HttpResponse, ApiError> {
     analyst(&state, &req).await?;
     let list = state.store.read(db::stats::releases).await?;
-    let list: Vec<_> = list
+    let releases = list
         .into_iter()
-        .map(|(period, on)| serde_json::json!({"period": period, "released_on": on}))
+        .map(|(period, released_on)| ReleaseEntry {
+            period,
+            released_on,
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "releases": list })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReleaseRequest {
-    period: String,
+    Ok(HttpResponse::Ok().json(Releases { releases }))
 }
 
 /// `POST /v1/stats/releases`: computes and freezes a period's release set. Only an analyst of
@@ -280,10 +278,15 @@ pub async fn release(
             Ok(out)
         })
         .await??;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "period": stored.period,
-        "released_on": stored.released_on,
-        "offices": stored.offices.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-        "rules": serde_json::from_str::<serde_json::Value>(&stored.rules).unwrap_or_default(),
-    })))
+    Ok(HttpResponse::Created().json(Released {
+        period: stored.period,
+        released_on: stored.released_on,
+        offices: stored
+            .offices
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(Slug::from)
+            .collect(),
+        rules: serde_json::from_str(&stored.rules).unwrap_or_default(),
+    }))
 }

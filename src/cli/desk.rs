@@ -10,10 +10,11 @@ use serde_json::{json, Value};
 
 use super::{check, http, CliError};
 use crate::crypto::{self, padding::Buckets};
-use crate::desk::Direction;
+use crate::domain::stats::taxonomy::{Answers, Quarter};
+use crate::domain::workflow::Direction;
 use crate::protocol::casework as wire;
 use crate::protocol::desk as wire_desk;
-use crate::stats::taxonomy::{Answers, Quarter};
+use crate::protocol::ids::{LookupId, OfficerId};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -430,7 +431,7 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
                     .is_ok_and(|d| d["kind"].as_str() == Some("classification"))
             })
             .find_map(|plain| answers_of(&plain));
-        records.push(crate::stats::contribution::merge(reporter, officer));
+        records.push(crate::domain::stats::contribution::merge(reporter, officer));
     }
     // The server shuffles again; shuffling here keeps the inbox order off the wire too.
     {
@@ -606,7 +607,7 @@ fn colleagues(s: &Session) -> Result<std::collections::BTreeMap<String, String>,
     Ok(list
         .officers
         .into_iter()
-        .map(|o| (o.id, o.display_name))
+        .map(|o| (o.id.0, o.display_name))
         .collect())
 }
 
@@ -621,7 +622,7 @@ fn label_names(s: &Session) -> Result<std::collections::BTreeMap<String, String>
                 .decrypt_b64(&l.ciphertext)
                 .map(|p| text_of(&p))
                 .unwrap_or_else(|_| "(cannot be decrypted with this identity)".into());
-            (l.id, name)
+            (l.id.0, name)
         })
         .collect())
 }
@@ -676,7 +677,7 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
         }
         LabelsCommand::Add { name } => {
             let body = label_body(s, office_slug, &name)?;
-            let v: wire::LabelId = s
+            let v: wire::LabelSaved = s
                 .send(Method::POST, "/v1/desk/labels", Some(&body))?
                 .json()?;
             println!("label {} added: {}", v.id, name.trim());
@@ -702,13 +703,15 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
                 .send(
                     Method::PUT,
                     &format!("/v1/desk/cases/{case}/labels"),
-                    Some(&wire::CaseLabels { labels: ids }),
+                    Some(&wire::CaseLabels {
+                        labels: ids.into_iter().map(Into::into).collect(),
+                    }),
                 )?
                 .json()?;
             let now: Vec<&str> = v
                 .labels
                 .iter()
-                .map(|id| names.get(id).unwrap_or(id).as_str())
+                .map(|id| names.get(id.as_str()).map_or(id.as_str(), String::as_str))
                 .collect();
             println!("case {case} has the labels: {}", now.join(", "));
         }
@@ -778,10 +781,13 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 .map(|(_, label)| label.to_owned())
                 .collect();
                 for id in &c.labels {
-                    flags.push(format!("[{}]", labels.get(id).unwrap_or(id)));
+                    flags.push(format!(
+                        "[{}]",
+                        labels.get(id.as_str()).map_or(id.as_str(), String::as_str)
+                    ));
                 }
                 let assignee = match &c.assignee {
-                    Some(id) => names.get(id).unwrap_or(id).as_str(),
+                    Some(id) => names.get(id.as_str()).map_or(id.as_str(), String::as_str),
                     None => "everyone",
                 };
                 println!(
@@ -809,8 +815,12 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 c.feedback_due
             );
             let names = colleagues(&s)?;
-            let name = |id: &String| names.get(id).unwrap_or(id).clone();
-            let who = |list: &[String]| {
+            let name = |id: &OfficerId| {
+                names
+                    .get(id.as_str())
+                    .map_or_else(|| id.to_string(), String::clone)
+            };
+            let who = |list: &[OfficerId]| {
                 if list.is_empty() {
                     "nobody yet".to_owned()
                 } else {
@@ -826,7 +836,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 let l: Vec<&str> = c
                     .labels
                     .iter()
-                    .map(|id| labels.get(id).unwrap_or(id).as_str())
+                    .map(|id| labels.get(id.as_str()).map_or(id.as_str(), String::as_str))
                     .collect();
                 println!("labels: {}", l.join(", "));
             }
@@ -881,14 +891,17 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             }
         }
         DeskCommand::Assign { case, to } => {
-            let officer = (to != "office").then_some(to);
+            let officer = (to != "office").then(|| to.into());
             let v: wire_desk::CaseSummary = s.post(
                 &format!("/v1/desk/cases/{case}/assignee"),
                 &wire::Assign { officer },
             )?;
             let names = colleagues(&s)?;
             match &v.assignee {
-                Some(id) => println!("case {case} is assigned to {}", names.get(id).unwrap_or(id)),
+                Some(id) => println!(
+                    "case {case} is assigned to {}",
+                    names.get(id.as_str()).map_or(id.as_str(), String::as_str)
+                ),
                 None => println!("case {case} is assigned to the whole office"),
             }
         }
@@ -935,7 +948,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 keyset_version: o.keyset_version,
                 ciphertext: sealed.ciphertext,
                 reply_recipient: sealed.reply_recipient,
-                lookup_id: hex::encode(sealed.receipt.lookup_id()),
+                lookup_id: LookupId::new(hex::encode(sealed.receipt.lookup_id())),
                 attachments: vec![],
             };
             let answer: wire::Recorded = s

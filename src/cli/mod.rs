@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::crypto::{self, receipt::Receipt};
 use crate::db::{self, Store};
-use crate::office::{check_recipient, NewOffice};
+use crate::domain::office::{check_recipient, NewOffice};
 
 /// The audit log's actor for what the administrator does with the CLI (it has no login).
 const ADMIN: &str = "admin:cli";
@@ -309,7 +309,7 @@ pub enum JobsCommand {
     Run {
         /// Which job to run.
         #[arg(long, value_enum, default_value = "all")]
-        job: crate::jobs::Which,
+        job: crate::app::jobs::Which,
         #[command(flatten)]
         config: Config,
     },
@@ -345,11 +345,11 @@ pub enum CliError {
     #[error(transparent)]
     Crypto(#[from] crypto::CryptoError),
     #[error(transparent)]
-    Office(#[from] crate::office::OfficeError),
+    Office(#[from] crate::domain::office::OfficeError),
     #[error(transparent)]
     Server(#[from] crate::server::ServerError),
     #[error(transparent)]
-    Jobs(#[from] crate::jobs::JobError),
+    Jobs(#[from] crate::app::jobs::JobError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("HTTP: {0}")]
@@ -365,9 +365,9 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
-    Publish(#[from] crate::publish::PublishError),
+    Publish(#[from] crate::app::publish::PublishError),
     #[error(transparent)]
-    Stats(#[from] crate::stats::StatsError),
+    Stats(#[from] crate::domain::stats::StatsError),
     #[error(transparent)]
     Client(#[from] crate::client::ClientError),
 }
@@ -401,21 +401,22 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit { db, action } => {
             let entries =
                 Store::open_existing(&db.database_url)?.read_now(db::desk::audit_entries)?;
-            let broken =
-                |e: crate::audit::ChainError| CliError::Usage(format!("audit log BROKEN: {e}"));
+            let broken = |e: crate::domain::audit::ChainError| {
+                CliError::Usage(format!("audit log BROKEN: {e}"))
+            };
             match action {
                 AuditCommand::Verify { since: None } => {
-                    let n = crate::audit::verify(&entries).map_err(broken)?;
+                    let n = crate::domain::audit::verify(&entries).map_err(broken)?;
                     println!("audit log intact: {n} entries");
                 }
                 AuditCommand::Verify { since: Some(cp) } => {
-                    let cp: crate::audit::Checkpoint = cp
+                    let cp: crate::domain::audit::Checkpoint = cp
                         .parse()
                         .map_err(|e| CliError::Usage(format!("--since: {e}")))?;
-                    let n = crate::audit::verify_since(&entries, &cp).map_err(broken)?;
+                    let n = crate::domain::audit::verify_since(&entries, &cp).map_err(broken)?;
                     println!("audit log intact: {n} entries, checkpoint {} holds", cp.seq);
                 }
-                AuditCommand::Head => match crate::audit::head(&entries) {
+                AuditCommand::Head => match crate::domain::audit::head(&entries) {
                     Some(cp) => println!("{cp}"),
                     None => return Err(CliError::Usage("the audit log is empty".into())),
                 },
@@ -426,8 +427,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             action: JobsCommand::Run { job, config },
         } => {
             let store = Store::open_existing(&config.database_url)?;
-            let jobs = crate::jobs::Jobs::new(store, std::sync::Arc::new(config))?;
-            if !jobs.mail_enabled() && job != crate::jobs::Which::Retention {
+            let jobs = crate::app::jobs::Jobs::new(store, std::sync::Arc::new(config))?;
+            if !jobs.mail_enabled() && job != crate::app::jobs::Which::Retention {
                 eprintln!("notifications: off (no --smtp-host); no mail jobs run");
             }
             let o = jobs.run(job)?;
@@ -557,9 +558,9 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
             desk_url,
         } => {
             if name.trim().is_empty() {
-                return Err(crate::office::OfficeError::EmptyName.into());
+                return Err(crate::domain::office::OfficeError::EmptyName.into());
             }
-            let token = crate::auth::random_hex();
+            let token = crate::domain::auth::random_hex();
             let expires_at =
                 chrono::Utc::now().naive_utc() + chrono::Duration::days(i64::from(valid_days));
             store
@@ -567,7 +568,7 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                     db::invitations::insert_invitation(
                         c,
                         &db::invitations::NewInvitation {
-                            token_hash: crate::auth::hash(&token),
+                            token_hash: crate::domain::auth::hash(&token),
                             office: &office,
                             display_name: name.trim(),
                             email: email.as_deref(),
@@ -655,12 +656,12 @@ fn write_out(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
 
 fn stats(
     store: &Store,
-    rules: &crate::stats::Rules,
+    rules: &crate::domain::stats::Rules,
     today: chrono::NaiveDate,
     action: StatsCommand,
 ) -> Result<(), CliError> {
-    use crate::publish;
-    use crate::stats::render::Format;
+    use crate::app::publish;
+    use crate::domain::stats::render::Format;
     let offices = store.read_now(db::offices::list_offices)?;
     match action {
         StatsCommand::Release { period } => {
@@ -792,9 +793,10 @@ pub(crate) fn check(
 pub(crate) fn proof_of_work(
     client: &reqwest::blocking::Client,
     base: &str,
-) -> Result<crate::pow::PowToken, CliError> {
-    let c: crate::pow::Challenge = check(client.get(format!("{base}/v1/pow")).send()?)?.json()?;
-    Ok(crate::pow::solve(&c))
+) -> Result<crate::domain::pow::PowToken, CliError> {
+    let c: crate::domain::pow::Challenge =
+        check(client.get(format!("{base}/v1/pow")).send()?)?.json()?;
+    Ok(crate::domain::pow::solve(&c))
 }
 
 fn submit(args: SubmitArgs) -> Result<(), CliError> {

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use super::schema::{attachments, audit_log, case_reads, challenges, messages, reports, sessions};
 use super::{DbConn, DbError};
-use crate::audit::{self, Entry};
-use crate::case::Status;
-use crate::desk::{Case, Clocks, Counts, Direction, Message};
+use crate::domain::audit::{self, Entry};
+use crate::domain::case::Status;
+use crate::domain::workflow::{Case, Clocks, Counts, Direction, Message};
 
 type CaseRow = (
     String,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{invitations, officers, passkeys};
 use super::{offices, DbConn, DbError};
-use crate::office::Officer;
+use crate::domain::office::Officer;
 
 /// An invitation as the administrator makes it; the token itself is never stored.
 pub struct NewInvitation<'a> {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{officers, offices};
 use super::{DbConn, DbError};
-use crate::office::{NewOffice, Office, Officer};
+use crate::domain::office::{NewOffice, Office, Officer};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = offices)]
@@ -313,7 +313,7 @@ pub fn set_recovery(
 /// Whether any active officer anywhere still uses the published demo key.
 pub fn demo_key_in_use(conn: &mut DbConn) -> Result<bool, DbError> {
     let n = officers::table
-        .filter(officers::recipient.eq(crate::office::DEMO_RECIPIENT))
+        .filter(officers::recipient.eq(crate::domain::office::DEMO_RECIPIENT))
         .filter(officers::active.eq(true))
         .count()
         .get_result::<i64>(conn)?;

@@ -10,9 +10,9 @@ use super::schema::{
     retention_extensions,
 };
 use super::{DbConn, DbError};
-use crate::case::Status;
-use crate::desk::Clocks;
-use crate::notify::OfficerState;
+use crate::domain::case::Status;
+use crate::domain::notify::OfficerState;
+use crate::domain::workflow::Clocks;
 
 /// Keys of the PostgreSQL advisory locks, one per periodic job.
 pub const LOCK_MAILER: i64 = 0x6d73_6d61_696c; // "msmail"
@@ -168,7 +168,7 @@ pub fn offices_with_reminders(conn: &mut DbConn, today: NaiveDate) -> Result<Vec
                 closed_on: None,
                 delete_after: None,
             };
-            crate::notify::reminder_due(status, &c, today)
+            crate::domain::notify::reminder_due(status, &c, today)
         })
         .map(|r| r.0)
         .collect();
@@ -184,9 +184,9 @@ fn offices_with_contribution_due(
     conn: &mut DbConn,
     today: NaiveDate,
 ) -> Result<Vec<String>, DbError> {
-    let quarter = crate::stats::taxonomy::Quarter::of(today).previous();
+    let quarter = crate::domain::stats::taxonomy::Quarter::of(today).previous();
     let ended = quarter.days().1;
-    if today > ended + chrono::Days::new(crate::notify::CONTRIBUTION_REMIND_DAYS) {
+    if today > ended + chrono::Days::new(crate::domain::notify::CONTRIBUTION_REMIND_DAYS) {
         return Ok(vec![]);
     }
     if super::stats::is_frozen(conn, quarter)? {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::{attachments, reports};
 use super::{DbConn, DbError};
-use crate::intake::NewReport;
+use crate::domain::intake::NewReport;
 
 /// Stores a report with its attachments. Nothing of the statistics: those arrive later, per
 /// quarter, from the office (`db::stats::contribute`).

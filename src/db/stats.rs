@@ -9,9 +9,9 @@ use super::schema::{
     analyst_grants, analysts, reports, stats_contributions, stats_release_tables, stats_releases,
 };
 use super::{DbConn, DbError};
-use crate::office::Office;
-use crate::stats::taxonomy::{self, Quarter};
-use crate::stats::{Dimension, Period, Place, Record};
+use crate::domain::office::Office;
+use crate::domain::stats::taxonomy::{self, Quarter};
+use crate::domain::stats::{Dimension, Period, Place, Record};
 
 /// An analyst of the alliance.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,17 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::{CaseId, LabelId, LookupId, OfficerId};
+
 /// `POST /v1/desk/cases/{case}/assignee`: an officer of the office, or `null` for all of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assign {
-    pub officer: Option<String>,
+    pub officer: Option<OfficerId>,
 }
 
 /// An officer as colleagues see them (`GET /v1/desk/officers`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Colleague {
-    pub id: String,
+    pub id: OfficerId,
     pub display_name: String,
 }
 
@@ -33,7 +35,7 @@ pub struct LabelBody {
 /// One of the office's labels, as `GET /v1/desk/labels` lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelView {
-    pub id: String,
+    pub id: LabelId,
     pub ciphertext: String,
     pub keyset_version: i32,
 }
@@ -45,15 +47,15 @@ pub struct Labels {
 
 /// The answer to a new or changed label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LabelId {
-    pub id: String,
+pub struct LabelSaved {
+    pub id: LabelId,
 }
 
 /// `PUT /v1/desk/cases/{case}/labels`: the case's labels from now on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseLabels {
-    pub labels: Vec<String>,
+    pub labels: Vec<LabelId>,
 }
 
 /// `POST /v1/desk/reports`: a report an officer took by telephone, in person or by letter
@@ -66,7 +68,7 @@ pub struct RecordedReport {
     pub keyset_version: i32,
     pub ciphertext: String,
     pub reply_recipient: String,
-    pub lookup_id: String,
+    pub lookup_id: LookupId,
     #[serde(default)]
     pub attachments: Vec<String>,
 }
@@ -74,8 +76,8 @@ pub struct RecordedReport {
 /// The answer: the new case and its legal clocks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {
-    pub id: String,
-    pub status: crate::case::Status,
+    pub id: CaseId,
+    pub status: crate::domain::case::Status,
     pub received_on: chrono::NaiveDate,
     pub ack_due: chrono::NaiveDate,
     pub feedback_due: chrono::NaiveDate,

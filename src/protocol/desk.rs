@@ -3,8 +3,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::case::Status;
-use crate::desk::Direction;
+use crate::domain::case::Status;
+use crate::domain::workflow::Direction;
+
+use super::ids::{CaseId, ItemId, LabelId, OfficerId, Slug};
 
 /// How many messages a case has, never what.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +21,7 @@ pub struct MessageCounts {
 /// A case without its content: status, legal clocks, what is due, counts, assignee, labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSummary {
-    pub id: String,
+    pub id: CaseId,
     pub status: Status,
     pub keyset_version: i32,
     pub received_on: NaiveDate,
@@ -34,23 +36,23 @@ pub struct CaseSummary {
     pub due_soon: bool,
     pub messages: MessageCounts,
     /// The officer the case is assigned to; `None`: the whole office.
-    pub assignee: Option<String>,
+    pub assignee: Option<OfficerId>,
     /// The ids of the office's labels the case carries.
-    pub labels: Vec<String>,
+    pub labels: Vec<LabelId>,
 }
 
 /// `GET /v1/desk/cases`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inbox {
     pub today: NaiveDate,
-    pub office: String,
+    pub office: Slug,
     pub cases: Vec<CaseSummary>,
 }
 
 /// An attachment as stored: an age file (standard base64) and the key set it is encrypted to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredItem {
-    pub id: String,
+    pub id: ItemId,
     pub ciphertext: String,
     pub keyset_version: i32,
 }
@@ -58,13 +60,13 @@ pub struct StoredItem {
 /// One message of an opened case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
-    pub id: String,
+    pub id: ItemId,
     pub direction: Direction,
     pub created_on: NaiveDate,
     pub ciphertext: String,
     pub keyset_version: i32,
     /// For a reporter's message: the officers who have opened the case since it arrived.
-    pub seen_by: Vec<String>,
+    pub seen_by: Vec<OfficerId>,
 }
 
 /// `GET /v1/desk/cases/{case}`: the case with every ciphertext it has.
@@ -74,7 +76,7 @@ pub struct OpenedCase {
     pub reply_recipient: String,
     pub ciphertext: String,
     /// The officers who have opened the case.
-    pub report_seen_by: Vec<String>,
+    pub report_seen_by: Vec<OfficerId>,
     pub attachments: Vec<StoredItem>,
     pub messages: Vec<MessageView>,
 }
@@ -92,7 +94,7 @@ pub struct NewMessage {
 /// The answer to a stored note or reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageCreated {
-    pub id: String,
+    pub id: ItemId,
     pub created_on: NaiveDate,
 }
 
@@ -100,7 +102,7 @@ pub struct MessageCreated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RewrapItem {
-    pub id: String,
+    pub id: ItemId,
     pub ciphertext: String,
 }
 
@@ -119,6 +121,38 @@ pub struct Rewrap {
 /// The answer to a rewrap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rewrapped {
-    pub id: String,
+    pub id: CaseId,
     pub keyset_version: i32,
+}
+
+/// `POST /v1/desk/cases/{case}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: Status,
+    /// Refused when present: the officer's classification is case content, encrypted in a
+    /// note, and reaches the statistics only through the quarterly contribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<serde_json::Value>,
+}
+
+/// `POST /v1/desk/cases/{case}/retention`: keep a closed case longer, with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    pub delete_after: NaiveDate,
+    pub reason: String,
+}
+
+/// `POST /v1/desk/cases/{case}/forwards`: the competent authority's age recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    pub recipient: String,
+}
+
+/// What the audit log recorded of a forwarding: the recipient's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forwarded {
+    pub fingerprint: String,
 }

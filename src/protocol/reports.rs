@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::{LookupId, Slug};
+
 /// The padding buckets of an office (docs/PROTOCOL.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Padding {
@@ -20,7 +22,7 @@ pub struct Padding {
 /// `GET /v1/offices/{office}`: what a client needs to encrypt for the office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficeView {
-    pub slug: String,
+    pub slug: Slug,
     pub name: String,
     pub municipality: String,
     pub land: String,
@@ -36,11 +38,11 @@ pub struct OfficeView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
-    pub office: String,
+    pub office: Slug,
     pub keyset_version: i32,
     pub ciphertext: String,
     pub reply_recipient: String,
-    pub lookup_id: String,
+    pub lookup_id: LookupId,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<String>,
     /// Refused when present: statistics answers travel inside the ciphertext (PROTOCOL.md §3),
@@ -49,5 +51,26 @@ pub struct Submission {
     pub stats: Option<serde_json::Value>,
     /// Required unless proof of work is off (`--pow-bits 0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pow: Option<crate::pow::PowToken>,
+    pub pow: Option<crate::domain::pow::PowToken>,
+}
+
+/// An office a reporter can choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeEntry {
+    pub slug: Slug,
+    pub name: String,
+    pub municipality: String,
+}
+
+/// `GET /v1/offices`: the offices that take reports, and the one the form opens with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeList {
+    pub default: Option<Slug>,
+    pub offices: Vec<OfficeEntry>,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
 }

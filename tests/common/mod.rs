@@ -434,13 +434,13 @@ pub const POW_ROUTES: &[&str] = &["/v1/reports", "/v1/followup/messages"];
 impl Server {
     /// A solved proof-of-work token from this server, as the `pow` field.
     pub fn pow(&self) -> serde_json::Value {
-        let c: meldestelle::pow::Challenge = client()
+        let c: meldestelle::domain::pow::Challenge = client()
             .get(self.url("/v1/pow"))
             .send()
             .expect("GET /v1/pow")
             .json()
             .expect("challenge JSON");
-        serde_json::to_value(meldestelle::pow::solve(&c)).unwrap()
+        serde_json::to_value(meldestelle::domain::pow::solve(&c)).unwrap()
     }
 
     /// Adds a solved `pow` to a JSON object body that has none.

@@ -1,7 +1,7 @@
 // All visible text, German first, then English. Static pages carry the German text and
 // `data-i18n` keys; `applyLanguage` swaps in the chosen language without a reload, so nothing
 // typed is lost. Placeholders look like {name}.
-import LABELS from '../../src/stats/labels.json';
+import LABELS from '../../src/domain/stats/labels.json';
 
 export const LANGS = ['de', 'en'];
 
@@ -345,7 +345,7 @@ const en = {
 };
 
 // Taxonomy v1 (docs/DESIGN.md): field questions and value labels, from the one table the
-// server's statistics publication uses too (src/stats/labels.json). Fields or values the server
+// server's statistics publication uses too (src/domain/stats/labels.json). Fields or values the server
 // adds later and this table lacks are shown by their name rather than dropped.
 export const TAXONOMY = Object.fromEntries(Object.entries(LABELS.fields)
   .map(([name, f]) => [name, { de: f.question[0], en: f.question[1], values: f.values }]));

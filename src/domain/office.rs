@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::stats::taxonomy::{LAENDER, SIZE_CLASSES};
+use crate::domain::stats::taxonomy::{LAENDER, SIZE_CLASSES};
 
 /// The recipient of the committed demo identity (keys/). Its secret is public.
 pub const DEMO_RECIPIENT: &str = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";

@@ -4,7 +4,7 @@
 use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{feedback_due_after, Status};
+use crate::domain::case::{feedback_due_after, Status};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DeskError {
@@ -132,7 +132,7 @@ mod tests {
 
     fn fresh(received: &str) -> Clocks {
         let r = d(received);
-        let (ack_due, feedback_due) = crate::case::initial_deadlines(r);
+        let (ack_due, feedback_due) = crate::domain::case::initial_deadlines(r);
         Clocks {
             received_on: r,
             acknowledged_on: None,

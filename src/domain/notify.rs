@@ -9,8 +9,8 @@
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
-use crate::case::Status;
-use crate::desk::Clocks;
+use crate::domain::case::Status;
+use crate::domain::workflow::Clocks;
 
 /// The subject of every mail.
 pub const SUBJECT: &str = "Meldestelle: Bitte sehen Sie nach / Please check the desk";

@@ -5,9 +5,9 @@ use base64::Engine;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::case::{self, Status};
 use crate::crypto::{self, header, padding::Buckets};
-use crate::office::Office;
+use crate::domain::case::{self, Status};
+use crate::domain::office::Office;
 pub use crate::protocol::reports::Submission;
 
 /// Size limits that apply to submissions.
@@ -88,7 +88,7 @@ pub fn accept(
     }
     let office = office.ok_or(IntakeError::UnknownOffice)?;
     check_keyset(sub.keyset_version, office)?;
-    let lookup_id = decode_lookup_id(&sub.lookup_id)?;
+    let lookup_id = decode_lookup_id(sub.lookup_id.expose())?;
     if !crypto::is_recipient(&sub.reply_recipient) {
         return Err(IntakeError::InvalidField {
             field: "reply_recipient",
@@ -99,7 +99,7 @@ pub fn accept(
     let ciphertext = check_age_file(
         "ciphertext",
         &sub.ciphertext,
-        crate::desk::report_stanzas(expected),
+        crate::domain::workflow::report_stanzas(expected),
         &limits.report,
     )?;
     if sub.attachments.len() > limits.max_attachments {

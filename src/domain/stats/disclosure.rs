@@ -717,7 +717,7 @@ pub(crate) fn determined(lines: &[Line], suppressed: &[bool]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::table::{tests::rec, Record, TableSpec};
+    use crate::domain::stats::table::{tests::rec, Record, TableSpec};
     use proptest::prelude::*;
 
     /// A table straight from a matrix of true counts (one column and one dimension: one-way).
@@ -928,7 +928,7 @@ mod tests {
                 r
             }).collect();
             let rules = Rules { epsilon: noise.then_some(1.0), seed: Some(7), ..Rules::default() };
-            let keys = crate::stats::cell_key::record_keys(&records, &crate::stats::cell_key::Secret::from_seed(7));
+            let keys = crate::domain::stats::cell_key::record_keys(&records, &crate::domain::stats::cell_key::Secret::from_seed(7));
             for by in ["consequences", "consequences,setting", "setting,consequences"] {
                 let spec = TableSpec::parse("2026", by).unwrap();
                 let t = Table::from_keyed_records(records.iter().zip(keys.iter().copied()), &spec).unwrap();
@@ -966,9 +966,9 @@ mod tests {
         ));
         // Two reports in public_contact: whatever the noise, never released.
         for seed in 0..200 {
-            let keys = crate::stats::cell_key::record_keys(
+            let keys = crate::domain::stats::cell_key::record_keys(
                 &records,
-                &crate::stats::cell_key::Secret::from_seed(seed),
+                &crate::domain::stats::cell_key::Secret::from_seed(seed),
             );
             let t =
                 Table::from_keyed_records(records.iter().zip(keys.iter().copied()), &spec).unwrap();

@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn record_keys_depend_on_the_records_not_their_order() {
-        let a = crate::stats::table::tests::rec("o", "BE", "over_100k", "Berlin");
+        let a = crate::domain::stats::table::tests::rec("o", "BE", "over_100k", "Berlin");
         let mut b = a.clone();
         b.incident_type = Some("threat".into());
         let secret = Secret::from_seed(3);

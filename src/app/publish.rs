@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 
 use crate::db::stats::{StoredRelease, StoredTable};
 use crate::db::{self, DbConn, DbError};
-use crate::office::Office;
-use crate::stats::render::{self, Format};
-use crate::stats::{self, Period, ReleaseSet, Rules, StatsError, TableSpec};
+use crate::domain::office::Office;
+use crate::domain::stats::render::{self, Format};
+use crate::domain::stats::{self, Period, ReleaseSet, Rules, StatsError, TableSpec};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -133,7 +133,8 @@ pub fn freeze(
     }
     // Offices get time to contribute: until every one is complete, or the reminder period
     // after the period's end has passed. A release freezes the period for good.
-    let open_until = p.last_day() + chrono::Days::new(crate::notify::CONTRIBUTION_REMIND_DAYS);
+    let open_until =
+        p.last_day() + chrono::Days::new(crate::domain::notify::CONTRIBUTION_REMIND_DAYS);
     if missing > 0 && today <= open_until {
         return Err(PublishError::ContributionsOpen(key, missing, open_until));
     }

@@ -23,7 +23,8 @@ fn labels() -> &'static Labels {
     static LABELS: OnceLock<Labels> = OnceLock::new();
     // The file is part of the source and parsed by a test; a broken one never ships.
     LABELS.get_or_init(|| {
-        serde_json::from_str(include_str!("labels.json")).expect("src/stats/labels.json parses")
+        serde_json::from_str(include_str!("labels.json"))
+            .expect("src/domain/stats/labels.json parses")
     })
 }
 
@@ -57,7 +58,7 @@ pub fn total() -> [String; 2] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::taxonomy::{FIELDS, LAENDER, SIZE_CLASSES};
+    use crate::domain::stats::taxonomy::{FIELDS, LAENDER, SIZE_CLASSES};
 
     #[test]
     fn every_code_has_words_in_both_languages() {

@@ -14,8 +14,8 @@ use chrono::{NaiveDateTime, Utc};
 
 use crate::config::Config;
 use crate::db::{self, DbError, Store};
+use crate::domain::notify::{self, Rules};
 use crate::mailer::{MailError, Mailer};
-use crate::notify::{self, Rules};
 
 /// How long a claimed mail is reserved for its sender before another may try it.
 const LEASE_SECS: i64 = 5 * 60;
