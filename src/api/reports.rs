@@ -7,7 +7,7 @@ use crate::db;
 use crate::domain::intake::{self, Submission};
 use crate::domain::stats::taxonomy;
 use crate::protocol::ids::Slug;
-use crate::protocol::reports::{OfficeEntry, OfficeList, OfficeView, Padding};
+use crate::protocol::reports::{OfficeEntry, OfficeList, OfficeView, Padding, Received};
 
 pub async fn office(
     state: web::Data<AppState>,
@@ -99,7 +99,12 @@ pub async fn submit(
     let report = web::block(move || intake::accept(sub, office.as_ref(), &limits, today))
         .await
         .map_err(|_| ApiError::Internal)??;
-    let receipt = report.receipt();
+    let receipt = Received {
+        status: report.status,
+        received_on: report.received_on,
+        ack_due: report.ack_due,
+        feedback_due: report.feedback_due,
+    };
     let notify = state.config.mail_enabled();
     state
         .store

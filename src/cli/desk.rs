@@ -6,15 +6,22 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use clap::Subcommand;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{check, http, CliError};
-use crate::crypto::{self, padding::Buckets};
+use super::CliError;
+use crate::client::{self, keys, keys::Identities, login, Api};
+use crate::crypto;
+use crate::domain::case::Status;
 use crate::domain::stats::taxonomy::{Answers, Quarter};
 use crate::domain::workflow::Direction;
 use crate::protocol::casework as wire;
 use crate::protocol::desk as wire_desk;
-use crate::protocol::ids::{LookupId, OfficerId};
+use crate::protocol::document::{
+    self, Document, ForwardedAttachment, ForwardedCase, ForwardedMessage, ForwardedReport,
+};
+use crate::protocol::ids::{OfficerId, Token};
+use crate::protocol::reports::OfficeView;
+use crate::protocol::stats::{Contributed, Contribution, Contributions};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -206,10 +213,8 @@ pub enum StatsCommand {
 }
 
 struct Session {
-    base: String,
-    token: String,
-    client: reqwest::blocking::Client,
-    identities: Vec<Box<dyn age::Identity + Send + Sync>>,
+    api: Api,
+    identities: Identities,
 }
 
 impl Session {
@@ -217,141 +222,36 @@ impl Session {
         let identity = args.identity.as_deref().ok_or_else(|| {
             CliError::Usage("--identity FILE is required for this command".into())
         })?;
-        let identities = crypto::identities_from_file(identity)?;
-        let client = http()?;
-        let base = args.server.trim_end_matches('/').to_owned();
+        let identities = keys::identities_from_file(identity)?;
+        let api = Api::new(&args.server)?;
         let token = match &args.token {
-            Some(t) => t.clone(),
-            None => login(&client, &base, &args.office, identity, &identities)?,
+            Some(t) => Token::new(t.clone()),
+            None => {
+                let recipient = keys::recipient_of(identity)?;
+                login::officer(&api, &args.office, &recipient, &identities)?.token
+            }
         };
         Ok(Session {
-            base,
-            token,
-            client,
+            api: api.with_token(token),
             identities,
         })
-    }
-
-    fn get(&self, path: &str) -> Result<reqwest::blocking::Response, CliError> {
-        check(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(&self.token)
-                .send()?,
-        )
-    }
-
-    fn post<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T, CliError> {
-        Ok(check(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(&self.token)
-                .json(body)
-                .send()?,
-        )?
-        .json()?)
-    }
-
-    fn send<B: serde::Serialize + ?Sized>(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<reqwest::blocking::Response, CliError> {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        check(req.send()?)
     }
 
     /// A case of the office with every ciphertext; `read: false` opens it only to work on it
     /// (statistics, re-encryption), so the reporter's messages stay new.
     fn opened(&self, case: &str, read: bool) -> Result<wire_desk::OpenedCase, CliError> {
         let query = if read { "" } else { "?read=false" };
-        Ok(self.get(&format!("/v1/desk/cases/{case}{query}"))?.json()?)
+        Ok(self.api.get(&format!("/v1/desk/cases/{case}{query}"))?)
     }
 
     fn decrypt_b64(&self, b64: &str) -> Result<Vec<u8>, CliError> {
-        let bytes = B64
-            .decode(b64)
-            .map_err(|e| CliError::Usage(format!("server sent bad base64: {e}")))?;
-        Ok(crypto::decrypt(&bytes, &self.identities)?)
+        Ok(crypto::decrypt(&client::from_b64(b64)?, &self.identities)?)
     }
-}
 
-fn login(
-    client: &reqwest::blocking::Client,
-    base: &str,
-    office: &str,
-    identity_file: &std::path::Path,
-    identities: &[Box<dyn age::Identity + Send + Sync>],
-) -> Result<String, CliError> {
-    let recipient = recipient_of(identity_file)?;
-    let ch: Value = check(
-        client
-            .post(format!("{base}/v1/desk/challenge"))
-            .json(&json!({"office": office, "recipient": recipient}))
-            .send()?,
-    )?
-    .json()?;
-    let ct = B64
-        .decode(ch["challenge"].as_str().unwrap_or(""))
-        .map_err(|_| CliError::Usage("the server sent a malformed challenge".into()))?;
-    let secret = crypto::decrypt(&ct, identities).map_err(|_| {
-        CliError::Usage(format!(
-            "login to office '{office}' as {recipient} failed: this identity is not an active \
-             officer of that office (check --office and --identity, or ask the administrator)"
-        ))
-    })?;
-    let answer: Value = check(
-        client
-            .post(format!("{base}/v1/desk/session"))
-            .json(&json!({
-                "challenge_id": ch["challenge_id"],
-                "secret": String::from_utf8_lossy(&secret),
-            }))
-            .send()?,
-    )?
-    .json()?;
-    answer["token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| CliError::Usage("the server sent no token".into()))
-}
-
-/// The recipient of the first identity in the file.
-fn recipient_of(identity_file: &std::path::Path) -> Result<String, CliError> {
-    let text = std::fs::read_to_string(identity_file)?;
-    // age-keygen and `meldestelle keygen` write it as a comment; plugins likewise.
-    if let Some(r) = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("# public key: "))
-        .or_else(|| {
-            text.lines()
-                .find_map(|l| l.trim().strip_prefix("#    Recipient: "))
-        })
-    {
-        return Ok(r.trim().to_owned());
+    /// What the server says the office is now: key set and padding.
+    fn office(&self, slug: &str) -> Result<OfficeView, CliError> {
+        Ok(self.api.office(slug)?)
     }
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-        .ok_or_else(|| {
-            CliError::Usage("no identity and no '# public key:' line in the identity file".into())
-        })?;
-    let id: age::x25519::Identity = line
-        .parse()
-        .map_err(|e: &str| CliError::Usage(e.to_owned()))?;
-    Ok(id.to_public().to_string())
 }
 
 fn read_text(file: &Option<PathBuf>) -> Result<String, CliError> {
@@ -372,16 +272,15 @@ fn classify(s: &Session, office_slug: &str, case: &str, json: &str) -> Result<()
     answers
         .validate()
         .map_err(|e| CliError::Usage(format!("--classification: {e}")))?;
-    let o = office(s, office_slug)?;
+    let o = s.office(office_slug)?;
     let summary = serde_json::to_string(&answers).unwrap_or_default();
-    let doc = json!({
-        "v": 1,
-        "kind": "classification",
-        "text": format!("Einordnung / classification: {summary}"),
-        "stats": answers,
-    });
-    let ct = seal_doc(&doc, &o.recipients, o.padding.max_plaintext)?;
-    let _: wire_desk::MessageCreated = s.post(
+    let doc = Document::new(
+        "classification",
+        &format!("Einordnung / classification: {summary}"),
+    )
+    .with_answers(&answers);
+    let ct = client::seal_document(&doc, &o.recipients, o.padding.max_plaintext)?;
+    let _: wire_desk::MessageCreated = s.api.post(
         &format!("/v1/desk/cases/{case}/notes"),
         &wire_desk::NewMessage {
             ciphertext: ct,
@@ -391,11 +290,9 @@ fn classify(s: &Session, office_slug: &str, case: &str, json: &str) -> Result<()
     Ok(())
 }
 
-/// The `stats` object of a decrypted document, if it has a valid one.
+/// The statistics answers of a decrypted document, if it has valid ones.
 fn answers_of(plain: &[u8]) -> Option<Answers> {
-    let doc: Value = serde_json::from_slice(plain).ok()?;
-    let a: Answers = serde_json::from_value(doc.get("stats")?.clone()).ok()?;
-    a.validate().ok().map(|()| a)
+    Document::parse(plain)?.answers()
 }
 
 /// `desk stats contribute`: one record per case of the quarter, merged and sent at once.
@@ -403,7 +300,7 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
     let q = Quarter::parse(quarter)
         .ok_or_else(|| CliError::Usage(format!("--quarter: '{quarter}' is not like 2026-Q3")))?;
     let (first, last) = q.days();
-    let inbox: wire_desk::Inbox = s.get("/v1/desk/cases?filter=all")?.json()?;
+    let inbox: wire_desk::Inbox = s.api.get("/v1/desk/cases?filter=all")?;
     let mut records = Vec::new();
     let mut unreadable = 0;
     for c in &inbox.cases {
@@ -426,11 +323,9 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
             .rev()
             .filter(|m| m.direction == Direction::Note)
             .filter_map(|m| s.decrypt_b64(&m.ciphertext).ok())
-            .filter(|plain| {
-                serde_json::from_slice::<Value>(plain)
-                    .is_ok_and(|d| d["kind"].as_str() == Some("classification"))
-            })
-            .find_map(|plain| answers_of(&plain));
+            .filter_map(|plain| Document::parse(&plain))
+            .filter(|d| d.kind == "classification")
+            .find_map(|d| d.answers());
         records.push(crate::domain::stats::contribution::merge(reporter, officer));
     }
     // The server shuffles again; shuffling here keeps the inbox order off the wire too.
@@ -438,16 +333,14 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
         use rand::seq::SliceRandom;
         records.shuffle(&mut rand::rngs::OsRng);
     }
-    let n = records.len();
-    let v: Value = s.post(
+    let v: Contributed = s.api.post(
         "/v1/desk/stats/contributions",
-        &json!({"quarter": q.to_string(), "records": records}),
+        &Contribution {
+            quarter: q.to_string(),
+            records,
+        },
     )?;
-    println!(
-        "contributed {} record(s) for {}",
-        v["records"].as_u64().unwrap_or(n as u64),
-        q
-    );
+    println!("contributed {} record(s) for {}", v.records, v.quarter);
     if unreadable > 0 {
         println!(
             "{unreadable} case(s) could not be decrypted with this identity and count without answers; \
@@ -457,57 +350,41 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Pads and encrypts a message document.
+/// Pads and encrypts a document of `kind` with `text`.
 pub(crate) fn seal(
     kind: &str,
     text: &str,
     recipients: &[String],
     max: u64,
 ) -> Result<String, CliError> {
-    seal_doc(
-        &json!({"v": 1, "kind": kind, "text": text}),
+    Ok(client::seal_document(
+        &Document::new(kind, text),
         recipients,
         max,
-    )
-}
-
-fn seal_doc(doc: &Value, recipients: &[String], max: u64) -> Result<String, CliError> {
-    let doc = serde_json::to_vec(doc).map_err(|e| CliError::Usage(e.to_string()))?;
-    let padded = crypto::padding::pad(doc, &Buckets::new(max), b' ')
-        .ok_or_else(|| CliError::Usage("the text is larger than the office accepts".into()))?;
-    Ok(B64.encode(crypto::encrypt(&padded, recipients)?))
-}
-
-fn office(s: &Session, slug: &str) -> Result<crate::protocol::reports::OfficeView, CliError> {
-    Ok(check(
-        s.client
-            .get(format!("{}/v1/offices/{slug}", s.base))
-            .send()?,
-    )?
-    .json()?)
+    )?)
 }
 
 /// Every field a report document can carry, one per line, then its text.
 fn report_text(plain: &[u8]) -> String {
-    let Ok(doc) = serde_json::from_slice::<Value>(plain) else {
+    let Some(doc) = Document::parse(plain) else {
         return String::from_utf8_lossy(plain).trim_end().to_owned();
     };
     let mut out = String::new();
-    for (key, label) in [
-        ("when", "when"),
-        ("where", "where"),
-        ("lang", "language"),
-        ("channel", "recorded by an officer, received by"),
+    for (value, label) in [
+        (&doc.when, "when"),
+        (&doc.place, "where"),
+        (&doc.lang, "language"),
+        (&doc.channel, "recorded by an officer, received by"),
     ] {
-        if let Some(v) = doc[key].as_str().filter(|v| !v.is_empty()) {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             out.push_str(&format!("{label}: {v}\n"));
         }
     }
-    if let Some(c) = doc["confirmed"].as_bool() {
+    if let Some(c) = doc.confirmed {
         let said = if c { "yes" } else { "not yet" };
         out.push_str(&format!("record confirmed by the person: {said}\n"));
     }
-    if let Some(stats) = doc["stats"].as_object().filter(|o| !o.is_empty()) {
+    if let Some(stats) = doc.stats.as_ref().and_then(Value::as_object) {
         for (k, v) in stats {
             let v = match v {
                 Value::String(s) => s.clone(),
@@ -521,19 +398,19 @@ fn report_text(plain: &[u8]) -> String {
             out.push_str(&format!("answer {k}: {v}\n"));
         }
     }
-    for a in doc["attachments"].as_array().into_iter().flatten() {
+    for a in &doc.attachments {
         out.push_str(&format!(
             "attachment {}: {} ({}, {} bytes)\n",
-            a["index"].as_u64().unwrap_or(0) + 1,
-            a["name"].as_str().unwrap_or("?"),
-            a["type"].as_str().unwrap_or("?"),
-            a["size"].as_u64().unwrap_or(0)
+            a.index + 1,
+            a.name.as_deref().unwrap_or("?"),
+            a.media_type.as_deref().unwrap_or("?"),
+            a.size.unwrap_or(0)
         ));
     }
     if !out.is_empty() {
         out.push('\n');
     }
-    out.push_str(doc["text"].as_str().unwrap_or(""));
+    out.push_str(&doc.text);
     out
 }
 
@@ -550,22 +427,19 @@ struct Attachment {
 fn attachments_of(
     s: &Session,
     case: &wire_desk::OpenedCase,
-    doc: &Value,
+    doc: &Document,
 ) -> Result<Vec<Attachment>, CliError> {
-    let listed = doc["attachments"].as_array().cloned().unwrap_or_default();
     let mut out = vec![];
     for (i, a) in case.attachments.iter().enumerate() {
-        let meta = listed
-            .iter()
-            .find(|m| m["index"].as_u64() == Some(i as u64));
+        let meta = doc.attachments.iter().find(|m| m.index == i as u64);
         let mut bytes = s.decrypt_b64(&a.ciphertext)?;
         // The padding is trailing zeros after `size` bytes.
-        if let Some(size) = meta.and_then(|m| m["size"].as_u64()) {
+        if let Some(size) = meta.and_then(|m| m.size) {
             bytes.truncate(size as usize);
         }
         out.push(Attachment {
-            name: safe_file_name(meta.and_then(|m| m["name"].as_str()), i),
-            kind: meta.and_then(|m| m["type"].as_str()).map(str::to_owned),
+            name: safe_file_name(meta.and_then(|m| m.name.as_deref()), i),
+            kind: meta.and_then(|m| m.media_type.clone()),
             bytes,
         });
     }
@@ -603,7 +477,7 @@ const CHANNELS: [&str; 3] = ["phone", "in_person", "letter"];
 
 /// The office's active officers: id to display name.
 fn colleagues(s: &Session) -> Result<std::collections::BTreeMap<String, String>, CliError> {
-    let list: wire::Colleagues = s.get("/v1/desk/officers")?.json()?;
+    let list: wire::Colleagues = s.api.get("/v1/desk/officers")?;
     Ok(list
         .officers
         .into_iter()
@@ -613,7 +487,7 @@ fn colleagues(s: &Session) -> Result<std::collections::BTreeMap<String, String>,
 
 /// The office's labels, decrypted: id to name (a label this identity cannot read is named so).
 fn label_names(s: &Session) -> Result<std::collections::BTreeMap<String, String>, CliError> {
-    let list: wire::Labels = s.get("/v1/desk/labels")?.json()?;
+    let list: wire::Labels = s.api.get("/v1/desk/labels")?;
     Ok(list
         .labels
         .into_iter()
@@ -635,7 +509,7 @@ fn label_body(s: &Session, office_slug: &str, name: &str) -> Result<wire::LabelB
             "a label's name has 1 to 100 characters".into(),
         ));
     }
-    let o = office(s, office_slug)?;
+    let o = s.office(office_slug)?;
     let ciphertext = seal("label", name, &o.recipients, o.padding.max_plaintext)?;
     Ok(wire::LabelBody {
         ciphertext,
@@ -668,7 +542,6 @@ fn label_id(
 }
 
 fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliError> {
-    use reqwest::Method;
     match cmd {
         LabelsCommand::List => {
             for (id, name) in label_names(s)? {
@@ -677,20 +550,18 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
         }
         LabelsCommand::Add { name } => {
             let body = label_body(s, office_slug, &name)?;
-            let v: wire::LabelSaved = s
-                .send(Method::POST, "/v1/desk/labels", Some(&body))?
-                .json()?;
+            let v: wire::LabelSaved = s.api.post("/v1/desk/labels", &body)?;
             println!("label {} added: {}", v.id, name.trim());
         }
         LabelsCommand::Rename { label, name } => {
             let id = label_id(&label_names(s)?, &label)?;
             let body = label_body(s, office_slug, &name)?;
-            s.send(Method::PUT, &format!("/v1/desk/labels/{id}"), Some(&body))?;
+            let _: wire::LabelSaved = s.api.put(&format!("/v1/desk/labels/{id}"), &body)?;
             println!("label {id} is now named {}", name.trim());
         }
         LabelsCommand::Remove { label } => {
             let id = label_id(&label_names(s)?, &label)?;
-            s.send::<()>(Method::DELETE, &format!("/v1/desk/labels/{id}"), None)?;
+            s.api.delete(&format!("/v1/desk/labels/{id}"))?;
             println!("label {id} removed from the office and its cases");
         }
         LabelsCommand::Set { case, labels } => {
@@ -699,15 +570,12 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
                 .iter()
                 .map(|l| label_id(&names, l))
                 .collect::<Result<Vec<_>, _>>()?;
-            let v: wire_desk::CaseSummary = s
-                .send(
-                    Method::PUT,
-                    &format!("/v1/desk/cases/{case}/labels"),
-                    Some(&wire::CaseLabels {
-                        labels: ids.into_iter().map(Into::into).collect(),
-                    }),
-                )?
-                .json()?;
+            let v: wire_desk::CaseSummary = s.api.put(
+                &format!("/v1/desk/cases/{case}/labels"),
+                &wire::CaseLabels {
+                    labels: ids.into_iter().map(Into::into).collect(),
+                },
+            )?;
             let now: Vec<&str> = v
                 .labels
                 .iter()
@@ -716,9 +584,9 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
             println!("case {case} has the labels: {}", now.join(", "));
         }
         LabelsCommand::Rewrap => {
-            let o = office(s, office_slug)?;
+            let o = s.office(office_slug)?;
             let current = i64::from(o.keyset_version);
-            let list: wire::Labels = s.get("/v1/desk/labels")?.json()?;
+            let list: wire::Labels = s.api.get("/v1/desk/labels")?;
             let mut n = 0;
             for l in list
                 .labels
@@ -727,11 +595,7 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
             {
                 let name = text_of(&s.decrypt_b64(&l.ciphertext)?);
                 let body = label_body(s, office_slug, &name)?;
-                s.send(
-                    Method::PUT,
-                    &format!("/v1/desk/labels/{}", l.id),
-                    Some(&body),
-                )?;
+                let _: wire::LabelSaved = s.api.put(&format!("/v1/desk/labels/{}", l.id), &body)?;
                 n += 1;
             }
             println!("{n} label(s) re-encrypted to key set v{current}");
@@ -741,9 +605,8 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
 }
 
 fn text_of(plain: &[u8]) -> String {
-    serde_json::from_slice::<Value>(plain)
-        .ok()
-        .and_then(|v| v["text"].as_str().map(str::to_owned))
+    Document::parse(plain)
+        .map(|d| d.text)
         .unwrap_or_else(|| String::from_utf8_lossy(plain).trim_end().to_owned())
 }
 
@@ -759,11 +622,15 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
     let s = Session::open(&args)?;
     match command {
         DeskCommand::Ui { .. } => unreachable!("handled above"),
-        DeskCommand::Login => println!("{}", s.token),
+        DeskCommand::Login => {
+            if let Some(t) = s.api.token() {
+                println!("{}", t.expose());
+            }
+        }
         DeskCommand::Inbox { filter, mine } => {
             let inbox: wire_desk::Inbox = s
-                .get(&format!("/v1/desk/cases?filter={filter}&mine={mine}"))?
-                .json()?;
+                .api
+                .get(&format!("/v1/desk/cases?filter={filter}&mine={mine}"))?;
             let names = colleagues(&s)?;
             let labels = label_names(&s)?;
             println!(
@@ -841,7 +708,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 println!("labels: {}", l.join(", "));
             }
             println!("opened by {}", who(&v.report_seen_by));
-            let current = office(&s, &args.office)?.keyset_version;
+            let current = s.office(&args.office)?.keyset_version;
             let stale = |k: i32| {
                 if k < current {
                     format!(" [key set v{k}: run `desk rewrap`]")
@@ -892,7 +759,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         }
         DeskCommand::Assign { case, to } => {
             let officer = (to != "office").then(|| to.into());
-            let v: wire_desk::CaseSummary = s.post(
+            let v: wire_desk::CaseSummary = s.api.post(
                 &format!("/v1/desk/cases/{case}/assignee"),
                 &wire::Assign { officer },
             )?;
@@ -921,46 +788,36 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     CHANNELS.join(", ")
                 )));
             }
-            let mut doc = json!({
-                "v": 1,
-                "kind": "report",
-                "text": read_text(&file)?,
-                "channel": channel,
-                "confirmed": confirmed,
-            });
-            if let Some(w) = when {
-                doc["when"] = w.into();
-            }
-            if let Some(p) = place {
-                doc["where"] = p.into();
-            }
+            let mut doc = Document {
+                channel: Some(channel),
+                confirmed: Some(confirmed),
+                when,
+                place,
+                ..Document::report(&read_text(&file)?)
+            };
             if let Some(a) = stats {
                 let answers: Answers = serde_json::from_str(&a)
                     .map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
                 answers
                     .validate()
                     .map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
-                doc["stats"] = serde_json::to_value(answers).unwrap_or_default();
+                doc = doc.with_answers(&answers);
             }
-            let o = office(&s, &args.office)?;
+            let o = s.office(&args.office)?;
             let sealed = crate::client::seal_report(&doc, &o)?;
             let body = wire::RecordedReport {
                 keyset_version: o.keyset_version,
                 ciphertext: sealed.ciphertext,
                 reply_recipient: sealed.reply_recipient,
-                lookup_id: LookupId::new(hex::encode(sealed.receipt.lookup_id())),
+                lookup_id: client::followup::lookup_id(&sealed.receipt),
                 attachments: vec![],
             };
-            let answer: wire::Recorded = s
-                .send(reqwest::Method::POST, "/v1/desk/reports", Some(&body))?
-                .json()?;
+            let answer: wire::Recorded = s.api.post("/v1/desk/reports", &body)?;
             if as_json {
-                println!(
-                    "{}",
-                    json!({"id": answer.id, "receipt": sealed.receipt.to_string(),
-                           "received_on": answer.received_on, "ack_due": answer.ack_due,
-                           "feedback_due": answer.feedback_due})
-                );
+                // The receipt beside the server's answer, for a script that prints it.
+                let mut out = serde_json::to_value(&answer).unwrap_or_default();
+                out["receipt"] = sealed.receipt.to_string().into();
+                println!("{out}");
             } else {
                 println!(
                     "Recorded as case {} on {}. Acknowledge by {}, give feedback by {}.\n\n\
@@ -972,8 +829,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         }
         DeskCommand::Attachments { case, output } => {
             let v = s.opened(&case, true)?;
-            let doc: Value =
-                serde_json::from_slice(&s.decrypt_b64(&v.ciphertext)?).unwrap_or(Value::Null);
+            let doc = Document::parse(&s.decrypt_b64(&v.ciphertext)?).unwrap_or_default();
             std::fs::create_dir_all(&output)?;
             for a in attachments_of(&s, &v, &doc)? {
                 let (name, bytes) = (a.name, a.bytes);
@@ -988,14 +844,14 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             }
         }
         DeskCommand::Note { case, file } => {
-            let o = office(&s, &args.office)?;
+            let o = s.office(&args.office)?;
             let ct = seal(
                 "note",
                 &read_text(&file)?,
                 &o.recipients,
                 o.padding.max_plaintext,
             )?;
-            let v: wire_desk::MessageCreated = s.post(
+            let v: wire_desk::MessageCreated = s.api.post(
                 &format!("/v1/desk/cases/{case}/notes"),
                 &wire_desk::NewMessage {
                     ciphertext: ct,
@@ -1005,12 +861,12 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             println!("note added on {}", v.created_on);
         }
         DeskCommand::Reply { case, file } => {
-            let o = office(&s, &args.office)?;
+            let o = s.office(&args.office)?;
             let detail = s.opened(&case, true)?;
             let mut to = o.recipients.clone();
             to.push(detail.reply_recipient);
             let ct = seal("message", &read_text(&file)?, &to, o.padding.max_plaintext)?;
-            let v: wire_desk::MessageCreated = s.post(
+            let v: wire_desk::MessageCreated = s.api.post(
                 &format!("/v1/desk/cases/{case}/replies"),
                 &wire_desk::NewMessage {
                     ciphertext: ct,
@@ -1027,9 +883,18 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             if let Some(c) = classification {
                 classify(&s, &args.office, &case, &c)?;
             }
-            let v: wire_desk::CaseSummary = s.post(
+            let status = Status::parse(&status).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "'{status}' is not a status: received, acknowledged, in_progress, \
+                     feedback_given or closed"
+                ))
+            })?;
+            let v: wire_desk::CaseSummary = s.api.post(
                 &format!("/v1/desk/cases/{case}/status"),
-                &json!({"status": status}),
+                &wire_desk::StatusChange {
+                    status,
+                    classification: None,
+                },
             )?;
             println!(
                 "case {} is now {}; feedback due {}",
@@ -1040,13 +905,10 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         }
         DeskCommand::Stats(StatsCommand::Contribute { quarter }) => contribute(&s, &quarter)?,
         DeskCommand::Stats(StatsCommand::Status) => {
-            let v: Value = s.get("/v1/desk/stats/contributions")?.json()?;
-            for q in v["quarters"].as_array().into_iter().flatten() {
-                let (cases, given) = (
-                    q["cases"].as_u64().unwrap_or(0),
-                    q["contributed"].as_u64().unwrap_or(0),
-                );
-                let state = if q["frozen"].as_bool() == Some(true) {
+            let v: Contributions = s.api.get("/v1/desk/stats/contributions")?;
+            for q in &v.quarters {
+                let (cases, given) = (q.cases, q.contributed);
+                let state = if q.frozen {
                     "released (frozen)"
                 } else if cases == 0 {
                     "nothing to contribute"
@@ -1055,10 +917,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 } else {
                     "due: meldestelle desk stats contribute --quarter …"
                 };
-                println!(
-                    "{}  {cases} case(s)  {given} record(s)  {state}",
-                    q["quarter"].as_str().unwrap_or("")
-                );
+                println!("{}  {cases} case(s)  {given} record(s)  {state}", q.quarter);
             }
         }
         DeskCommand::Extend {
@@ -1066,15 +925,18 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             until,
             reason,
         } => {
-            let v: wire_desk::CaseSummary = s.post(
+            let v: wire_desk::CaseSummary = s.api.post(
                 &format!("/v1/desk/cases/{case}/retention"),
-                &json!({"delete_after": until, "reason": reason}),
+                &wire_desk::Retention {
+                    delete_after: until,
+                    reason,
+                },
             )?;
             let until = v.delete_after.map(|d| d.to_string()).unwrap_or_default();
             println!("case {case} is now kept until {until}");
         }
         DeskCommand::Export { case, output } => {
-            let bytes = s.get(&format!("/v1/desk/cases/{case}/export"))?.bytes()?;
+            let bytes = s.api.get_bytes(&format!("/v1/desk/cases/{case}/export"))?;
             std::fs::write(&output, &bytes)?;
             eprintln!(
                 "wrote {} ({} bytes); decrypt with: age -d -i IDENTITY {}",
@@ -1098,98 +960,63 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 )));
             }
             let v = s.opened(&case, true)?;
-            let report: Value = serde_json::from_slice(&s.decrypt_b64(&v.ciphertext)?)
-                .map_err(|e| CliError::Usage(format!("the report is not a document: {e}")))?;
+            let report = Document::parse(&s.decrypt_b64(&v.ciphertext)?)
+                .ok_or_else(|| CliError::Usage("the report is not a document".into()))?;
             let mut messages = vec![];
             if !without_messages {
                 // Internal notes stay in the office.
                 for m in v.messages.iter().filter(|m| m.direction != Direction::Note) {
                     let body = s.decrypt_b64(&m.ciphertext)?;
-                    messages.push(json!({
-                        "from": m.direction,
-                        "date": m.created_on,
-                        "text": text_of(&body),
-                    }));
+                    messages.push(ForwardedMessage {
+                        from: m.direction,
+                        date: m.created_on,
+                        text: text_of(&body),
+                    });
                 }
             }
             let mut attachments = vec![];
             if !without_attachments {
                 for a in attachments_of(&s, &v, &report)? {
-                    attachments.push(json!({
-                        "name": a.name,
-                        "type": a.kind,
-                        "base64": B64.encode(&a.bytes),
-                    }));
+                    attachments.push(ForwardedAttachment {
+                        name: a.name,
+                        media_type: a.kind,
+                        base64: B64.encode(&a.bytes),
+                    });
                 }
             }
-            let bundle = json!({
-                "v": 1,
-                "kind": "forwarded-case",
-                "received_on": v.case.received_on,
-                "report": {
-                    "text": report["text"],
-                    "when": report["when"],
-                    "where": report["where"],
+            let bundle = ForwardedCase {
+                v: document::VERSION,
+                kind: "forwarded-case".into(),
+                received_on: v.case.received_on,
+                report: ForwardedReport {
+                    text: Some(report.text),
+                    when: report.when,
+                    place: report.place,
                 },
-                "messages": messages,
-                "attachments": attachments,
-            });
+                messages,
+                attachments,
+            };
             let plain =
                 serde_json::to_vec_pretty(&bundle).map_err(|e| CliError::Usage(e.to_string()))?;
             let sealed = crypto::encrypt(&plain, std::slice::from_ref(&to))?;
             // Recorded before the file exists: a forwarding is never unaudited.
-            let r: Value = s.post(
+            let r: wire_desk::Forwarded = s.api.post(
                 &format!("/v1/desk/cases/{case}/forwards"),
-                &json!({"recipient": to}),
+                &wire_desk::Forward {
+                    recipient: to.clone(),
+                },
             )?;
             std::fs::write(&output, &sealed)?;
             eprintln!(
                 "wrote {} for {} (recorded in the audit log as forwarded to {})",
                 output.display(),
                 to,
-                r["fingerprint"].as_str().unwrap_or("?")
+                r.fingerprint
             );
         }
         DeskCommand::Rewrap { case } => {
-            let o = office(&s, &args.office)?;
-            // Opened to re-encrypt, not to read: the reporter's messages stay new.
-            let detail = s.opened(&case, false)?;
-            let reseal = |b64: &str, extra: Option<&str>| -> Result<String, CliError> {
-                let plain = s.decrypt_b64(b64)?;
-                let mut to = o.recipients.clone();
-                to.extend(extra.map(str::to_owned));
-                // Same plaintext, so the same bucket.
-                Ok(B64.encode(crypto::encrypt(&plain, &to)?))
-            };
-            let reply_to = Some(detail.reply_recipient.as_str());
-            let mut messages = vec![];
-            for m in &detail.messages {
-                // Replies and the reporter's own messages are the reporter's to read too.
-                let extra = if m.direction == Direction::Note {
-                    None
-                } else {
-                    reply_to
-                };
-                messages.push(wire_desk::RewrapItem {
-                    id: m.id.clone(),
-                    ciphertext: reseal(&m.ciphertext, extra)?,
-                });
-            }
-            let mut attachments = vec![];
-            for a in &detail.attachments {
-                attachments.push(wire_desk::RewrapItem {
-                    id: a.id.clone(),
-                    ciphertext: reseal(&a.ciphertext, None)?,
-                });
-            }
-            let body = wire_desk::Rewrap {
-                keyset_version: o.keyset_version,
-                ciphertext: reseal(&detail.ciphertext, reply_to)?,
-                attachments,
-                messages,
-            };
-            let v: wire_desk::Rewrapped =
-                s.post(&format!("/v1/desk/cases/{case}/rewrap"), &body)?;
+            let o = s.office(&args.office)?;
+            let v = client::rewrap::rewrap(&s.api, &case, &o, &s.identities)?;
             println!("case {case} re-encrypted to key set v{}", v.keyset_version);
         }
     }

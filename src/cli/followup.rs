@@ -3,13 +3,14 @@
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::PathBuf;
 
-use base64::Engine;
-use serde_json::{json, Value};
+use chrono::NaiveDate;
+use serde::Serialize;
 
-use super::{check, http, CliError};
-use crate::crypto::{self, receipt::Receipt};
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+use super::CliError;
+use crate::client::{followup, Api};
+use crate::crypto::receipt::Receipt;
+use crate::domain::case::Status;
+use crate::domain::workflow::Direction;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct FollowUpArgs {
@@ -24,6 +25,24 @@ pub struct FollowUpArgs {
     /// Print JSON instead of prose.
     #[arg(long)]
     pub json: bool,
+}
+
+/// What `--json` prints: the case as the receipt opens it.
+#[derive(Serialize)]
+struct Shown {
+    status: Status,
+    received_on: NaiveDate,
+    /// The reporter's own report document, when the receipt opens it.
+    report: Option<crate::protocol::document::Document>,
+    messages: Vec<ShownMessage>,
+    sent_on: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct ShownMessage {
+    direction: Direction,
+    created_on: NaiveDate,
+    text: String,
 }
 
 /// The receipt comes from a prompt or from the first line of standard input, never from
@@ -44,108 +63,69 @@ fn read_receipt() -> Result<(Receipt, String), CliError> {
 
 pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
     let (receipt, rest) = read_receipt()?;
-    let lookup_id = hex::encode(receipt.lookup_id());
-    let identity = receipt.reply_identity();
-    let base = args.server.trim_end_matches('/');
-    let client = http()?;
-    let case: Value = check(
-        client
-            .post(format!("{base}/v1/followup/read"))
-            .json(&json!({"lookup_id": lookup_id}))
-            .send()?,
-    )?
-    .json()?;
-    let reply_recipient = identity.to_public().to_string();
-    let ids: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(identity)];
+    let api = Api::new(&args.server)?;
+    let case = followup::read(&api, &receipt)?;
     // Everything of the case the receipt opens: the report, the office's replies and the
     // reporter's own messages (those sent before the receipt was a recipient stay closed).
-    let open = |b64: &Value| -> Option<Value> {
-        let ct = B64.decode(b64.as_str().unwrap_or("")).ok()?;
-        let plain = crypto::decrypt(&ct, &ids).ok()?;
-        serde_json::from_slice::<Value>(&plain).ok()
-    };
-    let report = open(&case["report"]);
-    let mut replies = vec![];
-    for m in case["messages"].as_array().into_iter().flatten() {
-        let text = match open(&m["ciphertext"]) {
-            Some(doc) => doc["text"].as_str().unwrap_or_default().to_owned(),
-            None if m["direction"] == "office" => "(a reply this receipt cannot decrypt)".into(),
-            None => "(your message, sent for the office only)".into(),
-        };
-        replies.push(
-            json!({"direction": m["direction"], "created_on": m["created_on"], "text": text}),
-        );
-    }
+    let report = followup::open(&receipt, &case.report);
+    let messages = case
+        .messages
+        .iter()
+        .map(|m| ShownMessage {
+            direction: m.direction,
+            created_on: m.created_on,
+            text: match followup::open(&receipt, &m.ciphertext) {
+                Some(doc) => doc.text,
+                None if m.direction == Direction::Office => {
+                    "(a reply this receipt cannot decrypt)".into()
+                }
+                None => "(your message, sent for the office only)".into(),
+            },
+        })
+        .collect();
     let message = match (&args.send_file, args.send_stdin) {
         (Some(p), _) => Some(std::fs::read_to_string(p)?),
         (None, true) => Some(rest),
         _ => None,
     };
-    let mut sent = None;
-    if let Some(text) = message.filter(|t| !t.trim().is_empty()) {
-        let slug = case["office"].as_str().unwrap_or("");
-        let office: Value =
-            check(client.get(format!("{base}/v1/offices/{slug}")).send()?)?.json()?;
-        let mut recipients: Vec<String> =
-            serde_json::from_value(office["recipients"].clone()).unwrap_or_default();
-        // And to the receipt, so the reporter can re-read what they sent.
-        recipients.push(reply_recipient.clone());
-        let ct = super::desk::seal(
-            "message",
-            &text,
-            &recipients,
-            office["padding"]["max_plaintext"]
-                .as_u64()
-                .unwrap_or(1 << 20),
-        )?;
-        let answer: Value = check(
-            client
-                .post(format!("{base}/v1/followup/messages"))
-                .json(&json!({
-                    "lookup_id": lookup_id,
-                    "ciphertext": ct,
-                    "keyset_version": office["keyset_version"],
-                    "pow": super::proof_of_work(&client, base)?,
-                }))
-                .send()?,
-        )?
-        .json()?;
-        sent = answer["created_on"].as_str().map(str::to_owned);
-    }
+    let sent_on = match message.filter(|t| !t.trim().is_empty()) {
+        Some(text) => Some(followup::send_message(&api, &receipt, &case, &text)?),
+        None => None,
+    };
+    let shown = Shown {
+        status: case.status,
+        received_on: case.received_on,
+        report,
+        messages,
+        sent_on,
+    };
     if args.json {
         println!(
             "{}",
-            json!({"status": case["status"], "received_on": case["received_on"], "report": report, "messages": replies, "sent_on": sent})
+            serde_json::to_string(&shown).map_err(|e| CliError::Usage(e.to_string()))?
         );
         return Ok(());
     }
     println!(
         "Status: {}  (received {}, acknowledgement due {}, feedback due {})",
-        case["status"].as_str().unwrap_or("?"),
-        case["received_on"].as_str().unwrap_or("?"),
-        case["ack_due"].as_str().unwrap_or("?"),
-        case["feedback_due"].as_str().unwrap_or("?")
+        case.status.as_str(),
+        case.received_on,
+        case.ack_due,
+        case.feedback_due
     );
-    match &report {
-        Some(doc) => println!(
-            "\nYour report:\n{}",
-            doc["text"].as_str().unwrap_or_default()
-        ),
+    match &shown.report {
+        Some(doc) => println!("\nYour report:\n{}", doc.text),
         None => println!("\n(Your report was sent for the office only.)"),
     }
-    for r in &replies {
-        let who = if r["direction"] == "office" {
+    for m in &shown.messages {
+        let who = if m.direction == Direction::Office {
             "The office wrote"
         } else {
             "You wrote"
         };
-        println!(
-            "\n{who} on {}:\n{}",
-            r["created_on"].as_str().unwrap_or("?"),
-            r["text"].as_str().unwrap_or("")
-        );
+        println!("\n{who} on {}:\n{}", m.created_on, m.text);
     }
-    if let Some(day) = sent {
+    if let Some(day) = shown.sent_on {
         println!("\nYour message was delivered on {day}.");
     }
     Ok(())

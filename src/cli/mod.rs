@@ -352,16 +352,6 @@ pub enum CliError {
     Jobs(#[from] crate::app::jobs::JobError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("HTTP: {0}")]
-    Http(#[from] reqwest::Error),
-    #[error("the server refused ({status} {kind}): {title}{}", detail.as_ref().map(|d| format!(" — {d}")).unwrap_or_default())]
-    Refused {
-        status: u16,
-        /// The problem type's short name, e.g. `stale-keyset`.
-        kind: String,
-        title: String,
-        detail: Option<String>,
-    },
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
@@ -761,44 +751,6 @@ fn derive() -> Result<(), CliError> {
     Ok(())
 }
 
-pub(crate) fn http() -> Result<reqwest::blocking::Client, CliError> {
-    Ok(reqwest::blocking::Client::builder()
-        .user_agent("meldestelle")
-        .timeout(std::time::Duration::from_secs(60))
-        .build()?)
-}
-
-pub(crate) fn check(
-    resp: reqwest::blocking::Response,
-) -> Result<reqwest::blocking::Response, CliError> {
-    if resp.status().is_success() {
-        return Ok(resp);
-    }
-    let status = resp.status().as_u16();
-    let body = resp.text().unwrap_or_default();
-    // Problem details (RFC 9457) in plain words; anything else shortened.
-    let p: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-    let text = |k: &str| p[k].as_str().map(str::to_owned);
-    Err(CliError::Refused {
-        status,
-        kind: text("type")
-            .map(|t| t.trim_start_matches("urn:meldestelle:problem:").to_owned())
-            .unwrap_or_else(|| "error".into()),
-        title: text("title").unwrap_or_else(|| body.chars().take(200).collect()),
-        detail: text("detail"),
-    })
-}
-
-/// Fetches a proof-of-work challenge and solves it (seconds at the default difficulty).
-pub(crate) fn proof_of_work(
-    client: &reqwest::blocking::Client,
-    base: &str,
-) -> Result<crate::domain::pow::PowToken, CliError> {
-    let c: crate::domain::pow::Challenge =
-        check(client.get(format!("{base}/v1/pow")).send()?)?.json()?;
-    Ok(crate::domain::pow::solve(&c))
-}
-
 fn submit(args: SubmitArgs) -> Result<(), CliError> {
     let text = match &args.file {
         Some(path) => std::fs::read_to_string(path)?,
@@ -814,32 +766,21 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
         }
         None => None,
     };
-    let base = args.server.trim_end_matches('/');
-    let client = http()?;
-    let office: crate::protocol::reports::OfficeView = check(
-        client
-            .get(format!("{base}/v1/offices/{}", args.office))
-            .send()?,
-    )?
-    .json()?;
+    let api = crate::client::Api::new(&args.server)?;
+    let office = api.office(&args.office)?;
     // The answers travel inside the ciphertext: only the office reads them, and they reach the
     // statistics through its quarterly contribution, unlinked from this report.
-    let mut document = serde_json::json!({"v": 1, "kind": "report", "text": text});
-    if let Some(stats) = stats {
-        document["stats"] = stats;
-    }
+    let document = crate::protocol::document::Document {
+        stats,
+        ..crate::protocol::document::Document::report(&text)
+    };
     // To the office and to the receipt's reply key: the receipt alone re-reads the report.
     let (mut body, receipt) = crate::client::submission(&office, &document)?;
-    body.pow = Some(proof_of_work(&client, base)?);
-    let answer: serde_json::Value = check(
-        client
-            .post(format!("{base}/v1/reports"))
-            .json(&body)
-            .send()?,
-    )?
-    .json()?;
+    body.pow = Some(api.proof_of_work()?);
+    let answer: crate::protocol::reports::Received = api.post("/v1/reports", &body)?;
     if args.json {
-        let mut out = answer.clone();
+        // The receipt beside the server's answer, for a script that keeps it.
+        let mut out = serde_json::to_value(&answer).unwrap_or_default();
         out["receipt"] = receipt.to_string().into();
         println!("{out}");
     } else {
@@ -847,10 +788,7 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
             "Your report was received on {}.\n\nYour receipt (write it down; nobody can recover it):\n\n    {}\n\n\
              With it you can read replies and add messages: meldestelle report follow-up\n\
              The office must acknowledge it by {} and give feedback by {}.",
-            answer["received_on"].as_str().unwrap_or("?"),
-            receipt,
-            answer["ack_due"].as_str().unwrap_or("?"),
-            answer["feedback_due"].as_str().unwrap_or("?"),
+            answer.received_on, receipt, answer.ack_due, answer.feedback_due,
         );
     }
     Ok(())

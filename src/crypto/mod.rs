@@ -98,18 +98,6 @@ pub fn encrypt(plaintext: &[u8], recipients: &[String]) -> Result<Vec<u8>, Crypt
     Ok(out)
 }
 
-/// Loads identities from an age identity file (native keys, or plugin stubs such as a
-/// YubiKey's `AGE-PLUGIN-YUBIKEY-…` line).
-pub fn identities_from_file(
-    path: &std::path::Path,
-) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>, CryptoError> {
-    let file = age::IdentityFile::from_file(path.to_string_lossy().into_owned())
-        .map_err(|e| CryptoError::Identity(format!("{}: {e}", path.display())))?
-        .with_callbacks(age::cli_common::UiCallbacks);
-    file.into_identities()
-        .map_err(|e| CryptoError::Identity(e.to_string()))
-}
-
 /// Decrypts with any of the identities.
 pub fn decrypt(
     ciphertext: &[u8],

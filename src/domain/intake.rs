@@ -3,7 +3,6 @@
 
 use base64::Engine;
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::crypto::{self, header, padding::Buckets};
 use crate::domain::case::{self, Status};
@@ -54,26 +53,6 @@ pub struct NewReport {
     pub ack_due: NaiveDate,
     pub feedback_due: NaiveDate,
     pub attachments: Vec<Vec<u8>>,
-}
-
-/// What the reporter is told once the report is durably stored.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Receipt {
-    pub status: Status,
-    pub received_on: NaiveDate,
-    pub ack_due: NaiveDate,
-    pub feedback_due: NaiveDate,
-}
-
-impl NewReport {
-    pub fn receipt(&self) -> Receipt {
-        Receipt {
-            status: self.status,
-            received_on: self.received_on,
-            ack_due: self.ack_due,
-            feedback_due: self.feedback_due,
-        }
-    }
 }
 
 /// Checks a submission against its office; `office` is `None` when the slug is unknown.

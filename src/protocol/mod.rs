@@ -5,6 +5,7 @@
 
 pub mod casework;
 pub mod desk;
+pub mod document;
 pub mod enroll;
 pub mod followup;
 pub mod ids;

@@ -74,3 +74,12 @@ pub struct OfficeList {
 pub struct Health {
     pub status: String,
 }
+
+/// What the reporter is told once the report is durably stored: its clocks, never a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Received {
+    pub status: crate::domain::case::Status,
+    pub received_on: chrono::NaiveDate,
+    pub ack_due: chrono::NaiveDate,
+    pub feedback_due: chrono::NaiveDate,
+}

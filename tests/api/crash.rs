@@ -2,15 +2,13 @@
 //! random (seeded) moments, 20 times, and restarted; every report that got a `201` must be
 //! there afterwards and decrypt with the office key. On SQLite and PostgreSQL.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::helpers::*;
 use base64::Engine;
-use common::*;
 use meldestelle::crypto::{self, padding, receipt::Receipt};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};

@@ -2,14 +2,12 @@
 //! browser (optionally wrapped to a passkey), the desk's own pages, and its link in the mails.
 //! On both databases.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::helpers::smtp::SmtpServer;
+use crate::helpers::*;
 use base64::Engine;
-use common::smtp::SmtpServer;
-use common::*;
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;

@@ -1,9 +1,7 @@
 //! Report intake, black-box over HTTP on loopback, on SQLite and PostgreSQL.
 
-mod common;
-
+use crate::helpers::*;
 use base64::Engine;
-use common::*;
 use meldestelle::crypto::{self, padding, receipt::Receipt};
 use serde_json::{json, Value};
 

@@ -1,9 +1,7 @@
 //! The complaint desk and the reporter's follow-up, end to end on both databases.
 
-mod common;
-
+use crate::helpers::*;
 use base64::Engine;
-use common::*;
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;

@@ -2,13 +2,11 @@
 //! clients, hostile values, padding of a mixed corpus, and answers to wrong ids that do not
 //! differ in shape or in time.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::helpers::*;
 use base64::Engine;
-use common::*;
 use meldestelle::crypto::{self, header, padding, receipt::Receipt};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};

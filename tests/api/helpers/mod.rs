@@ -3,12 +3,17 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use meldestelle::client::keys::{self, Identities};
+use meldestelle::client::Api;
 use meldestelle::db::DbConn;
+use meldestelle::protocol::ids::Token;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 pub mod smtp;
 
@@ -339,8 +344,8 @@ pub fn cli_output(args: &[&str], stdin: Option<&str>) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-pub fn demo_identities() -> Vec<Box<dyn age::Identity + Send + Sync>> {
-    meldestelle::crypto::identities_from_file(std::path::Path::new(DEMO_IDENTITY)).unwrap()
+pub fn demo_identities() -> Identities {
+    keys::identities_from_file(std::path::Path::new(DEMO_IDENTITY)).unwrap()
 }
 
 pub fn decrypt_demo(ciphertext: &[u8]) -> Vec<u8> {
@@ -370,11 +375,14 @@ pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// openapi.yaml, the contract.
-pub fn openapi() -> serde_yaml::Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
-        .expect("openapi.yaml");
-    serde_yaml::from_str(&text).expect("openapi.yaml parses")
+/// openapi.yaml, the contract, parsed once for every test of the binary.
+pub fn openapi() -> &'static serde_yaml::Value {
+    static SPEC: OnceLock<serde_yaml::Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+            .expect("openapi.yaml");
+        serde_yaml::from_str(&text).expect("openapi.yaml parses")
+    })
 }
 
 /// Asserts that the contract documents this status for this operation, and that an error
@@ -418,6 +426,12 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The answer as its wire type; the test fails when it is not one.
+    pub fn parse<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not a {}: {e}: {}", std::any::type_name::<T>(), self.body))
+    }
+
     /// The problem type's short name, e.g. `not-age`.
     pub fn problem(&self) -> String {
         self.json()["type"]
@@ -452,6 +466,30 @@ impl Server {
             }
         }
         b
+    }
+
+    /// Sends a wire type (as `call` does a JSON value) and checks the answer against
+    /// openapi.yaml.
+    pub fn send<B: Serialize>(
+        &self,
+        method: &str,
+        template: &str,
+        path: &str,
+        body: &B,
+        bearer: Option<&str>,
+    ) -> Answer {
+        let json = serde_json::to_value(body).expect("a wire type is JSON");
+        self.call(method, template, path, Some(&json), bearer)
+    }
+
+    /// The API as a client sees it (`meldestelle::client`), with an officer's or analyst's
+    /// token when given.
+    pub fn api(&self, token: Option<&Token>) -> Api {
+        let api = Api::new(&self.base).expect("an HTTP client");
+        match token {
+            Some(t) => api.with_token(t.clone()),
+            None => api,
+        }
     }
 
     /// Sends a request and checks the answer against openapi.yaml. A body for a route that
@@ -557,36 +595,25 @@ pub fn add_officer(db_url: &str, office: &str, name: &str, recipient: &str, extr
     cli(&args, None);
 }
 
-/// Logs in by age challenge at `/v1/{kind}/challenge` and `/v1/{kind}/session` (kind `desk`
-/// or `analyst`) with an identity file; returns the bearer token.
-pub fn login_as(
-    server: &Server,
-    kind: &str,
-    request: serde_json::Value,
-    identity_file: &str,
-) -> String {
-    use base64::Engine;
-    let challenge = format!("/v1/{kind}/challenge");
-    let session = format!("/v1/{kind}/session");
-    let ch = server.call("POST", &challenge, &challenge, Some(&request), None);
-    assert_eq!(ch.status, 201, "{}", ch.body);
-    let ch = ch.json();
-    let ids =
-        meldestelle::crypto::identities_from_file(std::path::Path::new(identity_file)).unwrap();
-    let ct = base64::engine::general_purpose::STANDARD
-        .decode(ch["challenge"].as_str().unwrap())
-        .unwrap();
-    let secret = meldestelle::crypto::decrypt(&ct, &ids).unwrap();
-    let answer = serde_json::json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()});
-    let s = server.call("POST", &session, &session, Some(&answer), None);
-    assert_eq!(s.status, 201, "{}", s.body);
-    s.json()["token"].as_str().unwrap().to_owned()
+/// An officer's login with an identity file, through the client every caller uses (its
+/// challenge and session answers are held to openapi.yaml by the contract tests); the token.
+pub fn login(server: &Server, office: &str, identity_file: &str) -> String {
+    let path = std::path::Path::new(identity_file);
+    let ids = keys::identities_from_file(path).unwrap();
+    let recipient = keys::recipient_of(path).unwrap();
+    let session = meldestelle::client::login::officer(&server.api(None), office, &recipient, &ids)
+        .unwrap_or_else(|e| panic!("login to {office} with {identity_file}: {e}"));
+    session.token.expose().to_owned()
 }
 
-/// An officer's login.
-pub fn login(server: &Server, office: &str, identity_file: &str) -> String {
-    let request = serde_json::json!({"office": office, "recipient": recipient_of(identity_file)});
-    login_as(server, "desk", request, identity_file)
+/// An analyst's login with an identity file; the token.
+pub fn login_analyst(server: &Server, identity_file: &str) -> String {
+    let path = std::path::Path::new(identity_file);
+    let ids = keys::identities_from_file(path).unwrap();
+    let recipient = keys::recipient_of(path).unwrap();
+    let session = meldestelle::client::login::analyst(&server.api(None), &recipient, &ids)
+        .unwrap_or_else(|e| panic!("analyst login with {identity_file}: {e}"));
+    session.token.expose().to_owned()
 }
 
 /// `meldestelle desk` as an officer of demo with `identity`, whatever its exit.

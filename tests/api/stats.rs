@@ -2,15 +2,8 @@
 //! quarterly contribution, frozen releases for analysts over HTTP and the CLI, and the leaks
 //! a naive export had.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
-
-fn login_analyst(server: &Server, identity_file: &str) -> String {
-    let request = json!({"recipient": recipient_of(identity_file)});
-    login_as(server, "analyst", request, identity_file)
-}
 
 /// A case the office received in `quarter` and its contributed record: the fixture of a
 /// complete contribution (the case itself is never read).

@@ -1,8 +1,6 @@
 //! The README's hand-made submission with the reference `age` tool and curl works verbatim.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 
 fn readme_block(marker: &str) -> String {
     let readme =

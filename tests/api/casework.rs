@@ -1,10 +1,8 @@
 //! Casework on both databases: reports an officer records, assignment, labels, "seen by", and
 //! the key set of every item.
 
-mod common;
-
+use crate::helpers::*;
 use base64::Engine;
-use common::*;
 use meldestelle::crypto::{self, padding};
 use serde_json::{json, Value};
 

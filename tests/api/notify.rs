@@ -1,12 +1,10 @@
 //! Notifications through a real SMTP server on loopback, the persisted outbox, several
 //! servers on one PostgreSQL database, and retention with an injected clock.
 
-mod common;
-
 use std::time::Duration;
 
-use common::smtp::SmtpServer;
-use common::*;
+use crate::helpers::smtp::SmtpServer;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 const DESK_URL: &str = "https://desk.example/meldestelle";
@@ -64,7 +62,7 @@ fn report_ids(db: &TestDb) -> Vec<String> {
         .unwrap()
 }
 
-fn assert_content_free(mail: &common::smtp::Mail, forbidden: &[&str]) {
+fn assert_content_free(mail: &crate::helpers::smtp::Mail, forbidden: &[&str]) {
     assert_eq!(
         mail.header("Subject").as_deref(),
         Some("Meldestelle: Bitte sehen Sie nach / Please check the desk"),

@@ -1,0 +1,49 @@
+//! Identity files, as officers keep them: native X25519 keys or plugin stubs (a YubiKey's
+//! `AGE-PLUGIN-YUBIKEY-…`). Reading a plugin stub may run the plugin, with a prompt on the
+//! terminal, which is why this lives with the clients: the server never reads an identity file
+//! and never runs a plugin (it refuses plugin recipients, `crypto::parse_recipient`).
+
+use crate::crypto::CryptoError;
+
+/// What decrypts for a client.
+pub type Identities = Vec<Box<dyn age::Identity + Send + Sync>>;
+
+/// Loads identities from an age identity file.
+pub fn identities_from_file(path: &std::path::Path) -> Result<Identities, CryptoError> {
+    let file = age::IdentityFile::from_file(path.to_string_lossy().into_owned())
+        .map_err(|e| CryptoError::Identity(format!("{}: {e}", path.display())))?
+        .with_callbacks(age::cli_common::UiCallbacks);
+    file.into_identities()
+        .map_err(|e| CryptoError::Identity(e.to_string()))
+}
+
+/// The recipient an identity file names: the `# public key:` comment that age-keygen and
+/// `meldestelle keygen` write (`#    Recipient:` in a plugin's stub), or else the first native
+/// identity's.
+pub fn recipient_of(path: &std::path::Path) -> Result<String, CryptoError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CryptoError::Identity(format!("{}: {e}", path.display())))?;
+    if let Some(r) = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("# public key: "))
+        .or_else(|| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix("#    Recipient: "))
+        })
+    {
+        return Ok(r.trim().to_owned());
+    }
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .ok_or_else(|| {
+            CryptoError::Identity(
+                "no identity and no '# public key:' line in the identity file".into(),
+            )
+        })?;
+    let id: age::x25519::Identity = line
+        .parse()
+        .map_err(|e: &str| CryptoError::Identity(e.to_owned()))?;
+    Ok(id.to_public().to_string())
+}
