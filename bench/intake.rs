@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
-use meldestelle::crypto::{self, padding, receipt::Receipt};
-
-const DEMO: &str = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
+use meldestelle::crypto::padding;
+use meldestelle::protocol::document::Document;
 
 struct Server(Child, String);
 
@@ -47,27 +46,28 @@ fn start(db_url: &str) -> Server {
     Server(child, base)
 }
 
-/// Padded 4 KiB reports, encrypted before the clock starts.
-fn bodies(n: usize) -> Vec<String> {
-    let buckets = padding::Buckets::new(1 << 20);
+/// Padded 4 KiB reports for the office as `base` describes it, sealed as every client seals
+/// them, before the clock starts.
+fn bodies(base: &str, n: usize) -> Vec<String> {
+    let office = meldestelle::client::Api::new(base)
+        .unwrap()
+        .office("demo")
+        .unwrap();
     (0..n)
         .map(|i| {
-            let doc = format!(
-                "{{\"v\":1,\"kind\":\"report\",\"text\":\"{}\"}}",
-                "x".repeat(2000 + i % 1000)
+            let doc = Document::report(&"x".repeat(2000 + i % 1000));
+            let (body, _) = meldestelle::client::submission(&office, &doc).unwrap();
+            // 4096 bytes of plaintext: one bucket for every report of the run.
+            let ct = base64::engine::general_purpose::STANDARD
+                .decode(&body.ciphertext)
+                .unwrap();
+            assert_eq!(
+                meldestelle::crypto::header::inspect(&ct)
+                    .unwrap()
+                    .payload_len,
+                padding::age_payload_len(4096)
             );
-            let padded = padding::pad(doc.into_bytes(), &buckets, b' ').unwrap();
-            assert_eq!(padded.len(), 4096);
-            let r = Receipt::generate();
-            let to = [DEMO.to_owned(), r.reply_identity().to_public().to_string()];
-            let ct = crypto::encrypt(&padded, &to).unwrap();
-            serde_json::json!({
-                "office": "demo", "keyset_version": 1,
-                "ciphertext": base64::engine::general_purpose::STANDARD.encode(ct),
-                "reply_recipient": r.reply_identity().to_public().to_string(),
-                "lookup_id": hex::encode(r.lookup_id()),
-            })
-            .to_string()
+            serde_json::to_string(&body).unwrap()
         })
         .collect()
 }
@@ -331,7 +331,8 @@ fn raw_concurrent(
 /// One backend: the server over HTTP at three concurrencies and at a fixed rate, then the raw
 /// storage in the same run; the ratios at the end.
 fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) -> Vec<String> {
-    let all = bodies(n * 4 + 2000);
+    // The office as a server describes it (a fresh database has the demo office).
+    let all = bodies(&start(&fresh()).1, n * 4 + 2000);
     let mut chunks = all.chunks(n);
     let mut rates = std::collections::HashMap::new();
     for c in [1usize, 16, 64] {

@@ -178,7 +178,6 @@ fn run(name: &str, url: &str, n: usize) {
 /// release's bytes, the audit entry (a committed write), the CSP header and 6 MB on the wire.
 /// One warm-up request first (it reads the release from the database once).
 fn over_http(store: &Store, url: &str, len: usize) -> Vec<f64> {
-    use base64::Engine;
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let identity = age::x25519::Identity::generate();
@@ -205,29 +204,10 @@ fn over_http(store: &Store, url: &str, len: usize) -> Vec<f64> {
     };
     std::thread::spawn(move || for _ in lines {});
     let http = reqwest::blocking::Client::new();
-    let ch: serde_json::Value = http
-        .post(format!("{base}/v1/analyst/challenge"))
-        .json(&serde_json::json!({ "recipient": recipient }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let ct = base64::engine::general_purpose::STANDARD
-        .decode(ch["challenge"].as_str().unwrap())
-        .unwrap();
-    let ids: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(identity)];
-    let secret = meldestelle::crypto::decrypt(&ct, &ids).unwrap();
-    let session: serde_json::Value = http
-        .post(format!("{base}/v1/analyst/session"))
-        .json(&serde_json::json!({
-            "challenge_id": ch["challenge_id"],
-            "secret": String::from_utf8(secret).unwrap(),
-        }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let token = session["token"].as_str().unwrap().to_owned();
+    let ids: meldestelle::client::keys::Identities = vec![Box::new(identity)];
+    let api = meldestelle::client::Api::new(&base).unwrap();
+    let session = meldestelle::client::login::analyst(&api, &recipient, &ids).unwrap();
+    let token = session.token.expose().to_owned();
     let mut times = vec![];
     for i in 0..101 {
         let t = Instant::now();
