@@ -47,3 +47,51 @@ pub fn recipient_of(path: &std::path::Path) -> Result<String, CryptoError> {
         .map_err(|e: &str| CryptoError::Identity(e.to_owned()))?;
     Ok(id.to_public().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The age crate's `plugin` and `cli-common` features are on for the clients (a YubiKey
+    /// stub in an officer's identity file). This holds them off the server's code path: no
+    /// module the server runs reads an identity file, launches a plugin or uses the clients.
+    #[test]
+    fn the_server_never_reads_identity_files_or_runs_plugins() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![
+            src.join("server.rs"),
+            src.join("config.rs"),
+            src.join("mailer.rs"),
+        ];
+        for dir in ["api", "app", "crypto", "db", "domain", "protocol"] {
+            let mut stack = vec![src.join(dir)];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "rs") {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+        assert!(files.len() > 40, "found only {} files", files.len());
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Unit tests may build a plugin recipient to see it refused.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for used in [
+                "age::plugin",
+                "cli_common",
+                "IdentityFile",
+                "crate::client",
+                "crate::cli",
+            ] {
+                assert!(
+                    !code.contains(used),
+                    "{} uses {used}: the server must not",
+                    path.display()
+                );
+            }
+        }
+    }
+}
