@@ -2,7 +2,16 @@
 
 use crate::helpers::*;
 use base64::Engine;
-use serde_json::{json, Value};
+use meldestelle::domain::case::Status;
+use meldestelle::protocol::desk::{CaseSummary, Forward, Inbox, MessageCounts, NewMessage};
+use meldestelle::protocol::document::{AttachmentMeta, Document, ForwardedCase};
+use meldestelle::protocol::followup::ReadRequest;
+use meldestelle::protocol::ids::{ChallengeSecret, LookupId};
+use meldestelle::protocol::login::{
+    Challenge, OfficerChallengeRequest, OfficerSession, SessionRequest,
+};
+use meldestelle::protocol::reports::OfficeView;
+use serde_json::Value;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -25,13 +34,13 @@ fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
 
 /// The id of the oldest case of the demo office.
 fn first_case(server: &Server) -> String {
-    inbox(server, &login(server, "demo", DEMO_IDENTITY), "all")[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    inbox(server, &login(server, "demo", DEMO_IDENTITY), "all")[0]
+        .id
+        .to_string()
 }
 
-fn inbox(server: &Server, token: &str, filter: &str) -> Vec<Value> {
+/// `GET /v1/desk/cases?filter=…` as it came, for a test of its raw shape.
+fn inbox_answer(server: &Server, token: &str, filter: &str) -> Answer {
     let a = server.call(
         "GET",
         "/v1/desk/cases",
@@ -40,7 +49,66 @@ fn inbox(server: &Server, token: &str, filter: &str) -> Vec<Value> {
         Some(token),
     );
     assert_eq!(a.status, 200, "{}", a.body);
-    a.json()["cases"].as_array().unwrap().clone()
+    a
+}
+
+fn inbox(server: &Server, token: &str, filter: &str) -> Vec<CaseSummary> {
+    inbox_answer(server, token, filter).parse::<Inbox>().cases
+}
+
+/// `POST /v1/desk/cases/{case}/status`.
+fn set_status(server: &Server, token: &str, case: &str, status: Status) -> Answer {
+    server.send(
+        "POST",
+        "/v1/desk/cases/{case}/status",
+        &format!("/v1/desk/cases/{case}/status"),
+        &meldestelle::protocol::desk::StatusChange {
+            status,
+            classification: None,
+        },
+        Some(token),
+    )
+}
+
+/// `GET /v1/offices/demo`.
+fn demo_office(server: &Server) -> OfficeView {
+    server
+        .call(
+            "GET",
+            "/v1/offices/{office}",
+            "/v1/offices/demo",
+            None,
+            None,
+        )
+        .parse()
+}
+
+/// `POST /v1/desk/challenge` for the demo office, answered.
+fn desk_challenge(server: &Server, recipient: &str) -> Answer {
+    server.send(
+        "POST",
+        "/v1/desk/challenge",
+        "/v1/desk/challenge",
+        &OfficerChallengeRequest {
+            office: "demo".into(),
+            recipient: recipient.to_owned(),
+        },
+        None,
+    )
+}
+
+/// `POST /v1/desk/session` with a challenge's id and a secret.
+fn desk_session(server: &Server, challenge: &Challenge, secret: &str) -> Answer {
+    server.send(
+        "POST",
+        "/v1/desk/session",
+        "/v1/desk/session",
+        &SessionRequest {
+            challenge_id: challenge.challenge_id.clone(),
+            secret: ChallengeSecret::new(secret),
+        },
+        None,
+    )
 }
 
 #[test]
@@ -55,12 +123,14 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
 
         // The officer logs in and sees the case in the inbox, without content.
         let token = login(&server, "demo", DEMO_IDENTITY);
-        let cases = inbox(&server, &token, "all");
+        let listed = inbox_answer(&server, &token, "all");
+        let cases = listed.parse::<Inbox>().cases;
         assert_eq!(cases.len(), 1);
-        let case_id = cases[0]["id"].as_str().unwrap().to_owned();
-        assert_eq!(cases[0]["status"], "received");
-        assert_eq!(cases[0]["ack_overdue"], false);
-        assert!(cases[0].get("ciphertext").is_none());
+        let case_id = cases[0].id.to_string();
+        assert_eq!(cases[0].status, Status::Received);
+        assert!(!cases[0].ack_overdue);
+        // The raw answer: no content at all, not even a field for it.
+        assert!(listed.json()["cases"][0].get("ciphertext").is_none());
 
         // A day after the acknowledgement deadline, the inbox says so.
         server = {
@@ -70,23 +140,18 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
         let token = login(&server, "demo", DEMO_IDENTITY);
         let overdue = inbox(&server, &token, "overdue");
         assert_eq!(overdue.len(), 1);
-        assert_eq!(overdue[0]["ack_overdue"], true);
+        assert!(overdue[0].ack_overdue);
 
         // The officer decrypts it on their machine.
         let opened = desk(&server, &["open", &case_id], None);
         assert!(opened.contains("gehören nicht hierher"), "{opened}");
 
         // Acknowledges: feedback is now due three months after the acknowledgement.
-        let st = server.call(
-            "POST",
-            "/v1/desk/cases/{case}/status",
-            &format!("/v1/desk/cases/{case_id}/status"),
-            Some(&json!({"status": "acknowledged"})),
-            Some(&token),
-        );
+        let st = set_status(&server, &token, &case_id, Status::Acknowledged);
         assert_eq!(st.status, 200, "{}", st.body);
-        assert_eq!(st.json()["feedback_due"], "2026-04-13");
-        assert_eq!(st.json()["acknowledged_on"], "2026-01-13");
+        let acknowledged: CaseSummary = st.parse();
+        assert_eq!(acknowledged.feedback_due, day("2026-04-13"));
+        assert_eq!(acknowledged.acknowledged_on, Some(day("2026-01-13")));
         assert!(inbox(&server, &token, "overdue").is_empty());
 
         // Replies.
@@ -143,7 +208,7 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
 
         // The answer is new to the officer until they open the case.
         let cases = inbox(&server, &token, "all");
-        assert_eq!(cases[0]["messages"]["unread_from_reporter"], 1);
+        assert_eq!(cases[0].messages.unread_from_reporter, 1);
 
         // The officer decrypts the answer.
         let opened = desk(&server, &["open", &case_id], None);
@@ -159,11 +224,14 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
                 && at("Interne Notiz") < at("Ich bin bereit"),
             "{opened}"
         );
+        let counts = MessageCounts {
+            from_reporter: 1,
+            from_office: 1,
+            notes: 1,
+            unread_from_reporter: 0,
+        };
         let cases = inbox(&server, &token, "all");
-        assert_eq!(
-            cases[0]["messages"],
-            json!({"from_reporter": 1, "from_office": 1, "notes": 1, "unread_from_reporter": 0})
-        );
+        assert_eq!(cases[0].messages, counts);
 
         // Feedback overdue after three months without it.
         server = {
@@ -172,29 +240,16 @@ fn the_whole_story_with_legal_clocks_on_both_databases() {
         };
         let token = login(&server, "demo", DEMO_IDENTITY);
         let overdue = inbox(&server, &token, "overdue");
-        assert_eq!(
-            (overdue.len(), overdue[0]["feedback_overdue"].clone()),
-            (1, json!(true))
-        );
-        for to in ["in_progress", "feedback_given", "closed"] {
-            let st = server.call(
-                "POST",
-                "/v1/desk/cases/{case}/status",
-                &format!("/v1/desk/cases/{case_id}/status"),
-                Some(&json!({"status": to})),
-                Some(&token),
-            );
-            assert_eq!(st.status, 200, "{to}: {}", st.body);
+        assert_eq!((overdue.len(), overdue[0].feedback_overdue), (1, true));
+        for to in [Status::InProgress, Status::FeedbackGiven, Status::Closed] {
+            let st = set_status(&server, &token, &case_id, to);
+            assert_eq!(st.status, 200, "{to:?}: {}", st.body);
             // The answer is the case after the change, with its real message counts.
-            assert_eq!(
-                st.json()["messages"],
-                json!({"from_reporter": 1, "from_office": 1, "notes": 1, "unread_from_reporter": 0}),
-                "{to}"
-            );
+            assert_eq!(st.parse::<CaseSummary>().messages, counts, "{to:?}");
         }
         let closed = &inbox(&server, &token, "all")[0];
-        assert_eq!(closed["closed_on"], "2026-04-14");
-        assert_eq!(closed["delete_after"], "2029-04-14");
+        assert_eq!(closed.closed_on, Some(day("2026-04-14")));
+        assert_eq!(closed.delete_after, Some(day("2029-04-14")));
         assert!(inbox(&server, &token, "open").is_empty());
 
         // Nothing readable in the server's log.
@@ -228,10 +283,7 @@ fn refusals_change_nothing() {
         add_officer(&db.url, "anderes-amt", "O", &other_rcpt, &[]);
         let token = login(&server, "demo", DEMO_IDENTITY);
         let other_token = login(&server, "anderes-amt", &other_key);
-        let case_id = inbox(&server, &token, "all")[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let case_id = inbox(&server, &token, "all")[0].id.to_string();
         let audit_before = db.count("audit_log");
 
         // Another office's case answers exactly like a case that does not exist.
@@ -255,120 +307,57 @@ fn refusals_change_nothing() {
         );
         assert_eq!(theirs.body, missing.body);
         assert!(inbox(&server, &other_token, "all").is_empty());
-        let st = server.call(
-            "POST",
-            "/v1/desk/cases/{case}/status",
-            &format!("/v1/desk/cases/{case_id}/status"),
-            Some(&json!({"status": "acknowledged"})),
-            Some(&other_token),
-        );
+        let st = set_status(&server, &other_token, &case_id, Status::Acknowledged);
         assert_eq!(st.status, 404);
 
         // Illegal transition.
-        let st = server.call(
-            "POST",
-            "/v1/desk/cases/{case}/status",
-            &format!("/v1/desk/cases/{case_id}/status"),
-            Some(&json!({"status": "closed"})),
-            Some(&token),
-        );
+        let st = set_status(&server, &token, &case_id, Status::Closed);
         assert_eq!(
             (st.status, st.problem().as_str()),
             (409, "illegal-transition")
         );
-        assert_eq!(inbox(&server, &token, "all")[0]["status"], "received");
+        assert_eq!(inbox(&server, &token, "all")[0].status, Status::Received);
 
         // A replayed challenge answer.
         let rcpt = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
-        let ch = server
-            .call(
-                "POST",
-                "/v1/desk/challenge",
-                "/v1/desk/challenge",
-                Some(&json!({"office": "demo", "recipient": rcpt})),
-                None,
-            )
-            .json();
-        let secret = String::from_utf8(decrypt_demo(
-            &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
-        ))
-        .unwrap();
-        let answer = json!({"challenge_id": ch["challenge_id"], "secret": secret});
-        assert_eq!(
-            server
-                .call(
-                    "POST",
-                    "/v1/desk/session",
-                    "/v1/desk/session",
-                    Some(&answer),
-                    None
-                )
-                .status,
-            201
-        );
-        let replay = server.call(
-            "POST",
-            "/v1/desk/session",
-            "/v1/desk/session",
-            Some(&answer),
-            None,
-        );
+        let ch: Challenge = desk_challenge(&server, rcpt).parse();
+        let secret = String::from_utf8(decrypt_demo(&B64.decode(&ch.challenge).unwrap())).unwrap();
+        assert_eq!(desk_session(&server, &ch, &secret).status, 201);
+        let replay = desk_session(&server, &ch, &secret);
         assert_eq!(
             (replay.status, replay.problem().as_str()),
             (401, "invalid-challenge")
         );
         // A wrong answer burns the challenge too.
-        let ch = server
-            .call(
-                "POST",
-                "/v1/desk/challenge",
-                "/v1/desk/challenge",
-                Some(&json!({"office": "demo", "recipient": rcpt})),
-                None,
-            )
-            .json();
-        let wrong = server.call(
-            "POST",
-            "/v1/desk/session",
-            "/v1/desk/session",
-            Some(&json!({"challenge_id": ch["challenge_id"], "secret": "00"})),
-            None,
-        );
+        let ch: Challenge = desk_challenge(&server, rcpt).parse();
+        let wrong = desk_session(&server, &ch, "00");
         assert_eq!(
             (wrong.status, wrong.problem().as_str()),
             (401, "invalid-challenge")
         );
         // Someone who is not an officer gets a challenge nobody can answer.
-        let stranger = server.call(
-            "POST",
-            "/v1/desk/challenge",
-            "/v1/desk/challenge",
-            Some(&json!({"office": "demo", "recipient": other_rcpt})),
-            None,
-        );
+        let stranger = desk_challenge(&server, &other_rcpt);
         assert_eq!(stranger.status, 201);
         assert!(meldestelle::crypto::decrypt(
-            &B64.decode(stranger.json()["challenge"].as_str().unwrap())
-                .unwrap(),
+            &B64.decode(stranger.parse::<Challenge>().challenge).unwrap(),
             &demo_identities()
         )
         .is_err());
 
         // Wrong receipt: the same answer as a malformed one.
-        let wrong = server.call(
-            "POST",
-            "/v1/followup/read",
-            "/v1/followup/read",
-            Some(&json!({"lookup_id": "ab".repeat(32)})),
-            None,
-        );
-        let malformed = server.call(
-            "POST",
-            "/v1/followup/read",
-            "/v1/followup/read",
-            Some(&json!({"lookup_id": "nope"})),
-            None,
-        );
+        let read = |lookup_id: String| {
+            server.send(
+                "POST",
+                "/v1/followup/read",
+                "/v1/followup/read",
+                &ReadRequest {
+                    lookup_id: LookupId::new(lookup_id),
+                },
+                None,
+            )
+        };
+        let wrong = read("ab".repeat(32));
+        let malformed = read("nope".into());
         assert_eq!(
             (wrong.status, wrong.problem().as_str()),
             (404, "unknown-receipt")
@@ -424,10 +413,7 @@ fn audit_verify_detects_altered_and_removed_entries() {
         let server = Server::start(&db, &[]);
         submit(&server, "x");
         let token = login(&server, "demo", DEMO_IDENTITY);
-        let id = inbox(&server, &token, "all")[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = inbox(&server, &token, "all")[0].id.to_string();
         for _ in 0..2 {
             server.call(
                 "GET",
@@ -469,10 +455,7 @@ fn exported_report_decrypts_with_the_age_tool() {
         let server = Server::start(&db, &[]);
         submit(&server, "Export bitte");
         let token = login(&server, "demo", DEMO_IDENTITY);
-        let id = inbox(&server, &token, "all")[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = inbox(&server, &token, "all")[0].id.to_string();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("case.age");
         desk(
@@ -490,8 +473,8 @@ fn exported_report_decrypts_with_the_age_tool() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(doc["text"], "Export bitte");
+        let doc = Document::parse(&out.stdout).expect("a document");
+        assert_eq!(doc.text, "Export bitte");
     }
 }
 
@@ -534,11 +517,13 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
                 "unknown-case",
             ),
         ] {
-            let a = server.call(
+            let a = server.send(
                 "POST",
                 "/v1/desk/cases/{case}/forwards",
                 &format!("/v1/desk/cases/{case}/forwards"),
-                Some(&json!({ "recipient": recipient })),
+                &Forward {
+                    recipient: recipient.to_owned(),
+                },
                 Some(&token),
             );
             assert_eq!(
@@ -587,12 +572,12 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let bundle: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let bundle: ForwardedCase = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(
-            bundle["report"]["text"],
-            "Bitte an die Aufsicht weitergeben"
+            bundle.report.text.as_deref(),
+            Some("Bitte an die Aufsicht weitergeben")
         );
-        assert_eq!(bundle["messages"][0]["text"], "Wir geben den Fall weiter.");
+        assert_eq!(bundle.messages[0].text, "Wir geben den Fall weiter.");
         let plain = String::from_utf8_lossy(&out.stdout);
         assert!(!plain.contains("heikel"), "an internal note was forwarded");
         // The officer's own key cannot open it: it is for the authority only.
@@ -629,17 +614,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
         let old = first_case(&server);
         let dir = tempfile::tempdir().unwrap();
         let (recovery_key, recovery) = keygen_file(dir.path(), "recovery.key");
-        let office = |server: &Server| -> Value {
-            server
-                .call(
-                    "GET",
-                    "/v1/offices/{office}",
-                    "/v1/offices/demo",
-                    None,
-                    None,
-                )
-                .json()
-        };
+        let office = demo_office;
         let before = office(&server);
         let set_recovery = |args: &[&str]| {
             let mut all = vec!["office", "--database-url", &db.url, "set-recovery"];
@@ -693,16 +668,10 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
             String::from_utf8_lossy(&out.stderr)
         );
         let after = office(&server);
-        assert_eq!(
-            after["keyset_version"],
-            before["keyset_version"].as_i64().unwrap() + 1
-        );
-        let recipients = after["recipients"].as_array().unwrap();
-        assert_eq!(recipients.last().unwrap(), &json!(recovery));
-        assert_eq!(
-            recipients.len(),
-            before["recipients"].as_array().unwrap().len() + 1
-        );
+        assert_eq!(after.keyset_version, before.keyset_version + 1);
+        let recipients = &after.recipients;
+        assert_eq!(recipients.last().unwrap(), &recovery);
+        assert_eq!(recipients.len(), before.recipients.len() + 1);
         assert!(db
             .strings("SELECT subject AS s FROM audit_log WHERE action = 'office:set-recovery'")
             .contains(&recovery));
@@ -731,7 +700,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
         // A new report reaches the recovery key; the reference age tool decrypts the export.
         submit(&server, "Nach dem Wiederherstellungsschlüssel");
         let token = login(&server, "demo", DEMO_IDENTITY);
-        let read_with_recovery = |id: &str| -> Option<Value> {
+        let read_with_recovery = |id: &str| -> Option<Document> {
             let file = dir.path().join(format!("{id}.age"));
             desk(&server, &["export", id, "-o", file.to_str().unwrap()], None);
             let out = std::process::Command::new("age")
@@ -741,22 +710,22 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
                 .unwrap();
             out.status
                 .success()
-                .then(|| serde_json::from_slice(&out.stdout).unwrap())
+                .then(|| Document::parse(&out.stdout).expect("a document"))
         };
         let new = inbox(&server, &token, "all")
             .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .map(|c| c.id.to_string())
             .find(|id| *id != old)
             .unwrap();
         assert_eq!(
-            read_with_recovery(&new).unwrap()["text"],
+            read_with_recovery(&new).unwrap().text,
             "Nach dem Wiederherstellungsschlüssel"
         );
         // An older case reaches it once rewrapped to the new key set.
         assert!(read_with_recovery(&old).is_none());
         desk(&server, &["rewrap", &old], None);
         assert_eq!(
-            read_with_recovery(&old).unwrap()["text"],
+            read_with_recovery(&old).unwrap().text,
             "Vor dem Wiederherstellungsschlüssel"
         );
 
@@ -768,11 +737,8 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
             String::from_utf8_lossy(&out.stderr)
         );
         let cleared = office(&server);
-        assert_eq!(cleared["recipients"], before["recipients"]);
-        assert_eq!(
-            cleared["keyset_version"],
-            before["keyset_version"].as_i64().unwrap() + 2
-        );
+        assert_eq!(cleared.recipients, before.recipients);
+        assert_eq!(cleared.keyset_version, before.keyset_version + 2);
     }
 }
 
@@ -866,16 +832,23 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
         let a = server.call("GET", "/v1/desk/cases/{case}", &path, None, Some(&token));
         assert_eq!(a.status, 200);
         assert_eq!(
-            inbox(&server, &token, "all")[0]["messages"]["unread_from_reporter"],
+            inbox(&server, &token, "all")[0]
+                .messages
+                .unread_from_reporter,
             1
         );
         // Over HTTP, the stale set of items is a changed case: reload and try again.
         let rewrap_path = format!("/v1/desk/cases/{id}/rewrap");
-        let a = server.call(
+        let a = server.send(
             "POST",
             "/v1/desk/cases/{case}/rewrap",
             &rewrap_path,
-            Some(&json!({"keyset_version": 1, "ciphertext": B64.encode(ct()), "attachments": [], "messages": []})),
+            &meldestelle::protocol::desk::Rewrap {
+                keyset_version: 1,
+                ciphertext: B64.encode(ct()),
+                attachments: vec![],
+                messages: vec![],
+            },
             Some(&token),
         );
         assert_eq!(
@@ -907,62 +880,59 @@ fn desk_open_shows_everything_and_saves_attachments() {
     use meldestelle::crypto::{self, padding};
     let db = TestDb::sqlite();
     let server = Server::start(&db, &[]);
-    let office = server
-        .call(
-            "GET",
-            "/v1/offices/{office}",
-            "/v1/offices/demo",
-            None,
-            None,
-        )
-        .json();
-    let rcpts: Vec<String> = serde_json::from_value(office["recipients"].clone()).unwrap();
+    let office = demo_office(&server);
+    let rcpts = office.recipients.clone();
     let photo = b"\x89PNG not really a picture".to_vec();
     let pdf = b"%PDF-1.4 a letter".to_vec();
-    let doc = json!({"v": 1, "kind": "report", "lang": "de", "text": "Der Vorfall",
-        "when": "Anfang November", "where": "Bürgeramt Mitte",
-        "attachments": [
-            {"index": 0, "name": "../../foto.png", "type": "image/png", "size": photo.len()},
-            {"index": 1, "name": "brief.pdf", "type": "application/pdf", "size": pdf.len()}]});
-    let receipt = meldestelle::crypto::receipt::Receipt::generate();
-    let seal = |bytes: Vec<u8>, fill: u8, to: &[String]| {
-        let padded = padding::pad(bytes, &padding::Buckets::new(1 << 20), fill).unwrap();
+    let mut doc = Document::report("Der Vorfall");
+    doc.lang = Some("de".into());
+    doc.when = Some("Anfang November".into());
+    doc.place = Some("Bürgeramt Mitte".into());
+    doc.attachments = vec![
+        AttachmentMeta {
+            index: 0,
+            name: Some("../../foto.png".into()),
+            media_type: Some("image/png".into()),
+            size: Some(photo.len() as u64),
+        },
+        AttachmentMeta {
+            index: 1,
+            name: Some("brief.pdf".into()),
+            media_type: Some("application/pdf".into()),
+            size: Some(pdf.len() as u64),
+        },
+    ];
+    // The attachments are their own age files, padded with zero bytes, for the office only.
+    let seal = |bytes: Vec<u8>, to: &[String]| {
+        let padded = padding::pad(bytes, &padding::Buckets::new(1 << 20), 0).unwrap();
         B64.encode(crypto::encrypt(&padded, to).unwrap())
     };
-    let mut with_reporter = rcpts.clone();
-    with_reporter.push(receipt.reply_identity().to_public().to_string());
-    let body = json!({
-        "office": "demo", "keyset_version": office["keyset_version"],
-        "ciphertext": seal(serde_json::to_vec(&doc).unwrap(), b' ', &with_reporter),
-        "attachments": [seal(photo.clone(), 0, &rcpts), seal(pdf.clone(), 0, &rcpts)],
-        "reply_recipient": receipt.reply_identity().to_public().to_string(),
-        "lookup_id": hex::encode(receipt.lookup_id()),
-    });
+    let (mut body, _receipt) = meldestelle::client::submission(&office, &doc).unwrap();
+    body.attachments = vec![seal(photo.clone(), &rcpts), seal(pdf.clone(), &rcpts)];
     assert_eq!(
         server
-            .call("POST", "/v1/reports", "/v1/reports", Some(&body), None)
+            .send("POST", "/v1/reports", "/v1/reports", &body, None)
             .status,
         201
     );
     let token = login(&server, "demo", DEMO_IDENTITY);
-    let id = inbox(&server, &token, "all")[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = inbox(&server, &token, "all")[0].id.to_string();
     // A note encrypted to someone else's key: the right shape, but the office cannot read it.
     let stranger = crypto::keygen().1;
-    let padded = padding::pad(
-        b"{\"v\":1,\"kind\":\"note\",\"text\":\"?\"}".to_vec(),
-        &padding::Buckets::new(1 << 20),
-        b' ',
-    )
-    .unwrap();
     let notes = format!("/v1/desk/cases/{id}/notes");
-    let a = server.call(
+    let a = server.send(
         "POST",
         "/v1/desk/cases/{case}/notes",
         &notes,
-        Some(&json!({"ciphertext": B64.encode(crypto::encrypt(&padded, &[stranger]).unwrap()), "keyset_version": 1})),
+        &NewMessage {
+            ciphertext: meldestelle::client::seal_document(
+                &Document::new("note", "?"),
+                &[stranger],
+                office.padding.max_plaintext,
+            )
+            .unwrap(),
+            keyset_version: 1,
+        },
         Some(&token),
     );
     assert_eq!(a.status, 201);
@@ -1053,28 +1023,13 @@ fn audit_records_account_changes_and_a_checkpoint_detects_truncation_and_rewriti
         );
 
         // The login shows the head; it equals what `audit head` prints.
-        let request =
-            json!({"office": "demo", "recipient": meldestelle::domain::office::DEMO_RECIPIENT});
-        let ch = server
-            .call(
-                "POST",
-                "/v1/desk/challenge",
-                "/v1/desk/challenge",
-                Some(&request),
-                None,
-            )
-            .json();
-        let secret = meldestelle::crypto::decrypt(
-            &B64.decode(ch["challenge"].as_str().unwrap()).unwrap(),
-            &demo_identities(),
-        )
-        .unwrap();
-        let s = server.call(
-            "POST", "/v1/desk/session", "/v1/desk/session",
-            Some(&json!({"challenge_id": ch["challenge_id"], "secret": String::from_utf8(secret).unwrap()})),
-            None,
-        );
-        let shown = s.json()["audit_head"].as_str().unwrap().to_owned();
+        let ch: Challenge =
+            desk_challenge(&server, meldestelle::domain::office::DEMO_RECIPIENT).parse();
+        let secret =
+            meldestelle::crypto::decrypt(&B64.decode(&ch.challenge).unwrap(), &demo_identities())
+                .unwrap();
+        let s = desk_session(&server, &ch, &String::from_utf8(secret).unwrap());
+        let shown = s.parse::<OfficerSession>().audit_head.unwrap();
         let head = cli(&["audit", "head", "--database-url", &db.url], None)
             .trim()
             .to_owned();

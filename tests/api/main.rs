@@ -16,3 +16,4 @@ mod readme;
 mod stats;
 mod stats_audit;
 mod stats_disclosure;
+mod storage;

@@ -366,6 +366,12 @@ pub fn require_age() {
     );
 }
 
+/// A day as the API writes it, e.g. `day("2026-01-13")`.
+pub fn day(s: &str) -> chrono::NaiveDate {
+    s.parse()
+        .unwrap_or_else(|e| panic!("{s} is not a YYYY-MM-DD day: {e}"))
+}
+
 /// Waits until a condition holds or the time is up.
 pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
