@@ -1,5 +1,7 @@
-//! The complaint desk: login by age challenge, the inbox, one case, status, notes, replies,
-//! export and rewrap. Content is ciphertext both ways; decryption happens in the client.
+//! The complaint desk's routes: login by age challenge, the inbox, one case, status, notes,
+//! replies, export, forwarding, rewrap, retention and contributions. Each handler parses the
+//! request, calls its use case in `app`, and answers with the wire type. Content is
+//! ciphertext both ways; decryption happens in the client.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -8,14 +10,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{login, read_json, ApiError, AppState};
+use crate::app::{cases, contributions};
 use crate::crypto;
-use crate::db::{self, DbError};
-use crate::domain::case::Status;
+use crate::db;
 use crate::domain::intake;
 use crate::domain::office::{Office, Officer};
-use crate::domain::stats::contribution;
-use crate::domain::stats::taxonomy::Quarter;
-use crate::domain::workflow::{self, Case, Counts, Direction, Filter};
+use crate::domain::workflow::{self, Case, Direction, Filter};
 use crate::protocol::desk::{
     CaseSummary, Forward, Forwarded, Inbox, MessageCounts, MessageCreated, MessageView, NewMessage,
     OpenedCase, Retention, Rewrap, Rewrapped, StatusChange, StoredItem,
@@ -118,46 +118,6 @@ impl actix_web::FromRequest for Desk {
     }
 }
 
-/// A write that found the case no longer as it was read (another officer was quicker).
-/// Changes a case in one commit, as `officer`: `change` (a refusal writes nothing), the audit
-/// entry `action` about `subject`, and the case's counts and labels as the officer sees them
-/// now. A case that changed meanwhile is `409 case-changed`.
-pub(super) async fn change_case(
-    state: &AppState,
-    officer: &Officer,
-    case_id: &str,
-    action: &'static str,
-    subject: String,
-    change: impl FnOnce(&mut db::DbConn) -> Result<Result<(), ApiError>, DbError> + Send + 'static,
-) -> Result<db::desk::Listed, ApiError> {
-    let (office, actor, case_id) = (
-        officer.office.clone(),
-        officer.id.clone(),
-        case_id.to_owned(),
-    );
-    state
-        .store
-        .write(move |c| {
-            if let Err(refused) = change(c)? {
-                return Ok(Err(refused));
-            }
-            db::desk::append_audit(c, &office, &actor, action, Some(&subject))?;
-            db::desk::listed_of(c, &case_id, &actor).map(Ok)
-        })
-        .await
-        .map_err(case_changed)?
-}
-
-pub(super) fn case_changed(e: DbError) -> ApiError {
-    match e {
-        DbError::Conflict(_) | DbError::NotFound => ApiError::Conflict(
-            "case-changed",
-            "the case changed meanwhile; reload it".into(),
-        ),
-        e => e.into(),
-    }
-}
-
 /// A case as the wire shows it, from the case, its counts and labels, and what is due today.
 pub(super) fn summary(case: &Case, listed: db::desk::Listed, today: NaiveDate) -> CaseSummary {
     let due = workflow::due(case.status, &case.clocks, today);
@@ -202,39 +162,23 @@ pub async fn inbox(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let today = state.config.today();
-    let (slug, me) = (office.slug.clone(), officer.id.clone());
-    let cases = state
-        .store
-        .read(move |c| db::desk::list_cases(c, &slug, &officer.id))
-        .await?;
-    let cases: Vec<CaseSummary> = cases
-        .into_iter()
-        .filter(|(case, _)| !query.mine || case.assignee.as_deref() == Some(me.as_str()))
-        .filter(|(case, _)| {
-            let due = workflow::due(case.status, &case.clocks, today);
-            query.filter.keeps(case.status, &due)
-        })
-        .map(|(case, listed)| summary(&case, listed, today))
-        .collect();
+    let cases = cases::inbox(
+        &state.store,
+        &officer,
+        &office,
+        query.filter,
+        query.mine,
+        today,
+    )
+    .await?
+    .into_iter()
+    .map(|(case, listed)| summary(&case, listed, today))
+    .collect();
     Ok(HttpResponse::Ok().json(Inbox {
         today,
         office: office.slug.into(),
         cases,
     }))
-}
-
-/// A case of the officer's office, or the same 404 as for a case that does not exist.
-pub(super) async fn own_case(
-    state: &AppState,
-    office: &Office,
-    id: String,
-) -> Result<Case, ApiError> {
-    let slug = office.slug.clone();
-    state
-        .store
-        .read(move |c| db::desk::get_case(c, &slug, &id))
-        .await?
-        .ok_or(ApiError::UnknownCase)
 }
 
 #[derive(Deserialize)]
@@ -256,73 +200,25 @@ pub async fn open(
     query: web::Query<OpenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let case = own_case(&state, &office, id.into_inner()).await?;
-    let case_id = case.id.clone();
-    let (ciphertext, attachments, messages, labels) = state
-        .store
-        .read(move |c| {
-            Ok((
-                db::desk::report_ciphertext(c, &case_id)?,
-                db::desk::attachments_of(c, &case_id)?,
-                db::desk::messages_of(c, &case_id, true)?,
-                db::casework::labels_of(c, &case_id)?,
-            ))
-        })
-        .await?;
-    let mut counts = Counts::default();
-    messages.iter().for_each(|m| counts.add(m.direction));
-    let (o, case_id, seen, read) = (
-        officer.clone(),
-        case.id.clone(),
-        counts.from_reporter,
-        query.read,
-    );
-    // Marked read and audited before the answer, so "seen by" includes this opening.
-    let reads = state
-        .store
-        .write(move |c| {
-            if read {
-                db::desk::mark_read(c, &o.id, &case_id, seen)?;
-            }
-            db::desk::append_audit(c, &o.office, &o.id, "open", Some(&case_id))?;
-            db::desk::reads_of(c, &case_id)
-        })
-        .await?;
-    counts.mark_seen(
-        reads
-            .iter()
-            .find(|(id, _)| *id == officer.id)
-            .map_or(0, |(_, n)| i32::try_from(*n).unwrap_or(i32::MAX)),
-    );
-    let mut nth_from_reporter = 0;
-    let messages: Vec<MessageView> = messages
+    let opened = cases::open(&state.store, &officer, &office, id.into_inner(), query.read).await?;
+    let messages = opened
+        .messages
         .into_iter()
-        .map(|m| {
-            let seen_by = if m.direction == Direction::Reporter {
-                nth_from_reporter += 1;
-                workflow::seen_by(&reads, nth_from_reporter)
-            } else {
-                vec![]
-            };
-            MessageView {
-                id: m.id.into(),
-                direction: m.direction,
-                created_on: m.created_on,
-                ciphertext: B64.encode(m.ciphertext),
-                keyset_version: m.keyset_version,
-                seen_by: seen_by.into_iter().map(Into::into).collect(),
-            }
+        .map(|(m, seen_by)| MessageView {
+            id: m.id.into(),
+            direction: m.direction,
+            created_on: m.created_on,
+            ciphertext: B64.encode(m.ciphertext),
+            keyset_version: m.keyset_version,
+            seen_by: seen_by.into_iter().map(Into::into).collect(),
         })
         .collect();
-    let listed = db::desk::Listed { counts, labels };
     Ok(HttpResponse::Ok().json(OpenedCase {
-        case: summary(&case, listed, state.config.today()),
-        report_seen_by: workflow::seen_by(&reads, 0)
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-        ciphertext: B64.encode(ciphertext),
-        attachments: attachments
+        case: summary(&opened.case, opened.listed, state.config.today()),
+        report_seen_by: opened.report_seen_by.into_iter().map(Into::into).collect(),
+        ciphertext: B64.encode(opened.report),
+        attachments: opened
+            .attachments
             .into_iter()
             .map(|(id, ct, keyset_version)| StoredItem {
                 id: id.into(),
@@ -331,25 +227,8 @@ pub async fn open(
             })
             .collect(),
         messages,
-        reply_recipient: case.reply_recipient,
+        reply_recipient: opened.case.reply_recipient,
     }))
-}
-
-async fn audit(
-    state: &AppState,
-    officer: &Officer,
-    action: &'static str,
-    subject: Option<&str>,
-) -> Result<(), DbError> {
-    let (office, actor, subject) = (
-        officer.office.clone(),
-        officer.id.clone(),
-        subject.map(str::to_owned),
-    );
-    state
-        .store
-        .write(move |c| db::desk::append_audit(c, &office, &actor, action, subject.as_deref()))
-        .await
 }
 
 pub async fn set_status(
@@ -364,39 +243,17 @@ pub async fn set_status(
     if r.classification.is_some() {
         return Err(intake::IntakeError::PlaintextStats.into());
     }
-    let to = r.status;
-    let case = own_case(&state, &office, id.into_inner()).await?;
     let today = state.config.today();
-    let clocks = workflow::transition(
-        case.status,
-        to,
-        case.clocks,
-        today,
-        office.retention_years.max(1) as u32,
-    )?;
-    let c2 = case.clone();
-    let action = match to {
-        Status::Acknowledged => "status:acknowledged",
-        Status::InProgress => "status:in_progress",
-        Status::FeedbackGiven => "status:feedback_given",
-        Status::Closed => "status:closed",
-        Status::Received => "status:received",
-    };
-    let listed = change_case(
-        &state,
+    let (case, listed) = cases::change_status(
+        &state.store,
         &officer,
-        &case.id,
-        action,
-        case.id.clone(),
-        move |c| db::desk::set_status(c, &c2, to, &clocks).map(Ok),
+        &office,
+        id.into_inner(),
+        r.status,
+        today,
     )
     .await?;
-    let updated = Case {
-        status: to,
-        clocks,
-        ..case
-    };
-    Ok(HttpResponse::Ok().json(summary(&updated, listed, today)))
+    Ok(HttpResponse::Ok().json(summary(&case, listed, today)))
 }
 
 async fn add_message(
@@ -409,34 +266,21 @@ async fn add_message(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: NewMessage = read_json(&req, payload, state.config.max_body_bytes).await?;
-    let case = own_case(&state, &office, id.into_inner()).await?;
-    intake::check_keyset(r.keyset_version, &office)?;
-    let expected = workflow::expected_stanzas(direction, office.recipients.len());
-    let buckets = state.config.limits().report;
-    let ct =
-        web::block(move || intake::check_age_file("ciphertext", &r.ciphertext, expected, &buckets))
-            .await
-            .map_err(|_| ApiError::Internal)??;
     let today = state.config.today();
-    let action = if direction == Direction::Note {
-        "note"
-    } else {
-        "reply"
-    };
-    let (case_id, o, version) = (case.id.clone(), officer.clone(), r.keyset_version);
-    let msg_id = state
-        .store
-        .write(move |c| {
-            let id = db::desk::insert_message(c, &case_id, direction, &ct, today, version)?;
-            if id.is_ok() {
-                db::desk::append_audit(c, &o.office, &o.id, action, Some(&case_id))?;
-            }
-            Ok(id)
-        })
-        .await?
-        .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
+    let id = cases::add_message(
+        &state.store,
+        &officer,
+        &office,
+        id.into_inner(),
+        direction,
+        r.ciphertext,
+        r.keyset_version,
+        &state.config.limits(),
+        today,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(MessageCreated {
-        id: msg_id.into(),
+        id: id.into(),
         created_on: today,
     }))
 }
@@ -467,13 +311,7 @@ pub async fn export(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
-    let case = own_case(&state, &office, id.into_inner()).await?;
-    let case_id = case.id.clone();
-    let ct = state
-        .store
-        .read(move |c| db::desk::report_ciphertext(c, &case_id))
-        .await?;
-    audit(&state, &officer, "export", Some(&case.id)).await?;
+    let ct = cases::export(&state.store, &officer, &office, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header((
@@ -484,9 +322,7 @@ pub async fn export(
 }
 
 /// `POST /v1/desk/cases/{case}/forwards`: records that the officer's client forwards the case
-/// to a competent authority (HinSchG §18 no. 4). The client re-encrypts the case itself to the
-/// authority's age recipient; the server only checks the recipient and writes to the audit log
-/// that the case was forwarded and to which key (its fingerprint), never what.
+/// to a competent authority (HinSchG §18 no. 4); the server never sees what.
 pub async fn forward(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -496,15 +332,12 @@ pub async fn forward(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: Forward = read_json(&req, payload, SMALL_BODY).await?;
-    crate::domain::office::check_recipient(r.recipient.trim())
-        .map_err(|e| ApiError::BadRecipient(e.to_string()))?;
-    let case = own_case(&state, &office, id.into_inner()).await?;
-    let fingerprint = crate::crypto::fingerprint(r.recipient.trim());
-    audit(
-        &state,
+    let fingerprint = cases::forward(
+        &state.store,
         &officer,
-        "forward",
-        Some(&format!("{} to {fingerprint}", case.id)),
+        &office,
+        id.into_inner(),
+        &r.recipient,
     )
     .await?;
     Ok(HttpResponse::Created().json(Forwarded { fingerprint }))
@@ -519,105 +352,13 @@ pub async fn rewrap(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: Rewrap = read_json(&req, payload, state.config.max_body_bytes).await?;
-    intake::check_keyset(r.keyset_version, &office)?;
-    let case = own_case(&state, &office, id.into_inner()).await?;
-    let case_id = case.id.clone();
-    let (attachments, messages) = state
-        .store
-        .read(move |c| {
-            Ok((
-                db::desk::attachments_of(c, &case_id)?,
-                db::desk::messages_of(c, &case_id, true)?,
-            ))
-        })
-        .await?;
-    // Every ciphertext of the case moves to the new key set, or none does.
-    let same_ids = |have: Vec<&String>, sent: Vec<&String>| {
-        let (mut a, mut b) = (have, sent);
-        a.sort();
-        b.sort();
-        a == b
-    };
-    if !same_ids(
-        attachments.iter().map(|a| &a.0).collect(),
-        r.attachments.iter().map(|a| &a.id.0).collect(),
-    ) || !same_ids(
-        messages.iter().map(|m| &m.id).collect(),
-        r.messages.iter().map(|m| &m.id.0).collect(),
-    ) {
-        // Most often a message arrived after the client read the case: reload and try again.
-        return Err(ApiError::Conflict(
-            "case-changed",
-            "the rewrap must carry every attachment and message the case has now, each once; \
-             reload the case"
-                .into(),
-        ));
-    }
-    let n = office.recipients.len();
     let limits = state.config.limits();
-    let directions: std::collections::HashMap<String, Direction> = messages
-        .iter()
-        .map(|m| (m.id.clone(), m.direction))
-        .collect();
-    let w = web::block(move || -> Result<db::desk::Rewrap, intake::IntakeError> {
-        Ok(db::desk::Rewrap {
-            report: intake::check_age_file(
-                "ciphertext",
-                &r.ciphertext,
-                workflow::report_stanzas(n),
-                &limits.report,
-            )?,
-            keyset_version: r.keyset_version,
-            attachments: r
-                .attachments
-                .iter()
-                .map(|a| {
-                    Ok((
-                        a.id.0.clone(),
-                        intake::check_age_file(
-                            "attachments",
-                            &a.ciphertext,
-                            n,
-                            &limits.attachment,
-                        )?,
-                    ))
-                })
-                .collect::<Result<_, intake::IntakeError>>()?,
-            messages: r
-                .messages
-                .iter()
-                .map(|m| {
-                    let d = directions.get(&m.id.0).copied().unwrap_or(Direction::Note);
-                    let ct = intake::check_age_file(
-                        "messages",
-                        &m.ciphertext,
-                        workflow::expected_stanzas(d, n),
-                        &limits.report,
-                    )?;
-                    Ok((m.id.0.clone(), ct))
-                })
-                .collect::<Result<_, intake::IntakeError>>()?,
-        })
-    })
-    .await
-    .map_err(|_| ApiError::Internal)??;
-    let (case_id, o) = (case.id.clone(), officer.clone());
-    state
-        .store
-        .write(move |c| {
-            db::desk::rewrap(c, &case_id, &w)?;
-            db::desk::append_audit(c, &o.office, &o.id, "rewrap", Some(&case_id))
-        })
-        .await
-        .map_err(case_changed)?;
+    let id = cases::rewrap(&state.store, &officer, &office, id.into_inner(), r, &limits).await?;
     Ok(HttpResponse::Ok().json(Rewrapped {
-        id: case.id.into(),
+        id: id.into(),
         keyset_version: office.keyset_version,
     }))
 }
-
-/// The longest reason accepted, in characters.
-const MAX_REASON: usize = 1000;
 
 /// Extends a closed case's retention to a later date, with the officer's reason recorded.
 pub async fn extend_retention(
@@ -629,46 +370,18 @@ pub async fn extend_retention(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: Retention = read_json(&req, payload, SMALL_BODY).await?;
-    let reason = r.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON {
-        return Err(ApiError::InvalidRequest(format!(
-            "reason: between 1 and {MAX_REASON} characters"
-        )));
-    }
-    let case = own_case(&state, &office, id.into_inner()).await?;
-    let (Status::Closed, Some(current)) = (case.status, case.clocks.delete_after) else {
-        return Err(ApiError::Conflict(
-            "case-not-closed",
-            "retention runs from closing; only a closed case can be extended".into(),
-        ));
-    };
     let today = state.config.today();
-    if r.delete_after <= current || r.delete_after <= today {
-        return Err(ApiError::InvalidRequest(format!(
-            "delete_after: must be later than the current {current} and than today"
-        )));
-    }
-    let (case_id, by, until) = (case.id.clone(), officer.id.clone(), r.delete_after);
-    let listed = change_case(
-        &state,
+    let (case, listed) = cases::extend_retention(
+        &state.store,
         &officer,
-        &case.id,
-        "retention:extend",
-        case.id.clone(),
-        move |c| {
-            db::outbox::extend_retention(c, &case_id, &by, Some(current), until, &reason, today)
-                .map(Ok)
-        },
+        &office,
+        id.into_inner(),
+        r.delete_after,
+        &r.reason,
+        today,
     )
     .await?;
-    let updated = Case {
-        clocks: workflow::Clocks {
-            delete_after: Some(until),
-            ..case.clocks
-        },
-        ..case
-    };
-    Ok(HttpResponse::Ok().json(summary(&updated, listed, today)))
+    Ok(HttpResponse::Ok().json(summary(&case, listed, today)))
 }
 
 // --- statistics contributions ---
@@ -684,25 +397,16 @@ pub async fn contribute(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: Contribution = read_json(&req, payload, CONTRIBUTION_BODY).await?;
-    let (quarter, records) = contribution::prepare(&r.quarter, r.records, state.config.today())?;
-    let n = records.len();
-    let (slug, id) = (office.slug.clone(), officer.id.clone());
-    state
-        .store
-        .write(move |c| {
-            let done = db::stats::contribute(c, &slug, quarter, &records)?;
-            if done.is_ok() {
-                db::desk::append_audit(
-                    c,
-                    &slug,
-                    &id,
-                    "stats:contribute",
-                    Some(&quarter.to_string()),
-                )?;
-            }
-            Ok(done)
-        })
-        .await??;
+    let today = state.config.today();
+    let (quarter, n) = contributions::contribute(
+        &state.store,
+        &officer,
+        &office,
+        &r.quarter,
+        r.records,
+        today,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(Contributed {
         quarter: quarter.to_string(),
         records: n as u64,
@@ -714,29 +418,15 @@ pub async fn contributions(
     state: web::Data<AppState>,
     desk: Desk,
 ) -> Result<HttpResponse, ApiError> {
-    let office = desk.office;
-    let mut q = Quarter::of(state.config.today()).previous();
-    let mut quarters = vec![];
-    for _ in 0..4 {
-        quarters.push(q);
-        q = q.previous();
-    }
-    let slug = office.slug.clone();
-    let out = state
-        .store
-        .read(move |c| {
-            quarters
-                .into_iter()
-                .map(|q| {
-                    Ok(QuarterState {
-                        quarter: q.to_string(),
-                        cases: db::stats::cases_received(c, &slug, q)?,
-                        contributed: db::stats::contributed(c, &slug, q)?,
-                        frozen: db::stats::is_frozen(c, q)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, DbError>>()
+    let quarters = contributions::last_quarters(&state.store, &desk.office, state.config.today())
+        .await?
+        .into_iter()
+        .map(|q| QuarterState {
+            quarter: q.quarter.to_string(),
+            cases: q.cases,
+            contributed: q.contributed,
+            frozen: q.frozen,
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(Contributions { quarters: out }))
+        .collect();
+    Ok(HttpResponse::Ok().json(Contributions { quarters }))
 }

@@ -24,6 +24,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use crate::app::AppError;
 use crate::config::Config;
 use crate::db::{DbError, Store};
 use crate::domain::intake::IntakeError;
@@ -158,6 +159,30 @@ pub enum ApiError {
     Casework(#[from] crate::db::casework::Refusal),
     #[error("unknown label")]
     UnknownLabel,
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        let conflict = |kind: &'static str, e: &AppError| ApiError::Conflict(kind, e.to_string());
+        match e {
+            AppError::Db(e) => ApiError::Db(e),
+            AppError::Intake(e) => ApiError::Intake(e),
+            AppError::Workflow(e) => ApiError::Desk(e),
+            AppError::Casework(r) => ApiError::Casework(r),
+            AppError::Contribution(e) => ApiError::Contribution(e),
+            AppError::ContributionRefused(r) => ApiError::ContributionRefused(r),
+            AppError::UnknownCase => ApiError::UnknownCase,
+            AppError::UnknownLabel => ApiError::UnknownLabel,
+            AppError::UnknownReceipt => ApiError::UnknownReceipt,
+            AppError::CaseChanged | AppError::RewrapIncomplete => conflict("case-changed", &e),
+            AppError::CaseClosed => conflict("case-closed", &e),
+            AppError::CaseNotClosed => conflict("case-not-closed", &e),
+            AppError::DuplicateLookupId => conflict("duplicate-lookup-id", &e),
+            AppError::Invalid(d) => ApiError::InvalidRequest(d),
+            AppError::BadRecipient(d) => ApiError::BadRecipient(d),
+            AppError::Internal => ApiError::Internal,
+        }
+    }
 }
 
 impl ApiError {
@@ -704,7 +729,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/officers").route(web::get().to(casework::officers)))
         .service(
             resource("/v1/desk/labels")
-                .route(web::get().to(casework::labels))
+                .route(web::get().to(casework::list_labels))
                 .route(web::post().to(casework::add_label)),
         )
         .service(

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{read_json, ApiError, AppState};
+use crate::app::reports;
 use crate::db;
 use crate::domain::intake::{self, Submission};
 use crate::domain::stats::taxonomy;
@@ -84,52 +85,25 @@ pub async fn submit(
     let sub: Submission = read_json(&req, payload, state.config.max_body_bytes).await?;
     state.pow.verify(sub.pow.as_ref())?;
     state.check_global_submission_limit()?;
-    let slug = sub.office.clone();
-    let office = state
-        .store
-        .read(move |c| db::offices::get_office(c, &slug))
-        .await?;
+    let office = reports::office(&state.store, &sub.office).await?;
     if let Some(o) = &office {
         // Keyed only by offices that exist, so the key set cannot be grown from outside.
         state.check_office_submission_limit(&o.slug)?;
     }
-    let limits = state.config.limits();
-    let today = state.config.today();
-    // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
-    let report = web::block(move || intake::accept(sub, office.as_ref(), &limits, today))
-        .await
-        .map_err(|_| ApiError::Internal)??;
-    let receipt = Received {
+    let report = reports::submit(
+        &state.store,
+        sub,
+        office,
+        None,
+        &state.config.limits(),
+        state.config.today(),
+        state.config.mail_enabled(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(Received {
         status: report.status,
         received_on: report.received_on,
         ack_due: report.ack_due,
         feedback_due: report.feedback_due,
-    };
-    let notify = state.config.mail_enabled();
-    state
-        .store
-        .write(move |c| {
-            db::reports::insert_report(c, &report)?;
-            // In the same commit: the office has news (no case id, no time).
-            if notify {
-                db::outbox::mark_news(c, &report.office)?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(duplicate_lookup)?;
-    Ok(HttpResponse::Created().json(receipt))
-}
-
-/// A report whose lookup id another report has (a receipt collision): the client draws a new
-/// receipt. Nothing was stored.
-pub(super) fn duplicate_lookup(e: db::DbError) -> ApiError {
-    if e.is_unique_violation() || matches!(e, db::DbError::Conflict(_)) {
-        ApiError::Conflict(
-            "duplicate-lookup-id",
-            "a report with this lookup id exists; generate a new receipt".into(),
-        )
-    } else {
-        e.into()
-    }
+    }))
 }

@@ -1,0 +1,158 @@
+//! Reports coming in, from a reporter's device or recorded by an officer, and the reporter's
+//! way back with nothing but the lookup id their receipt derives.
+
+use chrono::NaiveDate;
+
+use super::{blocking, AppError};
+use crate::crypto;
+use crate::db::{self, DbError, Store};
+use crate::domain::case::Status;
+use crate::domain::intake::{self, Limits, Submission};
+use crate::domain::office::{Office, Officer};
+use crate::domain::workflow::{self, Case, Direction, Message};
+
+/// An office by slug, if there is one.
+pub async fn office(store: &Store, slug: &str) -> Result<Option<Office>, AppError> {
+    let slug = slug.to_owned();
+    Ok(store
+        .read(move |c| db::offices::get_office(c, &slug))
+        .await?)
+}
+
+/// Checks a submission without decrypting it and stores it, with the office's news mark (and
+/// the officer's audit entry for a report an officer recorded) in the same commit. The key set
+/// is compared in that commit too: a report for a key set that changed since it was checked
+/// is refused (`stale-keyset`), never stored.
+pub async fn submit(
+    store: &Store,
+    sub: Submission,
+    office: Option<Office>,
+    recorded_by: Option<&Officer>,
+    limits: &Limits,
+    today: NaiveDate,
+    notify: bool,
+) -> Result<Accepted, AppError> {
+    let limits = *limits;
+    // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
+    let stored = blocking(move || intake::accept(sub, office.as_ref(), &limits, today)).await??;
+    let accepted = Accepted {
+        id: stored.id.clone(),
+        status: stored.status,
+        received_on: stored.received_on,
+        ack_due: stored.ack_due,
+        feedback_due: stored.feedback_due,
+    };
+    let officer = recorded_by.map(|o| o.id.clone());
+    store
+        .write(move |c| {
+            if let Err(current) = db::reports::insert_report(c, &stored)? {
+                return Ok(Err(current));
+            }
+            if let Some(officer) = &officer {
+                db::desk::append_audit(c, &stored.office, officer, "record", Some(&stored.id))?;
+            }
+            // The office has news (no case id, no time).
+            if notify {
+                db::outbox::mark_news(c, &stored.office)?;
+            }
+            Ok(Ok(()))
+        })
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() || matches!(e, DbError::Conflict(_)) {
+                AppError::DuplicateLookupId
+            } else {
+                e.into()
+            }
+        })?
+        .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
+    Ok(accepted)
+}
+
+/// A stored report: its case id and legal clocks.
+pub struct Accepted {
+    pub id: String,
+    pub status: Status,
+    pub received_on: NaiveDate,
+    pub ack_due: NaiveDate,
+    pub feedback_due: NaiveDate,
+}
+
+/// A random lookup id in hex, the same for the life of the process.
+fn unknown_lookup_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut id = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+        hex::encode(id)
+    })
+}
+
+/// The case behind a lookup id. A malformed id is as unknown as a wrong one, and costs the
+/// same: it is replaced by a random well-formed id drawn at process start (which no report
+/// has), then decoded and hashed like any other.
+pub async fn case_of(store: &Store, lookup_id: &str) -> Result<Case, AppError> {
+    let id = intake::decode_lookup_id(lookup_id)
+        .or_else(|_| intake::decode_lookup_id(unknown_lookup_id()))
+        .unwrap_or_default();
+    let hash = crypto::sha256(&id);
+    store
+        .read(move |c| db::desk::case_by_lookup(c, &hash))
+        .await?
+        .ok_or(AppError::UnknownReceipt)
+}
+
+/// What the reporter may see of their case: the report's ciphertext and the messages with
+/// the office, never an internal note.
+pub async fn reporter_view(
+    store: &Store,
+    case: &Case,
+) -> Result<(Vec<u8>, Vec<Message>), AppError> {
+    let id = case.id.clone();
+    Ok(store
+        .read(move |c| {
+            Ok((
+                db::desk::report_ciphertext(c, &id)?,
+                db::desk::messages_of(c, &id, false)?,
+            ))
+        })
+        .await?)
+}
+
+/// A reporter's message to the office of `case`, checked without decrypting and stored if the
+/// office's key set is still the one it declares.
+pub async fn reporter_message(
+    store: &Store,
+    case: Case,
+    ciphertext: String,
+    keyset_version: i32,
+    limits: &Limits,
+    today: NaiveDate,
+    notify: bool,
+) -> Result<(), AppError> {
+    if case.status == Status::Closed {
+        return Err(AppError::CaseClosed);
+    }
+    let office = office(store, &case.office)
+        .await?
+        .ok_or(AppError::UnknownReceipt)?;
+    intake::check_keyset(keyset_version, &office)?;
+    let expected = workflow::expected_stanzas(Direction::Reporter, office.recipients.len());
+    let buckets = limits.report;
+    let ct =
+        blocking(move || intake::check_age_file("ciphertext", &ciphertext, expected, &buckets))
+            .await??;
+    let (id, slug) = (case.id, case.office);
+    store
+        .write(move |c| {
+            let stored =
+                db::desk::insert_message(c, &id, Direction::Reporter, &ct, today, keyset_version)?;
+            if notify && stored.is_ok() {
+                db::outbox::mark_news(c, &slug)?;
+            }
+            Ok(stored)
+        })
+        .await?
+        .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
+    Ok(())
+}
