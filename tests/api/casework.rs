@@ -2,11 +2,19 @@
 //! the key set of every item.
 
 use crate::helpers::*;
-use base64::Engine;
-use meldestelle::crypto::{self, padding};
-use serde_json::{json, Value};
+use meldestelle::crypto;
+use meldestelle::domain::workflow::Direction;
+use meldestelle::protocol::casework::{
+    Assign, CaseLabels, Colleagues, LabelBody, Labels, RecordedReport,
+};
+use meldestelle::protocol::desk::{Inbox, NewMessage, OpenedCase};
+use meldestelle::protocol::document::Document;
+use meldestelle::protocol::followup::ReporterMessageRequest;
+use meldestelle::protocol::ids::{LabelId, LookupId, OfficerId};
+use meldestelle::protocol::reports::OfficeView;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// The demo officer's name, as `serve` creates it.
 const DEMO_NAME: &str = "Demo officer (public key!)";
 
@@ -53,25 +61,23 @@ fn follow_up(server: &Server, receipt: &str, text: &str) -> Value {
     serde_json::from_str(&out).unwrap()
 }
 
-fn get(server: &Server, template: &str, path: &str, token: &str) -> Value {
+fn get<T: DeserializeOwned>(server: &Server, template: &str, path: &str, token: &str) -> T {
     let a = server.call("GET", template, path, None, Some(token));
     assert_eq!(a.status, 200, "{}", a.body);
-    a.json()
+    a.parse()
 }
 
 fn officer_id(server: &Server, token: &str, name: &str) -> String {
-    get(server, "/v1/desk/officers", "/v1/desk/officers", token)["officers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["display_name"] == name)
-        .unwrap_or_else(|| panic!("no officer {name}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    get::<Colleagues>(server, "/v1/desk/officers", "/v1/desk/officers", token)
+        .officers
+        .into_iter()
+        .find(|o| o.display_name == name)
+        .unwrap_or_else(|| panic!("no officer {name}"))
+        .id
+        .to_string()
 }
 
-fn case(server: &Server, token: &str, id: &str) -> Value {
+fn case(server: &Server, token: &str, id: &str) -> OpenedCase {
     get(
         server,
         "/v1/desk/cases/{case}",
@@ -81,32 +87,30 @@ fn case(server: &Server, token: &str, id: &str) -> Value {
 }
 
 fn inbox_ids(server: &Server, token: &str, query: &str) -> Vec<String> {
-    get(
+    get::<Inbox>(
         server,
         "/v1/desk/cases",
         &format!("/v1/desk/cases?{query}"),
         token,
-    )["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
+    )
+    .cases
+    .iter()
+    .map(|c| c.id.to_string())
+    .collect()
+}
+
+/// Officer ids as text, in their order.
+fn ids(officers: &[OfficerId]) -> Vec<&str> {
+    officers.iter().map(|o| o.as_str()).collect()
 }
 
 /// A document sealed for the demo office's current key set (`n` officers' keys are in
 /// `recipients`), padded as the server expects.
-fn sealed(doc: &Value, recipients: &[String]) -> String {
-    let padded = padding::pad(
-        serde_json::to_vec(doc).unwrap(),
-        &padding::Buckets::new(1 << 20),
-        b' ',
-    )
-    .unwrap();
-    B64.encode(crypto::encrypt(&padded, recipients).unwrap())
+fn sealed(doc: &Document, recipients: &[String]) -> String {
+    meldestelle::client::seal_document(doc, recipients, 1 << 20).unwrap()
 }
 
-fn demo_office(server: &Server) -> Value {
+fn demo_office(server: &Server) -> OfficeView {
     let a = server.call(
         "GET",
         "/v1/offices/{office}",
@@ -115,7 +119,7 @@ fn demo_office(server: &Server) -> Value {
         None,
     );
     assert_eq!(a.status, 200);
-    a.json()
+    a.parse()
 }
 
 #[test]
@@ -180,22 +184,26 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
         // A receipt collision (the same lookup id again) is refused and stores nothing.
         let token = login(&server, "demo", DEMO_IDENTITY);
         let office = demo_office(&server);
-        let recipients: Vec<String> = serde_json::from_value(office["recipients"].clone()).unwrap();
+        let recipients = office.recipients.clone();
         let lookup: Value =
             serde_json::from_str(&cli(&["report", "derive"], Some(&receipt))).unwrap();
+        let reply_recipient = lookup["reply_recipient"].as_str().unwrap().to_owned();
         let mut to = recipients.clone();
-        to.push(lookup["reply_recipient"].as_str().unwrap().to_owned());
-        let body = json!({
-            "keyset_version": office["keyset_version"],
-            "ciphertext": sealed(&json!({"v": 1, "kind": "report", "text": "x", "channel": "letter"}), &to),
-            "reply_recipient": lookup["reply_recipient"],
-            "lookup_id": lookup["lookup_id"],
-        });
-        let a = server.call(
+        to.push(reply_recipient.clone());
+        let mut letter = Document::report("x");
+        letter.channel = Some("letter".into());
+        let body = RecordedReport {
+            keyset_version: office.keyset_version,
+            ciphertext: sealed(&letter, &to),
+            reply_recipient,
+            lookup_id: LookupId::new(lookup["lookup_id"].as_str().unwrap()),
+            attachments: vec![],
+        };
+        let a = server.send(
             "POST",
             "/v1/desk/reports",
             "/v1/desk/reports",
-            Some(&body),
+            &body,
             Some(&token),
         );
         assert_eq!(
@@ -203,17 +211,16 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
             (409, "duplicate-lookup-id")
         );
         // Encrypted without the reply key: the person could not re-read it.
-        let mut other = body.clone();
-        other["lookup_id"] = json!("ab".repeat(32));
-        other["ciphertext"] = json!(sealed(
-            &json!({"v": 1, "kind": "report", "text": "x"}),
-            &recipients
-        ));
-        let a = server.call(
+        let other = RecordedReport {
+            lookup_id: LookupId::new("ab".repeat(32)),
+            ciphertext: sealed(&Document::report("x"), &recipients),
+            ..body.clone()
+        };
+        let a = server.send(
             "POST",
             "/v1/desk/reports",
             "/v1/desk/reports",
-            Some(&other),
+            &other,
             Some(&token),
         );
         assert_eq!(
@@ -221,13 +228,7 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
             (400, "wrong-stanza-count")
         );
         // Without a login: refused.
-        let a = server.call(
-            "POST",
-            "/v1/desk/reports",
-            "/v1/desk/reports",
-            Some(&other),
-            None,
-        );
+        let a = server.send("POST", "/v1/desk/reports", "/v1/desk/reports", &other, None);
         assert_eq!(a.status, 401);
         assert_eq!(db.count("reports"), 1, "{}", db.name);
         let audit = db.strings("SELECT action AS s FROM audit_log ORDER BY seq");
@@ -268,7 +269,10 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         assert!(out.contains("assigned to Berta Beispiel"), "{out}");
 
         // The inbox shows the assignee; "mine" keeps each officer's own.
-        assert_eq!(case(&server, &demo, &first)["case"]["assignee"], berta);
+        assert_eq!(
+            case(&server, &demo, &first).case.assignee.as_deref(),
+            Some(berta.as_str())
+        );
         assert_eq!(
             inbox_ids(&server, &berta_token, "mine=true"),
             vec![first.clone()]
@@ -282,12 +286,14 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         // An officer of another office, or no officer at all: refused, nothing changes.
         let nord_officer =
             db.strings("SELECT id AS s FROM officers WHERE office = 'nord'")[0].clone();
-        for who in [json!(nord_officer), json!("no-such-officer")] {
-            let a = server.call(
+        for who in [nord_officer.as_str(), "no-such-officer"] {
+            let a = server.send(
                 "POST",
                 "/v1/desk/cases/{case}/assignee",
                 &format!("/v1/desk/cases/{second}/assignee"),
-                Some(&json!({ "officer": who })),
+                &Assign {
+                    officer: Some(OfficerId::from(who)),
+                },
                 Some(&demo),
             );
             assert_eq!(
@@ -297,10 +303,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
                 db.name
             );
         }
-        assert_eq!(
-            case(&server, &demo, &second)["case"]["assignee"],
-            Value::Null
-        );
+        assert_eq!(case(&server, &demo, &second).case.assignee, None);
 
         // Berta leaves: her cases go to the demo officer in the same step.
         desk(
@@ -447,15 +450,9 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
         assert!(line.contains("[Vorgesetztenverhalten]"), "{listing}");
 
         let token = login(&server, "demo", DEMO_IDENTITY);
-        let labels = get(&server, "/v1/desk/labels", "/v1/desk/labels", &token)["labels"].clone();
-        assert_eq!(labels.as_array().unwrap().len(), 2);
-        assert_eq!(
-            case(&server, &token, &id)["case"]["labels"]
-                .as_array()
-                .unwrap()
-                .len(),
-            2
-        );
+        let labels = get::<Labels>(&server, "/v1/desk/labels", "/v1/desk/labels", &token).labels;
+        assert_eq!(labels.len(), 2);
+        assert_eq!(case(&server, &token, &id).case.labels.len(), 2);
 
         // An unknown label id, or another office's: refused, the case keeps its labels.
         add_office(
@@ -491,11 +488,13 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
         );
         let nord_label = db.strings("SELECT id AS s FROM labels WHERE office = 'nord'")[0].clone();
         for bad in ["no-such-label".to_owned(), nord_label.clone()] {
-            let a = server.call(
+            let a = server.send(
                 "PUT",
                 "/v1/desk/cases/{case}/labels",
                 &format!("/v1/desk/cases/{other}/labels"),
-                Some(&json!({"labels": [labels[0]["id"], bad]})),
+                &CaseLabels {
+                    labels: vec![labels[0].id.clone(), LabelId::from(bad.as_str())],
+                },
                 Some(&token),
             );
             assert_eq!(
@@ -517,23 +516,29 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
         assert_eq!(db.count("labels"), 3);
         // A label encrypted to the wrong key set, or to too few recipients: refused.
         let office = demo_office(&server);
-        let recipients: Vec<String> = serde_json::from_value(office["recipients"].clone()).unwrap();
-        let doc = json!({"v": 1, "kind": "label", "text": "Verdeckt"});
-        let a = server.call(
+        let recipients = office.recipients.clone();
+        let doc = Document::new("label", "Verdeckt");
+        let a = server.send(
             "POST",
             "/v1/desk/labels",
             "/v1/desk/labels",
-            Some(&json!({"ciphertext": sealed(&doc, &recipients), "keyset_version": 99})),
+            &LabelBody {
+                ciphertext: sealed(&doc, &recipients),
+                keyset_version: 99,
+            },
             Some(&token),
         );
         assert_eq!((a.status, a.problem().as_str()), (409, "stale-keyset"));
         let mut two = recipients.clone();
         two.push(crypto::keygen().1);
-        let a = server.call(
+        let a = server.send(
             "POST",
             "/v1/desk/labels",
             "/v1/desk/labels",
-            Some(&json!({"ciphertext": sealed(&doc, &two), "keyset_version": office["keyset_version"]})),
+            &LabelBody {
+                ciphertext: sealed(&doc, &two),
+                keyset_version: office.keyset_version,
+            },
             Some(&token),
         );
         assert_eq!(
@@ -559,13 +564,7 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
             &["labels", "remove", "Kundschaft"],
             None,
         );
-        assert_eq!(
-            case(&server, &token, &id)["case"]["labels"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(case(&server, &token, &id).case.labels.len(), 1);
         assert_eq!(db.count("case_labels"), 1);
 
         // Never in plain text in the database.
@@ -601,31 +600,31 @@ fn colleagues_see_who_has_seen_a_new_reporter_message() {
         );
         // Demo opens the case; Berta then sees that Demo has.
         assert_eq!(
-            case(&server, &demo, &id)["report_seen_by"],
-            json!([demo_id])
+            ids(&case(&server, &demo, &id).report_seen_by),
+            [demo_id.as_str()]
         );
         follow_up(&server, &receipt, "Noch eine Nachricht.");
         let seen = case(&server, &berta, &id);
         let mut both = vec![demo_id.clone(), berta_id.clone()];
         both.sort();
-        assert_eq!(seen["report_seen_by"], json!(both));
-        let msg = &seen["messages"][0];
-        assert_eq!(msg["direction"], "reporter");
+        assert_eq!(ids(&seen.report_seen_by), both);
+        let msg = &seen.messages[0];
+        assert_eq!(msg.direction, Direction::Reporter);
         assert_eq!(
-            msg["seen_by"],
-            json!([berta_id]),
+            ids(&msg.seen_by),
+            [berta_id.as_str()],
             "demo has not seen the new message"
         );
         // An opening only to re-encrypt marks nothing.
-        get(
+        get::<OpenedCase>(
             &server,
             "/v1/desk/cases/{case}",
             &format!("/v1/desk/cases/{id}?read=false"),
             &demo,
         );
         assert_eq!(
-            case(&server, &berta, &id)["messages"][0]["seen_by"],
-            json!([berta_id])
+            ids(&case(&server, &berta, &id).messages[0].seen_by),
+            [berta_id.as_str()]
         );
         let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(
@@ -633,10 +632,7 @@ fn colleagues_see_who_has_seen_a_new_reporter_message() {
                 || out.contains("seen by Demo officer (public key!), Berta Beispiel"),
             "{out}"
         );
-        assert_eq!(
-            case(&server, &berta, &id)["messages"][0]["seen_by"],
-            json!(both)
-        );
+        assert_eq!(ids(&case(&server, &berta, &id).messages[0].seen_by), both);
     }
 }
 
@@ -649,7 +645,7 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         desk(&server, DEMO_IDENTITY, &["labels", "add", "Alt"], None);
         let token = login(&server, "demo", DEMO_IDENTITY);
         let v = case(&server, &token, &id);
-        assert_eq!(v["messages"][0]["keyset_version"], 1);
+        assert_eq!(v.messages[0].keyset_version, 1);
 
         // A new officer: the office moves to key set 2.
         let dir = tempfile::tempdir().unwrap();
@@ -657,36 +653,36 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         add_officer(&db.url, "demo", "Berta", &berta_key, &[]);
         // A note that declares the old key set (with the right number of stanzas for it) is
         // refused before anything is stored: the new officer could not read it.
-        let padded = padding::pad(
-            br#"{"v":1,"kind":"note","text":"alt"}"#.to_vec(),
-            &padding::Buckets::new(1 << 20),
-            b' ',
-        )
-        .unwrap();
-        let old_set = B64.encode(
-            crypto::encrypt(
-                &padded,
-                &[meldestelle::domain::office::DEMO_RECIPIENT.to_owned()],
-            )
-            .unwrap(),
+        let old_set = sealed(
+            &Document::new("note", "alt"),
+            &[meldestelle::domain::office::DEMO_RECIPIENT.to_owned()],
         );
-        let a = server.call(
+        let a = server.send(
             "POST",
             "/v1/desk/cases/{case}/notes",
             &format!("/v1/desk/cases/{id}/notes"),
-            Some(&json!({"ciphertext": old_set, "keyset_version": 1})),
+            &NewMessage {
+                ciphertext: old_set.clone(),
+                keyset_version: 1,
+            },
             Some(&token),
         );
         assert_eq!((a.status, a.problem().as_str()), (409, "stale-keyset"));
+        // The problem's own field, read from the problem+json body.
         assert_eq!(a.json()["current_keyset_version"], 2);
         // The same from the reporter's side.
         let lookup: Value =
             serde_json::from_str(&cli(&["report", "derive"], Some(&receipt))).unwrap();
-        let a = server.call(
+        let a = server.send(
             "POST",
             "/v1/followup/messages",
             "/v1/followup/messages",
-            Some(&json!({"lookup_id": lookup["lookup_id"], "ciphertext": old_set, "keyset_version": 1})),
+            &ReporterMessageRequest {
+                lookup_id: LookupId::new(lookup["lookup_id"].as_str().unwrap()),
+                ciphertext: old_set,
+                keyset_version: 1,
+                pow: None,
+            },
             None,
         );
         assert_eq!((a.status, a.problem().as_str()), (409, "stale-keyset"));
@@ -697,18 +693,13 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         assert!(out.contains("[key set v1: run `desk rewrap`]"), "{out}");
         follow_up(&server, &receipt, "Neu");
         let v = case(&server, &token, &id);
-        let versions: Vec<i64> = v["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["keyset_version"].as_i64().unwrap())
-            .collect();
+        let versions: Vec<i32> = v.messages.iter().map(|m| m.keyset_version).collect();
         assert_eq!(
             versions,
             vec![1, 2],
             "the new message is on the new key set"
         );
-        assert_eq!(v["case"]["keyset_version"], 1);
+        assert_eq!(v.case.keyset_version, 1);
 
         // Rewrap moves every item, and the labels follow.
         desk(&server, DEMO_IDENTITY, &["rewrap", &id], None);
@@ -718,17 +709,10 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
             "{out}"
         );
         let v = case(&server, &token, &id);
-        assert_eq!(v["case"]["keyset_version"], 2);
-        assert!(
-            v["messages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|m| m["keyset_version"] == 2),
-            "{v}"
-        );
-        let labels = get(&server, "/v1/desk/labels", "/v1/desk/labels", &token);
-        assert_eq!(labels["labels"][0]["keyset_version"], 2);
+        assert_eq!(v.case.keyset_version, 2);
+        assert!(v.messages.iter().all(|m| m.keyset_version == 2), "{v:?}");
+        let labels: Labels = get(&server, "/v1/desk/labels", "/v1/desk/labels", &token);
+        assert_eq!(labels.labels[0].keyset_version, 2);
         let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(!out.contains("run `desk rewrap`"), "{out}");
         assert_eq!(

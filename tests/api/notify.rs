@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::helpers::smtp::SmtpServer;
 use crate::helpers::*;
-use serde_json::{json, Value};
+use meldestelle::domain::case::Status;
+use meldestelle::protocol::desk::{CaseSummary, Inbox, Retention, StatusChange};
+use serde_json::Value;
 
 const DESK_URL: &str = "https://desk.example/meldestelle";
 
@@ -274,16 +276,33 @@ fn two_servers_on_one_postgres_send_every_mail_once() {
 }
 
 fn close(server: &Server, token: &str, case: &str) {
-    for to in ["acknowledged", "feedback_given", "closed"] {
-        let st = server.call(
+    for to in [Status::Acknowledged, Status::FeedbackGiven, Status::Closed] {
+        let st = server.send(
             "POST",
             "/v1/desk/cases/{case}/status",
             &format!("/v1/desk/cases/{case}/status"),
-            Some(&json!({"status": to})),
+            &StatusChange {
+                status: to,
+                classification: None,
+            },
             Some(token),
         );
-        assert_eq!(st.status, 200, "{to}: {}", st.body);
+        assert_eq!(st.status, 200, "{to:?}: {}", st.body);
     }
+}
+
+/// `POST /v1/desk/cases/{case}/retention`.
+fn extend(server: &Server, token: &str, case: &str, until: &str, reason: &str) -> Answer {
+    server.send(
+        "POST",
+        "/v1/desk/cases/{case}/retention",
+        &format!("/v1/desk/cases/{case}/retention"),
+        &Retention {
+            delete_after: day(until),
+            reason: reason.to_owned(),
+        },
+        Some(token),
+    )
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -331,10 +350,11 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
             None,
             Some(&token),
         );
-        let cases = cases.json()["cases"].as_array().unwrap().clone();
         let ids: Vec<String> = cases
+            .parse::<Inbox>()
+            .cases
             .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .map(|c| c.id.to_string())
             .collect();
         // Which case is which: the reply goes to both, the extension to the second.
         let (gone, kept) = (ids[0].clone(), ids[1].clone());
@@ -356,26 +376,14 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         }
 
         // Retention cannot be extended before closing, nor to an earlier date.
-        let early = server.call(
-            "POST",
-            "/v1/desk/cases/{case}/retention",
-            &format!("/v1/desk/cases/{kept}/retention"),
-            Some(&json!({"delete_after": "2031-01-01", "reason": "Verfahren läuft"})),
-            Some(&token),
-        );
+        let early = extend(&server, &token, &kept, "2031-01-01", "Verfahren läuft");
         assert_eq!(
             (early.status, early.problem()),
             (409, "case-not-closed".into())
         );
         close(&server, &token, &gone);
         close(&server, &token, &kept);
-        let back = server.call(
-            "POST",
-            "/v1/desk/cases/{case}/retention",
-            &format!("/v1/desk/cases/{kept}/retention"),
-            Some(&json!({"delete_after": "2028-01-01", "reason": "zu früh"})),
-            Some(&token),
-        );
+        let back = extend(&server, &token, &kept, "2028-01-01", "zu früh");
         assert_eq!(
             (back.status, back.problem()),
             (400, "invalid-request".into())
@@ -400,16 +408,11 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         );
         assert!(out.contains("2031-01-01"), "{out}");
         // Later again, over HTTP: the answer is the case after the change, counts included.
-        let again = server.call(
-            "POST",
-            "/v1/desk/cases/{case}/retention",
-            &format!("/v1/desk/cases/{kept}/retention"),
-            Some(&json!({"delete_after": "2032-01-01", "reason": "Berufung"})),
-            Some(&token),
-        );
+        let again = extend(&server, &token, &kept, "2032-01-01", "Berufung");
         assert_eq!(again.status, 200, "{}", again.body);
-        assert_eq!(again.json()["delete_after"], "2032-01-01");
-        assert_eq!(again.json()["messages"]["from_office"], 1);
+        let again: CaseSummary = again.parse();
+        assert_eq!(again.delete_after, Some(day("2032-01-01")));
+        assert_eq!(again.messages.from_office, 1);
         server.kill();
 
         // A distinctive slice of the ciphertexts of the case to be deleted.
