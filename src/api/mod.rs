@@ -180,6 +180,7 @@ impl From<AppError> for ApiError {
             AppError::DuplicateLookupId => conflict("duplicate-lookup-id", &e),
             AppError::Invalid(d) => ApiError::InvalidRequest(d),
             AppError::BadRecipient(d) => ApiError::BadRecipient(d),
+            AppError::Unauthorized(kind) => ApiError::Unauthorized(kind),
             AppError::Internal => ApiError::Internal,
         }
     }

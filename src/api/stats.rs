@@ -15,9 +15,9 @@ use crate::protocol::ids::{Slug, Token};
 use crate::protocol::login::{AnalystChallengeRequest, AnalystSession, AnalystView};
 use crate::protocol::stats::{ReleaseEntry, ReleaseRequest, Released, Releases};
 
+use publish::AUDIT_SCOPE;
+
 const ANALYST: &str = "analyst:";
-/// Analysts belong to the alliance, not to an office; their audit entries say so.
-const AUDIT_SCOPE: &str = "alliance";
 
 pub async fn challenge(
     state: web::Data<AppState>,
@@ -267,17 +267,8 @@ pub async fn release(
     }
     let r: ReleaseRequest = read_json(&req, payload, 1024).await?;
     let (rules, today) = (state.config.stats.rules(), state.config.today());
-    let id = analyst.id.clone();
-    let stored = state
-        .store
-        .write(move |c| {
-            let out = publish::freeze(c, &r.period, &offices, &rules, today);
-            if let Ok(s) = &out {
-                db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats:release", Some(&s.period))?;
-            }
-            Ok(out)
-        })
-        .await??;
+    let stored =
+        publish::release(&state.store, &analyst.id, r.period, offices, rules, today).await?;
     Ok(HttpResponse::Created().json(Released {
         period: stored.period,
         released_on: stored.released_on,

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod contributions;
 pub mod jobs;
 pub mod labels;
+pub mod login;
 pub mod publish;
 pub mod reports;
 
@@ -53,6 +54,9 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     BadRecipient(String),
+    /// A login or token refused, with its problem type (`invalid-token`, …).
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
     #[error("a blocking task failed")]
     Internal,
 }

@@ -86,6 +86,30 @@ fn rules_json(rules: &Rules, offices: &[String], missing: usize) -> String {
     .to_string()
 }
 
+/// Analysts belong to the alliance, not to an office; their audit entries say so.
+pub const AUDIT_SCOPE: &str = "alliance";
+
+/// Freezes a period's release set as analyst `by`, audited in the same commit.
+pub async fn release(
+    store: &db::Store,
+    by: &str,
+    period: String,
+    offices: Vec<Office>,
+    rules: Rules,
+    today: NaiveDate,
+) -> Result<StoredRelease, PublishError> {
+    let by = by.to_owned();
+    store
+        .write(move |c| {
+            let out = freeze(c, &period, &offices, &rules, today);
+            if let Ok(s) = &out {
+                db::desk::append_audit(c, AUDIT_SCOPE, &by, "stats:release", Some(&s.period))?;
+            }
+            Ok(out)
+        })
+        .await?
+}
+
 /// Computes the period's whole release set once and stores it, rendered, with its tables, the
 /// contributing offices and the rules. Runs in the caller's transaction; a second call for the
 /// same period is refused, and so is a period of the other series.
