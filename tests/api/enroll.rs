@@ -8,6 +8,13 @@ use std::time::Duration;
 use crate::helpers::smtp::SmtpServer;
 use crate::helpers::*;
 use base64::Engine;
+use meldestelle::protocol::enroll::{
+    EnrollRequest, Enrolled, Invitation, InvitationRequest, Passkey, Passkeys, PasskeysRequest,
+};
+use meldestelle::protocol::ids::InvitationToken;
+use meldestelle::protocol::login::{AnalystChallengeRequest, OfficerChallengeRequest};
+use meldestelle::protocol::reports::OfficeView;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -66,8 +73,39 @@ fn passkey_wrapped(secret: &str) -> String {
 
 const CREDENTIAL: &str = "AGE-PLUGIN-FIDO2PRF-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQ9NHDXZ";
 
-fn post(server: &Server, path: &str, body: &Value) -> Answer {
-    server.call("POST", path, path, Some(body), None)
+fn post<B: Serialize>(server: &Server, path: &str, body: &B) -> Answer {
+    server.send("POST", path, path, body, None)
+}
+
+fn invitation(token: &str) -> InvitationRequest {
+    InvitationRequest {
+        token: InvitationToken::new(token),
+    }
+}
+
+/// An enrollment without a passkey.
+fn enrollment(token: &str, recipient: &str) -> EnrollRequest {
+    EnrollRequest {
+        token: InvitationToken::new(token),
+        recipient: recipient.to_owned(),
+        passkey: None,
+    }
+}
+
+fn with_passkey(token: &str, recipient: &str, credential: &str, wrapped: &str) -> EnrollRequest {
+    EnrollRequest {
+        passkey: Some(Passkey {
+            credential: credential.to_owned(),
+            wrapped: wrapped.to_owned(),
+        }),
+        ..enrollment(token, recipient)
+    }
+}
+
+fn demo_passkeys() -> PasskeysRequest {
+    PasskeysRequest {
+        office: "demo".into(),
+    }
 }
 
 fn officers(db: &TestDb) -> i64 {
@@ -83,17 +121,17 @@ fn an_invitation_enrolls_one_officer_once() {
         let before = officers(&db);
 
         // The link says what it is for.
-        let a = post(&server, "/v1/desk/invitation", &json!({"token": token}));
+        let a = post(&server, "/v1/desk/invitation", &invitation(&token));
         assert_eq!(a.status, 200, "{}", a.body);
-        let v = a.json();
+        let v: Invitation = a.parse();
         assert_eq!(
-            (v["office"].as_str(), v["display_name"].as_str()),
-            (Some("demo"), Some("Erika Muster"))
+            (v.office.as_str(), v.display_name.as_str()),
+            ("demo", "Erika Muster")
         );
 
         // A wrong or malformed link.
         for bad in ["", "zz", &"0".repeat(64), &format!("{token}00")] {
-            let a = post(&server, "/v1/desk/invitation", &json!({"token": bad}));
+            let a = post(&server, "/v1/desk/invitation", &invitation(bad));
             assert_eq!(
                 (a.status, a.problem().as_str()),
                 (404, "invalid-invitation")
@@ -105,75 +143,80 @@ fn an_invitation_enrolls_one_officer_once() {
         let x25519_file = B64
             .encode(meldestelle::crypto::encrypt(b"x", std::slice::from_ref(&recipient)).unwrap());
         for (body, problem) in [
+            (enrollment(&token, "age1notarecipient"), "invalid-request"),
+            (enrollment(&token, &plugin_recipient()), "invalid-request"),
             (
-                json!({"token": token, "recipient": "age1notarecipient"}),
+                with_passkey(&token, &recipient, "nope", &passkey_wrapped(&secret)),
                 "invalid-request",
             ),
             (
-                json!({"token": token, "recipient": plugin_recipient()}),
+                with_passkey(&token, &recipient, CREDENTIAL, &x25519_file),
                 "invalid-request",
             ),
             (
-                json!({"token": token, "recipient": recipient, "passkey": {"credential": "nope", "wrapped": passkey_wrapped(&secret)}}),
+                with_passkey(&token, &recipient, CREDENTIAL, "not base64!"),
                 "invalid-request",
             ),
             (
-                json!({"token": token, "recipient": recipient, "passkey": {"credential": CREDENTIAL, "wrapped": x25519_file}}),
-                "invalid-request",
-            ),
-            (
-                json!({"token": token, "recipient": recipient, "passkey": {"credential": CREDENTIAL, "wrapped": "not base64!"}}),
-                "invalid-request",
-            ),
-            (
-                json!({"token": "f".repeat(64), "recipient": recipient}),
+                enrollment(&"f".repeat(64), &recipient),
                 "invalid-invitation",
             ),
         ] {
             let a = post(&server, "/v1/desk/enroll", &body);
-            assert_eq!(a.problem(), problem, "{body}: {}", a.body);
+            let shown = (&body.recipient, &body.passkey);
+            assert_eq!(a.problem(), problem, "{shown:?}: {}", a.body);
             assert_eq!(officers(&db), before);
             assert_eq!(db.count("passkeys"), 0);
         }
 
         // The real enrollment: a new officer, a new key-set version, the wrapped key kept.
-        let old_version = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
-        assert_eq!(old_version.json()["passkeys"], json!([]));
+        let old_version = post(&server, "/v1/desk/passkeys", &demo_passkeys());
+        assert_eq!(
+            old_version.parse::<Passkeys>().passkeys,
+            Vec::<Passkey>::new()
+        );
         let wrapped = passkey_wrapped(&secret);
         let a = post(
             &server,
             "/v1/desk/enroll",
-            &json!({"token": token, "recipient": recipient, "passkey": {"credential": CREDENTIAL, "wrapped": wrapped}}),
+            &with_passkey(&token, &recipient, CREDENTIAL, &wrapped),
         );
         assert_eq!(a.status, 201, "{}", a.body);
-        let enrolled = a.json();
-        assert_eq!(enrolled["keyset_version"], 2);
-        assert_eq!(enrolled["officer"]["display_name"], "Erika Muster");
+        let enrolled: Enrolled = a.parse();
+        assert_eq!(enrolled.keyset_version, 2);
+        assert_eq!(enrolled.officer.display_name, "Erika Muster");
         assert_eq!(officers(&db), before + 1);
-        let office = server.call(
-            "GET",
-            "/v1/offices/{office}",
-            "/v1/offices/demo",
-            None,
-            None,
-        );
-        assert!(office.json()["recipients"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(recipient)));
+        let office: OfficeView = server
+            .call(
+                "GET",
+                "/v1/offices/{office}",
+                "/v1/offices/demo",
+                None,
+                None,
+            )
+            .parse();
+        assert!(office.recipients.contains(&recipient));
 
         // Another browser gets the wrapped key back (and nobody but the passkey opens it).
-        let a = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
+        let a = post(&server, "/v1/desk/passkeys", &demo_passkeys());
         assert_eq!(
-            a.json()["passkeys"],
-            json!([{"credential": CREDENTIAL, "wrapped": wrapped}])
+            a.parse::<Passkeys>().passkeys,
+            vec![Passkey {
+                credential: CREDENTIAL.into(),
+                wrapped: wrapped.clone()
+            }]
         );
         let a = post(
             &server,
             "/v1/desk/passkeys",
-            &json!({"office": "no-such-office"}),
+            &PasskeysRequest {
+                office: "no-such-office".into(),
+            },
         );
-        assert_eq!((a.status, a.json()["passkeys"].clone()), (200, json!([])));
+        assert_eq!(
+            (a.status, a.parse::<Passkeys>().passkeys),
+            (200, Vec::<Passkey>::new())
+        );
 
         // The enrolled key logs in like any officer's.
         let dir = tempfile::tempdir().unwrap();
@@ -185,20 +228,11 @@ fn an_invitation_enrolls_one_officer_once() {
         // Once only.
         let (_, other) = meldestelle::crypto::keygen();
         for path in ["/v1/desk/invitation", "/v1/desk/enroll"] {
-            let a = post(
-                &server,
-                path,
-                &json!({"token": token, "recipient": other})
-                    .as_object()
-                    .map(|o| {
-                        let mut o = o.clone();
-                        if path.ends_with("invitation") {
-                            o.remove("recipient");
-                        }
-                        Value::Object(o)
-                    })
-                    .unwrap(),
-            );
+            let a = if path.ends_with("invitation") {
+                post(&server, path, &invitation(&token))
+            } else {
+                post(&server, path, &enrollment(&token, &other))
+            };
             assert_eq!(
                 (a.status, a.problem().as_str()),
                 (410, "invitation-used"),
@@ -218,10 +252,7 @@ fn an_invitation_enrolls_one_officer_once() {
                 .select(audit_log::actor)
                 .load(&mut db.conn())
                 .unwrap();
-            assert_eq!(
-                actors,
-                vec![enrolled["officer"]["id"].as_str().unwrap().to_owned()]
-            );
+            assert_eq!(actors, vec![enrolled.officer.id.to_string()]);
         }
 
         // A removed officer's wrapped key is no longer handed out.
@@ -238,8 +269,8 @@ fn an_invitation_enrolls_one_officer_once() {
             ],
             None,
         );
-        let a = post(&server, "/v1/desk/passkeys", &json!({"office": "demo"}));
-        assert_eq!(a.json()["passkeys"], json!([]));
+        let a = post(&server, "/v1/desk/passkeys", &demo_passkeys());
+        assert_eq!(a.parse::<Passkeys>().passkeys, Vec::<Passkey>::new());
         assert!(!server.log_text().contains(&token));
 
         // Retention forgets used invitations, with the name and address they carried.
@@ -256,7 +287,7 @@ fn an_invitation_enrolls_one_officer_once() {
             None,
         );
         assert_eq!(db.count("invitations"), 1, "only the unused one stays");
-        let a = post(&server, "/v1/desk/invitation", &json!({"token": open}));
+        let a = post(&server, "/v1/desk/invitation", &invitation(&open));
         assert_eq!(a.status, 200);
     }
 }
@@ -287,6 +318,7 @@ fn the_desk_page_is_served_with_the_strict_headers() {
         .unwrap()
         .json()
         .unwrap();
+    // The page's config file as it is, every field: not an API answer with a wire type.
     assert_eq!(cfg, json!({"api": "", "idle_secs": 120}));
 }
 
@@ -392,6 +424,7 @@ fn desk_ui_serves_the_desk_on_loopback_against_the_remote_api() {
         .unwrap()
         .json()
         .unwrap();
+    // The page's config file as it is, every field: not an API answer with a wire type.
     assert_eq!(cfg, json!({"api": server.base, "idle_secs": 60}));
     // Only pages: the API is not served here.
     assert_eq!(
@@ -536,13 +569,24 @@ fn plugin_recipients_are_refused_at_registration_and_login() {
     assert_eq!(db.count("officers"), before);
     assert_eq!(db.count("analysts"), 0);
     for path in ["/v1/desk/challenge", "/v1/analyst/challenge"] {
-        let body = json!({"office": "demo", "recipient": plugin_recipient()});
-        let body = if path.contains("analyst") {
-            json!({"recipient": plugin_recipient()})
+        let a = if path.contains("analyst") {
+            post(
+                &server,
+                path,
+                &AnalystChallengeRequest {
+                    recipient: plugin_recipient(),
+                },
+            )
         } else {
-            body
+            post(
+                &server,
+                path,
+                &OfficerChallengeRequest {
+                    office: "demo".into(),
+                    recipient: plugin_recipient(),
+                },
+            )
         };
-        let a = post(&server, path, &body);
         assert_eq!(
             (a.status, a.problem().as_str()),
             (400, "invalid-request"),
