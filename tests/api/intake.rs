@@ -3,11 +3,15 @@
 use crate::helpers::*;
 use base64::Engine;
 use meldestelle::crypto::{self, padding, receipt::Receipt};
+use meldestelle::protocol::desk::{Inbox, OpenedCase};
+use meldestelle::protocol::document::Document;
+use meldestelle::protocol::reports::{OfficeList, OfficeView, Submission};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-fn office(server: &Server) -> Value {
+fn office(server: &Server) -> OfficeView {
     let a = server.call(
         "GET",
         "/v1/offices/{office}",
@@ -16,15 +20,12 @@ fn office(server: &Server) -> Value {
         None,
     );
     assert_eq!(a.status, 200, "{}", a.body);
-    a.json()
+    a.parse()
 }
 
 /// A valid submission built the way the reference client builds it.
-fn submission(server: &Server, text: &str) -> (Value, Receipt) {
-    let o = serde_json::from_value(office(server)).expect("an office as the protocol has it");
-    let doc = json!({"v": 1, "kind": "report", "text": text});
-    let (sub, receipt) = meldestelle::client::submission(&o, &doc).unwrap();
-    (serde_json::to_value(sub).unwrap(), receipt)
+fn submission(server: &Server, text: &str) -> (Submission, Receipt) {
+    meldestelle::client::submission(&office(server), &Document::report(text)).unwrap()
 }
 
 /// The file with its first X25519 stanza's body cut from 32 to 30 bytes.
@@ -39,8 +40,8 @@ fn short_x25519_body(ct: &[u8]) -> Vec<u8> {
     out
 }
 
-fn post_report(server: &Server, body: &Value) -> Answer {
-    server.call("POST", "/v1/reports", "/v1/reports", Some(body), None)
+fn post_report<B: Serialize>(server: &Server, body: &B) -> Answer {
+    server.send("POST", "/v1/reports", "/v1/reports", body, None)
 }
 
 #[test]
@@ -79,8 +80,8 @@ fn reference_client_report_decrypts_with_the_office_key_on_both_backends() {
             .any(|w| text.as_bytes().starts_with(w)));
         let plain = decrypt_demo(&stored[0]);
         assert_eq!(plain.len() % 1024, 0, "padded to a bucket");
-        let doc: Value = serde_json::from_slice(&plain).expect("padded JSON still parses");
-        assert_eq!(doc["text"], text);
+        let doc = Document::parse(&plain).expect("padded JSON still parses");
+        assert_eq!(doc.text, text);
 
         // The server keeps only the hash of the lookup id, and the reply recipient.
         use diesel::prelude::*;
@@ -125,7 +126,7 @@ fn statistics_answers_beside_the_ciphertext_are_refused() {
             json!("anything"),
         ] {
             let (mut body, _) = submission(&server, "mit Statistik");
-            body["stats"] = stats;
+            body.stats = Some(stats);
             let a = post_report(&server, &body);
             assert_eq!(a.status, 400, "{}", a.body);
             assert_eq!(a.problem(), "stats-in-plaintext");
@@ -148,19 +149,28 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
         add_officer(&db.url, "demo", "Zweite", &second, &[]);
         let (good, _) = submission(&server, "gut");
         let o = office(&server);
-        let version = o["keyset_version"].as_i64().unwrap();
+        let version = o.keyset_version;
         assert_eq!(version, 2);
         let other = crypto::keygen().1;
-        let demo = o["recipients"][0].as_str().unwrap().to_owned();
-        let both: Vec<String> = serde_json::from_value(o["recipients"].clone()).unwrap();
+        let demo = o.recipients[0].clone();
+        let both = o.recipients.clone();
         // What a report itself is encrypted to: the office and the receipt's reply key.
         let mut all = both.clone();
-        all.push(good["reply_recipient"].as_str().unwrap().to_owned());
+        all.push(good.reply_recipient.clone());
         let enc =
             |plain: &[u8], rcpts: &[String]| B64.encode(crypto::encrypt(plain, rcpts).unwrap());
-        let with = |key: &str, v: Value| {
-            let mut b = good.clone();
-            b[key] = v;
+        // A well-formed submission with something wrong in it, as the client would send it.
+        let typed = |s: Submission| serde_json::to_value(s).unwrap();
+        let with_ciphertext = |ciphertext: String| {
+            typed(Submission {
+                ciphertext,
+                ..good.clone()
+            })
+        };
+        // The good submission's JSON, changed in a way no wire type can express.
+        let raw = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+            let mut b = serde_json::to_value(&good).unwrap();
+            change(b.as_object_mut().unwrap());
             b
         };
         let passphrase = {
@@ -177,116 +187,128 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
         let cases: Vec<(&str, Value, u16, &str)> = vec![
             (
                 "unknown office",
-                with("office", json!("nowhere")),
+                typed(Submission {
+                    office: "nowhere".into(),
+                    ..good.clone()
+                }),
                 404,
                 "unknown-office",
             ),
             (
                 "stale key set",
-                with("keyset_version", json!(version - 1)),
+                typed(Submission {
+                    keyset_version: version - 1,
+                    ..good.clone()
+                }),
                 409,
                 "stale-keyset",
             ),
             (
                 "not base64",
-                with("ciphertext", json!("%%%")),
+                with_ciphertext("%%%".into()),
                 400,
                 "invalid-field",
             ),
             (
                 "not age",
-                with("ciphertext", json!(B64.encode([b'x'; 1100]))),
+                with_ciphertext(B64.encode([b'x'; 1100])),
                 400,
                 "not-age",
             ),
             (
                 "passphrase",
-                with("ciphertext", json!(passphrase)),
+                with_ciphertext(passphrase),
                 400,
                 "passphrase-encrypted",
             ),
             (
                 "too few stanzas",
-                with(
-                    "ciphertext",
-                    json!(enc(&[b' '; 1024], std::slice::from_ref(&demo))),
-                ),
+                with_ciphertext(enc(&[b' '; 1024], std::slice::from_ref(&demo))),
                 400,
                 "wrong-stanza-count",
             ),
             (
                 "too many stanzas",
-                with(
-                    "ciphertext",
-                    json!(enc(
-                        &[b' '; 1024],
-                        &[all.clone(), vec![other.clone()]].concat()
-                    )),
-                ),
+                with_ciphertext(enc(
+                    &[b' '; 1024],
+                    &[all.clone(), vec![other.clone()]].concat(),
+                )),
                 400,
                 "wrong-stanza-count",
             ),
             (
                 "unpadded",
-                with("ciphertext", json!(enc(&[b' '; 1000], &all))),
+                with_ciphertext(enc(&[b' '; 1000], &all)),
                 400,
                 "unpadded-size",
             ),
             (
                 // It would parse, count and store, then fail to decrypt for every officer.
                 "malformed X25519 stanza",
-                with(
-                    "ciphertext",
-                    json!(B64.encode(short_x25519_body(
-                        &crypto::encrypt(&[b' '; 1024], &both).unwrap()
-                    ))),
-                ),
+                with_ciphertext(B64.encode(short_x25519_body(
+                    &crypto::encrypt(&[b' '; 1024], &both).unwrap(),
+                ))),
                 400,
                 "malformed-stanza",
             ),
             (
                 "unpadded attachment",
-                with("attachments", json!([enc(&[0; 999], &both)])),
+                typed(Submission {
+                    attachments: vec![enc(&[0; 999], &both)],
+                    ..good.clone()
+                }),
                 400,
                 "unpadded-size",
             ),
             (
                 "bad lookup id",
-                with("lookup_id", json!("abc")),
+                typed(Submission {
+                    lookup_id: meldestelle::protocol::ids::LookupId::new("abc"),
+                    ..good.clone()
+                }),
                 400,
                 "invalid-field",
             ),
             (
                 "bad reply recipient",
-                with("reply_recipient", json!("age1nope")),
+                typed(Submission {
+                    reply_recipient: "age1nope".into(),
+                    ..good.clone()
+                }),
                 400,
                 "invalid-field",
             ),
             (
                 "answers in plain text",
-                with("stats", json!({"racism_form": "made_up"})),
+                typed(Submission {
+                    stats: Some(json!({"racism_form": "made_up"})),
+                    ..good.clone()
+                }),
                 400,
                 "stats-in-plaintext",
             ),
             (
                 "missing field",
-                {
-                    let mut b = good.clone();
-                    b.as_object_mut().unwrap().remove("lookup_id");
-                    b
-                },
+                raw(&|b| {
+                    b.remove("lookup_id");
+                }),
                 400,
                 "invalid-request",
             ),
             (
                 "unknown field",
-                with("ip", json!("1.2.3.4")),
+                raw(&|b| {
+                    b.insert("ip".into(), json!("1.2.3.4"));
+                }),
                 400,
                 "invalid-request",
             ),
             (
                 "body too large",
-                with("attachments", json!([B64.encode(vec![0u8; 300_000])])),
+                typed(Submission {
+                    attachments: vec![B64.encode(vec![0u8; 300_000])],
+                    ..good.clone()
+                }),
                 413,
                 "body-too-large",
             ),
@@ -366,10 +388,7 @@ fn attachments_are_stored_beside_the_report_in_their_order() {
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (mut body, _) = submission(&server, "mit Anhang");
-        let demo = office(&server)["recipients"][0]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let demo = office(&server).recipients[0].clone();
         // The report document names attachments by index: the desk must get them in order.
         let files: Vec<Vec<u8>> = (0..3u8)
             .map(|i| {
@@ -378,10 +397,10 @@ fn attachments_are_stored_beside_the_report_in_their_order() {
                 padding::pad(f, &padding::Buckets::new(1 << 20), 0).unwrap()
             })
             .collect();
-        body["attachments"] = json!(files
+        body.attachments = files
             .iter()
             .map(|f| B64.encode(crypto::encrypt(f, std::slice::from_ref(&demo)).unwrap()))
-            .collect::<Vec<_>>());
+            .collect();
         assert_eq!(post_report(&server, &body).status, 201);
         assert_eq!(db.count("attachments"), 3);
 
@@ -393,14 +412,14 @@ fn attachments_are_stored_beside_the_report_in_their_order() {
             None,
             Some(&token),
         );
-        let id = cases.json()["cases"][0]["id"].as_str().unwrap().to_owned();
+        let id = cases.parse::<Inbox>().cases[0].id.clone();
         let path = format!("/v1/desk/cases/{id}");
         let case = server.call("GET", "/v1/desk/cases/{case}", &path, None, Some(&token));
-        let got: Vec<Vec<u8>> = case.json()["attachments"]
-            .as_array()
-            .unwrap()
+        let got: Vec<Vec<u8>> = case
+            .parse::<OpenedCase>()
+            .attachments
             .iter()
-            .map(|a| decrypt_demo(&B64.decode(a["ciphertext"].as_str().unwrap()).unwrap()))
+            .map(|a| decrypt_demo(&B64.decode(&a.ciphertext).unwrap()))
             .collect();
         assert_eq!(got, files);
     }
@@ -425,7 +444,7 @@ fn a_key_set_changed_by_the_cli_is_noticed_by_the_running_server() {
         assert_eq!(db.count("reports"), 1, "{}", db.name);
         // A client that reads the office again gets the new key set, and the server with it.
         let (fresh, _) = submission(&server, "nachher");
-        assert_eq!(fresh["keyset_version"], 2);
+        assert_eq!(fresh.keyset_version, 2);
         assert_eq!(post_report(&server, &fresh).status, 201, "{}", db.name);
         assert_eq!(db.count("reports"), 2, "{}", db.name);
         // Removing an officer: a report the removed officer could still read is refused.
@@ -465,12 +484,7 @@ fn acknowledged_reports_survive_a_restart() {
         let texts: Vec<String> = db
             .ciphertexts()
             .iter()
-            .map(|c| {
-                serde_json::from_slice::<Value>(&decrypt_demo(c)).unwrap()["text"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
+            .map(|c| Document::parse(&decrypt_demo(c)).unwrap().text)
             .collect();
         for i in 0..20 {
             assert!(texts.contains(&format!("Bericht {i}")));
@@ -486,13 +500,13 @@ fn office_description_and_taxonomy_are_served() {
     let db = TestDb::sqlite();
     let server = Server::start(&db, &[]);
     let o = office(&server);
-    assert_eq!(o["keyset_version"], 1);
-    assert_eq!(o["padding"]["buckets"], json!([1024, 4096, 16384, 65536]));
+    assert_eq!(o.keyset_version, 1);
+    assert_eq!(o.padding.buckets, [1024, 4096, 16384, 65536]);
     // Every limit the server enforces, so that clients check against the real ones.
-    assert_eq!(o["padding"]["max_body"], 24 * 1024 * 1024);
-    assert!(o["padding"]["max_message_body"].as_u64().unwrap() > 1024 * 1024);
+    assert_eq!(o.padding.max_body, 24 * 1024 * 1024);
+    assert!(o.padding.max_message_body > 1024 * 1024);
     let small = Server::start(&db, &["--max-body-bytes", "1000000"]);
-    assert_eq!(office(&small)["padding"]["max_body"], 1_000_000);
+    assert_eq!(office(&small).padding.max_body, 1_000_000);
     let t = server.call("GET", "/v1/taxonomy", "/v1/taxonomy", None, None);
     assert_eq!(t.json()["fields"].as_array().unwrap().len(), 8);
     let missing = server.call(
@@ -524,7 +538,7 @@ fn nul_characters_and_duplicates_leave_no_trace_in_the_database_log() {
             (409, "duplicate-lookup-id")
         );
 
-        let mut nul_office = good.clone();
+        let mut nul_office = serde_json::to_value(&good).unwrap();
         nul_office["office"] = json!("de\u{0}mo");
         let a = post_report(&server, &nul_office);
         assert_eq!(
@@ -571,7 +585,7 @@ fn nul_characters_and_duplicates_leave_no_trace_in_the_database_log() {
         assert_eq!(db.count("reports"), 1);
 
         if let Some(log) = db.pg_log() {
-            let lookup = good["lookup_id"].as_str().unwrap();
+            let lookup = good.lookup_id.expose();
             let hash = hex::encode(crypto::sha256(&hex::decode(lookup).unwrap()));
             assert!(!log.contains(&hash) && !log.contains(lookup), "{log}");
             assert!(!log.contains("ERROR"), "PostgreSQL logged an error: {log}");
@@ -593,19 +607,14 @@ fn the_office_list_names_the_default_and_only_offices_with_officers() {
     );
     let a = server.call("GET", "/v1/offices", "/v1/offices", None, None);
     assert_eq!(a.status, 200, "{}", a.body);
-    let v = a.json();
-    assert_eq!(v["default"], "demo");
-    let slugs: Vec<&str> = v["offices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["slug"].as_str().unwrap())
-        .collect();
+    let v: OfficeList = a.parse();
+    assert_eq!(v.default.as_deref(), Some("demo"));
+    let slugs: Vec<&str> = v.offices.iter().map(|o| o.slug.as_str()).collect();
     assert_eq!(slugs, ["demo"], "an office nobody can read is not offered");
     // An unknown default is no default.
     let other = Server::start(&db, &["--default-office", "nowhere"]);
-    let v = other
+    let v: OfficeList = other
         .call("GET", "/v1/offices", "/v1/offices", None, None)
-        .json();
-    assert_eq!(v["default"], Value::Null);
+        .parse();
+    assert_eq!(v.default, None);
 }
