@@ -7,8 +7,15 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 use base64::Engine;
+use meldestelle::client::Api;
 use meldestelle::crypto::{self, header, padding, receipt::Receipt};
+use meldestelle::domain::pow::{self, PowToken};
+use meldestelle::protocol::document::Document;
+use meldestelle::protocol::followup::{ReadRequest, ReporterMessageRequest};
+use meldestelle::protocol::ids::LookupId;
+use meldestelle::protocol::reports::Submission;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -23,26 +30,15 @@ const NO_LIMITS: &[&str] = &[
     "100000",
 ];
 
-fn office_json(base: &str, slug: &str) -> Value {
-    client()
-        .get(format!("{base}/v1/offices/{slug}"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
 /// A valid submission to an office of `text_len` bytes of text, without `pow`.
-fn submission(base: &str, slug: &str, text_len: usize) -> (Value, Receipt) {
-    let o =
-        serde_json::from_value(office_json(base, slug)).expect("an office as the protocol has it");
-    let doc = json!({"v": 1, "kind": "report", "text": "x".repeat(text_len)});
-    let (sub, receipt) = meldestelle::client::submission(&o, &doc).unwrap();
-    (serde_json::to_value(sub).unwrap(), receipt)
+fn submission(base: &str, slug: &str, text_len: usize) -> (Submission, Receipt) {
+    let o = Api::new(base).unwrap().office(slug).unwrap();
+    meldestelle::client::submission(&o, &Document::report(&"x".repeat(text_len))).unwrap()
 }
 
-/// Status, problem type and Retry-After of a raw POST, held to the contract.
-fn post_raw(server: &Server, path: &str, body: &Value) -> (u16, String, Option<String>) {
+/// Status, problem type and Retry-After of a raw POST (no proof of work added), held to the
+/// contract.
+fn post_raw<B: Serialize>(server: &Server, path: &str, body: &B) -> (u16, String, Option<String>) {
     let r = client().post(server.url(path)).json(body).send().unwrap();
     let status = r.status().as_u16();
     let retry = r
@@ -79,23 +75,31 @@ fn second_office(db: &TestDb, slug: &str, dir: &std::path::Path) -> String {
 fn proof_of_work_is_required_single_use_and_checked() {
     let db = TestDb::sqlite();
     let server = Server::start(&db, &["--pow-bits", "8", "--pow-load-step", "4"]);
-    let c = server.call("GET", "/v1/pow", "/v1/pow", None, None).json();
+    let solved: pow::Challenge = server.call("GET", "/v1/pow", "/v1/pow", None, None).parse();
     // 8 bits of work, split into 16 puzzles of 4 bits.
-    assert_eq!(
-        (c["difficulty"].as_u64(), c["puzzles"].as_u64()),
-        (Some(4), Some(16))
-    );
-    assert!(c["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!((solved.difficulty, solved.puzzles), (4, 16));
+    assert!(solved.expires_at.ends_with('Z'));
 
     let (body, _) = submission(&server.base, "demo", 10);
-    let with_pow = |pow: Value| {
-        let mut b = body.clone();
+    let with_pow = |challenge: &str, nonces: Vec<String>| {
+        let pow = PowToken {
+            challenge: challenge.to_owned(),
+            nonces,
+        };
+        serde_json::to_value(Submission {
+            pow: Some(pow),
+            ..body.clone()
+        })
+        .unwrap()
+    };
+    // A `pow` field that is no token at all: deliberately malformed.
+    let with_raw_pow = |pow: Value| {
+        let mut b = serde_json::to_value(&body).unwrap();
         b["pow"] = pow;
         b
     };
-    let challenge = c["challenge"].as_str().unwrap();
-    let solved: meldestelle::domain::pow::Challenge = serde_json::from_value(c.clone()).unwrap();
-    let good = meldestelle::domain::pow::solve(&solved).nonces;
+    let challenge = solved.challenge.as_str();
+    let good = pow::solve(&solved).nonces;
     // One nonce that does not reach 4 zero bits among 15 that do.
     let mut wrong = good.clone();
     wrong[0] = (0u64..)
@@ -107,25 +111,25 @@ fn proof_of_work_is_required_single_use_and_checked() {
         })
         .unwrap();
     let cases = [
-        ("no pow", body.clone(), "pow-required"),
+        (
+            "no pow",
+            serde_json::to_value(&body).unwrap(),
+            "pow-required",
+        ),
         (
             "not a challenge",
-            with_pow(json!({"challenge": "AAAA", "nonces": good})),
+            with_pow("AAAA", good.clone()),
             "pow-invalid",
         ),
-        (
-            "unsolved",
-            with_pow(json!({"challenge": challenge, "nonces": wrong})),
-            "pow-invalid",
-        ),
+        ("unsolved", with_pow(challenge, wrong), "pow-invalid"),
         (
             "one solution for every puzzle",
-            with_pow(json!({"challenge": challenge, "nonces": vec![&good[0]; 16]})),
+            with_pow(challenge, vec![good[0].clone(); 16]),
             "pow-invalid",
         ),
         (
             "a puzzle short",
-            with_pow(json!({"challenge": challenge, "nonces": good[1..]})),
+            with_pow(challenge, good[1..].to_vec()),
             "pow-invalid",
         ),
         (
@@ -133,7 +137,7 @@ fn proof_of_work_is_required_single_use_and_checked() {
             {
                 let mut odd = good.clone();
                 odd[15] = "../../etc".into();
-                with_pow(json!({"challenge": challenge, "nonces": odd}))
+                with_pow(challenge, odd)
             },
             "pow-invalid",
         ),
@@ -147,18 +151,18 @@ fn proof_of_work_is_required_single_use_and_checked() {
                 let mut raw = raw.clone();
                 raw[8] = 0;
                 let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-                with_pow(json!({"challenge": forged, "nonces": ["0"]}))
+                with_pow(&forged, vec!["0".into()])
             },
             "pow-invalid",
         ),
         (
             "extra field",
-            with_pow(json!({"challenge": challenge, "nonces": good, "x": 1})),
+            with_raw_pow(json!({"challenge": challenge, "nonces": good, "x": 1})),
             "invalid-request",
         ),
         (
             "the old single nonce",
-            with_pow(json!({"challenge": challenge, "nonce": "1"})),
+            with_raw_pow(json!({"challenge": challenge, "nonce": "1"})),
             "invalid-request",
         ),
     ];
@@ -169,14 +173,24 @@ fn proof_of_work_is_required_single_use_and_checked() {
     assert_eq!(db.count("reports"), 0);
 
     // A solved token passes once; the same token on another report is spent.
-    let token = serde_json::to_value(meldestelle::domain::pow::solve(&solved)).unwrap();
+    let token = pow::solve(&solved);
     assert_eq!(
-        post_raw(&server, "/v1/reports", &with_pow(token.clone())).0,
+        post_raw(
+            &server,
+            "/v1/reports",
+            &Submission {
+                pow: Some(token.clone()),
+                ..body.clone()
+            }
+        )
+        .0,
         201
     );
     let (other, _) = submission(&server.base, "demo", 10);
-    let mut replay = other.clone();
-    replay["pow"] = token;
+    let replay = Submission {
+        pow: Some(token),
+        ..other
+    };
     let (status, kind, _) = post_raw(&server, "/v1/reports", &replay);
     assert_eq!((status, kind.as_str()), (400, "pow-spent"));
     assert_eq!(db.count("reports"), 1);
@@ -185,7 +199,12 @@ fn proof_of_work_is_required_single_use_and_checked() {
     let (status, kind, _) = post_raw(
         &server,
         "/v1/followup/messages",
-        &json!({"lookup_id": "00".repeat(32), "ciphertext": "AAAA", "keyset_version": 1}),
+        &ReporterMessageRequest {
+            lookup_id: LookupId::new("00".repeat(32)),
+            ciphertext: "AAAA".into(),
+            keyset_version: 1,
+            pow: None,
+        },
     );
     assert_eq!((status, kind.as_str()), (400, "pow-required"));
 
@@ -194,15 +213,15 @@ fn proof_of_work_is_required_single_use_and_checked() {
         let (b, _) = submission(&server.base, "demo", 10);
         assert_eq!(
             server
-                .call("POST", "/v1/reports", "/v1/reports", Some(&b), None)
+                .send("POST", "/v1/reports", "/v1/reports", &b, None)
                 .status,
             201
         );
     }
     // (Slow machines spread the 40 over more than the 10 s window, hence the range.)
-    let c = server.call("GET", "/v1/pow", "/v1/pow", None, None).json();
-    let d = c["difficulty"].as_u64().unwrap();
-    assert!((6..=8).contains(&d), "{c}");
+    let c: pow::Challenge = server.call("GET", "/v1/pow", "/v1/pow", None, None).parse();
+    let d = c.difficulty;
+    assert!((6..=8).contains(&d), "{c:?}");
 
     // A challenge outlives neither its lifetime nor a restart.
     drop(server);
@@ -211,12 +230,12 @@ fn proof_of_work_is_required_single_use_and_checked() {
     std::thread::sleep(Duration::from_millis(1100));
     let (b, _) = submission(&server.base, "demo", 10);
     let mut b2 = b.clone();
-    b2["pow"] = old;
+    b2.pow = Some(old);
     let (status, kind, _) = post_raw(&server, "/v1/reports", &b2);
     assert_eq!((status, kind.as_str()), (400, "pow-expired"));
     let before = server.pow();
     server.restart();
-    b2["pow"] = before;
+    b2.pow = Some(before);
     let (status, kind, _) = post_raw(&server, "/v1/reports", &b2);
     assert_eq!((status, kind.as_str()), (400, "pow-invalid"));
 
@@ -247,7 +266,11 @@ fn global_and_per_office_rate_limits_answer_429_and_store_nothing() {
     let mut limited = 0;
     for _ in 0..14 {
         let (b, _) = submission(&server.base, "demo", 10);
-        let (status, kind, retry) = post_raw(&server, "/v1/reports", &server.with_pow(&b));
+        let b = Submission {
+            pow: Some(server.pow()),
+            ..b
+        };
+        let (status, kind, retry) = post_raw(&server, "/v1/reports", &b);
         match status {
             201 => created += 1,
             429 => {
@@ -263,10 +286,11 @@ fn global_and_per_office_rate_limits_answer_429_and_store_nothing() {
     assert_eq!(created + limited, 14);
     // Another office is not affected by the first one's flood.
     let (b, _) = submission(&server.base, "zweites-amt", 10);
-    assert_eq!(
-        post_raw(&server, "/v1/reports", &server.with_pow(&b)).0,
-        201
-    );
+    let b = Submission {
+        pow: Some(server.pow()),
+        ..b
+    };
+    assert_eq!(post_raw(&server, "/v1/reports", &b).0, 201);
     assert_eq!(db.count("reports"), created + 1);
     drop(server);
 
@@ -284,7 +308,11 @@ fn global_and_per_office_rate_limits_answer_429_and_store_nothing() {
     for i in 0..14 {
         let slug = if i % 2 == 0 { "demo" } else { "zweites-amt" };
         let (b, _) = submission(&server.base, slug, 10);
-        statuses.push(post_raw(&server, "/v1/reports", &server.with_pow(&b)).0);
+        let b = Submission {
+            pow: Some(server.pow()),
+            ..b
+        };
+        statuses.push(post_raw(&server, "/v1/reports", &b).0);
     }
     assert!(statuses.contains(&429), "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 201 || *s == 429));
@@ -312,14 +340,13 @@ fn sixty_four_concurrent_clients_on_each_database() {
                     for _ in 0..EACH {
                         let (mut body, receipt) =
                             submission(&base, "demo", rng.gen_range(0..20_000));
-                        let ch: meldestelle::domain::pow::Challenge = c
+                        let ch: pow::Challenge = c
                             .get(format!("{base}/v1/pow"))
                             .send()
                             .unwrap()
                             .json()
                             .unwrap();
-                        body["pow"] =
-                            serde_json::to_value(meldestelle::domain::pow::solve(&ch)).unwrap();
+                        body.pow = Some(pow::solve(&ch));
                         let r = c
                             .post(format!("{base}/v1/reports"))
                             .json(&body)
@@ -389,8 +416,10 @@ fn hostile_values_get_their_problem_and_store_nothing() {
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (good, receipt) = submission(&server.base, "demo", 10);
+        // Deliberately hostile: raw JSON, the values as an attacker writes them (some of them
+        // of no type the wire types have).
         let with = |key: &str, v: Value| {
-            let mut b = good.clone();
+            let mut b = serde_json::to_value(&good).unwrap();
             b[key] = v;
             b
         };
@@ -565,20 +594,22 @@ fn hostile_values_get_their_problem_and_store_nothing() {
         );
         // A message with a valid proof of work and a malformed lookup id is unknown, not
         // malformed: the same answer as a wrong one.
-        let a = server.call(
-            "POST",
-            "/v1/followup/messages",
-            "/v1/followup/messages",
-            Some(&json!({"lookup_id": "../../x", "ciphertext": "AAAA", "keyset_version": 1})),
-            None,
-        );
-        let b = server.call(
-            "POST",
-            "/v1/followup/messages",
-            "/v1/followup/messages",
-            Some(&json!({"lookup_id": lookup, "ciphertext": "AAAA", "keyset_version": 1})),
-            None,
-        );
+        let message = |lookup_id: &str| {
+            server.send(
+                "POST",
+                "/v1/followup/messages",
+                "/v1/followup/messages",
+                &ReporterMessageRequest {
+                    lookup_id: LookupId::new(lookup_id),
+                    ciphertext: "AAAA".into(),
+                    keyset_version: 1,
+                    pow: None,
+                },
+                None,
+            )
+        };
+        let a = message("../../x");
+        let b = message(&lookup);
         assert_eq!((a.status, &a.body), (404, &b.body));
         for table in ["reports", "attachments", "stats_contributions", "messages"] {
             assert_eq!(db.count(table), 0, "{table} on {}", db.name);
@@ -659,7 +690,7 @@ fn wrong_ids_answer_identically_in_body_and_time() {
         let server = Server::start(&db, NO_LIMITS);
         second_office(&db, "zweites-amt", dir.path());
         let (b, receipt) = submission(&server.base, "zweites-amt", 10);
-        let a = server.call("POST", "/v1/reports", "/v1/reports", Some(&b), None);
+        let a = server.send("POST", "/v1/reports", "/v1/reports", &b, None);
         assert_eq!(a.status, 201);
         // The other office's case id, as its officer sees it.
         let theirs: String = {
@@ -693,12 +724,11 @@ fn wrong_ids_answer_identically_in_body_and_time() {
         let post = |lookup: String| {
             let c = &c;
             let url = server.url("/v1/followup/read");
+            let body = ReadRequest {
+                lookup_id: LookupId::new(lookup),
+            };
             move || {
-                let r = c
-                    .post(&url)
-                    .json(&json!({ "lookup_id": lookup }))
-                    .send()
-                    .unwrap();
+                let r = c.post(&url).json(&body).send().unwrap();
                 (r.status().as_u16(), r.text().unwrap())
             }
         };

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use meldestelle::client::keys::{self, Identities};
 use meldestelle::client::Api;
 use meldestelle::db::DbConn;
+use meldestelle::domain::pow::PowToken;
 use meldestelle::protocol::ids::Token;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -452,15 +453,15 @@ impl Answer {
 pub const POW_ROUTES: &[&str] = &["/v1/reports", "/v1/followup/messages"];
 
 impl Server {
-    /// A solved proof-of-work token from this server, as the `pow` field.
-    pub fn pow(&self) -> serde_json::Value {
+    /// A solved proof-of-work token from this server, for the `pow` field.
+    pub fn pow(&self) -> PowToken {
         let c: meldestelle::domain::pow::Challenge = client()
             .get(self.url("/v1/pow"))
             .send()
             .expect("GET /v1/pow")
             .json()
             .expect("challenge JSON");
-        serde_json::to_value(meldestelle::domain::pow::solve(&c)).unwrap()
+        meldestelle::domain::pow::solve(&c)
     }
 
     /// Adds a solved `pow` to a JSON object body that has none.
@@ -468,7 +469,10 @@ impl Server {
         let mut b = body.clone();
         if let Some(o) = b.as_object_mut() {
             if !o.contains_key("pow") {
-                o.insert("pow".into(), self.pow());
+                o.insert(
+                    "pow".into(),
+                    serde_json::to_value(self.pow()).expect("a token is JSON"),
+                );
             }
         }
         b
