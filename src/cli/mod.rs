@@ -741,12 +741,19 @@ fn derive() -> Result<(), CliError> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
     let receipt: Receipt = input.trim().parse()?;
+    /// What a receipt derives (PROTOCOL.md §2), for a reporter's own client.
+    #[derive(serde::Serialize)]
+    struct Derived {
+        lookup_id: crate::protocol::ids::LookupId,
+        reply_recipient: String,
+    }
+    let derived = Derived {
+        lookup_id: crate::client::followup::lookup_id(&receipt),
+        reply_recipient: receipt.reply_identity().to_public().to_string(),
+    };
     println!(
         "{}",
-        serde_json::json!({
-            "lookup_id": hex::encode(receipt.lookup_id()),
-            "reply_recipient": receipt.reply_identity().to_public().to_string(),
-        })
+        serde_json::to_string(&derived).map_err(|e| CliError::Usage(e.to_string()))?
     );
     Ok(())
 }
