@@ -3,6 +3,13 @@
 //! a naive export had.
 
 use crate::helpers::*;
+use meldestelle::domain::case::Status;
+use meldestelle::domain::stats::taxonomy::Answers;
+use meldestelle::protocol::desk::StatusChange;
+use meldestelle::protocol::stats::{
+    Contribution, Contributions, QuarterState, ReleaseRequest, Released, Releases,
+};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// A case the office received in `quarter` and its contributed record: the fixture of a
@@ -139,17 +146,27 @@ fn labels(v: &Value, row: &str) -> Value {
     v["cells"][i][0].clone()
 }
 
-fn post(server: &Server, route: &str, body: Value, token: &str) -> Answer {
-    server.call("POST", route, route, Some(&body), Some(token))
+fn post<B: Serialize>(server: &Server, route: &str, body: &B, token: &str) -> Answer {
+    server.send("POST", route, route, body, Some(token))
 }
 
 fn release(server: &Server, token: &str, period: &str) -> Answer {
     post(
         server,
         "/v1/stats/releases",
-        json!({ "period": period }),
+        &ReleaseRequest {
+            period: period.to_owned(),
+        },
         token,
     )
+}
+
+/// A contribution for `quarter` of these records.
+fn contribution(quarter: &str, records: Vec<Answers>) -> Contribution {
+    Contribution {
+        quarter: quarter.to_owned(),
+        records,
+    }
 }
 
 fn stats_cli(db: &TestDb, today: &str, args: &[&str]) -> std::process::Output {
@@ -182,13 +199,11 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
 
         let a = release(&server, &token, "2026");
         assert_eq!(a.status, 201, "{}", a.body);
+        let released: Released = a.parse();
         // Every office contributed in full, the one without cases included.
-        assert_eq!(
-            a.json()["offices"],
-            json!(["berlin-mitte", "demo", "kleinstadt"])
-        );
-        assert_eq!(a.json()["rules"]["offices_not_contributed"], 0);
-        assert_eq!(a.json()["rules"]["threshold"], 5);
+        assert_eq!(released.offices, ["berlin-mitte", "demo", "kleinstadt"]);
+        assert_eq!(released.rules["offices_not_contributed"], 0);
+        assert_eq!(released.rules["threshold"], 5);
         // A release is made once, and a series is quarterly or yearly, never both (R6).
         let a = release(&server, &token, "2026");
         assert_eq!((a.status, a.problem().as_str()), (409, "already-released"));
@@ -198,15 +213,16 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
         // The single report of a rare racism form: suppressed, and the total does not give it
         // away.
         let forms = table(&server, &token, "period=2026&by=racism_form").json();
-        assert_eq!(labels(&forms, "antigypsyist"), json!("suppressed"));
+        assert_eq!(labels(&forms, "antigypsyist"), "suppressed");
         assert!(forms["suppressed"].as_u64().unwrap() >= 2, "{forms}");
         // An empty size class: no office is of middle size, which everyone knows. It is
         // published as 0 (a structural zero, not suppressed, so it forces nothing), and the
         // size classes with offices are hidden only because fewer than 3 offices are in each.
+        // (A table is the release's stored JSON, read as it is: it has no wire type.)
         let sizes = table(&server, &token, "period=2026&by=size_class").json();
         assert_eq!(labels(&sizes, "20k_100k"), json!({"count": 0}), "{sizes}");
-        assert_eq!(labels(&sizes, "over_100k"), json!("suppressed"));
-        assert_eq!(labels(&sizes, "under_20k"), json!("suppressed"));
+        assert_eq!(labels(&sizes, "over_100k"), "suppressed");
+        assert_eq!(labels(&sizes, "under_20k"), "suppressed");
         // Averaging noise over many requests: every request gets the stored bytes.
         let first = table(
             &server,
@@ -319,7 +335,7 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
             None,
             Some(&small),
         );
-        assert_eq!(list.json()["releases"][0]["period"], "2026");
+        assert_eq!(list.parse::<Releases>().releases[0].period, "2026");
 
         // Officers' and analysts' tokens do not cross.
         let desk = server.call(
@@ -403,11 +419,14 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
         );
         assert!(!db.all_text().contains("anti_black"));
         // Old clients that send a classification in plain text fail loudly.
-        let bad = server.call(
+        let bad = server.send(
             "POST",
             "/v1/desk/cases/{case}/status",
             &format!("/v1/desk/cases/{first}/status"),
-            Some(&json!({"status": "in_progress", "classification": {"incident_type": "threat"}})),
+            &StatusChange {
+                status: Status::InProgress,
+                classification: Some(json!({"incident_type": "threat"})),
+            },
             Some(&login(&server, "demo", DEMO_IDENTITY)),
         );
         assert_eq!(
@@ -435,27 +454,40 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             Some(&token),
         );
         assert_eq!(
-            status.json()["quarters"][0],
-            json!({"quarter": "2026-Q2", "cases": 3, "contributed": 0, "frozen": false})
+            status.parse::<Contributions>().quarters[0],
+            QuarterState {
+                quarter: "2026-Q2".into(),
+                cases: 3,
+                contributed: 0,
+                frozen: false
+            }
         );
         // A batch that is not exactly one record per case is refused, and changes nothing.
         for n in [2, 4] {
             let a = post(
                 &server,
                 "/v1/desk/stats/contributions",
-                json!({"quarter": "2026-Q2", "records": vec![json!({}); n]}),
+                &contribution("2026-Q2", vec![Answers::default(); n]),
                 &token,
             );
             assert_eq!(
                 (a.status, a.problem().as_str()),
                 (409, "contribution-count")
             );
+            // The problem's own field, read from the problem+json body.
             assert_eq!(a.json()["expected"], 3);
         }
+        let invented = Answers {
+            incident_type: Some("invented".into()),
+            ..Answers::default()
+        };
         let a = post(
             &server,
             "/v1/desk/stats/contributions",
-            json!({"quarter": "2026-Q2", "records": [{"incident_type": "invented"}, {}, {}]}),
+            &contribution(
+                "2026-Q2",
+                vec![invented, Answers::default(), Answers::default()],
+            ),
             &token,
         );
         assert_eq!(
@@ -511,7 +543,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             None,
             Some(&token),
         );
-        assert_eq!(status.json()["quarters"][0]["contributed"], 3);
+        assert_eq!(status.parse::<Contributions>().quarters[0].contributed, 3);
 
         // Once the period is released, it is frozen: a late contribution changes nothing.
         drop(server);
@@ -526,7 +558,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
         let a = post(
             &server,
             "/v1/desk/stats/contributions",
-            json!({"quarter": "2026-Q2", "records": [{}, {}, {}]}),
+            &contribution("2026-Q2", vec![Answers::default(); 3]),
             &token,
         );
         assert_eq!((a.status, a.problem().as_str()), (409, "period-frozen"));
@@ -581,6 +613,7 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
         let before = export("json");
         // One office alone in its Land and size class: R5 shows neither, so the alliance's
         // figures are suppressed; the frozen bytes must stay the same all the same.
+        // The stored table as it is (tables have no wire type).
         let table: Value = serde_json::from_slice(&before.0).expect("the stored table");
         assert_eq!(table["dims"], json!(["incident_type"]));
         assert!(String::from_utf8_lossy(&before.1).contains("<svg"));
