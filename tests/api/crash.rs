@@ -8,52 +8,38 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::helpers::*;
-use base64::Engine;
-use meldestelle::crypto::{self, padding, receipt::Receipt};
+use meldestelle::client::{Api, ClientError};
+use meldestelle::crypto;
+use meldestelle::domain::case::Status;
+use meldestelle::protocol::document::Document;
+use meldestelle::protocol::reports::{OfficeView, Received, Submission};
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
 
 const ROUNDS: usize = 20;
 const SUBMITTERS: usize = 6;
 const SEED: u64 = 20261125;
 
-/// One submission attempt; `Some(lookup_id)` if the server answered 201.
-fn submit_once(
-    c: &reqwest::blocking::Client,
-    base: &str,
-    recipients: &[String],
-    text: &str,
-) -> Option<([u8; 32], String)> {
-    let doc = serde_json::to_vec(&json!({"v": 1, "kind": "report", "text": text})).ok()?;
-    let padded = padding::pad(doc, &padding::Buckets::new(1024 * 1024), b' ')?;
-    let receipt = Receipt::generate();
-    let mut to = recipients.to_vec();
-    to.push(receipt.reply_identity().to_public().to_string());
-    let ct = crypto::encrypt(&padded, &to).ok()?;
-    let ch: meldestelle::domain::pow::Challenge =
-        c.get(format!("{base}/v1/pow")).send().ok()?.json().ok()?;
-    let pow = meldestelle::domain::pow::solve(&ch);
-    let body = json!({
-        "office": "demo",
-        "keyset_version": 1,
-        "ciphertext": base64::engine::general_purpose::STANDARD.encode(ct),
-        "reply_recipient": receipt.reply_identity().to_public().to_string(),
-        "lookup_id": hex::encode(receipt.lookup_id()),
-        "pow": pow,
-    });
-    let r = c
-        .post(format!("{base}/v1/reports"))
-        .json(&body)
-        .send()
-        .ok()?;
-    let status = r.status().as_u16();
-    // A 201 counts only once its whole body arrived: that is when a client knows it.
-    let answer: Value = r.json().ok()?;
-    if status == 201 && answer["status"] == "received" {
-        Some((receipt.lookup_id(), text.to_owned()))
-    } else {
-        assert!(status < 500 || status == 503, "{status} {answer}");
-        None
+/// One submission attempt; `Some(lookup_id)` if the server answered 201. A connection that
+/// breaks (the server is being killed) is `None`, like any answer other than 201.
+fn submit_once(api: &Api, office: &OfficeView, text: &str) -> Option<([u8; 32], String)> {
+    let (body, receipt) = meldestelle::client::submission(office, &Document::report(text)).ok()?;
+    let body = Submission {
+        pow: Some(api.proof_of_work().ok()?),
+        ..body
+    };
+    match api.send(reqwest::Method::POST, "/v1/reports", Some(&body)) {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            // A 201 counts only once its whole body arrived: that is when a client knows it.
+            let answer: Received = r.json().ok()?;
+            (status == 201 && answer.status == Status::Received)
+                .then(|| (receipt.lookup_id(), text.to_owned()))
+        }
+        Err(e @ ClientError::Refused { status, .. }) => {
+            assert!(status < 500 || status == 503, "{e}");
+            None
+        }
+        Err(_) => None,
     }
 }
 
@@ -72,15 +58,8 @@ fn acknowledged_reports_survive_sigkill_under_load() {
                 "4",
             ],
         );
-        let recipients = vec![std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/keys/demo-office.recipients"
-        ))
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("age1"))
-        .unwrap()
-        .to_owned()];
+        // The office as a client reads it, once: the kills do not change it.
+        let office = server.api(None).office("demo").unwrap();
         let acknowledged = Arc::new(Mutex::new(Vec::<([u8; 32], String)>::new()));
         let mut attempts = 0usize;
         for round in 0..ROUNDS {
@@ -88,21 +67,21 @@ fn acknowledged_reports_survive_sigkill_under_load() {
             let base = server.base.clone();
             let threads: Vec<_> = (0..SUBMITTERS)
                 .map(|t| {
-                    let (stop, base, acked, recipients) = (
+                    let (stop, base, acked, office) = (
                         stop.clone(),
                         base.clone(),
                         acknowledged.clone(),
-                        recipients.clone(),
+                        office.clone(),
                     );
                     let len = 10 + 997 * t;
                     std::thread::spawn(move || {
-                        let c = client();
+                        let api = Api::new(&base).unwrap();
                         let mut n = 0;
                         let mut i = 0;
                         while !stop.load(Ordering::Relaxed) {
                             i += 1;
                             let text = format!("r{round} t{t} #{i} {}", "x".repeat(len));
-                            match submit_once(&c, &base, &recipients, &text) {
+                            match submit_once(&api, &office, &text) {
                                 Some(ok) => acked.lock().unwrap().push(ok),
                                 None => std::thread::sleep(Duration::from_millis(5)),
                             }
@@ -147,8 +126,8 @@ fn acknowledged_reports_survive_sigkill_under_load() {
             let ct = stored
                 .get(crypto::sha256(lookup_id).as_slice())
                 .unwrap_or_else(|| panic!("an acknowledged report is missing on {}", db.name));
-            let doc: Value = serde_json::from_slice(&decrypt_demo(ct)).unwrap();
-            assert_eq!(doc["text"], text.as_str());
+            let doc = Document::parse(&decrypt_demo(ct)).unwrap();
+            assert_eq!(doc.text, *text);
         }
         // And the server still serves after the last restart.
         let a = server.call("GET", "/healthz", "/healthz", None, None);
