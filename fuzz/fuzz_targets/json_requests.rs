@@ -3,27 +3,32 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use meldestelle::api::{desk, followup, login, stats};
 use meldestelle::crypto::padding::Buckets;
 use meldestelle::domain::intake::{self, Limits, Submission};
-use meldestelle::protocol::casework;
+use meldestelle::protocol::{casework, desk, enroll, followup, login, stats};
 
 fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<followup::ReadRequest>(data);
-    let _ = serde_json::from_slice::<followup::MessageRequest>(data);
-    let _ = serde_json::from_slice::<desk::ChallengeRequest>(data);
+    let _ = serde_json::from_slice::<followup::ReporterMessageRequest>(data);
+    let _ = serde_json::from_slice::<login::OfficerChallengeRequest>(data);
+    let _ = serde_json::from_slice::<login::AnalystChallengeRequest>(data);
     let _ = serde_json::from_slice::<login::SessionRequest>(data);
-    let _ = serde_json::from_slice::<stats::ChallengeRequest>(data);
-    let _ = serde_json::from_slice::<desk::StatusRequest>(data);
-    let _ = serde_json::from_slice::<meldestelle::protocol::desk::NewMessage>(data);
-    let _ = serde_json::from_slice::<meldestelle::protocol::desk::Rewrap>(data);
-    let _ = serde_json::from_slice::<desk::RetentionRequest>(data);
-    let _ = serde_json::from_slice::<desk::ForwardRequest>(data);
+    let _ = serde_json::from_slice::<enroll::InvitationRequest>(data);
+    let _ = serde_json::from_slice::<enroll::EnrollRequest>(data);
+    let _ = serde_json::from_slice::<enroll::PasskeysRequest>(data);
+    let _ = serde_json::from_slice::<desk::StatusChange>(data);
+    let _ = serde_json::from_slice::<desk::NewMessage>(data);
+    let _ = serde_json::from_slice::<desk::Rewrap>(data);
+    let _ = serde_json::from_slice::<desk::Retention>(data);
+    let _ = serde_json::from_slice::<desk::Forward>(data);
+    let _ = serde_json::from_slice::<stats::Contribution>(data);
+    let _ = serde_json::from_slice::<stats::ReleaseRequest>(data);
     let _ = serde_json::from_slice::<meldestelle::domain::pow::PowToken>(data);
     let _ = serde_json::from_slice::<casework::Assign>(data);
     let _ = serde_json::from_slice::<casework::LabelBody>(data);
     let _ = serde_json::from_slice::<casework::CaseLabels>(data);
     let _ = serde_json::from_slice::<casework::RecordedReport>(data);
+    let _ = meldestelle::protocol::document::Document::parse(data);
     if let Ok(sub) = serde_json::from_slice::<Submission>(data) {
         let office = meldestelle::domain::office::Office {
             slug: "demo".into(),
