@@ -1,14 +1,12 @@
 //! Offices (tenants) and their officers' keys.
 
-use serde::Serialize;
-
 use crate::domain::stats::taxonomy::{LAENDER, SIZE_CLASSES};
 
 /// The recipient of the committed demo identity (keys/). Its secret is public.
 pub const DEMO_RECIPIENT: &str = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
 pub const DEMO_SLUG: &str = "demo";
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Office {
     pub slug: String,
     pub name: String,
@@ -31,7 +29,7 @@ impl Office {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Officer {
     pub id: String,
     pub office: String,
