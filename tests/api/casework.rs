@@ -11,23 +11,11 @@ use meldestelle::protocol::desk::{Inbox, NewMessage, OpenedCase};
 use meldestelle::protocol::document::Document;
 use meldestelle::protocol::followup::ReporterMessageRequest;
 use meldestelle::protocol::ids::{LabelId, LookupId, OfficerId};
-use meldestelle::protocol::reports::OfficeView;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The demo officer's name, as `serve` creates it.
 const DEMO_NAME: &str = "Demo officer (public key!)";
-
-/// `meldestelle desk` as an officer of demo; fails the test on a non-zero exit.
-fn desk(server: &Server, identity: &str, args: &[&str], stdin: Option<&str>) -> String {
-    let out = desk_as(server, identity, args, stdin);
-    assert!(
-        out.status.success(),
-        "desk {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A reporter's report through the CLI: the new case's id and the receipt.
 fn report(server: &Server, db: &TestDb, text: &str) -> (String, String) {
@@ -110,23 +98,11 @@ fn sealed(doc: &Document, recipients: &[String]) -> String {
     meldestelle::client::seal_document(doc, recipients, 1 << 20).unwrap()
 }
 
-fn demo_office(server: &Server) -> OfficeView {
-    let a = server.call(
-        "GET",
-        "/v1/offices/{office}",
-        "/v1/offices/demo",
-        None,
-        None,
-    );
-    assert_eq!(a.status, 200);
-    a.parse()
-}
-
 #[test]
 fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-03-02"]);
-        let out = desk(
+        let out = desk_ok(
             &server,
             DEMO_IDENTITY,
             &[
@@ -155,7 +131,7 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
         assert_eq!(db.count("reports"), 1, "{}", db.name);
 
         // The officer sees how it came in and that the record was confirmed.
-        let opened = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        let opened = desk_ok(&server, DEMO_IDENTITY, &["open", &id], None);
         for want in [
             "received by: phone",
             "record confirmed by the person: yes",
@@ -175,7 +151,7 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
                 .is_some_and(|t| t.contains("abfällige Bemerkungen")),
             "{fu}"
         );
-        let opened = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        let opened = desk_ok(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(
             opened.contains("Ich möchte noch etwas ergänzen."),
             "{opened}"
@@ -183,7 +159,7 @@ fn an_oral_report_is_recorded_and_followed_up_with_the_handed_over_receipt() {
 
         // A receipt collision (the same lookup id again) is refused and stores nothing.
         let token = login(&server, "demo", DEMO_IDENTITY);
-        let office = demo_office(&server);
+        let office = server.office("demo");
         let recipients = office.recipients.clone();
         let lookup: Value =
             serde_json::from_str(&cli(&["report", "derive"], Some(&receipt))).unwrap();
@@ -260,7 +236,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         let berta_token = login(&server, "demo", &berta_file);
         let berta = officer_id(&server, &demo, "Berta Beispiel");
         let demo_id = officer_id(&server, &demo, DEMO_NAME);
-        let out = desk(
+        let out = desk_ok(
             &server,
             DEMO_IDENTITY,
             &["assign", &first, "--to", &berta],
@@ -279,7 +255,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         );
         assert!(inbox_ids(&server, &demo, "mine=true").is_empty());
         assert_eq!(inbox_ids(&server, &demo, "filter=open").len(), 2);
-        let listing = desk(&server, DEMO_IDENTITY, &["inbox"], None);
+        let listing = desk_ok(&server, DEMO_IDENTITY, &["inbox"], None);
         let line = listing.lines().find(|l| l.starts_with(&first)).unwrap();
         assert!(line.contains("Berta Beispiel"), "{listing}");
 
@@ -306,7 +282,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         assert_eq!(case(&server, &demo, &second).case.assignee, None);
 
         // Berta leaves: her cases go to the demo officer in the same step.
-        desk(
+        desk_ok(
             &server,
             DEMO_IDENTITY,
             &["assign", &second, "--to", &berta],
@@ -348,7 +324,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         both.sort();
         assert_eq!(mine, both);
         // Assigning back to the whole office.
-        let out = desk(
+        let out = desk_ok(
             &server,
             DEMO_IDENTITY,
             &["assign", &first, "--to", "office"],
@@ -416,20 +392,20 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
         let server = Server::start(&db, &["--today", "2026-03-02"]);
         let (id, _) = report(&server, &db, "Ein Fall mit Vorgesetzten");
         let (other, _) = report(&server, &db, "Ein anderer Fall");
-        let out = desk(
+        let out = desk_ok(
             &server,
             DEMO_IDENTITY,
             &["labels", "add", "Vorgesetztenverhalten"],
             None,
         );
         assert!(out.contains("added"), "{out}");
-        desk(
+        desk_ok(
             &server,
             DEMO_IDENTITY,
             &["labels", "add", "Bürgerkontakt"],
             None,
         );
-        let out = desk(
+        let out = desk_ok(
             &server,
             DEMO_IDENTITY,
             &[
@@ -445,7 +421,7 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
             out.contains("Vorgesetztenverhalten") && out.contains("Bürgerkontakt"),
             "{out}"
         );
-        let listing = desk(&server, DEMO_IDENTITY, &["inbox"], None);
+        let listing = desk_ok(&server, DEMO_IDENTITY, &["inbox"], None);
         let line = listing.lines().find(|l| l.starts_with(&id)).unwrap();
         assert!(line.contains("[Vorgesetztenverhalten]"), "{listing}");
 
@@ -515,7 +491,7 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
         assert_eq!(db.count("case_labels"), 2);
         assert_eq!(db.count("labels"), 3);
         // A label encrypted to the wrong key set, or to too few recipients: refused.
-        let office = demo_office(&server);
+        let office = server.office("demo");
         let recipients = office.recipients.clone();
         let doc = Document::new("label", "Verdeckt");
         let a = server.send(
@@ -547,18 +523,18 @@ fn labels_are_encrypted_to_the_office_and_refused_when_unknown() {
         );
 
         // Renamed and removed: gone from the case too.
-        desk(
+        desk_ok(
             &server,
             DEMO_IDENTITY,
             &["labels", "rename", "Bürgerkontakt", "Kundschaft"],
             None,
         );
-        let names = desk(&server, DEMO_IDENTITY, &["labels", "list"], None);
+        let names = desk_ok(&server, DEMO_IDENTITY, &["labels", "list"], None);
         assert!(
             names.contains("Kundschaft") && !names.contains("Bürgerkontakt"),
             "{names}"
         );
-        desk(
+        desk_ok(
             &server,
             DEMO_IDENTITY,
             &["labels", "remove", "Kundschaft"],
@@ -626,7 +602,7 @@ fn colleagues_see_who_has_seen_a_new_reporter_message() {
             ids(&case(&server, &berta, &id).messages[0].seen_by),
             [berta_id.as_str()]
         );
-        let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        let out = desk_ok(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(
             out.contains("seen by Berta Beispiel, Demo officer (public key!)")
                 || out.contains("seen by Demo officer (public key!), Berta Beispiel"),
@@ -641,8 +617,8 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
     for db in backends() {
         let server = Server::start(&db, &["--today", "2026-03-02"]);
         let (id, receipt) = report(&server, &db, "Bericht");
-        desk(&server, DEMO_IDENTITY, &["note", &id], Some("Notiz"));
-        desk(&server, DEMO_IDENTITY, &["labels", "add", "Alt"], None);
+        desk_ok(&server, DEMO_IDENTITY, &["note", &id], Some("Notiz"));
+        desk_ok(&server, DEMO_IDENTITY, &["labels", "add", "Alt"], None);
         let token = login(&server, "demo", DEMO_IDENTITY);
         let v = case(&server, &token, &id);
         assert_eq!(v.messages[0].keyset_version, 1);
@@ -689,7 +665,7 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         assert_eq!(db.count("messages"), 1);
 
         // The desk shows what the rotation left behind, item by item.
-        let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        let out = desk_ok(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(out.contains("[key set v1: run `desk rewrap`]"), "{out}");
         follow_up(&server, &receipt, "Neu");
         let v = case(&server, &token, &id);
@@ -702,8 +678,8 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         assert_eq!(v.case.keyset_version, 1);
 
         // Rewrap moves every item, and the labels follow.
-        desk(&server, DEMO_IDENTITY, &["rewrap", &id], None);
-        let out = desk(&server, DEMO_IDENTITY, &["labels", "rewrap"], None);
+        desk_ok(&server, DEMO_IDENTITY, &["rewrap", &id], None);
+        let out = desk_ok(&server, DEMO_IDENTITY, &["labels", "rewrap"], None);
         assert!(
             out.contains("1 label(s) re-encrypted to key set v2"),
             "{out}"
@@ -713,7 +689,7 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         assert!(v.messages.iter().all(|m| m.keyset_version == 2), "{v:?}");
         let labels: Labels = get(&server, "/v1/desk/labels", "/v1/desk/labels", &token);
         assert_eq!(labels.labels[0].keyset_version, 2);
-        let out = desk(&server, DEMO_IDENTITY, &["open", &id], None);
+        let out = desk_ok(&server, DEMO_IDENTITY, &["open", &id], None);
         assert!(!out.contains("run `desk rewrap`"), "{out}");
         assert_eq!(
             db.strings("SELECT CAST(MIN(keyset_version) AS TEXT) AS s FROM messages"),

@@ -924,15 +924,7 @@ fn the_server_answers_parse_as_their_wire_types() {
         .call("GET", "/v1/offices", "/v1/offices", None, None)
         .parse();
     assert_eq!(list.default.as_deref(), Some("demo"));
-    let office: reports::OfficeView = server
-        .call(
-            "GET",
-            "/v1/offices/{office}",
-            "/v1/offices/demo",
-            None,
-            None,
-        )
-        .parse();
+    let office = server.office("demo");
     let (sub, receipt) = meldestelle::client::submission(
         &office,
         &meldestelle::protocol::document::Document::report("Vorfall"),

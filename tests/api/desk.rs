@@ -10,7 +10,6 @@ use meldestelle::protocol::ids::{ChallengeSecret, LookupId};
 use meldestelle::protocol::login::{
     Challenge, OfficerChallengeRequest, OfficerSession, SessionRequest,
 };
-use meldestelle::protocol::reports::OfficeView;
 use serde_json::Value;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -23,13 +22,7 @@ fn submit(server: &Server, text: &str) -> (String, Value) {
 
 /// `meldestelle desk` as the demo officer; fails the test on a non-zero exit.
 fn desk(server: &Server, args: &[&str], stdin: Option<&str>) -> String {
-    let out = desk_as(server, DEMO_IDENTITY, args, stdin);
-    assert!(
-        out.status.success(),
-        "desk {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    desk_ok(server, DEMO_IDENTITY, args, stdin)
 }
 
 /// The id of the oldest case of the demo office.
@@ -68,19 +61,6 @@ fn set_status(server: &Server, token: &str, case: &str, status: Status) -> Answe
         },
         Some(token),
     )
-}
-
-/// `GET /v1/offices/demo`.
-fn demo_office(server: &Server) -> OfficeView {
-    server
-        .call(
-            "GET",
-            "/v1/offices/{office}",
-            "/v1/offices/demo",
-            None,
-            None,
-        )
-        .parse()
 }
 
 /// `POST /v1/desk/challenge` for the demo office, answered.
@@ -614,8 +594,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
         let old = first_case(&server);
         let dir = tempfile::tempdir().unwrap();
         let (recovery_key, recovery) = keygen_file(dir.path(), "recovery.key");
-        let office = demo_office;
-        let before = office(&server);
+        let before = server.office("demo");
         let set_recovery = |args: &[&str]| {
             let mut all = vec!["office", "--database-url", &db.url, "set-recovery"];
             all.extend_from_slice(args);
@@ -659,7 +638,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        assert_eq!(office(&server), before);
+        assert_eq!(server.office("demo"), before);
 
         let out = set_recovery(&["--office", "demo", "--recipient", &recovery]);
         assert!(
@@ -667,7 +646,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let after = office(&server);
+        let after = server.office("demo");
         assert_eq!(after.keyset_version, before.keyset_version + 1);
         let recipients = &after.recipients;
         assert_eq!(recipients.last().unwrap(), &recovery);
@@ -695,7 +674,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
         );
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("recovery key"));
-        assert_eq!(office(&server), after);
+        assert_eq!(server.office("demo"), after);
 
         // A new report reaches the recovery key; the reference age tool decrypts the export.
         submit(&server, "Nach dem Wiederherstellungsschlüssel");
@@ -736,7 +715,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let cleared = office(&server);
+        let cleared = server.office("demo");
         assert_eq!(cleared.recipients, before.recipients);
         assert_eq!(cleared.keyset_version, before.keyset_version + 2);
     }
@@ -880,7 +859,7 @@ fn desk_open_shows_everything_and_saves_attachments() {
     use meldestelle::crypto::{self, padding};
     let db = TestDb::sqlite();
     let server = Server::start(&db, &[]);
-    let office = demo_office(&server);
+    let office = server.office("demo");
     let rcpts = office.recipients.clone();
     let photo = b"\x89PNG not really a picture".to_vec();
     let pdf = b"%PDF-1.4 a letter".to_vec();

@@ -13,7 +13,6 @@ use meldestelle::protocol::enroll::{
 };
 use meldestelle::protocol::ids::InvitationToken;
 use meldestelle::protocol::login::{AnalystChallengeRequest, OfficerChallengeRequest};
-use meldestelle::protocol::reports::OfficeView;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -186,15 +185,7 @@ fn an_invitation_enrolls_one_officer_once() {
         assert_eq!(enrolled.keyset_version, 2);
         assert_eq!(enrolled.officer.display_name, "Erika Muster");
         assert_eq!(officers(&db), before + 1);
-        let office: OfficeView = server
-            .call(
-                "GET",
-                "/v1/offices/{office}",
-                "/v1/offices/demo",
-                None,
-                None,
-            )
-            .parse();
+        let office = server.office("demo");
         assert!(office.recipients.contains(&recipient));
 
         // Another browser gets the wrapped key back (and nobody but the passkey opens it).

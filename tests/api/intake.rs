@@ -5,27 +5,15 @@ use base64::Engine;
 use meldestelle::crypto::{self, padding, receipt::Receipt};
 use meldestelle::protocol::desk::{Inbox, OpenedCase};
 use meldestelle::protocol::document::Document;
-use meldestelle::protocol::reports::{OfficeList, OfficeView, Submission};
+use meldestelle::protocol::reports::{OfficeList, Submission};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-fn office(server: &Server) -> OfficeView {
-    let a = server.call(
-        "GET",
-        "/v1/offices/{office}",
-        "/v1/offices/demo",
-        None,
-        None,
-    );
-    assert_eq!(a.status, 200, "{}", a.body);
-    a.parse()
-}
-
 /// A valid submission built the way the reference client builds it.
 fn submission(server: &Server, text: &str) -> (Submission, Receipt) {
-    meldestelle::client::submission(&office(server), &Document::report(text)).unwrap()
+    meldestelle::client::submission(&server.office("demo"), &Document::report(text)).unwrap()
 }
 
 /// The file with its first X25519 stanza's body cut from 32 to 30 bytes.
@@ -148,7 +136,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
         let second = crypto::keygen().1;
         add_officer(&db.url, "demo", "Zweite", &second, &[]);
         let (good, _) = submission(&server, "gut");
-        let o = office(&server);
+        let o = server.office("demo");
         let version = o.keyset_version;
         assert_eq!(version, 2);
         let other = crypto::keygen().1;
@@ -388,7 +376,7 @@ fn attachments_are_stored_beside_the_report_in_their_order() {
     for db in backends() {
         let server = Server::start(&db, &[]);
         let (mut body, _) = submission(&server, "mit Anhang");
-        let demo = office(&server).recipients[0].clone();
+        let demo = server.office("demo").recipients[0].clone();
         // The report document names attachments by index: the desk must get them in order.
         let files: Vec<Vec<u8>> = (0..3u8)
             .map(|i| {
@@ -499,14 +487,14 @@ fn acknowledged_reports_survive_a_restart() {
 fn office_description_and_taxonomy_are_served() {
     let db = TestDb::sqlite();
     let server = Server::start(&db, &[]);
-    let o = office(&server);
+    let o = server.office("demo");
     assert_eq!(o.keyset_version, 1);
     assert_eq!(o.padding.buckets, [1024, 4096, 16384, 65536]);
     // Every limit the server enforces, so that clients check against the real ones.
     assert_eq!(o.padding.max_body, 24 * 1024 * 1024);
     assert!(o.padding.max_message_body > 1024 * 1024);
     let small = Server::start(&db, &["--max-body-bytes", "1000000"]);
-    assert_eq!(office(&small).padding.max_body, 1_000_000);
+    assert_eq!(small.office("demo").padding.max_body, 1_000_000);
     let t = server.call("GET", "/v1/taxonomy", "/v1/taxonomy", None, None);
     assert_eq!(t.json()["fields"].as_array().unwrap().len(), 8);
     let missing = server.call(

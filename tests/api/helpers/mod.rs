@@ -13,6 +13,7 @@ use meldestelle::client::Api;
 use meldestelle::db::DbConn;
 use meldestelle::domain::pow::PowToken;
 use meldestelle::protocol::ids::Token;
+use meldestelle::protocol::reports::OfficeView;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -492,6 +493,19 @@ impl Server {
         self.call(method, template, path, Some(&json), bearer)
     }
 
+    /// `GET /v1/offices/{slug}`, held to the contract: what a client encrypts for.
+    pub fn office(&self, slug: &str) -> OfficeView {
+        let a = self.call(
+            "GET",
+            "/v1/offices/{office}",
+            &format!("/v1/offices/{slug}"),
+            None,
+            None,
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+        a.parse()
+    }
+
     /// The API as a client sees it (`meldestelle::client`), with an officer's or analyst's
     /// token when given.
     pub fn api(&self, token: Option<&Token>) -> Api {
@@ -646,19 +660,24 @@ pub fn desk_as(
     cli_output(&all, stdin)
 }
 
+/// `meldestelle desk` as an officer of demo with `identity`: its output, or the test fails.
+pub fn desk_ok(server: &Server, identity: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let out = desk_as(server, identity, args, stdin);
+    assert!(
+        out.status.success(),
+        "desk {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// `meldestelle desk stats contribute --quarter QUARTER` as the demo officer; its output, or
 /// the test fails.
 pub fn contribute(server: &Server, quarter: &str) -> String {
-    let out = desk_as(
+    desk_ok(
         server,
         DEMO_IDENTITY,
         &["stats", "contribute", "--quarter", quarter],
         None,
-    );
-    assert!(
-        out.status.success(),
-        "contribute {quarter}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    )
 }
