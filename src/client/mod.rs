@@ -52,16 +52,6 @@ pub enum ClientError {
     NotAnAnalyst { recipient: String },
 }
 
-impl ClientError {
-    /// The problem type's short name of a refusal, e.g. `stale-keyset`.
-    pub fn problem(&self) -> Option<&str> {
-        match self {
-            ClientError::Refused { kind, .. } => Some(kind),
-            _ => None,
-        }
-    }
-}
-
 /// The API of one server, with the session's token once there is one.
 pub struct Api {
     base: String,
