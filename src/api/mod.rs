@@ -190,54 +190,54 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         match self {
             ApiError::MalformedJson(d) => {
-                Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON").detail(d)
+                problem::of(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON").detail(d)
             }
-            ApiError::InvalidRequest(d) => Problem::new(
+            ApiError::InvalidRequest(d) => problem::of(
                 StatusCode::BAD_REQUEST,
                 "invalid-request",
                 "The request does not have the expected fields",
             )
             .detail(d),
-            ApiError::BadRecipient(d) => Problem::new(
+            ApiError::BadRecipient(d) => problem::of(
                 StatusCode::BAD_REQUEST,
                 "bad-recipient",
                 "Not a supported age recipient",
             )
             .detail(d),
-            ApiError::BodyTooLarge(limit) => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+            ApiError::BodyTooLarge(limit) => problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
                 .detail(format!("the limit is {limit} bytes")),
             ApiError::UnsupportedMediaType => {
-                Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
                     .detail("send Content-Type: application/json")
             }
-            ApiError::BodyRead => Problem::new(
+            ApiError::BodyRead => problem::of(
                 StatusCode::BAD_REQUEST,
                 "body-unreadable",
                 "The request body could not be read",
             ),
-            ApiError::BodyTimeout(secs) => Problem::new(
+            ApiError::BodyTimeout(secs) => problem::of(
                 StatusCode::REQUEST_TIMEOUT,
                 "body-timeout",
                 "The request body did not arrive in time",
             )
             .detail(format!("the body paused for more than {secs} s")),
-            ApiError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
-            ApiError::Internal => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
-            ApiError::Unauthorized(kind) => Problem::new(
+            ApiError::NotFound => problem::for_status(StatusCode::NOT_FOUND),
+            ApiError::Internal => problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::Unauthorized(kind) => problem::of(
                 StatusCode::UNAUTHORIZED,
                 kind,
                 "Log in again: the token or challenge is not valid",
             ),
             // The same answer for a missing case and another office's case.
             ApiError::UnknownCase => {
-                Problem::new(StatusCode::NOT_FOUND, "unknown-case", "No such case")
+                problem::of(StatusCode::NOT_FOUND, "unknown-case", "No such case")
             }
-            ApiError::UnknownReceipt => Problem::new(
+            ApiError::UnknownReceipt => problem::of(
                 StatusCode::NOT_FOUND,
                 "unknown-receipt",
                 "No report has this receipt",
             ),
-            ApiError::RateLimited(secs) => Problem::for_status(StatusCode::TOO_MANY_REQUESTS)
+            ApiError::RateLimited(secs) => problem::for_status(StatusCode::TOO_MANY_REQUESTS)
                 .detail(format!(
                     "too many requests right now; try again in {secs} s"
                 )),
@@ -270,29 +270,29 @@ impl ApiError {
                         "Too many requests",
                     ),
                 };
-                Problem::new(status, kind, title).detail(e.to_string())
+                problem::of(status, kind, title).detail(e.to_string())
             }
             ApiError::Publish(e) => publish_problem(e),
-            ApiError::Desk(e) => Problem::new(
+            ApiError::Desk(e) => problem::of(
                 StatusCode::CONFLICT,
                 "illegal-transition",
                 "Illegal status change",
             )
             .detail(e.to_string()),
             ApiError::Conflict(kind, detail) => {
-                Problem::new(StatusCode::CONFLICT, kind, "Conflict").detail(detail)
+                problem::of(StatusCode::CONFLICT, kind, "Conflict").detail(detail)
             }
             ApiError::Db(DbError::NotFound) => {
-                Problem::for_status(StatusCode::NOT_FOUND).detail("it is not there (any more)")
+                problem::for_status(StatusCode::NOT_FOUND).detail("it is not there (any more)")
             }
             ApiError::Db(e) => {
                 if e.is_unique_violation() {
-                    return Problem::new(StatusCode::CONFLICT, "conflict", "Conflict")
+                    return problem::of(StatusCode::CONFLICT, "conflict", "Conflict")
                         .detail("this was stored already");
                 }
                 // The detail of a storage failure is for the operator's log, not the client.
                 tracing::error!(error = %e, "storage error");
-                Problem::new(
+                problem::of(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage-unavailable",
                     "Storage is unavailable; nothing was stored, please try again",
@@ -303,12 +303,12 @@ impl ApiError {
             ApiError::ContributionRefused(r) => {
                 use crate::db::stats::Refusal as R;
                 match r {
-                    R::Frozen(_) => Problem::new(
+                    R::Frozen(_) => problem::of(
                         StatusCode::CONFLICT,
                         "period-frozen",
                         "The statistics for this period are released and frozen",
                     ),
-                    R::Count { expected, .. } => Problem::new(
+                    R::Count { expected, .. } => problem::of(
                         StatusCode::CONFLICT,
                         "contribution-count",
                         "The batch must hold exactly one record per case of the quarter",
@@ -317,7 +317,7 @@ impl ApiError {
                 }
                 .detail(r.to_string())
             }
-            ApiError::UnknownLabel => Problem::new(
+            ApiError::UnknownLabel => problem::of(
                 StatusCode::NOT_FOUND,
                 "unknown-label",
                 "The office has no such label",
@@ -325,17 +325,17 @@ impl ApiError {
             ApiError::Casework(r) => {
                 use crate::db::casework::Refusal as R;
                 match r {
-                    R::UnknownOfficer(_) => Problem::new(
+                    R::UnknownOfficer(_) => problem::of(
                         StatusCode::BAD_REQUEST,
                         "unknown-officer",
                         "Not an active officer of this office",
                     ),
-                    R::UnknownLabel(_) => Problem::new(
+                    R::UnknownLabel(_) => problem::of(
                         StatusCode::BAD_REQUEST,
                         "unknown-label",
                         "The office has no such label",
                     ),
-                    R::TooManyLabels => Problem::new(
+                    R::TooManyLabels => problem::of(
                         StatusCode::CONFLICT,
                         "too-many-labels",
                         "The office has as many labels as it can have",
@@ -349,19 +349,19 @@ impl ApiError {
             ApiError::Invitation(r) => {
                 use crate::db::invitations::Refusal as R;
                 match r {
-                    R::Unknown => Problem::new(
+                    R::Unknown => problem::of(
                         StatusCode::NOT_FOUND,
                         "invalid-invitation",
                         "This invitation link is not valid",
                     )
                     .detail("check that the whole link was copied, or ask for a new invitation"),
-                    R::Used => Problem::new(
+                    R::Used => problem::of(
                         StatusCode::GONE,
                         "invitation-used",
                         "This invitation was used already",
                     )
                     .detail("each invitation works once; ask for a new one"),
-                    R::Expired => Problem::new(
+                    R::Expired => problem::of(
                         StatusCode::GONE,
                         "invitation-expired",
                         "This invitation has expired",
@@ -379,44 +379,44 @@ fn publish_problem(e: &crate::app::publish::PublishError) -> Problem {
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
         P::Db(d) => return ApiError::Db(DbError::Commit(d.to_string())).problem(),
-        P::PeriodNotEnded(_) => Problem::new(bad, "period-not-ended", "The period has not ended"),
-        P::NotGranted(_) => Problem::new(
+        P::PeriodNotEnded(_) => problem::of(bad, "period-not-ended", "The period has not ended"),
+        P::NotGranted(_) => problem::of(
             StatusCode::FORBIDDEN,
             "not-granted",
             "No access to this office",
         ),
-        P::Stats(S::ForbiddenCross { .. }) => Problem::new(
+        P::Stats(S::ForbiddenCross { .. }) => problem::of(
             bad,
             "forbidden-crossing",
             "This crossing is never published (R4)",
         ),
-        P::Stats(S::BadPeriod(_)) => Problem::new(bad, "bad-period", "Not a fixed period (R6)"),
-        P::AlreadyReleased(_) => Problem::new(
+        P::Stats(S::BadPeriod(_)) => problem::of(bad, "bad-period", "Not a fixed period (R6)"),
+        P::AlreadyReleased(_) => problem::of(
             StatusCode::CONFLICT,
             "already-released",
             "This period is released already",
         ),
-        P::OtherSeries(..) => Problem::new(
+        P::OtherSeries(..) => problem::of(
             StatusCode::CONFLICT,
             "other-series",
             "Releases are either quarterly or yearly, never both (R6)",
         ),
-        P::NotReleased(_) => Problem::new(
+        P::NotReleased(_) => problem::of(
             StatusCode::NOT_FOUND,
             "not-released",
             "This period has no release yet",
         ),
-        P::ContributionsOpen(..) => Problem::new(
+        P::ContributionsOpen(..) => problem::of(
             StatusCode::CONFLICT,
             "contributions-open",
             "Offices are still contributing to this period",
         ),
-        P::NotInRelease(_) => Problem::new(
+        P::NotInRelease(_) => problem::of(
             StatusCode::NOT_FOUND,
             "not-in-release",
             "This table is not part of the period's release",
         ),
-        P::Stats(_) => Problem::new(bad, "invalid-table", "This table cannot be made"),
+        P::Stats(_) => problem::of(bad, "invalid-table", "This table cannot be made"),
     };
     p.detail(e.to_string())
 }
@@ -426,16 +426,16 @@ fn intake_problem(e: &IntakeError) -> Problem {
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
         IntakeError::UnknownOffice => {
-            Problem::new(StatusCode::NOT_FOUND, "unknown-office", "Unknown office")
+            problem::of(StatusCode::NOT_FOUND, "unknown-office", "Unknown office")
         }
-        IntakeError::StaleKeyset { current } => Problem::new(
+        IntakeError::StaleKeyset { current } => problem::of(
             StatusCode::CONFLICT,
             "stale-keyset",
             "The office's key set has changed",
         )
         .with("current_keyset_version", (*current).into()),
         IntakeError::InvalidField { field, .. } => {
-            Problem::new(bad, "invalid-field", "A field is invalid").with("field", (*field).into())
+            problem::of(bad, "invalid-field", "A field is invalid").with("field", (*field).into())
         }
         IntakeError::Header { field, source } => {
             let (kind, title) = match source {
@@ -448,12 +448,12 @@ fn intake_problem(e: &IntakeError) -> Problem {
                 H::Unpadded(_) => ("unpadded-size", "The plaintext was not padded to a bucket"),
                 H::MalformedStanza(_) => ("malformed-stanza", "A recipient stanza is malformed"),
             };
-            Problem::new(bad, kind, title).with("field", (*field).into())
+            problem::of(bad, kind, title).with("field", (*field).into())
         }
         IntakeError::TooManyAttachments(_) => {
-            Problem::new(bad, "too-many-attachments", "Too many attachments")
+            problem::of(bad, "too-many-attachments", "Too many attachments")
         }
-        IntakeError::PlaintextStats => Problem::new(
+        IntakeError::PlaintextStats => problem::of(
             bad,
             "stats-in-plaintext",
             "Statistics answers belong inside the encrypted report",
@@ -466,14 +466,14 @@ fn contribution_problem(e: &crate::domain::stats::contribution::ContributionErro
     use crate::domain::stats::contribution::ContributionError as C;
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
-        C::BadQuarter(_) => Problem::new(bad, "bad-period", "Not a quarter like 2026-Q3"),
-        C::NotEnded(_) => Problem::new(bad, "period-not-ended", "The period has not ended"),
+        C::BadQuarter(_) => problem::of(bad, "bad-period", "Not a quarter like 2026-Q3"),
+        C::NotEnded(_) => problem::of(bad, "period-not-ended", "The period has not ended"),
         C::Record(_, TaxonomyError::UnknownVersion(_)) => {
-            Problem::new(bad, "unknown-taxonomy-version", "Unknown taxonomy version")
+            problem::of(bad, "unknown-taxonomy-version", "Unknown taxonomy version")
         }
-        C::Record(..) => Problem::new(bad, "unknown-taxonomy-value", "Unknown taxonomy value"),
+        C::Record(..) => problem::of(bad, "unknown-taxonomy-value", "Unknown taxonomy value"),
         C::RecordQuarter(_) => {
-            Problem::new(bad, "invalid-request", "A record names its own quarter")
+            problem::of(bad, "invalid-request", "A record names its own quarter")
         }
     };
     p.detail(e.to_string())
@@ -570,7 +570,7 @@ pub async fn refuse_nul_in_path(
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let raw = req.uri().path().as_bytes();
     if raw.windows(3).any(|w| w == b"%00") || raw.contains(&0) {
-        let resp = Problem::for_status(StatusCode::NOT_FOUND).error_response();
+        let resp = problem::for_status(StatusCode::NOT_FOUND).error_response();
         return Ok(req.into_response(resp));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
@@ -589,11 +589,11 @@ async fn pow(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn not_found() -> HttpResponse {
-    Problem::for_status(StatusCode::NOT_FOUND).error_response()
+    problem::for_status(StatusCode::NOT_FOUND).error_response()
 }
 
 async fn method_not_allowed() -> HttpResponse {
-    Problem::for_status(StatusCode::METHOD_NOT_ALLOWED).error_response()
+    problem::for_status(StatusCode::METHOD_NOT_ALLOWED).error_response()
 }
 
 /// A resource that answers 405 problem+json for the methods it does not have.
@@ -614,7 +614,7 @@ fn problem_for_bare_errors<B: MessageBody + 'static>(
     }
     let status = res.status();
     let (req, _) = res.into_parts();
-    let problem = Problem::for_status(status).error_response();
+    let problem = problem::for_status(status).error_response();
     let res = ServiceResponse::new(req, problem.map_into_boxed_body()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }

@@ -15,7 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpResponse, ResponseError};
 
-use super::problem::Problem;
+use super::problem;
 
 /// What the desk page reads at start.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,7 +124,7 @@ async fn serve(dir: &Path, relative: &str) -> HttpResponse {
         Ok(Ok(None)) => not_found(),
         // The directory itself is missing or unreadable: the form was not built.
         Ok(Err(_)) => with_no_store(
-            Problem::new(
+            problem::of(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "form-not-built",
                 "The report form is not available",
@@ -133,7 +133,7 @@ async fn serve(dir: &Path, relative: &str) -> HttpResponse {
             .error_response(),
         ),
         Err(_) => {
-            with_no_store(Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).error_response())
+            with_no_store(problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).error_response())
         }
     }
 }
@@ -143,7 +143,7 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
 }
 
 fn not_found() -> HttpResponse {
-    with_no_store(Problem::for_status(StatusCode::NOT_FOUND).error_response())
+    with_no_store(problem::for_status(StatusCode::NOT_FOUND).error_response())
 }
 
 fn with_no_store(mut resp: HttpResponse) -> HttpResponse {

@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::crypto::CryptoError;
 use crate::domain::pow::{self, PowToken};
 use crate::protocol::ids::Token;
+use crate::protocol::problem::Problem;
 use crate::protocol::reports::OfficeView;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -152,15 +153,20 @@ fn check(resp: Response) -> Result<Response, ClientError> {
     }
     let status = resp.status().as_u16();
     let body = resp.text().unwrap_or_default();
-    let p: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-    let text = |k: &str| p[k].as_str().map(str::to_owned);
-    Err(ClientError::Refused {
-        status,
-        kind: text("type")
-            .map(|t| t.trim_start_matches("urn:meldestelle:problem:").to_owned())
-            .unwrap_or_else(|| "error".into()),
-        title: text("title").unwrap_or_else(|| body.chars().take(200).collect()),
-        detail: text("detail"),
+    Err(match serde_json::from_str::<Problem>(&body) {
+        Ok(p) => ClientError::Refused {
+            status,
+            kind: p.name().to_owned(),
+            title: p.title.into_owned(),
+            detail: p.detail,
+        },
+        // Not from this server (a proxy's page): shortened.
+        Err(_) => ClientError::Refused {
+            status,
+            kind: "error".into(),
+            title: body.chars().take(200).collect(),
+            detail: None,
+        },
     })
 }
 

@@ -10,5 +10,6 @@ pub mod enroll;
 pub mod followup;
 pub mod ids;
 pub mod login;
+pub mod problem;
 pub mod reports;
 pub mod stats;

@@ -911,6 +911,27 @@ fn the_remaining_wire_types_are_the_contract() {
     );
 }
 
+#[test]
+fn the_problem_body_is_the_contract() {
+    use meldestelle::protocol::problem::Problem;
+    let spec = openapi();
+    let problem = Problem::new(409, "stale-keyset", "The key set changed").detail("reload");
+    holds_to(
+        spec,
+        &spec["components"]["schemas"]["Problem"],
+        &problem,
+        "Problem",
+    );
+    // Extension members travel beside the standard ones and come back.
+    let with = problem.with("current_keyset_version", serde_json::Value::from(3));
+    let json = serde_json::to_value(&with).unwrap();
+    assert_eq!(json["current_keyset_version"], 3);
+    assert_eq!(json["type"], "urn:meldestelle:problem:stale-keyset");
+    let back: Problem = serde_json::from_value(json).unwrap();
+    assert_eq!(back, with);
+    assert_eq!(back.name(), "stale-keyset");
+}
+
 /// Every answer the server sends on a real run parses as its wire type: the types are not only
 /// like the contract on paper, the server fills them.
 #[test]

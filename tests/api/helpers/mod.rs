@@ -13,6 +13,7 @@ use meldestelle::client::Api;
 use meldestelle::db::DbConn;
 use meldestelle::domain::pow::PowToken;
 use meldestelle::protocol::ids::Token;
+use meldestelle::protocol::problem::Problem;
 use meldestelle::protocol::reports::OfficeView;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -412,14 +413,14 @@ pub fn assert_contract(
     );
     if resp_status >= 400 {
         assert_eq!(content_type, "application/problem+json", "{body}");
-        let v: serde_json::Value = serde_json::from_str(body).expect("problem body is JSON");
+        let p: Problem = serde_json::from_str(body)
+            .unwrap_or_else(|e| panic!("not a problem body ({e}): {body}"));
         assert!(
-            v["type"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("urn:meldestelle:problem:")),
+            p.kind.starts_with("urn:meldestelle:problem:") && !p.name().is_empty(),
             "{body}"
         );
-        assert_eq!(v["status"].as_u64(), Some(resp_status as u64));
+        assert!(!p.title.is_empty(), "{body}");
+        assert_eq!(p.status, resp_status, "{body}");
     }
 }
 
@@ -440,13 +441,11 @@ impl Answer {
             .unwrap_or_else(|e| panic!("not a {}: {e}: {}", std::any::type_name::<T>(), self.body))
     }
 
-    /// The problem type's short name, e.g. `not-age`.
+    /// The problem type's short name, e.g. `not-age` (empty for an answer that is none).
     pub fn problem(&self) -> String {
-        self.json()["type"]
-            .as_str()
-            .unwrap_or("")
-            .trim_start_matches("urn:meldestelle:problem:")
-            .to_owned()
+        serde_json::from_str::<Problem>(&self.body)
+            .map(|p| p.name().to_owned())
+            .unwrap_or_default()
     }
 }
 
