@@ -8,7 +8,9 @@ use crate::db;
 use crate::domain::intake::{self, Submission};
 use crate::domain::stats::taxonomy;
 use crate::protocol::ids::Slug;
-use crate::protocol::reports::{OfficeEntry, OfficeList, OfficeView, Padding, Received};
+use crate::protocol::reports::{
+    OfficeEntry, OfficeList, OfficeView, Padding, Received, Taxonomy, TaxonomyField,
+};
 
 pub async fn office(
     state: web::Data<AppState>,
@@ -71,10 +73,18 @@ pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
 }
 
 pub async fn taxonomy() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({
-        "version": taxonomy::VERSION,
-        "fields": taxonomy::FIELDS,
-    }))
+    HttpResponse::Ok().json(Taxonomy {
+        version: taxonomy::VERSION,
+        fields: taxonomy::FIELDS
+            .iter()
+            .map(|f| TaxonomyField {
+                name: f.name.into(),
+                multi: f.multi,
+                max: f.max,
+                values: f.values.iter().map(|v| (*v).into()).collect(),
+            })
+            .collect(),
+    })
 }
 
 pub async fn submit(

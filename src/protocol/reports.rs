@@ -83,3 +83,20 @@ pub struct Received {
     pub ack_due: chrono::NaiveDate,
     pub feedback_due: chrono::NaiveDate,
 }
+
+/// One question of the statistics taxonomy, with its closed vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxonomyField {
+    pub name: String,
+    pub multi: bool,
+    /// How many values a multi-valued field may carry.
+    pub max: usize,
+    pub values: Vec<String>,
+}
+
+/// `GET /v1/taxonomy`: what clients build the optional questions from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taxonomy {
+    pub version: i32,
+    pub fields: Vec<TaxonomyField>,
+}

@@ -912,6 +912,52 @@ fn the_remaining_wire_types_are_the_contract() {
 }
 
 #[test]
+fn the_taxonomy_is_the_contract_and_the_server_sends_all_of_it() {
+    use meldestelle::protocol::reports::{Taxonomy, TaxonomyField};
+    let spec = openapi();
+    let field = TaxonomyField {
+        name: "incident_type".into(),
+        multi: false,
+        max: 1,
+        values: vec!["threat".into()],
+    };
+    let schema = &spec["components"]["schemas"]["Taxonomy"];
+    holds_to(
+        spec,
+        &schema["properties"]["fields"]["items"],
+        &field,
+        "TaxonomyField",
+    );
+    holds_to(
+        spec,
+        schema,
+        &Taxonomy {
+            version: 1,
+            fields: vec![field],
+        },
+        "Taxonomy",
+    );
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let t: Taxonomy = server
+        .call("GET", "/v1/taxonomy", "/v1/taxonomy", None, None)
+        .parse();
+    assert_eq!(t.version, meldestelle::domain::stats::taxonomy::VERSION);
+    assert_eq!(
+        t.fields.len(),
+        meldestelle::domain::stats::taxonomy::FIELDS.len()
+    );
+    for (sent, field) in t
+        .fields
+        .iter()
+        .zip(meldestelle::domain::stats::taxonomy::FIELDS)
+    {
+        assert_eq!(sent.name, field.name);
+        assert_eq!(sent.values, field.values);
+    }
+}
+
+#[test]
 fn the_problem_body_is_the_contract() {
     use meldestelle::protocol::problem::Problem;
     let spec = openapi();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const VERSION: i32 = 1;
 
 /// One question of the taxonomy, with its closed vocabulary.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub name: &'static str,
     pub multi: bool,
