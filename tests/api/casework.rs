@@ -288,22 +288,19 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
             &["assign", &second, "--to", &berta],
             None,
         );
-        let out = cli(
-            &[
-                "office",
-                "remove-officer",
-                "--database-url",
-                &db.url,
-                "--office",
-                "demo",
-                "--officer",
-                &berta,
-                // The successor by recipient, as `office list` shows it beside the id.
-                "--reassign-to",
-                meldestelle::domain::office::DEMO_RECIPIENT,
-            ],
-            None,
+        // The successor by recipient, as `office list` shows it beside the id.
+        let out = remove_officer(
+            &db.url,
+            "demo",
+            &berta,
+            &["--reassign-to", meldestelle::domain::office::DEMO_RECIPIENT],
         );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = String::from_utf8_lossy(&out.stdout);
         assert!(out.contains("2 case(s) reassigned"), "{out}");
         let listed = cli(&["office", "list", "--database-url", &db.url], None);
         assert!(
@@ -335,21 +332,7 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         // successor who is not an active officer of the office is refused, nothing changes.
         let (_, dora_key) = keygen_file(dir.path(), "dora.txt");
         add_officer(&db.url, "demo", "Dora", &dora_key, &[]);
-        let refused = cli_output(
-            &[
-                "office",
-                "remove-officer",
-                "--database-url",
-                &db.url,
-                "--office",
-                "demo",
-                "--officer",
-                &demo_id,
-                "--reassign-to",
-                &nord_officer,
-            ],
-            None,
-        );
+        let refused = remove_officer(&db.url, "demo", &demo_id, &["--reassign-to", &nord_officer]);
         assert!(!refused.status.success());
         assert!(
             String::from_utf8_lossy(&refused.stderr).contains("not an active officer"),
@@ -360,18 +343,11 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
             db.strings("SELECT assignee AS s FROM reports WHERE assignee IS NOT NULL"),
             vec![demo_id.clone()]
         );
-        cli(
-            &[
-                "office",
-                "remove-officer",
-                "--database-url",
-                &db.url,
-                "--office",
-                "demo",
-                "--officer",
-                &demo_id,
-            ],
-            None,
+        let out = remove_officer(&db.url, "demo", &demo_id, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
         assert_eq!(db.count("reports WHERE assignee IS NOT NULL"), 0);
         let audit = db.strings(

@@ -618,6 +618,27 @@ pub fn add_officer(db_url: &str, office: &str, name: &str, recipient: &str, extr
     cli(&args, None);
 }
 
+/// `meldestelle office remove-officer` (`extra`: e.g. `--reassign-to ID`), whatever its exit.
+pub fn remove_officer(
+    db_url: &str,
+    office: &str,
+    officer: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "office",
+        "remove-officer",
+        "--database-url",
+        db_url,
+        "--office",
+        office,
+        "--officer",
+        officer,
+    ];
+    args.extend_from_slice(extra);
+    cli_output(&args, None)
+}
+
 /// An officer's login with an identity file, through the client every caller uses (its
 /// challenge and session answers are held to openapi.yaml by the contract tests); the token.
 pub fn login(server: &Server, office: &str, identity_file: &str) -> String {
