@@ -443,11 +443,7 @@ fn exported_report_decrypts_with_the_age_tool() {
             &["export", &id, "-o", file.to_str().unwrap()],
             None,
         );
-        let out = std::process::Command::new("age")
-            .args(["-d", "-i", DEMO_IDENTITY])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out = age_decrypt(DEMO_IDENTITY, &file);
         assert!(
             out.status.success(),
             "{}",
@@ -542,11 +538,7 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
             ],
             None,
         );
-        let out = std::process::Command::new("age")
-            .args(["-d", "-i", &authority_key])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out = age_decrypt(&authority_key, &file);
         assert!(
             out.status.success(),
             "{}",
@@ -561,11 +553,7 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
         let plain = String::from_utf8_lossy(&out.stdout);
         assert!(!plain.contains("heikel"), "an internal note was forwarded");
         // The officer's own key cannot open it: it is for the authority only.
-        let own = std::process::Command::new("age")
-            .args(["-d", "-i", DEMO_IDENTITY])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let own = age_decrypt(DEMO_IDENTITY, &file);
         assert!(!own.status.success());
 
         let fingerprint = meldestelle::crypto::fingerprint(&authority);
@@ -682,11 +670,7 @@ fn a_recovery_recipient_reads_cases_when_every_officer_key_is_lost() {
         let read_with_recovery = |id: &str| -> Option<Document> {
             let file = dir.path().join(format!("{id}.age"));
             desk(&server, &["export", id, "-o", file.to_str().unwrap()], None);
-            let out = std::process::Command::new("age")
-                .args(["-d", "-i", &recovery_key])
-                .arg(&file)
-                .output()
-                .unwrap();
+            let out = age_decrypt(&recovery_key, &file);
             out.status
                 .success()
                 .then(|| Document::parse(&out.stdout).expect("a document"))

@@ -375,6 +375,16 @@ pub fn day(s: &str) -> chrono::NaiveDate {
         .unwrap_or_else(|e| panic!("{s} is not a YYYY-MM-DD day: {e}"))
 }
 
+/// The reference `age` tool decrypting `file` with the identity file `identity`, whatever
+/// its exit.
+pub fn age_decrypt(identity: &str, file: &std::path::Path) -> std::process::Output {
+    std::process::Command::new("age")
+        .args(["-d", "-i", identity])
+        .arg(file)
+        .output()
+        .expect("the age tool runs (scripts/setup test installs it)")
+}
+
 /// Waits until a condition holds or the time is up.
 pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
