@@ -309,29 +309,6 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn jobs_run(db: &TestDb, today: &str) -> String {
-    let out = cli_output(
-        &[
-            "jobs",
-            "run",
-            "--job",
-            "retention",
-            "--database-url",
-            &db.url,
-            "--today",
-            today,
-        ],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "jobs run: {:?} {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
     for db in backends() {
@@ -458,9 +435,9 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert_eq!(stats_before, 1);
 
         // On delete_after itself nothing goes; the day after, the closed case does.
-        assert!(jobs_run(&db, "2029-01-05").contains("deleted 0 case(s)"));
+        assert!(retention_run(&db, "2029-01-05").contains("deleted 0 case(s)"));
         assert_eq!(db.count("reports"), 2);
-        assert!(jobs_run(&db, "2029-01-06").contains("deleted 1 case(s)"));
+        assert!(retention_run(&db, "2029-01-06").contains("deleted 1 case(s)"));
 
         assert_eq!(report_ids(&db), vec![kept.clone()], "{}", db.name);
         assert_eq!(db.count(&format!("messages WHERE report_id = '{gone}'")), 0);
@@ -496,8 +473,8 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert!(verify.contains("intact"), "{verify}");
 
         // The extended case goes after its new date.
-        assert!(jobs_run(&db, "2032-01-01").contains("deleted 0 case(s)"));
-        assert!(jobs_run(&db, "2032-01-02").contains("deleted 1 case(s)"));
+        assert!(retention_run(&db, "2032-01-01").contains("deleted 0 case(s)"));
+        assert!(retention_run(&db, "2032-01-02").contains("deleted 1 case(s)"));
         assert_eq!(db.count("reports"), 0);
         assert_eq!(db.count("retention_extensions"), 0);
         assert_eq!(db.count("stats_contributions"), stats_before);

@@ -618,19 +618,7 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
         assert_eq!(table["dims"], json!(["incident_type"]));
         assert!(String::from_utf8_lossy(&before.1).contains("<svg"));
         // Three years after closing, the retention job deletes the case.
-        let out = cli(
-            &[
-                "jobs",
-                "run",
-                "--job",
-                "retention",
-                "--database-url",
-                &db.url,
-                "--today",
-                "2029-02-11",
-            ],
-            None,
-        );
+        let out = retention_run(&db, "2029-02-11");
         assert_eq!(db.count("reports"), 21, "{out}");
         assert_eq!(db.count("stats_contributions"), 22);
         assert_eq!(export("json"), before);

@@ -628,6 +628,23 @@ pub fn add_officer(db_url: &str, office: &str, name: &str, recipient: &str, extr
     cli(&args, None);
 }
 
+/// `meldestelle jobs run --job retention` on `today`: its output, or the test fails.
+pub fn retention_run(db: &TestDb, today: &str) -> String {
+    cli(
+        &[
+            "jobs",
+            "run",
+            "--job",
+            "retention",
+            "--database-url",
+            &db.url,
+            "--today",
+            today,
+        ],
+        None,
+    )
+}
+
 /// `meldestelle office remove-officer` (`extra`: e.g. `--reassign-to ID`), whatever its exit.
 pub fn remove_officer(
     db_url: &str,
