@@ -26,7 +26,10 @@ impl Drop for Server {
 }
 
 fn start(db_url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_meldestelle"))
+    // MELDESTELLE_BENCH_BIN runs another build of the server (an A/B against older code).
+    let bin = std::env::var("MELDESTELLE_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_meldestelle").to_owned());
+    let mut child = Command::new(bin)
         .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db_url])
         // The benchmark measures storage, not the anti-abuse limits: both off.
         .args(["--pow-bits", "0", "--submissions-per-sec", "1000000"])
@@ -142,72 +145,132 @@ fn share<S: Send + 'static>(
     Row { what, n, secs, lat }
 }
 
-/// Closed loop: `c` clients, each sending its share back to back.
-fn closed_loop(base: &str, bodies: &[String], c: usize, what: String) -> Row {
-    // One client (one connection pool and I/O thread) for all workers: the load generator
-    // shares the two cores with the server and should cost as little as possible.
-    let client = reqwest::blocking::Client::new();
-    let (bodies, url) = (Arc::new(bodies.to_vec()), format!("{base}/v1/reports"));
-    share(
-        vec![client; c],
-        bodies.len(),
-        move |client, i| {
-            let r = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(bodies[i].clone())
-                .send()
-                .unwrap();
-            assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
-        },
-        what,
-    )
+/// The load generator: HTTP/1 keep-alive connections driven from two threads, as wrk does in
+/// issue #15's measurement, so that it takes as little of the two shared cores as it can.
+struct Load {
+    rt: tokio::runtime::Runtime,
+    addr: String,
 }
 
-/// Open loop: requests are started at a fixed rate, whatever the answers do.
-fn fixed_rate(base: &str, bodies: &[String], rate: f64, what: String) -> Row {
-    let workers = 64;
-    let lat = Arc::new(Mutex::new(Vec::new()));
-    let client = reqwest::blocking::Client::new();
-    let start = Instant::now();
-    let handles: Vec<_> = (0..workers)
-        .map(|w| {
-            let mine: Vec<(usize, String)> = bodies
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % workers == w)
-                .map(|(i, b)| (i, b.clone()))
-                .collect();
-            let (lat, url, client) = (lat.clone(), format!("{base}/v1/reports"), client.clone());
-            std::thread::spawn(move || {
-                for (i, body) in mine {
-                    let due = start + Duration::from_secs_f64(i as f64 / rate);
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
-                    }
-                    let r = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .unwrap();
-                    assert_eq!(r.status().as_u16(), 201);
-                    // Latency from when the request was due, so that queueing counts.
-                    lat.lock().unwrap().push(due.elapsed());
-                }
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
+type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
+
+impl Load {
+    fn new(base: &str) -> Load {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let addr = base.trim_start_matches("http://").to_owned();
+        Load { rt, addr }
     }
-    let secs = start.elapsed().as_secs_f64();
-    let lat = std::mem::take(&mut *lat.lock().unwrap());
-    Row {
-        what,
-        n: bodies.len(),
-        secs,
-        lat,
+
+    async fn connect(addr: &str) -> Sender {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        sender
+    }
+
+    /// Sends one report and waits for its answer, which must be 201.
+    async fn submit(sender: &mut Sender, addr: &str, body: bytes::Bytes) {
+        use http_body_util::BodyExt;
+        let req = hyper::Request::post("/v1/reports")
+            .header(hyper::header::HOST, addr)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(http_body_util::Full::new(body))
+            .unwrap();
+        let res = sender.send_request(req).await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    }
+
+    /// `c` connections, each sending the next report as soon as its last one was answered.
+    fn closed_loop(&self, bodies: &[String], c: usize, what: String) -> Row {
+        let bodies: Arc<Vec<bytes::Bytes>> =
+            Arc::new(bodies.iter().map(|b| b.clone().into()).collect());
+        let n = bodies.len();
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (secs, lat) = self.rt.block_on(async {
+            let mut senders = vec![];
+            for _ in 0..c {
+                senders.push(Load::connect(&self.addr).await);
+            }
+            let start = Instant::now();
+            let tasks: Vec<_> = senders
+                .into_iter()
+                .map(|mut sender| {
+                    let (bodies, next, addr) = (bodies.clone(), next.clone(), self.addr.clone());
+                    tokio::spawn(async move {
+                        let mut lat = vec![];
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if i >= n {
+                                break lat;
+                            }
+                            let t = Instant::now();
+                            Load::submit(&mut sender, &addr, bodies[i].clone()).await;
+                            lat.push(t.elapsed());
+                        }
+                    })
+                })
+                .collect();
+            let mut lat = Vec::with_capacity(n);
+            for t in tasks {
+                lat.extend(t.await.unwrap());
+            }
+            (start.elapsed().as_secs_f64(), lat)
+        });
+        Row { what, n, secs, lat }
+    }
+
+    /// Open loop: requests are started at a fixed rate, whatever the answers do, spread over
+    /// 64 connections.
+    fn fixed_rate(&self, bodies: &[String], rate: f64, what: String) -> Row {
+        let workers = 64;
+        let n = bodies.len();
+        let (secs, lat) = self.rt.block_on(async {
+            let mut senders = vec![];
+            for _ in 0..workers {
+                senders.push(Load::connect(&self.addr).await);
+            }
+            let start = tokio::time::Instant::now();
+            let tasks: Vec<_> = senders
+                .into_iter()
+                .enumerate()
+                .map(|(w, mut sender)| {
+                    let mine: Vec<(usize, bytes::Bytes)> = bodies
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % workers == w)
+                        .map(|(i, b)| (i, b.clone().into()))
+                        .collect();
+                    let addr = self.addr.clone();
+                    tokio::spawn(async move {
+                        let mut lat = vec![];
+                        for (i, body) in mine {
+                            let due = start + Duration::from_secs_f64(i as f64 / rate);
+                            tokio::time::sleep_until(due).await;
+                            Load::submit(&mut sender, &addr, body).await;
+                            // Latency from when the request was due, so that queueing counts.
+                            lat.push(due.elapsed());
+                        }
+                        lat
+                    })
+                })
+                .collect();
+            let mut lat = Vec::with_capacity(n);
+            for t in tasks {
+                lat.extend(t.await.unwrap());
+            }
+            (start.elapsed().as_secs_f64(), lat)
+        });
+        Row { what, n, secs, lat }
     }
 }
 
@@ -340,8 +403,7 @@ fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) -> Vec<String> {
         let url = fresh();
         let server = start(&url);
         let count = if c == 1 { n / 4 } else { n };
-        let mut row = closed_loop(
-            &server.1,
+        let mut row = Load::new(&server.1).closed_loop(
             &chunks.next().unwrap()[..count],
             c,
             format!("{backend}: HTTP, concurrency {c}"),
@@ -351,13 +413,13 @@ fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) -> Vec<String> {
     }
     let url = fresh();
     let server = start(&url);
-    fixed_rate(
-        &server.1,
-        chunks.next().unwrap(),
-        1000.0,
-        format!("{backend}: HTTP, open loop at 1,000/s"),
-    )
-    .print();
+    Load::new(&server.1)
+        .fixed_rate(
+            chunks.next().unwrap(),
+            1000.0,
+            format!("{backend}: HTTP, open loop at 1,000/s"),
+        )
+        .print();
     drop(server);
     let url = fresh();
     drop(start(&url)); // creates the demo office
