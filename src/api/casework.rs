@@ -159,7 +159,7 @@ pub async fn record(
     let report = reports::submit(
         &state.store,
         sub,
-        Some(office),
+        Some(std::sync::Arc::new(office)),
         Some(&officer),
         &state.config.limits(),
         state.config.today(),

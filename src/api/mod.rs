@@ -46,6 +46,8 @@ pub struct AppState {
     pub pow: Arc<crate::domain::pow::Pow>,
     /// Frozen releases, read once from the database.
     pub releases: Arc<crate::app::publish::FrozenCache>,
+    /// The offices as intake last read them.
+    pub offices: Arc<crate::app::reports::OfficeCache>,
 }
 
 fn quota(per_sec: u32, burst_factor: u32) -> governor::Quota {
@@ -104,6 +106,7 @@ impl AppState {
                 config.pow_load_step,
             )),
             releases: Arc::default(),
+            offices: Arc::default(),
             config: Arc::new(config),
         }
     }

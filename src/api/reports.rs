@@ -95,7 +95,10 @@ pub async fn submit(
     let sub: Submission = read_json(&req, payload, state.config.max_body_bytes).await?;
     state.pow.verify(sub.pow.as_ref())?;
     state.check_global_submission_limit()?;
-    let office = reports::office(&state.store, &sub.office).await?;
+    let office = state
+        .offices
+        .get(&state.store, &sub.office, sub.keyset_version)
+        .await?;
     if let Some(o) = &office {
         // Keyed only by offices that exist, so the key set cannot be grown from outside.
         state.check_office_submission_limit(&o.slug)?;

@@ -1,6 +1,9 @@
 //! Reports coming in, from a reporter's device or recorded by an officer, and the reporter's
 //! way back with nothing but the lookup id their receipt derives.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use chrono::NaiveDate;
 
 use super::{blocking, AppError};
@@ -19,6 +22,40 @@ pub async fn office(store: &Store, slug: &str) -> Result<Option<Office>, AppErro
         .await?)
 }
 
+/// The offices as intake last read them, so that a submission does not read its office again.
+/// Safe because intake takes only the key set's size from here, a key set never changes
+/// under its version (every change of recipients moves the version), and the version is
+/// compared again in the commit that stores a report: a stale entry lets no report in for an
+/// old key set. A submission that declares another version than the entry's reads the office
+/// anew, so it is not refused on a stale entry either. Only offices that exist are kept.
+#[derive(Default)]
+pub struct OfficeCache(RwLock<HashMap<String, Arc<Office>>>);
+
+impl OfficeCache {
+    /// The office `slug` for a submission that declares key-set version `declared`.
+    pub async fn get(
+        &self,
+        store: &Store,
+        slug: &str,
+        declared: i32,
+    ) -> Result<Option<Arc<Office>>, AppError> {
+        // A poisoned lock only costs the read.
+        let cached = self.0.read().ok().and_then(|m| m.get(slug).cloned());
+        if let Some(o) = cached.filter(|o| o.keyset_version == declared) {
+            return Ok(Some(o));
+        }
+        let fresh = office(store, slug).await?.map(Arc::new);
+        if let (Some(o), Ok(mut m)) = (&fresh, self.0.write()) {
+            m.insert(o.slug.clone(), o.clone());
+        }
+        Ok(fresh)
+    }
+}
+
+/// Up to this much base64, checking a submission takes microseconds: it is done where the
+/// request is, without a hop to the blocking pool and back.
+const INLINE_CHECK: usize = 64 * 1024;
+
 /// Checks a submission without decrypting it and stores it, with the office's news mark (and
 /// the officer's audit entry for a report an officer recorded) in the same commit. The key set
 /// is compared in that commit too: a report for a key set that changed since it was checked
@@ -26,15 +63,20 @@ pub async fn office(store: &Store, slug: &str) -> Result<Option<Office>, AppErro
 pub async fn submit(
     store: &Store,
     sub: Submission,
-    office: Option<Office>,
+    office: Option<Arc<Office>>,
     recorded_by: Option<&Officer>,
     limits: &Limits,
     today: NaiveDate,
     notify: bool,
 ) -> Result<Accepted, AppError> {
     let limits = *limits;
-    // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
-    let stored = blocking(move || intake::accept(sub, office.as_ref(), &limits, today)).await??;
+    let size = sub.ciphertext.len() + sub.attachments.iter().map(String::len).sum::<usize>();
+    let stored = if size <= INLINE_CHECK {
+        intake::accept(sub, office.as_deref(), &limits, today)?
+    } else {
+        // Base64 decoding and header parsing of megabytes is CPU work: off the async threads.
+        blocking(move || intake::accept(sub, office.as_deref(), &limits, today)).await??
+    };
     let accepted = Accepted {
         id: stored.id.clone(),
         status: stored.status,
