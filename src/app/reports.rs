@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 
 use super::{blocking, AppError};
 use crate::crypto;
-use crate::db::{self, DbError, Store};
+use crate::db::reports::{NotStored, PendingReport};
+use crate::db::{self, Store};
 use crate::domain::case::Status;
 use crate::domain::intake::{self, Limits, Submission};
 use crate::domain::office::{Office, Officer};
@@ -84,30 +85,16 @@ pub async fn submit(
         ack_due: stored.ack_due,
         feedback_due: stored.feedback_due,
     };
-    let officer = recorded_by.map(|o| o.id.clone());
-    store
-        .write(move |c| {
-            if let Err(current) = db::reports::insert_report(c, &stored)? {
-                return Ok(Err(current));
-            }
-            if let Some(officer) = &officer {
-                db::desk::append_audit(c, &stored.office, officer, "record", Some(&stored.id))?;
-            }
-            // The office has news (no case id, no time).
-            if notify {
-                db::outbox::mark_news(c, &stored.office)?;
-            }
-            Ok(Ok(()))
-        })
-        .await
-        .map_err(|e| {
-            if e.is_unique_violation() || matches!(e, DbError::Conflict(_)) {
-                AppError::DuplicateLookupId
-            } else {
-                e.into()
-            }
-        })?
-        .map_err(|current| intake::IntakeError::StaleKeyset { current })?;
+    let pending = PendingReport {
+        report: stored,
+        recorded_by: recorded_by.map(|o| o.id.clone()),
+        news: notify,
+    };
+    store.add_report(pending).await?.map_err(|why| match why {
+        NotStored::StaleKeyset(current) => intake::IntakeError::StaleKeyset { current }.into(),
+        NotStored::DuplicateLookupId => AppError::DuplicateLookupId,
+        NotStored::UnknownOffice => intake::IntakeError::UnknownOffice.into(),
+    })?;
     Ok(accepted)
 }
 

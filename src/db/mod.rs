@@ -157,7 +157,14 @@ impl ManageConnection for Manager {
 }
 
 type Finish = Box<dyn FnOnce(Result<(), DbError>) + Send>;
-type Job = Box<dyn FnOnce(&mut DbConn) -> Finish + Send>;
+type Stored = Result<Result<(), reports::NotStored>, DbError>;
+
+enum Job {
+    /// A write of its own, in its own savepoint.
+    Write(Box<dyn FnOnce(&mut DbConn) -> Finish + Send>),
+    /// A report: the reports of a batch are stored together (`reports::insert_reports`).
+    Report(reports::PendingReport, oneshot::Sender<Stored>),
+}
 
 /// The writer thread and the way to it. When the last `Store` goes, the channel closes, the
 /// writer finishes what it has and closes its connection, and this waits for it: a process
@@ -267,19 +274,36 @@ impl Store {
         F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        self.send(Job::Write(Box::new(move |conn| {
             let result = conn.transaction(f);
             Box::new(move |commit: Result<(), DbError>| {
                 let _ = tx.send(commit.and(result));
             })
-        });
+        })))?;
+        Ok(rx)
+    }
+
+    fn send(&self, job: Job) -> Result<(), DbError> {
         self.writer
             .tx
             .as_ref()
             .ok_or(DbError::WriterGone)?
             .send(job)
-            .map_err(|_| DbError::WriterGone)?;
-        Ok(rx)
+            .map_err(|_| DbError::WriterGone)
+    }
+
+    /// Stores a report in the next group commit, or says why not; the answer arrives only
+    /// after the commit. All reports of a commit are stored by one statement (see
+    /// `reports::insert_reports`), not each in a savepoint of its own: should that fail, the
+    /// whole commit is rolled back and every write in it gets the error, so that nothing is
+    /// half written.
+    pub async fn add_report(
+        &self,
+        pending: reports::PendingReport,
+    ) -> Result<Result<(), reports::NotStored>, DbError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Job::Report(pending, tx))?;
+        rx.await.map_err(|_| DbError::WriterGone)?
     }
 
     /// Runs a write inside the next group commit. It runs in its own savepoint: if it fails,
@@ -370,11 +394,28 @@ fn writer_loop(target: Target, conn: DbConn, rx: mpsc::Receiver<Job>) {
             }
         }
         let Some(c) = conn.as_mut() else { continue };
-        let mut finishes: Vec<Finish> = Vec::with_capacity(jobs.len());
-        let committed = c.transaction::<_, diesel::result::Error, _>(|c| {
-            for job in jobs {
-                finishes.push(job(c));
+        let (mut pending, mut answers, mut writes) = (vec![], vec![], vec![]);
+        for job in jobs {
+            match job {
+                Job::Write(w) => writes.push(w),
+                Job::Report(p, tx) => {
+                    pending.push(p);
+                    answers.push(tx);
+                }
             }
+        }
+        let mut stored = vec![];
+        let mut finishes: Vec<Finish> = Vec::with_capacity(writes.len());
+        let committed = c.transaction::<_, DbError, _>(|c| {
+            let reports = match pending.is_empty() {
+                true => Ok(vec![]),
+                false => reports::insert_reports(c, &pending),
+            };
+            // Run even after a failure, so that each write has its answer.
+            for write in writes {
+                finishes.push(write(c));
+            }
+            stored = reports?;
             Ok(())
         });
         let outcome = committed.map_err(|e| e.to_string());
@@ -385,6 +426,13 @@ fn writer_loop(target: Target, conn: DbConn, rx: mpsc::Receiver<Job>) {
         }
         for finish in finishes {
             finish(outcome.clone().map_err(DbError::Commit));
+        }
+        let mut stored = stored.into_iter();
+        for tx in answers {
+            let _ = tx.send(match &outcome {
+                Ok(()) => stored.next().ok_or(DbError::WriterGone),
+                Err(e) => Err(DbError::Commit(e.clone())),
+            });
         }
     }
 }
