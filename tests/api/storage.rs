@@ -120,7 +120,6 @@ type Answer = Pin<Box<dyn Future<Output = String>>>;
 /// them are queued behind it. Each write's outcome, as `ok` or `error`, or the reason a
 /// report was not stored.
 fn one_batch(store: &Store, writes: Vec<Answer>) -> Vec<String> {
-    use futures_util::FutureExt;
     let (inside, held) = std::sync::mpsc::channel();
     let (release, wait) = std::sync::mpsc::channel::<()>();
     let holder = store.clone();
@@ -132,13 +131,22 @@ fn one_batch(store: &Store, writes: Vec<Answer>) -> Vec<String> {
         })
     });
     held.recv().unwrap();
-    let mut writes = writes;
-    for w in &mut writes {
-        // Polled once: queued for the writer, not yet answered.
-        assert!(w.now_or_never().is_none());
-    }
+    let writes = queue(writes);
     release.send(()).unwrap();
     holder.join().unwrap().unwrap();
+    answers(writes)
+}
+
+/// Polls each write once: queued for the writer, not yet answered.
+fn queue(mut writes: Vec<Answer>) -> Vec<Answer> {
+    use futures_util::FutureExt;
+    for w in &mut writes {
+        assert!(w.now_or_never().is_none());
+    }
+    writes
+}
+
+fn answers(writes: Vec<Answer>) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -283,4 +291,38 @@ fn a_report_waits_for_a_key_set_change_under_way_and_is_refused() {
         assert_eq!(answer.join().unwrap(), "StaleKeyset(2)", "{}", tdb.name);
         assert_eq!(tdb.count("reports"), 0, "{}", tdb.name);
     }
+}
+
+/// SQLite: the writer leaves checkpoints to a thread of its own (its connection checkpoints
+/// only past 10,000 pages, as a backstop), and that thread copies the log back into the
+/// database file while reports keep coming. Without it the file would stay as the migrations
+/// left it, with every report only in the log.
+#[test]
+fn sqlite_copies_its_log_back_into_the_database_file_beside_the_writer() {
+    let tdb = TestDb::sqlite();
+    let demo = Demo::open(&tdb);
+    let path = tdb.path().unwrap();
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let before = size(&path);
+    // 300 reports of 4 KiB and more: over a megabyte, in batches of up to 50.
+    for round in 0..6 {
+        let writes = (0..50)
+            .map(|i| {
+                let text = format!("{round}-{i}-{}", "x".repeat(3000));
+                add_report(&demo.store, demo.report(&text))
+            })
+            .collect();
+        let answers = answers(queue(writes));
+        assert!(answers.iter().all(|a| a == "ok"), "{answers:?}");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size(&path) < before + 1_000_000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        size(&path) >= before + 1_000_000,
+        "database file {} bytes (was {before}), log {} bytes",
+        size(&path),
+        size(&path.with_extension("db-wal"))
+    );
 }
