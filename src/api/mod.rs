@@ -560,10 +560,17 @@ pub async fn read_json<T: DeserializeOwned>(
 }
 
 /// Whether JSON text contains the escape `\u0000` (raw control characters are not valid JSON
-/// inside strings, so this is the only way a NUL gets in).
+/// inside strings, so this is the only way a NUL gets in). `\\u0000` is an escaped backslash
+/// before plain text, not a NUL: only an odd run of backslashes starts an escape.
 fn has_escaped_nul(json: &[u8]) -> bool {
-    json.windows(6)
-        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|&b| b == b'0'))
+    memchr::memmem::find_iter(json, b"\\u0000").any(|at| {
+        let run = json[..=at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        run % 2 == 1
+    })
 }
 
 /// Paths with an encoded NUL byte answer 404 before any handler (or the database) sees them.

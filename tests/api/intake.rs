@@ -535,6 +535,14 @@ fn nul_characters_and_duplicates_leave_no_trace_in_the_database_log() {
             "{}",
             db.name
         );
+        // A backslash before a NUL is still a NUL; a backslash before the text "u0000" is not
+        // one, and the office is looked up as any other.
+        nul_office["office"] = json!("de\\\u{0}mo");
+        let a = post_report(&server, &nul_office);
+        assert_eq!((a.status, a.problem().as_str()), (400, "invalid-request"));
+        nul_office["office"] = json!("de\\u0000mo");
+        let a = post_report(&server, &nul_office);
+        assert_eq!((a.status, a.problem().as_str()), (404, "unknown-office"));
         for (path, template, body) in [
             (
                 "/v1/desk/challenge",
