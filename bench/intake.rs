@@ -1,9 +1,12 @@
 //! Intake benchmark: durable submissions per second and latency over HTTP, at concurrency
 //! 1, 16 and 64, on SQLite and PostgreSQL, beside the raw storage in the same run (the same
 //! rows batched 512 per commit on SQLite; from 16 and 64 connections, one commit each, on
-//! PostgreSQL), with the ratios printed at the end. Run with `cargo bench --bench intake`; set
+//! PostgreSQL), in rounds that alternate server and raw storage, with each round's ratios and
+//! their median printed at the end. Run with `cargo bench --bench intake`; set
 //! MELDESTELLE_BENCH_PG to a PostgreSQL admin URL to include PostgreSQL
-//! (e.g. postgres://postgres@127.0.0.1:5432/test).
+//! (e.g. postgres://postgres@127.0.0.1:5432/test). BENCH_N reports per measurement (8000),
+//! BENCH_ROUNDS rounds (5), BENCH_SQLITE=0 leaves SQLite out, BENCH_DIR holds the SQLite files,
+//! MELDESTELLE_BENCH_BIN runs another build of the server.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -397,30 +400,63 @@ fn raw_concurrent(
     share(conns, n, move |conn, i| insert_row(conn, &rows[i]), what)
 }
 
-/// One backend: the server over HTTP at three concurrencies and at a fixed rate, then the raw
-/// storage in the same run; the ratios at the end.
-fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) -> Vec<String> {
-    // The office as a server describes it (a fresh database has the demo office).
-    let all = bodies(&start(&fresh()).1, n * 4 + 2000);
-    let mut chunks = all.chunks(n);
-    let mut rates = std::collections::HashMap::new();
-    for c in [1usize, 16, 64] {
+/// The raw storage beside which the server is measured.
+enum Raw {
+    /// SQLite: the same rows, 512 per commit, on one connection.
+    Batched,
+    /// PostgreSQL: the same rows from `c` connections, one commit each (as pgbench).
+    Concurrent(usize),
+}
+
+impl Raw {
+    fn measure(&self, backend: &str, fresh: &dyn Fn() -> String, bodies: &[String]) -> Row {
         let url = fresh();
-        let server = start(&url);
-        let count = if c == 1 { n / 4 } else { n };
-        let mut row = Load::new(&server.1).closed_loop(
-            &chunks.next().unwrap()[..count],
-            c,
-            format!("{backend}: HTTP, concurrency {c}"),
-        );
-        row.print();
-        rates.insert(c, row.rate());
+        drop(start(&url)); // creates the demo office
+        let rows = reports(&url, bodies);
+        match *self {
+            Raw::Batched => raw_batched(
+                &url,
+                &rows,
+                512,
+                format!("{backend}: raw insert, 512 per commit"),
+            ),
+            Raw::Concurrent(c) => raw_concurrent(
+                &url,
+                rows,
+                c,
+                format!("{backend}: raw insert, {c} connections, 1 commit each"),
+            ),
+        }
     }
-    let url = fresh();
-    let server = start(&url);
+
+    fn name(&self) -> String {
+        match self {
+            Raw::Batched => "raw batched insert".into(),
+            Raw::Concurrent(c) => format!("raw at concurrency {c}"),
+        }
+    }
+}
+
+/// The server at concurrency `c` on a fresh database.
+fn http(backend: &str, fresh: &dyn Fn() -> String, bodies: &[String], c: usize) -> Row {
+    let server = start(&fresh());
+    Load::new(&server.1).closed_loop(bodies, c, format!("{backend}: HTTP, concurrency {c}"))
+}
+
+/// One backend: the server over HTTP at concurrency 1 and at a fixed rate, and a baseline
+/// without HTTP; then `rounds` rounds of the server at concurrency 16 and 64, each followed by
+/// the raw storage it is compared with, so that both see the machine as it is at that moment
+/// (on a shared virtual machine the rates drift by a fifth within minutes). The ratios of each
+/// round and their median at the end.
+fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize, rounds: usize) -> Vec<String> {
+    // The office as a server describes it (a fresh database has the demo office).
+    let all = bodies(&start(&fresh()).1, n * 2 + 2000);
+    let (main, extra) = all.split_at(n);
+    http(backend, fresh, &main[..n / 4], 1).print();
+    let server = start(&fresh());
     Load::new(&server.1)
         .fixed_rate(
-            chunks.next().unwrap(),
+            &extra[..n],
             1000.0,
             format!("{backend}: HTTP, open loop at 1,000/s"),
         )
@@ -434,46 +470,47 @@ fn run(backend: &str, fresh: &dyn Fn() -> String, n: usize) -> Vec<String> {
         format!("{backend}: baseline, validation and insert, 1 commit each"),
     )
     .print();
-    // The raw storage in the same run: the same rows, without HTTP or validation.
-    let mut ratios = vec![];
-    if backend == "SQLite" {
-        let url = fresh();
-        drop(start(&url));
-        let rows = reports(&url, &all[..n]);
-        let mut raw = raw_batched(
-            &url,
-            &rows,
-            512,
-            format!("{backend}: raw insert, 512 per commit"),
-        );
-        raw.print();
-        ratios.push(format!(
-            "{backend}: HTTP at concurrency 64 / raw batched insert = {:.0} / {:.0} = {:.2}",
-            rates[&64],
-            raw.rate(),
-            rates[&64] / raw.rate()
-        ));
+    // Each pair: the server at a concurrency, and the raw storage it is held against.
+    let pairs: Vec<(usize, Option<Raw>)> = if backend == "SQLite" {
+        vec![(16, None), (64, Some(Raw::Batched))]
     } else {
-        for c in [16usize, 64] {
-            let url = fresh();
-            drop(start(&url));
-            let rows = reports(&url, &all[..n]);
-            let mut raw = raw_concurrent(
-                &url,
-                rows,
-                c,
-                format!("{backend}: raw insert, {c} connections, 1 commit each"),
-            );
-            raw.print();
-            ratios.push(format!(
-                "{backend}: HTTP / raw at concurrency {c} = {:.0} / {:.0} = {:.2}",
-                rates[&c],
-                raw.rate(),
-                rates[&c] / raw.rate()
-            ));
+        vec![
+            (16, Some(Raw::Concurrent(16))),
+            (64, Some(Raw::Concurrent(64))),
+        ]
+    };
+    let mut ratios: Vec<Vec<(f64, f64)>> = vec![vec![]; pairs.len()];
+    for _ in 0..rounds {
+        for (k, (c, raw)) in pairs.iter().enumerate() {
+            // Every database is fresh, so the same reports serve every round.
+            let mut server = http(backend, fresh, main, *c);
+            server.print();
+            if let Some(raw) = raw {
+                let mut raw = raw.measure(backend, fresh, main);
+                raw.print();
+                ratios[k].push((server.rate(), raw.rate()));
+            }
         }
     }
-    ratios
+    pairs
+        .iter()
+        .zip(ratios)
+        .filter_map(|((c, raw), mut pairs)| {
+            let raw = raw.as_ref()?;
+            let each: Vec<String> = pairs
+                .iter()
+                .map(|(s, r)| format!("{s:.0}/{r:.0} = {:.2}", s / r))
+                .collect();
+            pairs.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
+            let (s, r) = pairs[pairs.len() / 2];
+            Some(format!(
+                "{backend}: HTTP at concurrency {c} / {}: median {:.2} ({s:.0}/{r:.0}); rounds: {}",
+                raw.name(),
+                s / r,
+                each.join(", ")
+            ))
+        })
+        .collect()
 }
 
 fn main() {
@@ -485,6 +522,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(8000);
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
     println!("| run | reports | per second | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|");
     let dir =
@@ -503,6 +545,7 @@ fn main() {
                 )
             },
             n,
+            rounds,
         );
     }
     if let Ok(admin) = std::env::var("MELDESTELLE_BENCH_PG") {
@@ -522,6 +565,7 @@ fn main() {
                 format!("{base}/{name}")
             },
             n,
+            rounds,
         ));
     }
     println!();
