@@ -179,6 +179,27 @@ impl Load {
         sender
     }
 
+    /// `c` connections, opened before the clock starts.
+    async fn connections(&self, c: usize) -> Vec<Sender> {
+        let mut senders = Vec::with_capacity(c);
+        for _ in 0..c {
+            senders.push(Load::connect(&self.addr).await);
+        }
+        senders
+    }
+
+    /// The latencies all tasks measured, once they are done.
+    async fn latencies(
+        tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>,
+        n: usize,
+    ) -> Vec<Duration> {
+        let mut lat = Vec::with_capacity(n);
+        for t in tasks {
+            lat.extend(t.await.unwrap());
+        }
+        lat
+    }
+
     /// Sends one report and waits for its answer, which must be 201.
     async fn submit(sender: &mut Sender, addr: &str, body: bytes::Bytes) {
         use http_body_util::BodyExt;
@@ -200,10 +221,7 @@ impl Load {
         let n = bodies.len();
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (secs, lat) = self.rt.block_on(async {
-            let mut senders = vec![];
-            for _ in 0..c {
-                senders.push(Load::connect(&self.addr).await);
-            }
+            let senders = self.connections(c).await;
             let start = Instant::now();
             let tasks: Vec<_> = senders
                 .into_iter()
@@ -223,10 +241,7 @@ impl Load {
                     })
                 })
                 .collect();
-            let mut lat = Vec::with_capacity(n);
-            for t in tasks {
-                lat.extend(t.await.unwrap());
-            }
+            let lat = Load::latencies(tasks, n).await;
             (start.elapsed().as_secs_f64(), lat)
         });
         Row { what, n, secs, lat }
@@ -238,10 +253,7 @@ impl Load {
         let workers = 64;
         let n = bodies.len();
         let (secs, lat) = self.rt.block_on(async {
-            let mut senders = vec![];
-            for _ in 0..workers {
-                senders.push(Load::connect(&self.addr).await);
-            }
+            let senders = self.connections(workers).await;
             let start = tokio::time::Instant::now();
             let tasks: Vec<_> = senders
                 .into_iter()
@@ -267,10 +279,7 @@ impl Load {
                     })
                 })
                 .collect();
-            let mut lat = Vec::with_capacity(n);
-            for t in tasks {
-                lat.extend(t.await.unwrap());
-            }
+            let lat = Load::latencies(tasks, n).await;
             (start.elapsed().as_secs_f64(), lat)
         });
         Row { what, n, secs, lat }
