@@ -108,6 +108,12 @@ impl Target {
         })
     }
 
+    /// The SQLite database file, if there is one (not PostgreSQL, not `:memory:`).
+    fn sqlite_file(&self) -> Option<&std::path::Path> {
+        (self.backend == Backend::Sqlite && self.location != ":memory:")
+            .then(|| std::path::Path::new(&self.location))
+    }
+
     pub fn connect(&self) -> Result<DbConn, DbError> {
         match self.backend {
             Backend::Postgres => PgConnection::establish(&self.location)
@@ -205,10 +211,7 @@ impl Store {
     /// become a new, empty database (only `serve` and `migrate` create one).
     pub fn open_existing(url: &str) -> Result<Store, DbError> {
         let target = Target::parse(url)?;
-        if target.backend == Backend::Sqlite
-            && target.location != ":memory:"
-            && !std::path::Path::new(&target.location).exists()
-        {
+        if target.sqlite_file().is_some_and(|file| !file.exists()) {
             return Err(DbError::Missing(target.location));
         }
         Store::open(url)
@@ -384,9 +387,7 @@ struct Checkpointer {
 
 impl Checkpointer {
     fn start(target: &Target) -> Option<Checkpointer> {
-        if target.backend != Backend::Sqlite || target.location == ":memory:" {
-            return None;
-        }
+        target.sqlite_file()?;
         // One nudge waiting is enough: a checkpoint copies whatever has been committed.
         let (nudge, nudged) = mpsc::sync_channel::<()>(1);
         let target = target.clone();
