@@ -463,6 +463,18 @@ pub fn add_analyst(
             return Err(DbError::Conflict(format!("no office '{o}'")));
         }
     }
+    // One active row per key: a login by recipient finds one analyst, and removing
+    // "the" analyst must not leave a second grant behind. A removed analyst may be added again.
+    let active_same = analysts::table
+        .filter(analysts::recipient.eq(recipient))
+        .filter(analysts::active.eq(true))
+        .count()
+        .get_result::<i64>(conn)?;
+    if active_same > 0 {
+        return Err(DbError::Conflict(
+            "this recipient is already an active analyst (see `meldestelle analyst list`)".into(),
+        ));
+    }
     let id = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(analysts::table)
         .values((

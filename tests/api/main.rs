@@ -5,6 +5,7 @@
 mod helpers;
 
 mod casework;
+mod cli;
 mod contract;
 mod crash;
 mod desk;
