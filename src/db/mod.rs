@@ -59,6 +59,10 @@ pub enum DbError {
     BadUrl,
     #[error("no database at {0}: check --database-url (only `meldestelle serve` and `meldestelle migrate` create one)")]
     Missing(String),
+    #[error("not a meldestelle database: {what} ({why}); check --database-url, or run `meldestelle migrate` first")]
+    NotOurs { what: String, why: &'static str },
+    #[error("the database {what} needs {pending} migration(s) of this version: run `meldestelle migrate` first")]
+    Outdated { what: String, pending: usize },
 }
 
 impl DbError {
@@ -114,27 +118,154 @@ impl Target {
             .then(|| std::path::Path::new(&self.location))
     }
 
-    pub fn connect(&self) -> Result<DbConn, DbError> {
+    /// The database as an error message may name it: the SQLite path, or PostgreSQL's host and
+    /// database without the user, password or parameters the URL may carry.
+    fn describe(&self) -> String {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.location)
-                .map(DbConn::Pg)
-                .map_err(|e| DbError::Connect(e.to_string())),
-            Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.location)
-                    .map_err(|e| DbError::Connect(e.to_string()))?;
-                // FULL makes every WAL commit durable (NORMAL would not survive power loss);
-                // secure_delete overwrites deleted content instead of leaving it in free pages.
-                // threads lets a large GROUP BY (a statistics export) sort on helper threads.
-                conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                     PRAGMA secure_delete = ON; PRAGMA threads = {};",
-                    sorter_threads()
-                ))?;
-                Ok(DbConn::Sqlite(conn))
+            Backend::Sqlite => self.location.clone(),
+            Backend::Postgres => {
+                let rest = self.location.split_once("://").map_or("", |(_, r)| r);
+                let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+                let rest = rest.split('?').next().unwrap_or(rest);
+                format!("postgres://{rest}")
             }
         }
     }
+
+    pub fn connect(&self) -> Result<DbConn, DbError> {
+        let mut conn = self.establish()?;
+        self.configure(&mut conn)?;
+        Ok(conn)
+    }
+
+    fn establish(&self) -> Result<DbConn, DbError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.location).map(DbConn::Pg),
+            Backend::Sqlite => SqliteConnection::establish(&self.location).map(DbConn::Sqlite),
+        }
+        .map_err(|e| DbError::Connect(e.to_string()))
+    }
+
+    /// The connection's settings. On SQLite, `journal_mode = WAL` is written into the file.
+    fn configure(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        if self.backend == Backend::Sqlite {
+            // FULL makes every WAL commit durable (NORMAL would not survive power loss);
+            // secure_delete overwrites deleted content instead of leaving it in free pages.
+            // threads lets a large GROUP BY (a statistics export) sort on helper threads.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                 PRAGMA secure_delete = ON; PRAGMA threads = {};",
+                sorter_threads()
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a SQLite file that is missing, or that is not an SQLite database, before SQLite
+    /// opens it: SQLite takes an empty file for an empty database and would write to it.
+    fn check_sqlite_file(&self) -> Result<(), DbError> {
+        let Some(path) = self.sqlite_file() else {
+            return Ok(());
+        };
+        let not_ours = |why| DbError::NotOurs {
+            what: self.describe(),
+            why,
+        };
+        let mut header = [0u8; SQLITE_HEADER.len()];
+        let read = std::fs::File::open(path).and_then(|mut f| {
+            use std::io::Read;
+            f.read(&mut header)
+        });
+        match read {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(DbError::Missing(self.location.clone()))
+            }
+            Err(e) => Err(DbError::Connect(format!("{}: {e}", self.location))),
+            Ok(0) => Err(not_ours("an empty file")),
+            // A short read of a real database file is not possible: its header is 100 bytes.
+            Ok(_) if header != *SQLITE_HEADER => Err(not_ours("not an SQLite file")),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Refuses a database without this version's migrations, reading only: diesel's own
+    /// pending-migration check creates its bookkeeping table where there is none.
+    fn check_migrated(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        #[derive(QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        const APPLIED: &str = "SELECT version FROM __diesel_schema_migrations";
+        // None where diesel's table is missing: nothing was ever migrated there.
+        let (applied, wanted): (Option<Vec<Version>>, _) = match conn {
+            DbConn::Sqlite(c) => {
+                let found: Count = diesel::sql_query(
+                    "SELECT COUNT(*) AS n FROM sqlite_master \
+                     WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+                )
+                .get_result(c)?;
+                let applied = match found.n {
+                    0 => None,
+                    _ => Some(diesel::sql_query(APPLIED).load(c)?),
+                };
+                (
+                    applied,
+                    versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?,
+                )
+            }
+            DbConn::Pg(c) => {
+                let found: Count = diesel::sql_query(
+                    "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables \
+                     WHERE tablename = '__diesel_schema_migrations' \
+                     AND schemaname = ANY (current_schemas(false))",
+                )
+                .get_result(c)?;
+                let applied = match found.n {
+                    0 => None,
+                    _ => Some(diesel::sql_query(APPLIED).load(c)?),
+                };
+                (applied, versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?)
+            }
+        };
+        let Some(applied) = applied else {
+            return Err(DbError::NotOurs {
+                what: self.describe(),
+                why: "no meldestelle tables",
+            });
+        };
+        let applied: std::collections::HashSet<String> =
+            applied.into_iter().map(|v| v.version).collect();
+        let pending = wanted.iter().filter(|v| !applied.contains(*v)).count();
+        match pending {
+            0 => Ok(()),
+            pending => Err(DbError::Outdated {
+                what: self.describe(),
+                pending,
+            }),
+        }
+    }
+}
+
+/// The first bytes of every SQLite 3 database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// The versions of the migrations built into this binary, as diesel records them.
+fn versions<DB: diesel::backend::Backend>(
+    source: &impl diesel::migration::MigrationSource<DB>,
+) -> Result<Vec<String>, DbError> {
+    Ok(source
+        .migrations()
+        .map_err(|e| DbError::Migration(e.to_string()))?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect())
 }
 
 /// Helper threads SQLite may start for one sort. One per core, at least two, at most four.
@@ -207,14 +338,16 @@ impl Store {
         Store::open_counting(url).map(|(store, _)| store)
     }
 
-    /// Like `open`, but a SQLite file must exist already: a mistyped path must not quietly
-    /// become a new, empty database (only `serve` and `migrate` create one).
+    /// Opens a database that `serve` or `migrate` made and migrated, and changes nothing
+    /// before the caller writes: a mistyped path must not quietly become a new, empty database,
+    /// nor an unrelated file or an older schema be migrated by a command that only reads.
     pub fn open_existing(url: &str) -> Result<Store, DbError> {
         let target = Target::parse(url)?;
-        if target.sqlite_file().is_some_and(|file| !file.exists()) {
-            return Err(DbError::Missing(target.location));
-        }
-        Store::open(url)
+        target.check_sqlite_file()?;
+        let mut conn = target.establish()?;
+        target.check_migrated(&mut conn)?;
+        target.configure(&mut conn)?;
+        Store::start(target, conn)
     }
 
     /// Like `open`, and says how many migrations it ran.
@@ -222,6 +355,11 @@ impl Store {
         let target = Target::parse(url)?;
         let mut conn = target.connect()?;
         let migrated = migrate(&mut conn)?;
+        Ok((Store::start(target, conn)?, migrated))
+    }
+
+    /// The pool and the writer thread, on `conn` as the writer's connection.
+    fn start(target: Target, conn: DbConn) -> Result<Store, DbError> {
         let pool = Pool::builder()
             .max_size(8)
             // Open connections only when a caller waits for one. A pool that keeps idle
@@ -237,17 +375,14 @@ impl Store {
             .name("db-writer".into())
             .spawn(move || writer_loop(writer_target, conn, rx))
             .map_err(|e| DbError::Connect(e.to_string()))?;
-        Ok((
-            Store {
-                pool,
-                writer: std::sync::Arc::new(Writer {
-                    tx: Some(tx),
-                    thread: Some(thread),
-                }),
-                backend: target.backend,
-            },
-            migrated,
-        ))
+        Ok(Store {
+            pool,
+            writer: std::sync::Arc::new(Writer {
+                tx: Some(tx),
+                thread: Some(thread),
+            }),
+            backend: target.backend,
+        })
     }
 
     fn conn(&self) -> Result<PooledConnection<Manager>, DbError> {
@@ -521,5 +656,23 @@ impl Store {
     pub async fn ping(&self) -> Result<(), DbError> {
         self.read(|c| c.batch_execute("SELECT 1").map_err(DbError::from))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_names_a_postgres_database_without_its_credentials() {
+        let t =
+            Target::parse("postgres://ms:geheim@db.example:5432/meldestelle?password=x").unwrap();
+        assert_eq!(t.describe(), "postgres://db.example:5432/meldestelle");
+        let t = Target::parse("postgresql://localhost/test").unwrap();
+        assert_eq!(t.describe(), "postgres://localhost/test");
+        assert_eq!(
+            Target::parse("sqlite://a/b.db").unwrap().describe(),
+            "a/b.db"
+        );
     }
 }

@@ -59,3 +59,123 @@ fn analyst_add_refuses_a_recipient_that_is_already_an_active_analyst() {
         assert_eq!(db.count("analysts"), 2, "{}", db.name);
     }
 }
+
+/// Every command that works on an existing database, with `--database-url` appended.
+const EXISTING_DB_COMMANDS: &[&[&str]] = &[
+    &["audit", "verify"],
+    &["audit", "head"],
+    &["office", "list"],
+    &[
+        "office",
+        "add",
+        "--slug",
+        "neu",
+        "--name",
+        "Neu",
+        "--municipality",
+        "Neustadt",
+        "--land",
+        "BE",
+        "--size-class",
+        "over_100k",
+    ],
+    &["analyst", "list"],
+    &["stats", "alliance", "--period", "2025"],
+    &["jobs", "run", "--job", "retention"],
+];
+
+fn run_on(args: &[&str], url: &str) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend(["--database-url", url]);
+    cli_output(&all, None)
+}
+
+/// A file that is there but holds no database (empty, or something else) is refused, and left
+/// as it was: only `serve` and `migrate` create or migrate a database.
+#[test]
+fn a_file_that_is_no_database_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in [("empty.db", &b""[..]), ("notes.db", b"not a database\n")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let url = format!("sqlite://{}", path.display());
+        for args in EXISTING_DB_COMMANDS {
+            let out = run_on(args, &url);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{name} {args:?}: {err}");
+            assert!(
+                err.contains("not a meldestelle database") && err.contains("meldestelle migrate"),
+                "{name} {args:?}: {err}"
+            );
+            assert!(!err.contains("panicked"), "{name} {args:?}: {err}");
+            assert_eq!(std::fs::read(&path).unwrap(), content, "{name} {args:?}");
+        }
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert!(
+            left.iter().all(|f| f == "empty.db" || f == "notes.db"),
+            "{name}: {left:?}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_postgres_database_is_refused_and_left_empty() {
+    let Some(db) = backends().into_iter().find(|db| db.name == "postgres") else {
+        return;
+    };
+    let tables = "SELECT table_name AS s FROM information_schema.tables \
+                  WHERE table_schema = 'public'";
+    for args in EXISTING_DB_COMMANDS {
+        let out = run_on(args, &db.url);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("not a meldestelle database"),
+            "{args:?}: {err}"
+        );
+        assert!(db.strings(tables).is_empty(), "{args:?} created tables");
+    }
+}
+
+/// A database an older version left behind is migrated by `migrate` (or `serve`) only; the
+/// other commands say so instead of changing its schema.
+#[test]
+fn a_database_with_pending_migrations_is_not_migrated_by_other_commands() {
+    use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+    const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+    const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+    for db in backends() {
+        cli(&["migrate", "--database-url", &db.url], None);
+        let all = db.count("__diesel_schema_migrations");
+        match db.conn() {
+            meldestelle::db::DbConn::Sqlite(mut c) => {
+                c.revert_last_migration(SQLITE).unwrap();
+            }
+            meldestelle::db::DbConn::Pg(mut c) => {
+                c.revert_last_migration(POSTGRES).unwrap();
+            }
+        }
+        for args in EXISTING_DB_COMMANDS {
+            let out = run_on(args, &db.url);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{} {args:?}: {err}", db.name);
+            assert!(
+                err.contains("meldestelle migrate"),
+                "{} {args:?}: {err}",
+                db.name
+            );
+            assert_eq!(
+                db.count("__diesel_schema_migrations"),
+                all - 1,
+                "{} {args:?}",
+                db.name
+            );
+        }
+        cli(&["migrate", "--database-url", &db.url], None);
+        assert!(run_on(&["audit", "verify"], &db.url).status.success());
+    }
+}
