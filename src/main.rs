@@ -2,8 +2,6 @@
 
 use std::io::IsTerminal;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
     // Logs never carry request bodies, addresses, user agents, receipts or tokens:
     // nothing in the request path logs them, and there is no access log.
@@ -15,7 +13,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    match meldestelle::cli::run(meldestelle::cli::Cli::parse()) {
+    match meldestelle::cli::run(meldestelle::cli::Cli::parse_args()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -23,13 +23,39 @@ const ADMIN: &str = "admin:cli";
     about = "Anonymous incident reporting and complaint desk"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses the process's arguments (exits on an error or `--help`, as `Cli::parse` does).
+    /// The commands that open no database (`keygen`, `desk`, `report`) get a hidden
+    /// `--database-url` of their own, which keeps clap from handing the global one down to
+    /// them: their help would list a flag that does nothing there.
+    pub fn parse_args() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut cmd = Cli::command();
+        for name in ["keygen", "desk", "report"] {
+            cmd = cmd.mut_subcommand(name, |sc| {
+                sc.arg(
+                    clap::Arg::new("database_url")
+                        .long("database-url")
+                        .hide(true),
+                )
+            });
+        }
+        Cli::from_arg_matches(&cmd.get_matches()).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The database, for every command that opens one. Global, so that it is taken before the
+/// command group as well as after it; `serve` and `jobs run` read the same flag as their
+/// `Config::database_url` (clap hands a global's value to a subcommand's argument of that id).
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArgs {
-    /// sqlite://PATH or postgres://USER@HOST/DB (before or after the subcommand).
+    /// sqlite://PATH or postgres://USER@HOST/DB (before or after the command).
     #[arg(
         long,
         global = true,
@@ -51,8 +77,6 @@ pub enum Command {
     },
     /// Manage offices and their officers' keys.
     Office {
-        #[command(flatten)]
-        db: DbArgs,
         #[command(subcommand)]
         action: OfficeCommand,
     },
@@ -68,8 +92,6 @@ pub enum Command {
     /// Release anonymised statistics (disclosure control applied; never single records).
     Stats {
         #[command(flatten)]
-        db: DbArgs,
-        #[command(flatten)]
         rules: crate::config::StatsRules,
         /// Testing only: the date taken as today (R6 releases only ended periods).
         #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
@@ -79,15 +101,11 @@ pub enum Command {
     },
     /// Manage the alliance's analysts (they see released tables only).
     Analyst {
-        #[command(flatten)]
-        db: DbArgs,
         #[command(subcommand)]
         action: AnalystCommand,
     },
     /// Check the audit log's hash chain.
     Audit {
-        #[command(flatten)]
-        db: DbArgs,
         #[command(subcommand)]
         action: AuditCommand,
     },
@@ -97,10 +115,7 @@ pub enum Command {
         action: JobsCommand,
     },
     /// Run pending database migrations and exit.
-    Migrate {
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    Migrate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -363,34 +378,26 @@ pub enum CliError {
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    let url = &cli.db.database_url;
     match cli.command {
         Command::Serve(config) => {
             actix_web::rt::System::new().block_on(crate::server::run(config))?;
             Ok(())
         }
         Command::Keygen { output } => keygen(output),
-        Command::Office { db, action } => office(&Store::open_existing(&db.database_url)?, action),
+        Command::Office { action } => office(&Store::open_existing(url)?, action),
         Command::Desk { args, action } => desk::run(args, action),
         Command::Stats {
-            db,
             rules,
             today,
             action,
         } => {
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            stats(
-                &Store::open_existing(&db.database_url)?,
-                &rules.rules(),
-                today,
-                action,
-            )
+            stats(&Store::open_existing(url)?, &rules.rules(), today, action)
         }
-        Command::Analyst { db, action } => {
-            analyst(&Store::open_existing(&db.database_url)?, action)
-        }
-        Command::Audit { db, action } => {
-            let entries =
-                Store::open_existing(&db.database_url)?.read_now(db::desk::audit_entries)?;
+        Command::Analyst { action } => analyst(&Store::open_existing(url)?, action),
+        Command::Audit { action } => {
+            let entries = Store::open_existing(url)?.read_now(db::desk::audit_entries)?;
             let broken = |e: crate::domain::audit::ChainError| {
                 CliError::Usage(format!("audit log BROKEN: {e}"))
             };
@@ -428,8 +435,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Migrate { db } => {
-            let (_, ran) = Store::open_counting(&db.database_url)?;
+        Command::Migrate => {
+            let (_, ran) = Store::open_counting(url)?;
             match ran {
                 0 => eprintln!("migrations: none pending, the database is up to date"),
                 n => eprintln!("migrations: applied {n}; the database is up to date"),

@@ -179,3 +179,83 @@ fn a_database_with_pending_migrations_is_not_migrated_by_other_commands() {
         assert!(run_on(&["audit", "verify"], &db.url).status.success());
     }
 }
+
+/// `--database-url` before the command group, between group and command, or after the command.
+#[test]
+fn the_database_url_is_taken_before_and_after_the_command_group() {
+    for db in backends() {
+        cli(&["--database-url", &db.url, "migrate"], None);
+        add_office(
+            &db.url,
+            "vorn",
+            "Stelle Vorn",
+            "Vorndorf",
+            "BE",
+            "under_20k",
+        );
+        let before = cli(&["--database-url", &db.url, "office", "list"], None);
+        let between = cli(&["office", "--database-url", &db.url, "list"], None);
+        let after = cli(&["office", "list", "--database-url", &db.url], None);
+        assert!(before.starts_with("vorn\t"), "{}: {before}", db.name);
+        assert_eq!(before, between, "{}", db.name);
+        assert_eq!(before, after, "{}", db.name);
+        for args in [
+            &["--database-url", &db.url, "analyst", "list"][..],
+            &["--database-url", &db.url, "audit", "verify"],
+            &[
+                "--database-url",
+                &db.url,
+                "stats",
+                "alliance",
+                "--period",
+                "2025",
+            ],
+        ] {
+            let out = cli_output(args, None);
+            let err = String::from_utf8_lossy(&out.stderr);
+            // The alliance page of an unreleased period is refused, by this database.
+            assert!(
+                out.status.success() || err.contains("2025"),
+                "{} {args:?}: {err}",
+                db.name
+            );
+        }
+        // The flag wins over the environment for the commands that take serve's settings too.
+        let out = std::process::Command::new(BIN)
+            .args([
+                "--database-url",
+                &db.url,
+                "jobs",
+                "run",
+                "--job",
+                "retention",
+            ])
+            .env(
+                "MELDESTELLE_DATABASE_URL",
+                "sqlite:///nonexistent/meldestelle.db",
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            db.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Listed where it is used, and not by the commands that open no database.
+    for args in [
+        &["--help"][..],
+        &["office", "--help"],
+        &["office", "list", "--help"],
+    ] {
+        assert!(cli(args, None).contains("--database-url"), "{args:?}");
+    }
+    for args in [
+        &["keygen", "--help"][..],
+        &["desk", "--help"],
+        &["report", "--help"],
+    ] {
+        assert!(!cli(args, None).contains("--database-url"), "{args:?}");
+    }
+}
