@@ -1,6 +1,6 @@
 #![forbid(unsafe_code)]
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 fn main() -> std::process::ExitCode {
     // Logs never carry request bodies, addresses, user agents, receipts or tokens:
@@ -15,8 +15,11 @@ fn main() -> std::process::ExitCode {
         .init();
     match meldestelle::cli::run(meldestelle::cli::Cli::parse_args()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader took what it wanted and left (`| head`), as `cat` lets it.
+        Err(e) if e.is_closed_stdout() => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Not eprintln!: it panics where standard error is closed as well.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             std::process::ExitCode::FAILURE
         }
     }

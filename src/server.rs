@@ -1,6 +1,7 @@
 //! `meldestelle serve`: opens the store, guards against the demo key, and runs HTTP.
 
 use actix_web::{web, App, HttpServer};
+use std::io::Write;
 use std::net::SocketAddr;
 
 use crate::api::{self, AppState};
@@ -108,8 +109,9 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         server = server.workers(n);
     }
     for addr in server.addrs() {
-        // Tests and scripts read this line to find a port chosen by the system.
-        eprintln!("listening on http://{addr}");
+        // Tests and scripts read this line to find a port chosen by the system. Not eprintln!,
+        // which panics where nobody reads standard error any more (`2>&1 | head -1`).
+        let _ = writeln!(std::io::stderr(), "listening on http://{addr}");
     }
     server.run().await?;
     Ok(())

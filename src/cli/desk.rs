@@ -340,12 +340,12 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
             records,
         },
     )?;
-    println!("contributed {} record(s) for {}", v.records, v.quarter);
+    outln!("contributed {} record(s) for {}", v.records, v.quarter)?;
     if unreadable > 0 {
-        println!(
+        outln!(
             "{unreadable} case(s) could not be decrypted with this identity and count without answers; \
              rewrap them and contribute again"
-        );
+        )?;
     }
     Ok(())
 }
@@ -545,24 +545,24 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
     match cmd {
         LabelsCommand::List => {
             for (id, name) in label_names(s)? {
-                println!("{id}  {name}");
+                outln!("{id}  {name}")?;
             }
         }
         LabelsCommand::Add { name } => {
             let body = label_body(s, office_slug, &name)?;
             let v: wire::LabelSaved = s.api.post("/v1/desk/labels", &body)?;
-            println!("label {} added: {}", v.id, name.trim());
+            outln!("label {} added: {}", v.id, name.trim())?;
         }
         LabelsCommand::Rename { label, name } => {
             let id = label_id(&label_names(s)?, &label)?;
             let body = label_body(s, office_slug, &name)?;
             let _: wire::LabelSaved = s.api.put(&format!("/v1/desk/labels/{id}"), &body)?;
-            println!("label {id} is now named {}", name.trim());
+            outln!("label {id} is now named {}", name.trim())?;
         }
         LabelsCommand::Remove { label } => {
             let id = label_id(&label_names(s)?, &label)?;
             s.api.delete(&format!("/v1/desk/labels/{id}"))?;
-            println!("label {id} removed from the office and its cases");
+            outln!("label {id} removed from the office and its cases")?;
         }
         LabelsCommand::Set { case, labels } => {
             let names = label_names(s)?;
@@ -581,7 +581,7 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
                 .iter()
                 .map(|id| names.get(id.as_str()).map_or(id.as_str(), String::as_str))
                 .collect();
-            println!("case {case} has the labels: {}", now.join(", "));
+            outln!("case {case} has the labels: {}", now.join(", "))?;
         }
         LabelsCommand::Rewrap => {
             let o = s.office(office_slug)?;
@@ -598,7 +598,7 @@ fn labels(s: &Session, office_slug: &str, cmd: LabelsCommand) -> Result<(), CliE
                 let _: wire::LabelSaved = s.api.put(&format!("/v1/desk/labels/{}", l.id), &body)?;
                 n += 1;
             }
-            println!("{n} label(s) re-encrypted to key set v{current}");
+            outln!("{n} label(s) re-encrypted to key set v{current}")?;
         }
     }
     Ok(())
@@ -624,7 +624,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         DeskCommand::Ui { .. } => unreachable!("handled above"),
         DeskCommand::Login => {
             if let Some(t) = s.api.token() {
-                println!("{}", t.expose());
+                outln!("{}", t.expose())?;
             }
         }
         DeskCommand::Inbox { filter, mine } => {
@@ -633,10 +633,15 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 .get(&format!("/v1/desk/cases?filter={filter}&mine={mine}"))?;
             let names = colleagues(&s)?;
             let labels = label_names(&s)?;
-            println!(
+            outln!(
                 "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  msgs  {:<16}  flags",
-                "case", "status", "received", "ack due", "feedback", "assigned to"
-            );
+                "case",
+                "status",
+                "received",
+                "ack due",
+                "feedback",
+                "assigned to"
+            )?;
             for c in &inbox.cases {
                 let mut flags: Vec<String> = [
                     (c.ack_overdue, "ACK OVERDUE"),
@@ -657,7 +662,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     Some(id) => names.get(id.as_str()).map_or(id.as_str(), String::as_str),
                     None => "everyone",
                 };
-                println!(
+                outln!(
                     "{:<36}  {:<14}  {:<10}  {:<10}  {:<10}  {:>4}  {:<16}  {}",
                     c.id,
                     c.status.as_str(),
@@ -667,20 +672,20 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     c.messages.from_reporter,
                     assignee,
                     flags.join(", ")
-                );
+                )?;
             }
         }
         DeskCommand::Open { case } => {
             let v = s.opened(&case, true)?;
             let c = &v.case;
-            println!(
+            outln!(
                 "case {}  status {}  received {}  ack due {}  feedback due {}",
                 c.id,
                 c.status.as_str(),
                 c.received_on,
                 c.ack_due,
                 c.feedback_due
-            );
+            )?;
             let names = colleagues(&s)?;
             let name = |id: &OfficerId| {
                 names
@@ -694,10 +699,10 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     list.iter().map(name).collect::<Vec<_>>().join(", ")
                 }
             };
-            println!(
+            outln!(
                 "assigned to {}",
                 c.assignee.as_ref().map_or("the whole office".into(), name)
-            );
+            )?;
             if !c.labels.is_empty() {
                 let labels = label_names(&s)?;
                 let l: Vec<&str> = c
@@ -705,9 +710,9 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     .iter()
                     .map(|id| labels.get(id.as_str()).map_or(id.as_str(), String::as_str))
                     .collect();
-                println!("labels: {}", l.join(", "));
+                outln!("labels: {}", l.join(", "))?;
             }
-            println!("opened by {}", who(&v.report_seen_by));
+            outln!("opened by {}", who(&v.report_seen_by))?;
             let current = s.office(&args.office)?.keyset_version;
             let stale = |k: i32| {
                 if k < current {
@@ -716,19 +721,19 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     String::new()
                 }
             };
-            println!("key set v{}{}", c.keyset_version, stale(c.keyset_version));
+            outln!("key set v{}{}", c.keyset_version, stale(c.keyset_version))?;
             // An item that cannot be decrypted is reported as such and hides nothing else.
             match s.decrypt_b64(&v.ciphertext) {
-                Ok(plain) => println!("\n--- report ---\n{}", report_text(&plain)),
+                Ok(plain) => outln!("\n--- report ---\n{}", report_text(&plain))?,
                 Err(e) => {
-                    println!("\n--- report ---\n[cannot be decrypted with this identity: {e}]")
+                    outln!("\n--- report ---\n[cannot be decrypted with this identity: {e}]")?
                 }
             }
             if !v.attachments.is_empty() {
-                println!(
+                outln!(
                     "({} attachment(s): `desk attachments {case} -o DIR` saves them)",
                     v.attachments.len()
-                );
+                )?;
             }
             for m in &v.messages {
                 let what = match m.direction {
@@ -745,16 +750,16 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 } else {
                     String::new()
                 };
-                println!(
+                outln!(
                     "\n--- {what}, {}{seen}{} ---\n{text}",
                     m.created_on,
                     stale(m.keyset_version),
-                );
+                )?;
             }
         }
         DeskCommand::Officers => {
             for (id, name) in colleagues(&s)? {
-                println!("{id}  {name}");
+                outln!("{id}  {name}")?;
             }
         }
         DeskCommand::Assign { case, to } => {
@@ -765,11 +770,11 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             )?;
             let names = colleagues(&s)?;
             match &v.assignee {
-                Some(id) => println!(
+                Some(id) => outln!(
                     "case {case} is assigned to {}",
                     names.get(id.as_str()).map_or(id.as_str(), String::as_str)
-                ),
-                None => println!("case {case} is assigned to the whole office"),
+                )?,
+                None => outln!("case {case} is assigned to the whole office")?,
             }
         }
         DeskCommand::Labels(cmd) => labels(&s, &args.office, cmd)?,
@@ -817,14 +822,14 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 // The receipt beside the server's answer, for a script that prints it.
                 let mut out = serde_json::to_value(&answer).unwrap_or_default();
                 out["receipt"] = sealed.receipt.to_string().into();
-                println!("{out}");
+                outln!("{out}")?;
             } else {
-                println!(
+                outln!(
                     "Recorded as case {} on {}. Acknowledge by {}, give feedback by {}.\n\n\
                      Hand this receipt to the person (printed or read out); it is shown once and \
                      stored nowhere. With it they follow up anonymously on the follow-up page:\n\n    {}",
                     answer.id, answer.received_on, answer.ack_due, answer.feedback_due, sealed.receipt
-                );
+                )?;
             }
         }
         DeskCommand::Attachments { case, output } => {
@@ -840,7 +845,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
                 std::io::Write::write_all(&mut opts.open(&path)?, &bytes)?;
                 let kind = a.kind.as_deref().unwrap_or("?");
-                println!("{} ({kind}, {} bytes)", path.display(), bytes.len());
+                outln!("{} ({kind}, {} bytes)", path.display(), bytes.len())?;
             }
         }
         DeskCommand::Note { case, file } => {
@@ -858,7 +863,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     keyset_version: o.keyset_version,
                 },
             )?;
-            println!("note added on {}", v.created_on);
+            outln!("note added on {}", v.created_on)?;
         }
         DeskCommand::Reply { case, file } => {
             let o = s.office(&args.office)?;
@@ -873,7 +878,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     keyset_version: o.keyset_version,
                 },
             )?;
-            println!("reply sent on {}", v.created_on);
+            outln!("reply sent on {}", v.created_on)?;
         }
         DeskCommand::Status {
             case,
@@ -896,12 +901,12 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                     classification: None,
                 },
             )?;
-            println!(
+            outln!(
                 "case {} is now {}; feedback due {}",
                 case,
                 v.status.as_str(),
                 v.feedback_due
-            );
+            )?;
         }
         DeskCommand::Stats(StatsCommand::Contribute { quarter }) => contribute(&s, &quarter)?,
         DeskCommand::Stats(StatsCommand::Status) => {
@@ -917,7 +922,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 } else {
                     "due: meldestelle desk stats contribute --quarter …"
                 };
-                println!("{}  {cases} case(s)  {given} record(s)  {state}", q.quarter);
+                outln!("{}  {cases} case(s)  {given} record(s)  {state}", q.quarter)?;
             }
         }
         DeskCommand::Extend {
@@ -933,12 +938,12 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 },
             )?;
             let until = v.delete_after.map(|d| d.to_string()).unwrap_or_default();
-            println!("case {case} is now kept until {until}");
+            outln!("case {case} is now kept until {until}")?;
         }
         DeskCommand::Export { case, output } => {
             let bytes = s.api.get_bytes(&format!("/v1/desk/cases/{case}/export"))?;
             std::fs::write(&output, &bytes)?;
-            eprintln!(
+            note!(
                 "wrote {} ({} bytes); decrypt with: age -d -i IDENTITY {}",
                 output.display(),
                 bytes.len(),
@@ -1007,7 +1012,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 },
             )?;
             std::fs::write(&output, &sealed)?;
-            eprintln!(
+            note!(
                 "wrote {} for {} (recorded in the audit log as forwarded to {})",
                 output.display(),
                 to,
@@ -1017,7 +1022,7 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
         DeskCommand::Rewrap { case } => {
             let o = s.office(&args.office)?;
             let v = client::rewrap::rewrap(&s.api, &case, &o, &s.identities)?;
-            println!("case {case} re-encrypted to key set v{}", v.keyset_version);
+            outln!("case {case} re-encrypted to key set v{}", v.keyset_version)?;
         }
     }
     Ok(())
@@ -1056,8 +1061,8 @@ fn ui(
         .workers(1)
         .bind(bind)?;
         for addr in server.addrs() {
-            eprintln!("listening on http://{addr}");
-            eprintln!(
+            note!("listening on http://{addr}");
+            note!(
                 "the desk is at http://{addr}/desk (the server must run with --desk-origin http://{addr})"
             );
         }

@@ -100,22 +100,22 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
         sent_on,
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string(&shown).map_err(|e| CliError::Usage(e.to_string()))?
-        );
+        )?;
         return Ok(());
     }
-    println!(
+    outln!(
         "Status: {}  (received {}, acknowledgement due {}, feedback due {})",
         case.status.as_str(),
         case.received_on,
         case.ack_due,
         case.feedback_due
-    );
+    )?;
     match &shown.report {
-        Some(doc) => println!("\nYour report:\n{}", doc.text),
-        None => println!("\n(Your report was sent for the office only.)"),
+        Some(doc) => outln!("\nYour report:\n{}", doc.text)?,
+        None => outln!("\n(Your report was sent for the office only.)")?,
     }
     for m in &shown.messages {
         let who = if m.direction == Direction::Office {
@@ -123,10 +123,10 @@ pub fn run(args: FollowUpArgs) -> Result<(), CliError> {
         } else {
             "You wrote"
         };
-        println!("\n{who} on {}:\n{}", m.created_on, m.text);
+        outln!("\n{who} on {}:\n{}", m.created_on, m.text)?;
     }
     if let Some(day) = shown.sent_on {
-        println!("\nYour message was delivered on {day}.");
+        outln!("\nYour message was delivered on {day}.")?;
     }
     Ok(())
 }

@@ -1,5 +1,23 @@
 //! The command line: `serve`, `keygen`, `office`, `desk`, `report`, `audit`, `migrate`.
 
+/// `println!` that hands a failed write back instead of panicking: a reader that has seen
+/// enough (`meldestelle office list | head -1`) closes the pipe, and the command then ends
+/// quietly (`main`, with `CliError::is_closed_stdout`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        writeln!(::std::io::stdout(), $($arg)*).map_err($crate::cli::CliError::Stdout)
+    }};
+}
+
+/// `eprintln!` that drops what cannot be written: a note nobody reads is no reason to fail.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod desk;
 mod followup;
 
@@ -367,6 +385,8 @@ pub enum CliError {
     Jobs(#[from] crate::app::jobs::JobError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] std::io::Error),
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
@@ -375,6 +395,14 @@ pub enum CliError {
     Stats(#[from] crate::domain::stats::StatsError),
     #[error(transparent)]
     Client(#[from] crate::client::ClientError),
+}
+
+impl CliError {
+    /// Whoever read the output has closed it (`| head -1`): nothing is wrong, and nobody is
+    /// left to tell.
+    pub fn is_closed_stdout(&self) -> bool {
+        matches!(self, CliError::Stdout(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -404,17 +432,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             match action {
                 AuditCommand::Verify { since: None } => {
                     let n = crate::domain::audit::verify(&entries).map_err(broken)?;
-                    println!("audit log intact: {n} entries");
+                    outln!("audit log intact: {n} entries")?;
                 }
                 AuditCommand::Verify { since: Some(cp) } => {
                     let cp: crate::domain::audit::Checkpoint = cp
                         .parse()
                         .map_err(|e| CliError::Usage(format!("--since: {e}")))?;
                     let n = crate::domain::audit::verify_since(&entries, &cp).map_err(broken)?;
-                    println!("audit log intact: {n} entries, checkpoint {} holds", cp.seq);
+                    outln!("audit log intact: {n} entries, checkpoint {} holds", cp.seq)?;
                 }
                 AuditCommand::Head => match crate::domain::audit::head(&entries) {
-                    Some(cp) => println!("{cp}"),
+                    Some(cp) => outln!("{cp}")?,
                     None => return Err(CliError::Usage("the audit log is empty".into())),
                 },
             }
@@ -426,20 +454,23 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let store = Store::open_existing(&config.database_url)?;
             let jobs = crate::app::jobs::Jobs::new(store, std::sync::Arc::new(config))?;
             if !jobs.mail_enabled() && job != crate::app::jobs::Which::Retention {
-                eprintln!("notifications: off (no --smtp-host); no mail jobs run");
+                note!("notifications: off (no --smtp-host); no mail jobs run");
             }
             let o = jobs.run(job)?;
-            println!(
+            outln!(
                 "queued {} mail(s), sent {}, failed {}; deleted {} case(s)",
-                o.queued, o.sent, o.failed, o.deleted
-            );
+                o.queued,
+                o.sent,
+                o.failed,
+                o.deleted
+            )?;
             Ok(())
         }
         Command::Migrate => {
             let (_, ran) = Store::open_counting(url)?;
             match ran {
-                0 => eprintln!("migrations: none pending, the database is up to date"),
-                n => eprintln!("migrations: applied {n}; the database is up to date"),
+                0 => note!("migrations: none pending, the database is up to date"),
+                n => note!("migrations: applied {n}; the database is up to date"),
             }
             Ok(())
         }
@@ -462,11 +493,13 @@ fn keygen(output: Option<PathBuf>) -> Result<(), CliError> {
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
             opts.open(&path)?.write_all(text.as_bytes())?;
-            eprintln!("identity written to {}", path.display());
+            note!("identity written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(CliError::Stdout)?,
     }
-    eprintln!("Public key: {recipient}");
+    note!("Public key: {recipient}");
     Ok(())
 }
 
@@ -491,14 +524,14 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
             };
             new.validate()?;
             store.write_now(|c| db::offices::insert_office(c, &new, today, ADMIN))?;
-            println!(
+            outln!(
                 "office '{}' created; add officers with `meldestelle office add-officer`",
                 new.slug
-            );
+            )?;
         }
         OfficeCommand::List => {
             for o in store.read_now(db::offices::list_offices)? {
-                println!(
+                outln!(
                     "{}\t{}\t{} ({}, {})\tkey set v{}\t{} officer(s){}",
                     o.slug,
                     o.name,
@@ -512,14 +545,16 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                     } else {
                         ""
                     }
-                );
+                )?;
                 // The ids `remove-officer --officer/--reassign-to` take.
                 for officer in store.read_now(|c| db::offices::list_officers(c, &o.slug))? {
                     if officer.active {
-                        println!(
+                        outln!(
                             "\tofficer {}\t{}\t{}",
-                            officer.id, officer.display_name, officer.recipient
-                        );
+                            officer.id,
+                            officer.display_name,
+                            officer.recipient
+                        )?;
                     }
                 }
             }
@@ -542,10 +577,10 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                     ADMIN,
                 )
             })?;
-            println!(
+            outln!(
                 "officer {} added; office '{office}' is now at key set v{version}",
                 officer.id
-            );
+            )?;
         }
         OfficeCommand::Invite {
             office,
@@ -578,14 +613,14 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                     db::DbError::NotFound => CliError::Usage(format!("no office '{office}'")),
                     e => e.into(),
                 })?;
-            eprintln!(
+            note!(
                 "Invitation for {} at '{office}', valid until {} (UTC). Send this link to them \
                  only, over a channel you trust; it works once:",
                 name.trim(),
                 expires_at.format("%Y-%m-%d %H:%M")
             );
             // The token goes in the fragment, which browsers never send to a server.
-            println!("{}#invite={token}", desk_url.trim_end_matches('#'));
+            outln!("{}#invite={token}", desk_url.trim_end_matches('#'))?;
         }
         OfficeCommand::SetRecovery {
             office,
@@ -608,13 +643,13 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                     e => e.into(),
                 })?;
             match recipient {
-                Some(_) => println!(
+                Some(_) => outln!(
                     "recovery recipient set; office '{office}' is now at key set v{version}. \
                      Older cases reach it once an officer rewraps them (desk: Update keys)"
-                ),
-                None => println!(
+                )?,
+                None => outln!(
                     "recovery recipient removed; office '{office}' is now at key set v{version}"
-                ),
+                )?,
             }
         }
         OfficeCommand::RemoveOfficer {
@@ -634,10 +669,10 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                     e => e.into(),
                 })?;
             let to = reassign_to.as_deref().unwrap_or("the whole office");
-            println!(
+            outln!(
                 "officer removed; office '{office}' is now at key set v{version}; \
                  {moved} case(s) reassigned to {to}"
-            );
+            )?;
         }
     }
     Ok(())
@@ -646,7 +681,13 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
 fn write_out(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
     match output {
         Some(p) => std::fs::write(p, bytes)?,
-        None => std::io::stdout().write_all(bytes)?,
+        None => {
+            // Flushed here: an error at the flush on exit would go unnoticed.
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)
+                .and_then(|()| out.flush())
+                .map_err(CliError::Stdout)?;
+        }
     }
     Ok(())
 }
@@ -670,10 +711,11 @@ fn stats(
                 Ok(out)
             })??;
             let n = r.offices.split(',').filter(|s| !s.is_empty()).count();
-            println!(
+            outln!(
                 "released {} on {}: {n} contributing office(s); frozen from now on",
-                r.period, r.released_on
-            );
+                r.period,
+                r.released_on
+            )?;
             Ok(())
         }
         StatsCommand::Export {
@@ -718,7 +760,7 @@ fn analyst(store: &Store, action: AnalystCommand) -> Result<(), CliError> {
             let id = store.write_now(|c| {
                 db::stats::add_analyst(c, &name, &recipient, &offices, all_offices, today, ADMIN)
             })?;
-            println!("analyst {id} added");
+            outln!("analyst {id} added")?;
         }
         AnalystCommand::List => {
             for a in store.read_now(db::stats::list_analysts)? {
@@ -727,18 +769,18 @@ fn analyst(store: &Store, action: AnalystCommand) -> Result<(), CliError> {
                 } else {
                     a.offices.join(",")
                 };
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}",
                     a.id,
                     a.display_name,
                     if a.active { "active" } else { "inactive" },
                     scope
-                );
+                )?;
             }
         }
         AnalystCommand::Remove { analyst } => {
             store.write_now(|c| db::stats::remove_analyst(c, &analyst, ADMIN))?;
-            println!("analyst {analyst} deactivated");
+            outln!("analyst {analyst} deactivated")?;
         }
     }
     Ok(())
@@ -758,10 +800,10 @@ fn derive() -> Result<(), CliError> {
         lookup_id: crate::client::followup::lookup_id(&receipt),
         reply_recipient: receipt.reply_identity().to_public().to_string(),
     };
-    println!(
+    outln!(
         "{}",
         serde_json::to_string(&derived).map_err(|e| CliError::Usage(e.to_string()))?
-    );
+    )?;
     Ok(())
 }
 
@@ -796,14 +838,14 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
         // The receipt beside the server's answer, for a script that keeps it.
         let mut out = serde_json::to_value(&answer).unwrap_or_default();
         out["receipt"] = receipt.to_string().into();
-        println!("{out}");
+        outln!("{out}")?;
     } else {
-        println!(
+        outln!(
             "Your report was received on {}.\n\nYour receipt (write it down; nobody can recover it):\n\n    {}\n\n\
              With it you can read replies and add messages: meldestelle report follow-up\n\
              The office must acknowledge it by {} and give feedback by {}.",
             answer.received_on, receipt, answer.ack_due, answer.feedback_due,
-        );
+        )?;
     }
     Ok(())
 }

@@ -259,3 +259,157 @@ fn the_database_url_is_taken_before_and_after_the_command_group() {
         assert!(!cli(args, None).contains("--database-url"), "{args:?}");
     }
 }
+
+/// `args` with standard output read by a reader that takes one line and closes the pipe
+/// (`| head -1`), and standard error read to its end: how the command ended, and its stderr.
+fn first_line_only(args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    use std::io::{BufRead, Read};
+    let mut child = std::process::Command::new(BIN)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the CLI");
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    drop(out);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap(), first, err)
+}
+
+/// `meldestelle office list | head -1` with more offices than a pipe holds (64 KiB): the
+/// listing stops quietly when the reader has gone.
+#[test]
+fn office_list_into_a_reader_that_stops_early_ends_quietly() {
+    use diesel::Connection;
+    use meldestelle::domain::office::NewOffice;
+    for db in backends() {
+        cli(&["migrate", "--database-url", &db.url], None);
+        // 400 lines of some 300 bytes, written in one commit (the CLI would take a minute).
+        db.conn()
+            .transaction(|c| {
+                for i in 0..400 {
+                    let office = NewOffice {
+                        slug: format!("stelle-{i:03}"),
+                        name: format!("Beschwerdestelle {i} {}", "lang ".repeat(50)),
+                        municipality: format!("Gemeinde {i}"),
+                        land: "BE".into(),
+                        size_class: "under_20k".into(),
+                        retention_years: 3,
+                    };
+                    meldestelle::db::offices::insert_office(c, &office, day("2026-01-05"), "test")?;
+                }
+                Ok::<_, meldestelle::db::DbError>(())
+            })
+            .unwrap();
+        let (status, first, err) = first_line_only(&["office", "list", "--database-url", &db.url]);
+        assert!(first.starts_with("stelle-000\t"), "{}: {first}", db.name);
+        assert!(!err.contains("panicked"), "{}: {err}", db.name);
+        assert!(err.is_empty(), "{}: {err}", db.name);
+        assert_eq!(status.code(), Some(0), "{}: {err}", db.name);
+    }
+}
+
+/// Every command that prints, with its standard output and error closed before it writes
+/// (`cmd | true`): it does its work and ends with 0, not with a panic (exit 101).
+#[test]
+fn every_printing_command_ends_quietly_when_nobody_reads_it() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, recipient) = keygen_file(dir.path(), "officer.key");
+    let (_, analyst) = keygen_file(dir.path(), "analyst.key");
+    let url = db.url.as_str();
+    let office_add = [
+        "office",
+        "add",
+        "--slug",
+        "zwei",
+        "--name",
+        "Zwei",
+        "--municipality",
+        "Zweistadt",
+        "--land",
+        "BE",
+        "--size-class",
+        "over_100k",
+    ];
+    let desk = [
+        "desk",
+        "--server",
+        &server.base,
+        "--identity",
+        DEMO_IDENTITY,
+    ];
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["keygen"],
+        vec!["--database-url", url, "migrate"],
+        vec!["--database-url", url, "office", "list"],
+        [&["--database-url", url][..], &office_add].concat(),
+        vec![
+            "--database-url",
+            url,
+            "office",
+            "add-officer",
+            "--office",
+            "zwei",
+            "--name",
+            "O",
+            "--recipient",
+            &recipient,
+        ],
+        vec![
+            "--database-url",
+            url,
+            "office",
+            "invite",
+            "--office",
+            "zwei",
+            "--name",
+            "E",
+        ],
+        vec![
+            "--database-url",
+            url,
+            "analyst",
+            "add",
+            "--name",
+            "A",
+            "--recipient",
+            &analyst,
+            "--all-offices",
+        ],
+        vec!["--database-url", url, "analyst", "list"],
+        vec!["--database-url", url, "audit", "verify"],
+        vec!["--database-url", url, "audit", "head"],
+        vec!["--database-url", url, "jobs", "run", "--job", "retention"],
+        [&desk[..], &["login"]].concat(),
+        [&desk[..], &["inbox"]].concat(),
+        [&desk[..], &["officers"]].concat(),
+    ];
+    for args in &commands {
+        let mut child = std::process::Command::new(BIN)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the CLI");
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}");
+    }
+    // The work was done all the same.
+    assert_eq!(db.count("offices"), 2);
+    assert_eq!(db.count("analysts"), 1);
+    assert_eq!(db.count("invitations"), 1);
+}
