@@ -165,6 +165,7 @@ pub async fn reporter_message(
     let office = office(store, &case.office)
         .await?
         .ok_or(AppError::UnknownReceipt)?;
+    intake::check_ready(&office)?;
     intake::check_keyset(keyset_version, &office)?;
     let expected = workflow::expected_stanzas(Direction::Reporter, office.recipients.len());
     let buckets = limits.report;

@@ -44,6 +44,7 @@ pub fn send_message(
     text: &str,
 ) -> Result<NaiveDate, ClientError> {
     let office = api.office(&case.office)?;
+    super::check_ready(&office)?;
     let mut to = office.recipients.clone();
     to.push(receipt.reply_identity().to_public().to_string());
     let body = ReporterMessageRequest {

@@ -40,6 +40,12 @@ pub enum ClientError {
     Http(#[from] reqwest::Error),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    #[error(
+        "office '{0}' cannot receive reports yet: no officer has joined it and it has no recovery \
+         key, so nobody could read what is sent; nothing was sent (the administrator adds an \
+         officer with `office invite` or `office add-officer`)"
+    )]
+    OfficeNotReady(String),
     #[error("the document is larger than the office accepts")]
     TooLarge,
     #[error("the server sent {0}")]
@@ -51,6 +57,15 @@ pub enum ClientError {
     NotAnOfficer { office: String, recipient: String },
     #[error("login as analyst {recipient} failed: this identity is not an active analyst")]
     NotAnAnalyst { recipient: String },
+}
+
+/// Refuses, before anything is encrypted or sent, an office that nobody could read for.
+fn check_ready(office: &OfficeView) -> Result<(), ClientError> {
+    if office.recipients.is_empty() {
+        Err(ClientError::OfficeNotReady(office.slug.to_string()))
+    } else {
+        Ok(())
+    }
 }
 
 /// The API of one server, with the session's token once there is one.

@@ -35,6 +35,7 @@ pub fn seal_report<D: Serialize + ?Sized>(
     document: &D,
     office: &OfficeView,
 ) -> Result<SealedReport, ClientError> {
+    super::check_ready(office)?;
     let receipt = Receipt::generate();
     let reply_recipient = receipt.reply_identity().to_public().to_string();
     let mut to = office.recipients.clone();

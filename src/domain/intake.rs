@@ -21,6 +21,10 @@ pub struct Limits {
 pub enum IntakeError {
     #[error("the office does not exist")]
     UnknownOffice,
+    /// No officer has joined and there is no recovery key: a report would be readable by
+    /// nobody but the reporter, so none is taken.
+    #[error("this complaint office cannot receive reports yet: no officer has joined it and it has no recovery key, so nobody could read a report; nothing was stored. Please ask the administration or try again later")]
+    OfficeNotReady,
     #[error("the office's key set is at version {current}; fetch the office again and re-encrypt")]
     StaleKeyset { current: i32 },
     #[error("{field}: {reason}")]
@@ -66,6 +70,7 @@ pub fn accept(
         return Err(IntakeError::PlaintextStats);
     }
     let office = office.ok_or(IntakeError::UnknownOffice)?;
+    check_ready(office)?;
     check_keyset(sub.keyset_version, office)?;
     let lookup_id = decode_lookup_id(sub.lookup_id.expose())?;
     if !crypto::is_recipient(&sub.reply_recipient) {
@@ -103,6 +108,24 @@ pub fn accept(
         feedback_due,
         attachments,
     })
+}
+
+/// An office whose key set is empty takes nothing: what was encrypted to it could be read by
+/// nobody in the office, ever (a later officer's key does not open it).
+pub fn check_ready(office: &Office) -> Result<(), IntakeError> {
+    if office.recipients.is_empty() {
+        Err(IntakeError::OfficeNotReady)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a stored report (its age header at least) was encrypted for nobody in the office:
+/// taken while its key set was empty, it carries the reporter's reply stanza only, and no
+/// officer's key, however new, opens it.
+pub fn unreadable_for_office(report_header: &[u8]) -> bool {
+    header::inspect(report_header)
+        .is_ok_and(|h| h.recipient_stanzas == crate::domain::workflow::report_stanzas(0))
 }
 
 /// A ciphertext declared for another key set than the office's current one is refused before

@@ -614,3 +614,139 @@ fn the_office_list_names_the_default_and_only_offices_with_officers() {
         .parse();
     assert_eq!(v.default, None);
 }
+
+/// What the form and the CLI would send to an office without a key set: a report encrypted to
+/// the reporter's own reply key only (nobody in the office could ever read it).
+fn orphan_submission(office: &meldestelle::protocol::reports::OfficeView) -> Submission {
+    let receipt = Receipt::generate();
+    let reply = receipt.reply_identity().to_public().to_string();
+    let ciphertext = meldestelle::client::seal_document(
+        &Document::report("Niemand kann das lesen."),
+        std::slice::from_ref(&reply),
+        office.padding.max_plaintext,
+    )
+    .unwrap();
+    Submission {
+        office: office.slug.clone(),
+        keyset_version: office.keyset_version,
+        ciphertext,
+        reply_recipient: reply,
+        lookup_id: meldestelle::protocol::ids::LookupId::new(hex::encode(receipt.lookup_id())),
+        attachments: vec![],
+        stats: None,
+        pow: None,
+    }
+}
+
+#[test]
+fn an_office_without_officers_takes_no_report_and_no_message_on_both_backends() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        add_office(
+            &db.url,
+            "leer",
+            "Leeres Amt",
+            "Nirgendwo",
+            "BE",
+            "under_20k",
+        );
+        let office = server.office("leer");
+        assert!(office.recipients.is_empty(), "{office:?}");
+
+        // The server refuses what nobody could read, and stores nothing.
+        let a = post_report(&server, &orphan_submission(&office));
+        assert_eq!(a.status, 409, "{}: {}", db.name, a.body);
+        assert_eq!(a.problem(), "office-not-ready", "{}", a.body);
+        assert_eq!(db.count("reports"), 0, "{}", db.name);
+
+        // The CLI says so before it encrypts or sends anything.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.txt");
+        std::fs::write(&file, "Niemand kann das lesen.").unwrap();
+        let out = cli_output(
+            &[
+                "report",
+                "--server",
+                &server.base,
+                "--office",
+                "leer",
+                "--file",
+                file.to_str().unwrap(),
+            ],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}", db.name);
+        assert!(err.contains("cannot receive reports yet"), "{err}");
+        assert_eq!(db.count("reports"), 0, "{}", db.name);
+
+        // A case whose office lost its last officer takes no follow-up message either.
+        let dir = tempfile::tempdir().unwrap();
+        let (_, officer) = keygen_file(dir.path(), "officer.txt");
+        add_officer(&db.url, "leer", "Erste", &officer, &[]);
+        let (sub, receipt) = meldestelle::client::submission(
+            &server.office("leer"),
+            &Document::report("Eine lesbare Meldung."),
+        )
+        .unwrap();
+        assert_eq!(post_report(&server, &sub).status, 201);
+        let out = remove_officer(&db.url, "leer", &officer, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let office = server.office("leer");
+        assert!(office.recipients.is_empty(), "{office:?}");
+        let messages = db.count("messages");
+        let reply = receipt.reply_identity().to_public().to_string();
+        let message = meldestelle::protocol::followup::ReporterMessageRequest {
+            lookup_id: meldestelle::protocol::ids::LookupId::new(hex::encode(receipt.lookup_id())),
+            ciphertext: meldestelle::client::seal_document(
+                &Document::new("message", "Noch etwas."),
+                &[reply],
+                office.padding.max_plaintext,
+            )
+            .unwrap(),
+            keyset_version: office.keyset_version,
+            pow: None,
+        };
+        let a = server.send(
+            "POST",
+            "/v1/followup/messages",
+            "/v1/followup/messages",
+            &message,
+            None,
+        );
+        assert_eq!(a.status, 409, "{}: {}", db.name, a.body);
+        assert_eq!(a.problem(), "office-not-ready", "{}", a.body);
+        assert_eq!(db.count("messages"), messages, "{}", db.name);
+    }
+}
+
+#[test]
+fn grease_beyond_a_few_stanzas_and_plugin_stanzas_are_refused_on_both_backends() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (good, _) = submission(&server, "Eine Meldung.");
+        let with = |stanzas: &str| {
+            let ct = B64.decode(&good.ciphertext).unwrap();
+            let first = ct.iter().position(|&b| b == b'\n').unwrap() + 1;
+            let mut sub = good.clone();
+            sub.ciphertext = B64.encode([&ct[..first], stanzas.as_bytes(), &ct[first..]].concat());
+            sub
+        };
+        for (stanzas, problem) in [
+            ("-> x-grease\n\n".repeat(2000), "too-many-stanzas"),
+            ("-> x-grease\n\n".repeat(5), "too-many-stanzas"),
+            ("-> piv-p256 abcd\nAAAA\n".to_owned(), "unsupported-stanza"),
+        ] {
+            let a = post_report(&server, &with(&stanzas));
+            assert_eq!(a.status, 400, "{}: {}", db.name, a.body);
+            assert_eq!(a.problem(), problem, "{}", a.body);
+        }
+        assert_eq!(db.count("reports"), 0, "{}", db.name);
+        // The reference client's own grease passes.
+        assert_eq!(post_report(&server, &good).status, 201);
+    }
+}

@@ -152,6 +152,12 @@ async function onSend(event) {
     // To the case's office, as its key set is now: the office in the page's address only
     // names the page, and a message encrypted to another office would be lost.
     const office = await loadOffice(state.view.office);
+    if (!office.recipients.length) {
+      $('message-status').textContent = '';
+      setFieldError(box, $('message-error'), { key: 'fu.sendFailed', vars: { detail: { key: 'problem.office-not-ready' } } });
+      box.focus();
+      return;
+    }
     padded = padDocument({ v: 1, kind: 'message', text: box.value }, office.maxPlaintext);
     if (!padded) {
       $('message-status').textContent = '';

@@ -505,6 +505,13 @@ async function main() {
     showNotice(t(notFound ? 'office.notFound' : 'office.failed'), notFound ? 'office.notFound' : 'office.failed');
     return;
   }
+  if (!office.value.recipients.length) {
+    // Nobody could ever read what would be encrypted now: say so before anything is typed.
+    $('app').hidden = true;
+    showNotice(t('office.notReady'), 'office.notReady');
+    document.body.dataset.ready = 'true';
+    return;
+  }
   state.office = office.value;
   $('office-name').textContent = state.office.name;
   $('office-line').hidden = false;

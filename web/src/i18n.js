@@ -21,6 +21,7 @@ const de = {
   'office.none': 'Hier nimmt noch keine Beschwerdestelle Meldungen an.',
   'done.where': 'Antworten lesen Sie später unter {url} mit Ihrem Code.',
   'office.notFound': 'Diese Beschwerdestelle gibt es nicht. Bitte prüfen Sie den Link, den Sie bekommen haben.',
+  'office.notReady': 'Diese Beschwerdestelle nimmt noch keine Meldungen an: Es ist noch niemand da, der sie lesen könnte. Bitte schreiben Sie Ihre Meldung noch nicht hier. Versuchen Sie es in einigen Tagen wieder, oder fragen Sie, wer Ihnen den Link gegeben hat.',
   'office.failed': 'Die Seite konnte die Beschwerdestelle gerade nicht erreichen. Bitte versuchen Sie es später noch einmal.',
   'insecure': 'Diese Seite muss über eine sichere Verbindung (https) geöffnet werden, damit Ihr Browser verschlüsseln kann. Das Formular ist deshalb ausgeschaltet.',
 
@@ -86,6 +87,7 @@ const de = {
   'problem.rate-limited': 'Gerade gehen sehr viele Meldungen ein. Bitte versuchen Sie es in einer Minute noch einmal.',
   'problem.pow': 'Die Sicherheitsprüfung gegen Massenmeldungen ist abgelaufen oder ging schief. Bitte senden Sie noch einmal.',
   'problem.unknown-office': 'Diese Beschwerdestelle gibt es nicht (mehr). Bitte prüfen Sie den Link, den Sie bekommen haben.',
+  'problem.office-not-ready': 'Bei dieser Beschwerdestelle ist gerade niemand, der Ihre Nachricht lesen könnte. Es wurde nichts gespeichert. Bitte versuchen Sie es später noch einmal.',
   'problem.encryption': 'Die Verschlüsselung in Ihrem Browser ist nicht gelungen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.',
   'problem.too-many-attachments': 'Es sind zu viele Anhänge. Bitte entfernen Sie einen.',
   'problem.taxonomy': 'Eine der freiwilligen Antworten wird nicht mehr angeboten. Bitte laden Sie die Seite neu.',
@@ -191,6 +193,7 @@ const en = {
   'office.none': 'No complaint office takes reports here yet.',
   'done.where': 'Read replies later at {url} with your code.',
   'office.notFound': 'This complaint office does not exist. Please check the link you were given.',
+  'office.notReady': 'This complaint office does not take reports yet: nobody is there yet who could read them. Please do not write your report here yet. Try again in a few days, or ask whoever gave you the link.',
   'office.failed': 'The page could not reach the complaint office just now. Please try again later.',
   'insecure': 'This page must be opened over a secure connection (https) so that your browser can encrypt. The form is therefore switched off.',
 
@@ -255,6 +258,7 @@ const en = {
   'problem.rate-limited': 'Very many reports are arriving right now. Please try again in a minute.',
   'problem.pow': 'The safety check against mass reports expired or went wrong. Please send again.',
   'problem.unknown-office': 'This complaint office does not exist (any more). Please check the link you were given.',
+  'problem.office-not-ready': 'Nobody at this complaint office could read your message just now. Nothing was stored. Please try again later.',
   'problem.encryption': 'The encryption in your browser did not succeed. Please reload the page and try again.',
   'problem.too-many-attachments': 'There are too many attachments. Please remove one.',
   'problem.taxonomy': 'One of the optional answers is no longer offered. Please reload the page.',
