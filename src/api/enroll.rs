@@ -9,7 +9,7 @@ use base64::Engine;
 use chrono::Utc;
 
 use super::{read_json, ApiError, AppState};
-use crate::crypto::header::{self, PASSKEY_TAG};
+use crate::crypto::header::{self, is_grease, PASSKEY_TAG};
 use crate::db;
 use crate::db::invitations::{self, Enrollment, Refusal};
 use crate::domain::auth;
@@ -97,11 +97,6 @@ fn check_passkey(p: &Passkey) -> Result<Vec<u8>, ApiError> {
         return Err(bad("wrapped: not encrypted to a passkey"));
     }
     Ok(wrapped)
-}
-
-/// age's random grease stanzas carry tags that end in "-grease".
-fn is_grease(tag: &str) -> bool {
-    tag.ends_with("-grease")
 }
 
 /// Redeems an invitation: the officer's recipient joins the office's key set.

@@ -431,6 +431,11 @@ fn intake_problem(e: &IntakeError) -> Problem {
         IntakeError::UnknownOffice => {
             problem::of(StatusCode::NOT_FOUND, "unknown-office", "Unknown office")
         }
+        IntakeError::OfficeNotReady => problem::of(
+            StatusCode::CONFLICT,
+            "office-not-ready",
+            "The complaint office cannot receive reports yet",
+        ),
         IntakeError::StaleKeyset { current } => problem::of(
             StatusCode::CONFLICT,
             "stale-keyset",
@@ -450,6 +455,13 @@ fn intake_problem(e: &IntakeError) -> Problem {
                 ),
                 H::Unpadded(_) => ("unpadded-size", "The plaintext was not padded to a bucket"),
                 H::MalformedStanza(_) => ("malformed-stanza", "A recipient stanza is malformed"),
+                H::TooManyStanzas | H::TooMuchGrease(_) => {
+                    ("too-many-stanzas", "The file has too many stanzas")
+                }
+                H::UnsupportedStanza(_) => (
+                    "unsupported-stanza",
+                    "The file holds a stanza type the office does not use",
+                ),
             };
             problem::of(bad, kind, title).with("field", (*field).into())
         }

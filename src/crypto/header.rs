@@ -6,10 +6,25 @@ use std::cell::RefCell;
 
 use age_core::format::{FileKey, Stanza};
 
-/// Stanza tags that wrap the file key for a recipient. Anything else is grease, which age
-/// adds on purpose and which must be ignored.
+/// Stanza tags that wrap the file key for a recipient.
 /// Only the natively supported types (`crypto::NATIVE_RECIPIENT_TYPES`) count.
 const RECIPIENT_TAGS: &[&str] = &["X25519"];
+
+/// Grease stanzas, which age adds on purpose and which are otherwise ignored, that one file
+/// may carry. The Rust crate adds one, the browser package and the Go tool none; a file with
+/// more was not made by a client of ours, and thousands would only cost the office's
+/// clients time on every read.
+pub const MAX_GREASE: usize = 4;
+
+/// Stanzas of any kind one file may carry: an office's key set, the reply recipient and the
+/// grease. Counted before the age crate parses the header, whose time grows with the square
+/// of the stanza count (2,000 stanzas: seconds of CPU).
+pub const MAX_STANZAS: usize = 64;
+
+/// age's random grease stanzas carry tags that end in "-grease".
+pub fn is_grease(tag: &str) -> bool {
+    tag.ends_with("-grease")
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HeaderError {
@@ -19,6 +34,12 @@ pub enum HeaderError {
     Passphrase,
     #[error("the file has {found} recipient stanzas; the key set has {expected} recipients")]
     StanzaCount { found: usize, expected: usize },
+    #[error("the file has more than {MAX_STANZAS} stanzas")]
+    TooManyStanzas,
+    #[error("the file has {0} grease stanzas; at most {MAX_GREASE} are accepted")]
+    TooMuchGrease(usize),
+    #[error("a stanza of type '{0}' is not accepted: the office's files hold X25519 stanzas only (no plugin recipients)")]
+    UnsupportedStanza(String),
     #[error("the payload is {0} bytes, which is not the size of a padded bucket")]
     Unpadded(u64),
     #[error(
@@ -73,13 +94,23 @@ pub fn inspect(file: &[u8]) -> Result<HeaderInfo, HeaderError> {
     if let Some(bad) = stanzas.iter().find(|s| !well_formed(s)) {
         return Err(HeaderError::MalformedStanza(bad.tag.clone()));
     }
-    let tags: Vec<String> = stanzas.into_iter().map(|s| s.tag).collect();
+    // What no office file holds (a plugin's stanza beside the office's, say) is refused, not
+    // skipped: an officer's client would try to run that plugin.
+    if let Some(other) = stanzas
+        .iter()
+        .find(|s| !RECIPIENT_TAGS.contains(&s.tag.as_str()) && !is_grease(&s.tag))
+    {
+        return Err(HeaderError::UnsupportedStanza(
+            other.tag.chars().take(40).collect(),
+        ));
+    }
+    let grease = stanzas.iter().filter(|s| is_grease(&s.tag)).count();
+    if grease > MAX_GREASE {
+        return Err(HeaderError::TooMuchGrease(grease));
+    }
     let header_len = header_len(file).ok_or(HeaderError::NotAge)?;
     Ok(HeaderInfo {
-        recipient_stanzas: tags
-            .iter()
-            .filter(|t| RECIPIENT_TAGS.contains(&t.as_str()))
-            .count(),
+        recipient_stanzas: stanzas.len() - grease,
         header_len,
         payload_len: (file.len() - header_len) as u64,
     })
@@ -95,6 +126,15 @@ pub fn stanza_tags(file: &[u8]) -> Result<Vec<String>, HeaderError> {
 fn stanzas(file: &[u8]) -> Result<Vec<Stanza>, HeaderError> {
     if !file.starts_with(b"age-encryption.org/v1\n") {
         return Err(HeaderError::NotAge);
+    }
+    let header = &file[..header_len(file).ok_or(HeaderError::NotAge)?];
+    if header
+        .split(|&b| b == b'\n')
+        .filter(|line| line.starts_with(b"-> "))
+        .nth(MAX_STANZAS)
+        .is_some()
+    {
+        return Err(HeaderError::TooManyStanzas);
     }
     let decryptor = age::Decryptor::new_buffered(file).map_err(|_| HeaderError::NotAge)?;
     if decryptor.is_scrypt() {
@@ -171,6 +211,44 @@ mod tests {
         let mut out = (lines.join("\n") + "\n").into_bytes();
         out.extend_from_slice(&ct[hl..]);
         out
+    }
+
+    /// The file with `stanzas` (stanza lines and bodies, each ending in a newline) inserted
+    /// before its first stanza.
+    pub(crate) fn with_stanzas(ct: &[u8], stanzas: &str) -> Vec<u8> {
+        let first = ct.iter().position(|&b| b == b'\n').unwrap() + 1;
+        [&ct[..first], stanzas.as_bytes(), &ct[first..]].concat()
+    }
+
+    #[test]
+    fn grease_is_capped_and_other_stanza_types_are_refused() {
+        let ct = encrypt(&[b' '; 1024], &[keygen().1]).unwrap();
+        // The age crate greases its files itself: one stanza, accepted.
+        let tags = stanza_tags(&ct).unwrap();
+        assert!(tags.iter().any(|t| is_grease(t)), "{tags:?}");
+        assert_eq!(inspect(&ct).unwrap().recipient_stanzas, 1);
+        let grease = |n: usize| "-> x-grease\n\n".repeat(n);
+        assert_eq!(
+            inspect(&with_stanzas(&ct, &grease(MAX_GREASE - 1)))
+                .unwrap()
+                .recipient_stanzas,
+            1
+        );
+        assert_eq!(
+            inspect(&with_stanzas(&ct, &grease(MAX_GREASE))),
+            Err(HeaderError::TooMuchGrease(MAX_GREASE + 1))
+        );
+        // Counted before the header is parsed.
+        assert_eq!(
+            inspect(&with_stanzas(&ct, &grease(2000))),
+            Err(HeaderError::TooManyStanzas)
+        );
+        // A plugin's stanza beside the office's X25519 stanza.
+        let plugin = with_stanzas(&ct, "-> piv-p256 abcd\nAAAA\n");
+        assert_eq!(
+            inspect(&plugin),
+            Err(HeaderError::UnsupportedStanza("piv-p256".into()))
+        );
     }
 
     #[test]

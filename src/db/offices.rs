@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{officers, offices};
 use super::{DbConn, DbError};
-use crate::domain::office::{NewOffice, Office, Officer};
+use crate::domain::office::{NewOffice, Office, Officer, MAX_KEY_SET};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = offices)]
@@ -192,6 +192,12 @@ pub fn add_officer(
                 .into(),
         ));
     }
+    if current.recipients.len() >= MAX_KEY_SET {
+        return Err(DbError::Conflict(format!(
+            "the office's key set has {} keys, the most it may have; remove an officer first",
+            current.recipients.len()
+        )));
+    }
     let active_same = officers::table
         .filter(officers::office.eq(office))
         .filter(officers::recipient.eq(recipient))
@@ -295,6 +301,13 @@ pub fn set_recovery(
             return Err(DbError::Conflict(
                 "this is an officer's key; a recovery key is a separate key kept offline".into(),
             ));
+        }
+        let current = get_office(conn, office)?.ok_or(DbError::NotFound)?;
+        if current.recovery.is_none() && current.recipients.len() >= MAX_KEY_SET {
+            return Err(DbError::Conflict(format!(
+                "the office's key set has {} keys, the most it may have; remove an officer first",
+                current.recipients.len()
+            )));
         }
     }
     let n = diesel::update(offices::table.find(office))

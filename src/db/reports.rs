@@ -194,3 +194,15 @@ fn insert_attachments(conn: &mut DbConn, report: &NewReport) -> Result<(), DbErr
     }
     Ok(())
 }
+
+/// The start of each of the office's report ciphertexts (its age header, and more), enough to
+/// count its stanzas without reading whole files.
+pub fn report_headers(conn: &mut DbConn, office: &str) -> Result<Vec<Vec<u8>>, DbError> {
+    // `substr` takes bytes of a BLOB on SQLite and of a bytea on PostgreSQL.
+    Ok(reports::table
+        .filter(reports::office.eq(office))
+        .select(diesel::dsl::sql::<diesel::sql_types::Binary>(
+            "substr(ciphertext, 1, 65536)",
+        ))
+        .load(conn)?)
+}

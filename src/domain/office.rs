@@ -6,6 +6,11 @@ use crate::domain::stats::taxonomy::{LAENDER, SIZE_CLASSES};
 pub const DEMO_RECIPIENT: &str = "age1ju3asxh70gqv6x0pyzvs3ghhz6d69hmjmscrxgejyzu50wz38dfsydeu05";
 pub const DEMO_SLUG: &str = "demo";
 
+/// The most recipients an office's key set may have: every file for the office carries one
+/// stanza each, beside the reply recipient and age's grease, within what intake accepts.
+pub const MAX_KEY_SET: usize =
+    crate::crypto::header::MAX_STANZAS - 1 - crate::crypto::header::MAX_GREASE;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Office {
     pub slug: String,
