@@ -8,6 +8,8 @@ use super::ids::{CaseId, LabelId, LookupId, OfficerId};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assign {
+    /// Required: `{}` must not unassign a case by accident.
+    #[serde(deserialize_with = "super::present")]
     pub officer: Option<OfficerId>,
 }
 

@@ -13,3 +13,13 @@ pub mod login;
 pub mod problem;
 pub mod reports;
 pub mod stats;
+
+/// For a field that must be present but may be `null`: serde takes a missing `Option` field
+/// as `None`, which would let `{}` mean the same as `{"field": null}`.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d)
+}

@@ -281,6 +281,20 @@ fn cases_are_assigned_filtered_and_reassigned_when_an_officer_leaves() {
         }
         assert_eq!(case(&server, &demo, &second).case.assignee, None);
 
+        // A body without `officer` is no request to unassign: refused, nothing changes.
+        let before = case(&server, &demo, &first).case.assignee;
+        assert!(before.is_some());
+        let a = server.call(
+            "POST",
+            "/v1/desk/cases/{case}/assignee",
+            &format!("/v1/desk/cases/{first}/assignee"),
+            Some(&serde_json::json!({})),
+            Some(&demo),
+        );
+        assert_eq!(a.status, 400, "{}: {}", db.name, a.body);
+        assert_eq!(a.problem(), "invalid-request", "{}", a.body);
+        assert_eq!(case(&server, &demo, &first).case.assignee, before);
+
         // Berta leaves: her cases go to the demo officer in the same step.
         desk_ok(
             &server,
