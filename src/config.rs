@@ -46,9 +46,16 @@ pub struct Config {
     #[arg(long, env = "MELDESTELLE_HEADER_SECS", default_value_t = 5)]
     pub header_secs: u64,
 
-    /// Longest pause, in seconds, while a request's body arrives (408 after).
+    /// Longest pause, in seconds, while a request's body arrives (408 after); also the grace
+    /// period before `--body-min-rate` applies.
     #[arg(long, env = "MELDESTELLE_BODY_SECS", default_value_t = 60)]
     pub body_secs: u64,
+
+    /// Slowest a request's body may arrive, in bytes per second on average, counted from
+    /// `--body-secs` after the headers (408 after): a body trickled byte by byte, never
+    /// pausing long, cannot hold a connection for as long as it likes.
+    #[arg(long, env = "MELDESTELLE_BODY_MIN_RATE", default_value_t = 2048)]
+    pub body_min_rate: u64,
 
     /// Open connections per worker thread; more wait until one closes.
     #[arg(long, env = "MELDESTELLE_MAX_CONNECTIONS", default_value_t = 1024)]

@@ -223,7 +223,9 @@ impl ApiError {
                 "body-timeout",
                 "The request body did not arrive in time",
             )
-            .detail(format!("the body paused for more than {secs} s")),
+            .detail(format!(
+                "the body paused for more than {secs} s, or arrived too slowly after that"
+            )),
             ApiError::NotFound => problem::for_status(StatusCode::NOT_FOUND),
             ApiError::Internal => problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::Unauthorized(kind) => problem::of(
@@ -541,14 +543,20 @@ pub async fn read_json<T: DeserializeOwned>(
     // Grow with what arrives: a declared length is a claim, and reserving it up front let slow
     // clients hold memory they never sent.
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(64 * 1024));
-    let secs = req
+    let (secs, min_rate) = req
         .app_data::<web::Data<AppState>>()
-        .map_or(60, |s| s.config.body_secs);
-    // A deadline for each pause, not for the whole body: a slow but steady upload (a phone,
-    // Tor) gets through, a client that stops sending does not.
+        .map_or((60, 2048), |s| (s.config.body_secs, s.config.body_min_rate));
+    // A deadline for each pause, so a client that stops sending is dropped; and one for the
+    // whole body, that moves by 1/min_rate s with every byte after a grace period: a slow but
+    // steady upload (a phone, Tor) gets through, a body trickled byte by byte does not.
     let pause = std::time::Duration::from_secs(secs);
+    let start = tokio::time::Instant::now();
+    let per_byte =
+        std::time::Duration::from_secs(1) / u32::try_from(min_rate.max(1)).unwrap_or(u32::MAX);
     loop {
-        let next = tokio::time::timeout(pause, payload.next())
+        let owed = per_byte.saturating_mul(u32::try_from(body.len()).unwrap_or(u32::MAX));
+        let deadline = (start + pause + owed).min(tokio::time::Instant::now() + pause);
+        let next = tokio::time::timeout_at(deadline, payload.next())
             .await
             .map_err(|_| ApiError::BodyTimeout(secs))?;
         let Some(chunk) = next else { break };

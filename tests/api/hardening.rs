@@ -776,3 +776,83 @@ fn a_body_that_does_not_arrive_in_time_is_refused() {
     );
     assert_eq!(db.count("reports"), 0);
 }
+
+/// A body trickled at 1 byte/s never pauses long enough for `--body-secs`; the minimum rate
+/// that applies after it (`--body-min-rate`, 2 KiB/s) drops it soon after, so 40 such clients
+/// on one worker with 32 connections do not keep reports out.
+#[test]
+fn a_body_trickled_byte_by_byte_is_dropped_while_reports_go_through() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let db = TestDb::sqlite();
+    let server = Server::start(
+        &db,
+        &[
+            "--body-secs",
+            "2",
+            "--workers",
+            "1",
+            "--max-connections",
+            "32",
+        ],
+    );
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let trickle = |addr: String| {
+        std::thread::spawn(move || -> (Duration, String) {
+            let started = Instant::now();
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            // The read below is the pause between two bytes.
+            s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+            let _ = s.write_all(
+                b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                  Content-Length: 1000000\r\n\r\n",
+            );
+            let mut answer = Vec::new();
+            let mut buf = [0u8; 4096];
+            while started.elapsed() < Duration::from_secs(40) {
+                if s.write_all(b" ").is_err() {
+                    break;
+                }
+                match s.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(_) => break,
+                }
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                    break;
+                }
+            }
+            (
+                started.elapsed(),
+                String::from_utf8_lossy(&answer).into_owned(),
+            )
+        })
+    };
+    let tricklers: Vec<_> = (0..40).map(|_| trickle(addr.clone())).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 0..2 {
+        let (sub, _) = meldestelle::client::submission(
+            &server.office("demo"),
+            &meldestelle::protocol::document::Document::report(&format!("Meldung {i}")),
+        )
+        .unwrap();
+        let a = server.send("POST", "/v1/reports", "/v1/reports", &sub, None);
+        assert_eq!(a.status, 201, "{}", a.body);
+    }
+    for t in tricklers {
+        let (took, answer) = t.join().unwrap();
+        // 2 s of grace, then 2 KiB/s owed: the first refused within a second or so; the last
+        // ones waited for a connection slot first.
+        assert!(
+            took < Duration::from_secs(30),
+            "held for {took:?}: {answer}"
+        );
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+    }
+    assert_eq!(db.count("reports"), 2);
+}

@@ -271,6 +271,9 @@ fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, Str
     if !args.iter().any(|a| a == "--pow-bits") {
         defaults.extend(["--pow-bits", TEST_POW_BITS]);
     }
+    if !args.iter().any(|a| a == "--workers") {
+        defaults.extend(["--workers", "2"]);
+    }
     let mut child = Command::new(BIN)
         .arg("serve")
         .args([
@@ -278,8 +281,6 @@ fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, Str
             "127.0.0.1:0",
             "--database-url",
             db_url,
-            "--workers",
-            "2",
         ])
         .args(defaults)
         .args(args)
