@@ -301,7 +301,7 @@ fn checker(
     };
     let today = chrono::Local::now().date_naive();
     move |body| {
-        let sub = serde_json::from_str(body).unwrap();
+        let sub: meldestelle::protocol::reports::Submission = serde_json::from_str(body).unwrap();
         meldestelle::domain::intake::accept(sub, Some(&office), &limits, today).unwrap()
     }
 }

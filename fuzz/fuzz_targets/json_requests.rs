@@ -4,7 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use meldestelle::crypto::padding::Buckets;
-use meldestelle::domain::intake::{self, Limits, Submission};
+use meldestelle::domain::intake::{self, Limits};
+use meldestelle::protocol::reports::Submission;
 use meldestelle::protocol::{casework, desk, enroll, followup, login, stats};
 
 fuzz_target!(|data: &[u8]| {

@@ -7,8 +7,8 @@ use base64::Engine;
 use super::desk::{summary, Desk};
 use super::{read_json, ApiError, AppState};
 use crate::app::{cases, labels, reports};
-use crate::domain::intake::Submission;
 use crate::protocol::casework as wire;
+use crate::protocol::reports::Submission;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;

@@ -10,9 +10,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{login, read_json, ApiError, AppState};
-use crate::app::{cases, contributions};
+use crate::app::{self, cases, contributions};
 use crate::crypto;
-use crate::db;
 use crate::domain::intake;
 use crate::domain::office::{Office, Officer};
 use crate::domain::workflow::{self, Case, Direction, Filter};
@@ -26,7 +25,6 @@ use crate::protocol::stats::{Contributed, Contribution, Contributions, QuarterSt
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
-const OFFICER: &str = "officer:";
 
 pub async fn challenge(
     state: web::Data<AppState>,
@@ -39,20 +37,15 @@ pub async fn challenge(
             "recipient: not an age recipient".into(),
         ));
     }
-    let (office, recipient) = (r.office.clone(), r.recipient.clone());
-    let officer = state
-        .store
-        .read(move |c| {
-            Ok(db::offices::list_officers(c, &office)?
-                .into_iter()
-                .find(|o| o.active && o.recipient == recipient))
-        })
-        .await?;
-    login::issue(
-        &state,
-        officer.map(|o| (format!("{OFFICER}{}", o.id), o.recipient)),
+    let ch = app::login::officer_challenge(
+        &state.store,
+        &state.challenges,
+        &r.office.0,
+        &r.recipient,
+        state.config.challenge_secs,
     )
-    .await
+    .await?;
+    Ok(login::challenge_answer(ch))
 }
 
 pub async fn session(
@@ -60,32 +53,27 @@ pub async fn session(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = login::redeem(&state, &req, payload).await?;
-    let officer = principal_officer(&state, &principal).await?;
-    let o = officer.clone();
-    let (token, expires_at, head) = login::open_session(&state, principal, move |c| {
-        db::desk::append_audit(c, &o.office, &o.id, "login", None)?;
-        db::desk::audit_head(c)
-    })
+    let r = login::session_request(&req, payload).await?;
+    let s = app::login::officer_session(
+        &state.store,
+        &state.challenges,
+        &r.challenge_id,
+        r.secret.expose(),
+        state.config.session_secs,
+    )
     .await?;
+    let officer = s.who.officer;
     // The audit log's head, for the officer to compare with a checkpoint kept elsewhere.
     Ok(HttpResponse::Created().json(OfficerSession {
-        token: Token::new(token),
-        expires_at: expires_at.and_utc(),
+        token: Token::new(s.token),
+        expires_at: s.expires_at.and_utc(),
         officer: OfficerView {
             id: officer.id.into(),
             display_name: officer.display_name,
             office: officer.office.into(),
         },
-        audit_head: head.map(|h| h.to_string()),
+        audit_head: s.who.audit_head.map(|h| h.to_string()),
     }))
-}
-
-async fn principal_officer(state: &AppState, principal: &str) -> Result<Officer, ApiError> {
-    login::resolve(state, principal, OFFICER, |c, id| {
-        Ok(db::offices::get_officer(c, id)?.filter(|o| o.active))
-    })
-    .await
 }
 
 /// The officer behind the request's bearer token, with their office: a request guard, so a
@@ -106,20 +94,15 @@ impl actix_web::FromRequest for Desk {
                 .app_data::<web::Data<AppState>>()
                 .ok_or(ApiError::Internal)?
                 .clone();
-            login::authenticate(&state, &req, OFFICER, |c, id| {
-                let Some(officer) = db::offices::get_officer(c, id)?.filter(|o| o.active) else {
-                    return Ok(None);
-                };
-                Ok(db::offices::get_office(c, &officer.office)?
-                    .map(|office| Desk { officer, office }))
-            })
-            .await
+            let token = login::bearer(&req)?;
+            let (officer, office) = app::login::officer_by_token(&state.store, token).await?;
+            Ok(Desk { officer, office })
         })
     }
 }
 
 /// A case as the wire shows it, from the case, its counts and labels, and what is due today.
-pub(super) fn summary(case: &Case, listed: db::desk::Listed, today: NaiveDate) -> CaseSummary {
+pub(super) fn summary(case: &Case, listed: cases::Listed, today: NaiveDate) -> CaseSummary {
     let due = workflow::due(case.status, &case.clocks, today);
     let (c, n) = (case.clocks, listed.counts);
     CaseSummary {

@@ -9,9 +9,8 @@ use base64::Engine;
 use chrono::Utc;
 
 use super::{read_json, ApiError, AppState};
+use crate::app::enrollment::{self, EnrollError, Refusal};
 use crate::crypto::header::{self, is_grease, PASSKEY_TAG};
-use crate::db;
-use crate::db::invitations::{self, Enrollment, Refusal};
 use crate::domain::auth;
 use crate::protocol::enroll::{
     EnrollRequest, Enrolled, Invitation, InvitationRequest, Passkey, Passkeys, PasskeysRequest,
@@ -27,6 +26,16 @@ const MAX_CREDENTIAL: usize = 1024;
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> ApiError {
         ApiError::Invitation(r)
+    }
+}
+
+impl From<EnrollError> for ApiError {
+    fn from(e: EnrollError) -> ApiError {
+        match e {
+            EnrollError::App(e) => e.into(),
+            EnrollError::Invitation(r) => r.into(),
+            EnrollError::OfficerExists(why) => ApiError::Conflict("officer-exists", why),
+        }
     }
 }
 
@@ -47,20 +56,7 @@ pub async fn invitation(
 ) -> Result<HttpResponse, ApiError> {
     let r: InvitationRequest = read_json(&req, payload, SMALL_BODY).await?;
     let hash = token_hash(r.token.expose())?;
-    let (inv, office) = state
-        .store
-        .read(move |c| {
-            let inv = invitations::find_invitation(c, &hash)?;
-            let office = match &inv {
-                Some(i) => db::offices::get_office(c, &i.office)?,
-                None => None,
-            };
-            Ok((inv, office))
-        })
-        .await?;
-    let inv = invitations::check(inv, Utc::now().naive_utc())?;
-    // An invitation's office always exists (foreign key); a missing one is as unknown.
-    let office = office.ok_or(ApiError::Invitation(Refusal::Unknown))?;
+    let (inv, office) = enrollment::invitation(&state.store, hash, Utc::now().naive_utc()).await?;
     Ok(HttpResponse::Ok().json(Invitation {
         office: office.slug.into(),
         office_name: office.name,
@@ -114,32 +110,10 @@ pub async fn enroll(
         ));
     }
     let wrapped = r.passkey.as_ref().map(check_passkey).transpose()?;
-    let credential = r.passkey.map(|p| p.credential);
+    let passkey = r.passkey.map(|p| p.credential).zip(wrapped);
     let (now, today) = (Utc::now().naive_utc(), state.config.today());
-    let recipient = r.recipient;
-    let outcome = state
-        .store
-        .write(move |c| {
-            invitations::enroll(
-                c,
-                &Enrollment {
-                    token_hash: hash,
-                    recipient: &recipient,
-                    passkey: credential.as_deref().zip(wrapped.as_deref()),
-                    now,
-                    today,
-                },
-            )
-        })
-        .await
-        .map_err(|e| match e {
-            db::DbError::Conflict(_) => ApiError::Conflict(
-                "officer-exists",
-                "this key is already an officer's key in the office".into(),
-            ),
-            e => e.into(),
-        })?;
-    let (officer, keyset_version) = outcome?;
+    let (officer, keyset_version) =
+        enrollment::enroll(&state.store, hash, r.recipient, passkey, now, today).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(Enrolled {
         officer: OfficerView {
             id: officer.id.into(),
@@ -161,10 +135,7 @@ pub async fn passkeys(
     // Shares the reporters' lookup limit: global, nothing kept per client.
     super::rate_check(state.lookups.check(), state.lookups.clock())?;
     let office = r.office.0;
-    let list = state
-        .store
-        .read(move |c| invitations::office_passkeys(c, &office))
-        .await?;
+    let list = enrollment::passkeys(&state.store, office).await?;
     let passkeys = list
         .into_iter()
         .map(|(credential, wrapped)| Passkey {

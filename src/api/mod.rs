@@ -1,4 +1,4 @@
-//! The HTTP layer: thin handlers that parse, call a domain module and the store, and answer.
+//! The HTTP layer: thin handlers that parse, call one use case in `app`, and answer.
 //! openapi.yaml is the contract; tests hold these routes to it.
 
 pub mod casework;
@@ -25,8 +25,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::app::AppError;
+use crate::app::{DbError, Store};
 use crate::config::Config;
-use crate::db::{DbError, Store};
 use crate::domain::intake::IntakeError;
 use crate::domain::stats::taxonomy::TaxonomyError;
 use problem::Problem;
@@ -48,6 +48,8 @@ pub struct AppState {
     pub releases: Arc<crate::app::publish::FrozenCache>,
     /// The offices as intake last read them.
     pub offices: Arc<crate::app::reports::OfficeCache>,
+    /// The key of this process's login challenges (they are not stored).
+    pub challenges: Arc<crate::domain::auth::ChallengeKey>,
 }
 
 fn quota(per_sec: u32, burst_factor: u32) -> governor::Quota {
@@ -107,6 +109,7 @@ impl AppState {
             )),
             releases: Arc::default(),
             offices: Arc::default(),
+            challenges: Arc::new(crate::domain::auth::ChallengeKey::random()),
             config: Arc::new(config),
         }
     }
@@ -153,13 +156,13 @@ pub enum ApiError {
     #[error("conflict")]
     Conflict(&'static str, String),
     #[error("invitation refused: {0:?}")]
-    Invitation(crate::db::invitations::Refusal),
+    Invitation(crate::app::enrollment::Refusal),
     #[error(transparent)]
     Contribution(#[from] crate::domain::stats::contribution::ContributionError),
     #[error(transparent)]
-    ContributionRefused(#[from] crate::db::stats::Refusal),
+    ContributionRefused(#[from] crate::app::contributions::Refusal),
     #[error(transparent)]
-    Casework(#[from] crate::db::casework::Refusal),
+    Casework(#[from] crate::app::cases::Refusal),
     #[error("unknown label")]
     UnknownLabel,
 }
@@ -306,7 +309,7 @@ impl ApiError {
             ApiError::Intake(e) => intake_problem(e),
             ApiError::Contribution(e) => contribution_problem(e),
             ApiError::ContributionRefused(r) => {
-                use crate::db::stats::Refusal as R;
+                use crate::app::contributions::Refusal as R;
                 match r {
                     R::Frozen(_) => problem::of(
                         StatusCode::CONFLICT,
@@ -328,7 +331,7 @@ impl ApiError {
                 "The office has no such label",
             ),
             ApiError::Casework(r) => {
-                use crate::db::casework::Refusal as R;
+                use crate::app::cases::Refusal as R;
                 match r {
                     R::UnknownOfficer(_) => problem::of(
                         StatusCode::BAD_REQUEST,
@@ -352,7 +355,7 @@ impl ApiError {
                 .detail(r.to_string())
             }
             ApiError::Invitation(r) => {
-                use crate::db::invitations::Refusal as R;
+                use crate::app::enrollment::Refusal as R;
                 match r {
                     R::Unknown => problem::of(
                         StatusCode::NOT_FOUND,

@@ -4,12 +4,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{read_json, ApiError, AppState};
 use crate::app::reports;
-use crate::db;
-use crate::domain::intake::{self, Submission};
+use crate::domain::intake;
 use crate::domain::stats::taxonomy;
 use crate::protocol::ids::Slug;
 use crate::protocol::reports::{
-    OfficeEntry, OfficeList, OfficeView, Padding, Received, Taxonomy, TaxonomyField,
+    OfficeEntry, OfficeList, OfficeView, Padding, Received, Submission, Taxonomy, TaxonomyField,
 };
 
 pub async fn office(
@@ -17,9 +16,7 @@ pub async fn office(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let office = state
-        .store
-        .read(move |c| db::offices::get_office(c, &slug))
+    let office = reports::office(&state.store, &slug)
         .await?
         .ok_or(intake::IntakeError::UnknownOffice)?;
     let limits = state.config.limits();
@@ -48,9 +45,7 @@ pub async fn office(
 pub async fn offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Only offices an officer can read a report for (a recovery key alone is kept offline);
     // the default too.
-    let list: Vec<_> = state
-        .store
-        .read(db::offices::list_offices)
+    let list: Vec<_> = reports::offices(&state.store)
         .await?
         .into_iter()
         .filter(|o| o.officer_count() > 0)

@@ -7,17 +7,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::{login, read_json, ApiError, AppState};
+use crate::app;
+use crate::app::login::Analyst;
 use crate::app::publish::{self, TableRequest};
-use crate::db::{self, stats::Analyst};
-use crate::domain::office::Office;
 use crate::domain::stats::render::Format;
 use crate::protocol::ids::{Slug, Token};
 use crate::protocol::login::{AnalystChallengeRequest, AnalystSession, AnalystView};
 use crate::protocol::stats::{ReleaseEntry, ReleaseRequest, Released, Releases};
-
-use publish::AUDIT_SCOPE;
-
-const ANALYST: &str = "analyst:";
 
 pub async fn challenge(
     state: web::Data<AppState>,
@@ -30,23 +26,14 @@ pub async fn challenge(
             "recipient: not an age recipient".into(),
         ));
     }
-    let recipient = r.recipient.clone();
-    let analyst = state
-        .store
-        .read(move |c| db::stats::analyst_by_recipient(c, &recipient))
-        .await?;
-    login::issue(
-        &state,
-        analyst.map(|a| (format!("{ANALYST}{}", a.id), a.recipient)),
+    let ch = app::login::analyst_challenge(
+        &state.store,
+        &state.challenges,
+        &r.recipient,
+        state.config.challenge_secs,
     )
-    .await
-}
-
-async fn principal_analyst(state: &AppState, principal: &str) -> Result<Analyst, ApiError> {
-    login::resolve(state, principal, ANALYST, |c, id| {
-        Ok(db::stats::get_analyst(c, id)?.filter(|a| a.active))
-    })
-    .await
+    .await?;
+    Ok(login::challenge_answer(ch))
 }
 
 pub async fn session(
@@ -54,55 +41,30 @@ pub async fn session(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = login::redeem(&state, &req, payload).await?;
-    let analyst = principal_analyst(&state, &principal).await?;
-    let id = analyst.id.clone();
-    let (token, expires_at, ()) = login::open_session(&state, principal, move |c| {
-        db::desk::append_audit(c, AUDIT_SCOPE, &id, "login", None)
-    })
+    let r = login::session_request(&req, payload).await?;
+    let s = app::login::analyst_session(
+        &state.store,
+        &state.challenges,
+        &r.challenge_id,
+        r.secret.expose(),
+        state.config.session_secs,
+    )
     .await?;
     Ok(HttpResponse::Created().json(AnalystSession {
-        token: Token::new(token),
-        expires_at: expires_at.and_utc(),
+        token: Token::new(s.token),
+        expires_at: s.expires_at.and_utc(),
         analyst: AnalystView {
-            id: analyst.id,
-            display_name: analyst.display_name,
-            offices: analyst.offices.into_iter().map(Slug::from).collect(),
+            id: s.who.id,
+            display_name: s.who.display_name,
+            offices: s.who.offices.into_iter().map(Slug::from).collect(),
         },
     }))
 }
 
 /// The analyst behind the token, with the offices they may see.
 async fn analyst(state: &AppState, req: &HttpRequest) -> Result<Analyst, ApiError> {
-    login::authenticate(state, req, ANALYST, |c, id| {
-        Ok(db::stats::get_analyst(c, id)?.filter(|a| a.active))
-    })
-    .await
-}
-
-/// The offices an analyst may see, with their key sets: only a release needs them (one query
-/// per office, which every request for a frozen release used to pay).
-async fn granted_offices(state: &AppState, analyst: &Analyst) -> Result<Vec<Office>, ApiError> {
-    let granted = analyst.offices.clone();
-    Ok(state
-        .store
-        .read(move |c| {
-            Ok(db::offices::list_offices(c)?
-                .into_iter()
-                .filter(|o| granted.contains(&o.slug))
-                .collect::<Vec<_>>())
-        })
-        .await?)
-}
-
-/// Every release an analyst fetches is audited.
-async fn audit_export(state: &AppState, analyst: &Analyst) -> Result<(), ApiError> {
-    let id = analyst.id.clone();
-    state
-        .store
-        .write(move |c| db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats-export", None))
-        .await?;
-    Ok(())
+    let token = login::bearer(req)?;
+    Ok(app::login::analyst_by_token(&state.store, token).await?)
 }
 
 #[derive(Deserialize)]
@@ -147,11 +109,8 @@ pub async fn table(
         by: q.by,
         office: q.office,
     };
-    let body = state
-        .store
-        .read(move |c| Ok(publish::frozen_table(c, &request, format)))
-        .await??;
-    audit_export(&state, &analyst).await?;
+    let body = publish::table(&state.store, request, format).await?;
+    publish::audit_export(&state.store, &analyst.id).await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .body(body))
@@ -173,17 +132,8 @@ async fn serve_frozen(
 ) -> Result<HttpResponse, ApiError> {
     let analyst = analyst(state, req).await?;
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
-    let body = match state.releases.get(&q.period, format) {
-        Some(hit) => hit,
-        None => {
-            let cache = state.releases.clone();
-            state
-                .store
-                .read(move |c| Ok(cache.load(c, &q.period, format)))
-                .await??
-        }
-    };
-    audit_export(state, &analyst).await?;
+    let body = publish::frozen_set(&state.store, &state.releases, q.period, format).await?;
+    publish::audit_export(&state.store, &analyst.id).await?;
     let mut res = HttpResponse::Ok();
     res.content_type(format.content_type());
     if format == Format::Html {
@@ -242,7 +192,7 @@ pub async fn releases(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     analyst(&state, &req).await?;
-    let list = state.store.read(db::stats::releases).await?;
+    let list = publish::releases(&state.store).await?;
     let releases = list
         .into_iter()
         .map(|(period, released_on)| ReleaseEntry {
@@ -261,7 +211,7 @@ pub async fn release(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let analyst = analyst(&state, &req).await?;
-    let offices = granted_offices(&state, &analyst).await?;
+    let offices = publish::granted_offices(&state.store, &analyst).await?;
     if !analyst.all_offices {
         return Err(publish::PublishError::NotGranted("every office (the alliance)".into()).into());
     }

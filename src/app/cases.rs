@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 
 use super::{blocking, case_changed, AppError};
 use crate::crypto;
-use crate::db::{self, desk::Listed, DbConn, DbError, Store};
+pub use crate::db::casework::Refusal;
+pub use crate::db::desk::Listed;
+use crate::db::{self, DbConn, DbError, Store};
 use crate::domain::case::Status;
 use crate::domain::intake::{self, Limits};
 use crate::domain::office::{self, Office, Officer};

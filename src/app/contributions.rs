@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 
 use super::AppError;
 use crate::db::{self, DbError, Store};
+
+pub use crate::db::stats::Refusal;
 use crate::domain::office::{Office, Officer};
 use crate::domain::stats::contribution;
 use crate::domain::stats::taxonomy::{Answers, Quarter};

@@ -6,14 +6,19 @@
 
 pub mod cases;
 pub mod contributions;
+pub mod enrollment;
 pub mod jobs;
 pub mod labels;
 pub mod login;
 pub mod publish;
 pub mod reports;
 
-use crate::db::{self, DbError};
+use crate::db;
 use crate::domain::intake::IntakeError;
+
+/// The store's handle and its error, for the HTTP layer's state and problem types: the layer
+/// holds the handle to pass it to a use case, and calls no storage itself.
+pub use crate::db::{DbError, Store};
 
 /// Why a use case refused or failed; the HTTP layer turns each into its problem type.
 #[derive(Debug, thiserror::Error)]

@@ -267,6 +267,62 @@ impl FrozenCache {
     }
 }
 
+/// The offices an analyst may see, with their key sets: only a release needs them.
+pub async fn granted_offices(
+    store: &db::Store,
+    analyst: &db::stats::Analyst,
+) -> Result<Vec<Office>, PublishError> {
+    let granted = analyst.offices.clone();
+    Ok(store
+        .read(move |c| {
+            Ok(db::offices::list_offices(c)?
+                .into_iter()
+                .filter(|o| granted.contains(&o.slug))
+                .collect::<Vec<_>>())
+        })
+        .await?)
+}
+
+/// Every release or table an analyst fetches is audited.
+pub async fn audit_export(store: &db::Store, analyst: &str) -> Result<(), PublishError> {
+    let id = analyst.to_owned();
+    Ok(store
+        .write(move |c| db::desk::append_audit(c, AUDIT_SCOPE, &id, "stats-export", None))
+        .await?)
+}
+
+/// The periods released so far, newest first, with their days.
+pub async fn releases(store: &db::Store) -> Result<Vec<(String, NaiveDate)>, PublishError> {
+    Ok(store.read(db::stats::releases).await?)
+}
+
+/// A frozen release set's bytes, from the cache or the store.
+pub async fn frozen_set(
+    store: &db::Store,
+    cache: &std::sync::Arc<FrozenCache>,
+    period: String,
+    format: Format,
+) -> Result<bytes::Bytes, PublishError> {
+    if let Some(hit) = cache.get(&period, format) {
+        return Ok(hit);
+    }
+    let cache = cache.clone();
+    store
+        .read(move |c| Ok(cache.load(c, &period, format)))
+        .await?
+}
+
+/// One table of a frozen release (see `frozen_table`).
+pub async fn table(
+    store: &db::Store,
+    request: TableRequest,
+    format: Format,
+) -> Result<Vec<u8>, PublishError> {
+    store
+        .read(move |c| Ok(frozen_table(c, &request, format)))
+        .await?
+}
+
 /// A frozen release's bytes in the asked format.
 pub fn frozen(conn: &mut DbConn, period: &str, format: Format) -> Result<Vec<u8>, PublishError> {
     let key = Period::parse(period)?.to_string();

@@ -11,9 +11,10 @@ use crate::crypto;
 use crate::db::reports::{NotStored, PendingReport};
 use crate::db::{self, Store};
 use crate::domain::case::Status;
-use crate::domain::intake::{self, Limits, Submission};
+use crate::domain::intake::{self, Limits};
 use crate::domain::office::{Office, Officer};
 use crate::domain::workflow::{self, Case, Direction, Message};
+use crate::protocol::reports::Submission;
 
 /// An office by slug, if there is one.
 pub async fn office(store: &Store, slug: &str) -> Result<Option<Office>, AppError> {
@@ -21,6 +22,11 @@ pub async fn office(store: &Store, slug: &str) -> Result<Option<Office>, AppErro
     Ok(store
         .read(move |c| db::offices::get_office(c, &slug))
         .await?)
+}
+
+/// Every office, by slug.
+pub async fn offices(store: &Store) -> Result<Vec<Office>, AppError> {
+    Ok(store.read(db::offices::list_offices).await?)
 }
 
 /// The offices as intake last read them, so that a submission does not read its office again.

@@ -62,17 +62,7 @@ mod tests {
             src.join("mailer.rs"),
         ];
         for dir in ["api", "app", "crypto", "db", "domain", "protocol"] {
-            let mut stack = vec![src.join(dir)];
-            while let Some(d) = stack.pop() {
-                for entry in std::fs::read_dir(&d).unwrap() {
-                    let path = entry.unwrap().path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|e| e == "rs") {
-                        files.push(path);
-                    }
-                }
-            }
+            files.extend(crate::source_files(dir));
         }
         assert!(files.len() > 40, "found only {} files", files.len());
         for path in files {

@@ -396,45 +396,37 @@ pub fn rewrap(conn: &mut DbConn, case_id: &str, w: &Rewrap) -> Result<(), DbErro
 
 // --- login ---
 
-pub fn insert_challenge(
+/// Spends a login challenge (by its nonce) until it ends: `false` when it was spent already.
+/// Only a redeemed challenge gets a row, so the table holds the logins of the last few
+/// minutes, whatever the number of challenges asked for.
+pub fn spend_challenge(
     conn: &mut DbConn,
-    id: &str,
+    nonce: &str,
     principal: &str,
-    secret_hash: &[u8],
     expires_at: NaiveDateTime,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
     diesel::delete(
         challenges::table.filter(challenges::expires_at.lt(chrono::Utc::now().naive_utc())),
     )
     .execute(conn)?;
-    diesel::insert_into(challenges::table)
-        .values((
-            challenges::id.eq(id),
-            challenges::principal.eq(principal),
-            challenges::secret_hash.eq(secret_hash),
-            challenges::expires_at.eq(expires_at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Removes and returns a challenge: whatever the answer, it cannot be used again.
-pub fn take_challenge(
-    conn: &mut DbConn,
-    id: &str,
-) -> Result<Option<(String, Vec<u8>, NaiveDateTime)>, DbError> {
-    let row = challenges::table
-        .find(id)
-        .select((
-            challenges::principal,
-            challenges::secret_hash,
-            challenges::expires_at,
-        ))
-        .first(conn)
-        .optional()?;
-    let deleted = diesel::delete(challenges::table.find(id)).execute(conn)?;
-    // Two concurrent answers: only the one that deleted the row may use it.
-    Ok(if deleted == 1 { row } else { None })
+    let row = (
+        challenges::id.eq(nonce),
+        challenges::principal.eq(principal),
+        // Nothing secret is kept: the secret follows from the id and the process's key.
+        challenges::secret_hash.eq(&[][..]),
+        challenges::expires_at.eq(expires_at),
+    );
+    // A second answer inserts nothing (and PostgreSQL logs no unique violation of it).
+    let inserted = match conn {
+        DbConn::Pg(c) => diesel::insert_into(challenges::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(challenges::table)
+            .values(row)
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
 }
 
 pub fn insert_session(

@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use crate::crypto::{self, header, padding::Buckets};
 use crate::domain::case::{self, Status};
 use crate::domain::office::Office;
-pub use crate::protocol::reports::Submission;
 
 /// Size limits that apply to submissions.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +42,20 @@ pub enum IntakeError {
     PlaintextStats,
 }
 
+/// A submission as intake checks it (the wire's `Submission` converts into it).
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub keyset_version: i32,
+    /// Standard base64 of the age file.
+    pub ciphertext: String,
+    pub reply_recipient: String,
+    /// 64 hex digits, as sent.
+    pub lookup_id: String,
+    pub attachments: Vec<String>,
+    /// Whether statistics answers came beside the ciphertext, in plain text.
+    pub plaintext_stats: bool,
+}
+
 /// A report ready to be stored.
 #[derive(Debug, Clone)]
 pub struct NewReport {
@@ -61,18 +74,19 @@ pub struct NewReport {
 
 /// Checks a submission against its office; `office` is `None` when the slug is unknown.
 pub fn accept(
-    sub: Submission,
+    sub: impl Into<Incoming>,
     office: Option<&Office>,
     limits: &Limits,
     today: NaiveDate,
 ) -> Result<NewReport, IntakeError> {
-    if sub.stats.is_some() {
+    let sub = sub.into();
+    if sub.plaintext_stats {
         return Err(IntakeError::PlaintextStats);
     }
     let office = office.ok_or(IntakeError::UnknownOffice)?;
     check_ready(office)?;
     check_keyset(sub.keyset_version, office)?;
-    let lookup_id = decode_lookup_id(sub.lookup_id.expose())?;
+    let lookup_id = decode_lookup_id(&sub.lookup_id)?;
     if !crypto::is_recipient(&sub.reply_recipient) {
         return Err(IntakeError::InvalidField {
             field: "reply_recipient",

@@ -100,3 +100,16 @@ pub struct Taxonomy {
     pub version: i32,
     pub fields: Vec<TaxonomyField>,
 }
+
+impl From<Submission> for crate::domain::intake::Incoming {
+    fn from(s: Submission) -> Self {
+        crate::domain::intake::Incoming {
+            keyset_version: s.keyset_version,
+            ciphertext: s.ciphertext,
+            reply_recipient: s.reply_recipient,
+            lookup_id: s.lookup_id.expose().to_owned(),
+            attachments: s.attachments,
+            plaintext_stats: s.stats.is_some(),
+        }
+    }
+}

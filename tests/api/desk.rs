@@ -308,7 +308,7 @@ fn refusals_change_nothing() {
             (replay.status, replay.problem().as_str()),
             (401, "invalid-challenge")
         );
-        // A wrong answer burns the challenge too.
+        // A wrong answer is refused.
         let ch: Challenge = desk_challenge(&server, rcpt).parse();
         let wrong = desk_session(&server, &ch, "00");
         assert_eq!(

@@ -856,3 +856,31 @@ fn a_body_trickled_byte_by_byte_is_dropped_while_reports_go_through() {
     }
     assert_eq!(db.count("reports"), 2);
 }
+
+/// Login challenges are stateless: asking for them, for an officer whose recipient is public
+/// in the office's description, writes nothing; only a login (which needs the officer's key)
+/// leaves a row, to refuse its challenge a second time.
+#[test]
+fn a_flood_of_login_challenges_stores_nothing_on_both_backends() {
+    use meldestelle::protocol::login::OfficerChallengeRequest;
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let request = OfficerChallengeRequest {
+            office: "demo".into(),
+            recipient: meldestelle::domain::office::DEMO_RECIPIENT.into(),
+        };
+        for _ in 0..300 {
+            let a = server.send(
+                "POST",
+                "/v1/desk/challenge",
+                "/v1/desk/challenge",
+                &request,
+                None,
+            );
+            assert_eq!(a.status, 201, "{}", a.body);
+        }
+        assert_eq!(db.count("challenges"), 0, "{}", db.name);
+        login(&server, "demo", DEMO_IDENTITY);
+        assert_eq!(db.count("challenges"), 1, "{}", db.name);
+    }
+}

@@ -276,12 +276,7 @@ fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, Str
     }
     let mut child = Command::new(BIN)
         .arg("serve")
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            db_url,
-        ])
+        .args(["--bind", "127.0.0.1:0", "--database-url", db_url])
         .args(defaults)
         .args(args)
         .env("MELDESTELLE_LOG", "debug")
