@@ -167,6 +167,7 @@ pub async fn record(
     )
     .await?;
     Ok(HttpResponse::Created().json(wire::Recorded {
+        reference: crate::domain::case::reference(&report.id),
         id: report.id.into(),
         status: report.status,
         received_on: report.received_on,

@@ -107,6 +107,7 @@ pub(super) fn summary(case: &Case, listed: cases::Listed, today: NaiveDate) -> C
     let (c, n) = (case.clocks, listed.counts);
     CaseSummary {
         id: case.id.clone().into(),
+        reference: crate::domain::case::reference(&case.id),
         status: case.status,
         keyset_version: case.keyset_version,
         received_on: c.received_on,

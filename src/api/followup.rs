@@ -29,6 +29,7 @@ pub async fn read(
     let case = case(&state, r.lookup_id.expose()).await?;
     let (report, messages) = reports::reporter_view(&state.store, &case).await?;
     Ok(HttpResponse::Ok().json(ReporterCase {
+        reference: crate::domain::case::reference(&case.id),
         office: case.office.into(),
         // The reporter's own report, which their reply identity opens (reports since the
         // receipt became a recipient; older ones are the office's only).

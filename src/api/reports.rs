@@ -109,6 +109,7 @@ pub async fn submit(
     )
     .await?;
     Ok(HttpResponse::Created().json(Received {
+        reference: crate::domain::case::reference(&report.id),
         status: report.status,
         received_on: report.received_on,
         ack_due: report.ack_due,

@@ -79,6 +79,8 @@ pub struct RecordedReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {
     pub id: CaseId,
+    /// The reference to give the reporter with the receipt.
+    pub reference: String,
     pub status: crate::domain::case::Status,
     pub received_on: chrono::NaiveDate,
     pub ack_due: chrono::NaiveDate,

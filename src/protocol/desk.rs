@@ -22,6 +22,8 @@ pub struct MessageCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSummary {
     pub id: CaseId,
+    /// The reference the reporter was shown (`domain::case::reference`).
+    pub reference: String,
     pub status: Status,
     pub keyset_version: i32,
     pub received_on: NaiveDate,

@@ -28,6 +28,8 @@ pub struct ReporterMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReporterCase {
     pub office: Slug,
+    /// The case's reference, as the receipt page showed it and the office sees it.
+    pub reference: String,
     /// The report's ciphertext, which the receipt's reply identity opens.
     pub report: String,
     pub status: Status,

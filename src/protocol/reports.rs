@@ -78,6 +78,8 @@ pub struct Health {
 /// What the reporter is told once the report is durably stored: its clocks, never a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Received {
+    /// The case's reference (`domain::case::reference`), which the office sees too.
+    pub reference: String,
     pub status: crate::domain::case::Status,
     pub received_on: chrono::NaiveDate,
     pub ack_due: chrono::NaiveDate,

@@ -270,6 +270,7 @@ fn the_casework_wire_types_are_the_contract() {
         &answer("/v1/desk/reports", "post", "201"),
         &wire::Recorded {
             id: "c".into(),
+            reference: "7QK2-M9XD".into(),
             status: meldestelle::domain::case::Status::Received,
             received_on: day,
             ack_due: day,
@@ -287,6 +288,7 @@ fn the_desk_wire_types_are_the_contract() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
     let summary = wire::CaseSummary {
         id: "c".into(),
+        reference: "7QK2-M9XD".into(),
         status: meldestelle::domain::case::Status::Acknowledged,
         keyset_version: 2,
         received_on: day,
@@ -627,6 +629,7 @@ fn the_followup_wire_types_are_the_contract() {
         read,
         &wire::ReporterCase {
             office: "demo".into(),
+            reference: "7QK2-M9XD".into(),
             report: "YWdl".into(),
             status: meldestelle::domain::case::Status::Received,
             received_on: day,
@@ -894,6 +897,7 @@ fn the_remaining_wire_types_are_the_contract() {
         spec,
         answer_schema(spec, "/v1/reports", "post", "201"),
         &reports::Received {
+            reference: "7QK2-M9XD".into(),
             status: meldestelle::domain::case::Status::Received,
             received_on: day,
             ack_due: day,

@@ -56,6 +56,8 @@ function render() {
   if (!v) return;
   const known = t(`status.${v.status}`) !== `status.${v.status}`;
   $('case-status').textContent = known ? t(`status.${v.status}`) : v.status;
+  $('case-reference').textContent = v.reference ?? '';
+  $('case-reference').closest('div').hidden = !v.reference;
   $('case-status-note').textContent = known ? t(`statusNote.${v.status}`) : '';
   for (const [id, value] of [['case-received', v.received_on], ['case-ack', v.ack_due], ['case-feedback', v.feedback_due]]) {
     $(id).textContent = formatDate(value);

@@ -117,6 +117,10 @@ function relabel() {
     });
     // Where to come back: on the screen, in print and in the saved file.
     $('done-where').textContent = t('done.where', { url: followUpAddress() });
+    $('done-reference-label').textContent = t('done.reference');
+    $('done-reference').textContent = a.reference ?? '';
+    $('done-reference-line').hidden = !a.reference;
+    $('done-reference-hint').hidden = !a.reference;
   }
 }
 
@@ -421,7 +425,9 @@ function followUpAddress() {
 
 function receiptFileText() {
   const url = followUpAddress();
-  return t('done.file', { receipt: state.done.receipt, received: formatDate(state.done.answer?.received_on), url });
+  return t('done.file', {
+    receipt: state.done.receipt, reference: state.done.answer?.reference ?? '', received: formatDate(state.done.answer?.received_on), url,
+  });
 }
 
 async function copyReceipt() {

@@ -141,6 +141,10 @@ for (const lang of ['de', 'en']) {
     await page.waitForSelector('#done:not([hidden])', { timeout: 30000 });
     assert.equal(await page.evaluate(() => document.activeElement.id), 'done-heading');
     const receipt = (await page.textContent('#receipt')).trim();
+    // The case's reference, which the office sees too: two groups of four Crockford characters.
+    const reference = (await page.textContent('#done-reference')).trim();
+    assert.match(reference, /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    assert.notEqual(reference, receipt.slice(0, 9));
     // What left the browser: one JSON request with base64 age files and no plaintext.
     assert.equal(posted.length, 1);
     assert.ok(posted[0].url.endsWith('/v1/reports'));
@@ -216,7 +220,7 @@ for (const lang of ['de', 'en']) {
       assert.equal(doc.stats, undefined, 'nothing answered: no stats in the document');
     }
     conn.close();
-    submitted[lang] = { receipt, keys, reportId: row.id, text };
+    submitted[lang] = { receipt, keys, reportId: row.id, text, reference };
     await page.close();
   });
 }
@@ -308,7 +312,7 @@ async function replyThroughDesk(caseId, sealed) {
 test('the follow-up page reads an officer reply and sends a message', { skip }, async (t) => {
   assert.ok(submitted.de);
   if (!(await routeExists('/v1/followup/read'))) return t.skip('this server has no /v1/followup/read yet');
-  const { receipt, keys, reportId } = submitted.de;
+  const { receipt, keys, reportId, reference } = submitted.de;
 
   // The officer's reply, encrypted to the reporter's reply recipient and the office.
   const replyText = marker('Antwort der Beschwerdestelle');
@@ -355,6 +359,8 @@ test('the follow-up page reads an officer reply and sends a message', { skip }, 
   assert.ok(shown.includes(replyText), 'the reply is decrypted in the browser');
   assert.ok(shown.includes('Mit freundlichen Grüßen'));
   assert.match(await page.textContent('#case-status'), /\S/);
+  // The same reference as on the receipt page.
+  assert.equal((await page.textContent('#case-reference')).trim(), reference);
   await screenshot(page, '08-follow-up-case-de');
   await assertNoA11yViolations(page, 'follow-up case');
 
@@ -516,6 +522,17 @@ test('the bare address: a preset office, else a choice; the follow-up page needs
     await page.waitForSelector('body[data-ready="true"]');
     assert.match(page.url(), /office=amt-sued/);
     assert.equal(await page.textContent('#office-name'), 'Beschwerdestelle Süd');
+
+    // A direct link to an office nobody has joined yet: the form says so before anything is
+    // typed, and offers no form (the server would refuse the report: office-not-ready).
+    run(['office', 'add', '--slug', 'amt-neu', '--name', 'Beschwerdestelle Neu', '--municipality', 'Musterstadt', '--land', 'BE', '--size-class', 'over_100k']);
+    await page.goto(`${srv.url}/?office=amt-neu`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match(await page.textContent('#page-notice'), /nimmt noch keine Meldungen an/);
+    assert.equal(await page.isVisible('#report-form'), false);
+    assert.equal(await page.isVisible('#text'), false);
+    await assertNoA11yViolations(page, 'office not ready');
+    await screenshot(page, '12b-office-not-ready-de');
 
     // The follow-up page without any office in its address.
     await page.goto(`${srv.url}/follow-up`);
