@@ -192,6 +192,8 @@ pub async fn open(
             id: m.id.into(),
             direction: m.direction,
             created_on: m.created_on,
+            author: m.written.as_ref().map(|w| w.author.clone().into()),
+            written_at: m.written.map(|w| w.at.and_utc()),
             ciphertext: B64.encode(m.ciphertext),
             keyset_version: m.keyset_version,
             seen_by: seen_by.into_iter().map(Into::into).collect(),

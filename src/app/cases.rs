@@ -243,7 +243,16 @@ pub async fn add_message(
     let (case_id, o) = (case.id, officer.clone());
     Ok(store
         .write(move |c| {
-            let id = db::desk::insert_message(c, &case_id, direction, &ct, today, keyset_version)?;
+            let written = workflow::Written::now(&o.id);
+            let id = db::desk::insert_message(
+                c,
+                &case_id,
+                direction,
+                &ct,
+                today,
+                Some(&written),
+                keyset_version,
+            )?;
             if id.is_ok() {
                 db::desk::append_audit(c, &o.office, &o.id, action, Some(&case_id))?;
             }

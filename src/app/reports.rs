@@ -181,8 +181,15 @@ pub async fn reporter_message(
     let (id, slug) = (case.id, case.office);
     store
         .write(move |c| {
-            let stored =
-                db::desk::insert_message(c, &id, Direction::Reporter, &ct, today, keyset_version)?;
+            let stored = db::desk::insert_message(
+                c,
+                &id,
+                Direction::Reporter,
+                &ct,
+                today,
+                None,
+                keyset_version,
+            )?;
             if notify && stored.is_ok() {
                 db::outbox::mark_news(c, &slug)?;
             }

@@ -319,6 +319,7 @@ pub enum JobsCommand {
     #[command(mut_arg("max_attachments", |a| a.hide(true)))]
     #[command(mut_arg("header_secs", |a| a.hide(true)))]
     #[command(mut_arg("body_secs", |a| a.hide(true)))]
+    #[command(mut_arg("body_min_rate", |a| a.hide(true)))]
     #[command(mut_arg("max_connections", |a| a.hide(true)))]
     #[command(mut_arg("workers", |a| a.hide(true)))]
     #[command(mut_arg("hsts", |a| a.hide(true)))]
@@ -546,6 +547,27 @@ fn office(store: &Store, action: OfficeCommand) -> Result<(), CliError> {
                         ""
                     }
                 )?;
+                if o.recipients.is_empty() {
+                    outln!(
+                        "\tno officer and no recovery key: the office takes no reports until \
+                         one joins (office invite, office add-officer)"
+                    )?;
+                }
+                // Reports taken while the key set was empty (before refusing them): no
+                // officer's key, however new, opens them.
+                let unreadable = store
+                    .read_now(|c| db::reports::report_headers(c, &o.slug))?
+                    .iter()
+                    .filter(|h| crate::domain::intake::unreadable_for_office(h))
+                    .count();
+                if unreadable > 0 {
+                    outln!(
+                        "\t{unreadable} case(s) nobody in the office can read: received while it had \
+                         no officer, encrypted only to the reporter's own code; no officer will ever open \
+                         them, but a reply from the office still reaches the reporter (to ask \
+                         them to report again once an officer has joined)"
+                    )?;
+                }
                 // The ids `remove-officer --officer/--reassign-to` take.
                 for officer in store.read_now(|c| db::offices::list_officers(c, &o.slug))? {
                     if officer.active {

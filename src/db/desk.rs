@@ -7,7 +7,7 @@ use super::schema::{attachments, audit_log, case_reads, challenges, messages, re
 use super::{DbConn, DbError};
 use crate::domain::audit::{self, Entry};
 use crate::domain::case::Status;
-use crate::domain::workflow::{Case, Clocks, Counts, Direction, Message};
+use crate::domain::workflow::{Case, Clocks, Counts, Direction, Message, Written};
 
 type CaseRow = (
     String,
@@ -228,7 +228,16 @@ pub fn messages_of(conn: &mut DbConn, id: &str, with_notes: bool) -> Result<Vec<
     if !with_notes {
         q = q.filter(messages::direction.ne(Direction::Note.as_str()));
     }
-    let rows: Vec<(String, String, NaiveDate, Vec<u8>, i32)> = q
+    type Row = (
+        String,
+        String,
+        NaiveDate,
+        Vec<u8>,
+        i32,
+        Option<String>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = q
         .order(messages::seq)
         .select((
             messages::id,
@@ -236,19 +245,24 @@ pub fn messages_of(conn: &mut DbConn, id: &str, with_notes: bool) -> Result<Vec<
             messages::created_on,
             messages::ciphertext,
             messages::keyset_version,
+            messages::author,
+            messages::created_at,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, d, created_on, ciphertext, keyset_version)| {
-            Some(Message {
-                id,
-                direction: Direction::parse(&d)?,
-                created_on,
-                ciphertext,
-                keyset_version,
-            })
-        })
+        .filter_map(
+            |(id, d, created_on, ciphertext, keyset_version, author, at)| {
+                Some(Message {
+                    id,
+                    direction: Direction::parse(&d)?,
+                    created_on,
+                    written: author.zip(at).map(|(author, at)| Written { author, at }),
+                    ciphertext,
+                    keyset_version,
+                })
+            },
+        )
         .collect())
 }
 
@@ -261,6 +275,7 @@ pub fn insert_message(
     direction: Direction,
     ciphertext: &[u8],
     created_on: NaiveDate,
+    written: Option<&Written>,
     keyset_version: i32,
 ) -> Result<Result<String, i32>, DbError> {
     let current: i32 = reports::table
@@ -288,6 +303,8 @@ pub fn insert_message(
             messages::created_on.eq(created_on),
             messages::seq.eq(last.unwrap_or(0) + 1),
             messages::keyset_version.eq(keyset_version),
+            messages::author.eq(written.map(|w| w.author.as_str())),
+            messages::created_at.eq(written.map(|w| w.at)),
         ))
         .execute(conn)?;
     Ok(Ok(id))

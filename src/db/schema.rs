@@ -54,6 +54,8 @@ diesel::table! {
         created_on -> Date,
         seq -> Integer,
         keyset_version -> Integer,
+        author -> Nullable<Text>,
+        created_at -> Nullable<Timestamp>,
     }
 }
 

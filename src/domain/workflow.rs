@@ -270,9 +270,34 @@ pub struct Message {
     pub id: String,
     pub direction: Direction,
     pub created_on: NaiveDate,
+    /// For an office's reply or note: the officer who wrote it, and when, to the minute.
+    pub written: Option<Written>,
     pub ciphertext: Vec<u8>,
     /// The key-set version it was encrypted to.
     pub keyset_version: i32,
+}
+
+/// Who wrote an office's message, and when (to the minute: officers' own work, never a
+/// reporter's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub author: String,
+    pub at: chrono::NaiveDateTime,
+}
+
+impl Written {
+    /// `author`, now, the seconds dropped.
+    pub fn now(author: &str) -> Written {
+        use chrono::Timelike;
+        let now = chrono::Utc::now().naive_utc();
+        Written {
+            author: author.to_owned(),
+            at: now
+                .with_second(0)
+                .and_then(|t| t.with_nanosecond(0))
+                .unwrap_or(now),
+        }
+    }
 }
 
 /// The officers who have seen the `n`-th reporter message of a case (1-based), from each

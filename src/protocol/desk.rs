@@ -65,6 +65,11 @@ pub struct MessageView {
     pub id: ItemId,
     pub direction: Direction,
     pub created_on: NaiveDate,
+    /// For an office's reply or note: the officer who wrote it (`null` for a reporter's
+    /// message, and for replies and notes from before authors were kept).
+    pub author: Option<OfficerId>,
+    /// When an office's reply or note was written, to the minute (`null` likewise).
+    pub written_at: Option<chrono::DateTime<chrono::Utc>>,
     pub ciphertext: String,
     pub keyset_version: i32,
     /// For a reporter's message: the officers who have opened the case since it arrived.

@@ -687,3 +687,49 @@ fn every_item_records_its_key_set_and_a_stale_one_is_refused() {
         );
     }
 }
+
+#[test]
+fn replies_and_notes_name_their_author_and_the_minute_reporter_messages_only_the_day() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (id, receipt) = report(&server, &db, "Ein Bericht");
+        follow_up(&server, &receipt, "Eine Nachricht.");
+        let demo = login(&server, "demo", DEMO_IDENTITY);
+        let demo_id = officer_id(&server, &demo, DEMO_NAME);
+        let office = server.office("demo");
+        let reporter_key = case(&server, &demo, &id).reply_recipient;
+        for (route, mut to) in [("notes", vec![]), ("replies", vec![reporter_key])] {
+            to.extend(office.recipients.iter().cloned());
+            let a = server.send(
+                "POST",
+                &format!("/v1/desk/cases/{{case}}/{route}"),
+                &format!("/v1/desk/cases/{id}/{route}"),
+                &NewMessage {
+                    ciphertext: sealed(&Document::new("message", "Text"), &to),
+                    keyset_version: office.keyset_version,
+                },
+                Some(&demo),
+            );
+            assert_eq!(a.status, 201, "{route}: {}", a.body);
+        }
+        let messages = case(&server, &demo, &id).messages;
+        assert_eq!(messages.len(), 3, "{}", db.name);
+        assert_eq!(messages[0].direction, Direction::Reporter);
+        assert_eq!(
+            (&messages[0].author, &messages[0].written_at),
+            (&None, &None)
+        );
+        for m in &messages[1..] {
+            assert_eq!(
+                m.author.as_ref().map(|a| a.as_str()),
+                Some(demo_id.as_str())
+            );
+            let at = m.written_at.expect("a time");
+            assert_eq!(chrono::Timelike::second(&at), 0, "to the minute");
+            assert_eq!(at.date_naive(), m.created_on);
+        }
+        // The reporter sees no officer and no time.
+        let read = follow_up(&server, &receipt, "Noch eine.");
+        assert!(!read.to_string().contains(&demo_id), "{read}");
+    }
+}

@@ -341,6 +341,8 @@ fn the_desk_wire_types_are_the_contract() {
         id: "m".into(),
         direction: Direction::Reporter,
         created_on: day,
+        author: Some("o".into()),
+        written_at: Some(chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap()),
         ciphertext: "YWdl".into(),
         keyset_version: 2,
         seen_by: vec!["o".into()],

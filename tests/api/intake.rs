@@ -658,6 +658,56 @@ fn an_office_without_officers_takes_no_report_and_no_message_on_both_backends() 
         assert_eq!(a.status, 409, "{}: {}", db.name, a.body);
         assert_eq!(a.problem(), "office-not-ready", "{}", a.body);
         assert_eq!(db.count("reports"), 0, "{}", db.name);
+        let listed = cli(&["office", "list", "--database-url", &db.url], None);
+        assert!(
+            listed.contains("the office takes no reports until"),
+            "{listed}"
+        );
+
+        // A report stored before intake refused them (as by an older version) is shown to the
+        // administrator for what it is.
+        let sub = orphan_submission(&office);
+        let today = day("2026-03-02");
+        let report = meldestelle::domain::intake::NewReport {
+            id: uuid::Uuid::new_v4().to_string(),
+            office: "leer".into(),
+            keyset_version: office.keyset_version,
+            ciphertext: B64.decode(&sub.ciphertext).unwrap(),
+            reply_recipient: sub.reply_recipient.clone(),
+            lookup_hash: crypto::sha256(&hex::decode(sub.lookup_id.expose()).unwrap()),
+            status: meldestelle::domain::case::Status::Received,
+            received_on: today,
+            ack_due: today,
+            feedback_due: today,
+            attachments: vec![],
+        };
+        let stored = meldestelle::db::reports::insert_reports(
+            &mut db.conn(),
+            &[meldestelle::db::reports::PendingReport {
+                report,
+                recorded_by: None,
+                news: false,
+            }],
+        )
+        .unwrap();
+        assert_eq!(stored, [Ok(())]);
+        let listed = cli(&["office", "list", "--database-url", &db.url], None);
+        assert!(
+            listed.contains("1 case(s) nobody in the office can read"),
+            "{listed}"
+        );
+        let demo = listed
+            .lines()
+            .position(|l| l.starts_with("demo\t"))
+            .unwrap();
+        assert!(
+            !listed
+                .lines()
+                .nth(demo + 1)
+                .unwrap_or("")
+                .contains("nobody"),
+            "{listed}"
+        );
 
         // The CLI says so before it encrypts or sends anything.
         let dir = tempfile::tempdir().unwrap();
@@ -678,7 +728,7 @@ fn an_office_without_officers_takes_no_report_and_no_message_on_both_backends() 
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{}", db.name);
         assert!(err.contains("cannot receive reports yet"), "{err}");
-        assert_eq!(db.count("reports"), 0, "{}", db.name);
+        assert_eq!(db.count("reports"), 1, "{}", db.name);
 
         // A case whose office lost its last officer takes no follow-up message either.
         let dir = tempfile::tempdir().unwrap();

@@ -641,18 +641,18 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
         match db.conn() {
             DbConn::Sqlite(mut c) => {
                 c.run_pending_migrations(SQLITE).unwrap();
-                // Back to before the statistics contributions (the recovery key and casework
-                // came after).
-                for _ in 0..3 {
+                // Back to before the statistics contributions (the recovery key, casework and
+                // message authors came after).
+                for _ in 0..4 {
                     c.revert_last_migration(SQLITE).unwrap();
                 }
                 c.batch_execute(OLD).unwrap();
             }
             DbConn::Pg(mut c) => {
                 c.run_pending_migrations(POSTGRES).unwrap();
-                // Back to before the statistics contributions (the recovery key and casework
-                // came after).
-                for _ in 0..3 {
+                // Back to before the statistics contributions (the recovery key, casework and
+                // message authors came after).
+                for _ in 0..4 {
                     c.revert_last_migration(POSTGRES).unwrap();
                 }
                 c.batch_execute(OLD).unwrap();

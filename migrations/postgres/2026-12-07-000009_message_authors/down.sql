@@ -1,0 +1,2 @@
+ALTER TABLE messages DROP COLUMN created_at;
+ALTER TABLE messages DROP COLUMN author;
