@@ -1,7 +1,7 @@
 // The complaint officers' desk (desk.html): enrollment from an invitation, unlock, inbox, one
 // case, re-encryption to a new key set. Keys, the bearer token and every decrypted byte live in
 // this module's memory only; "Lock" and the idle timer drop them and clear the page. The only
-// thing written to the device is the list of accounts (desk-keys.js), none of it secret.
+// thing written to the device is the list of accounts (desk/keys.js), none of it secret.
 
 import { Decrypter, Encrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
@@ -10,12 +10,12 @@ import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js'
 import { padDocument } from './padding.js';
 import {
   ApiError, DeskError, loadConfig, request, problemName, explain, loadOffice, apiBase,
-} from './desk-api.js';
+} from './desk/api.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import {
   newIdentity, recipientOf, wrapWithPasskey, wrapWithPassphrase, unwrapPasskey, choosePasskey,
   unwrapPassphrase, readKeyFile, loadAccounts, saveAccount, forgetAccount, passkeysAvailable,
-} from './desk-keys.js';
+} from './desk/keys.js';
 
 const SLUG = /^[a-z0-9-]{2,40}$/;
 const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);

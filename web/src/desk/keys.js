@@ -5,7 +5,7 @@
 
 import { Encrypter, Decrypter, generateIdentity, identityToRecipient, armor, webauthn } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { DeskError } from './desk-api.js';
+import { DeskError } from './api.js';
 
 const IDENTITY = /^AGE-SECRET-KEY-(PQ-)?1[02-9AC-HJ-NP-Z]+$/;
 const AGE_MAGIC = 'age-encryption.org/v1\n';

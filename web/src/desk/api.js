@@ -2,7 +2,7 @@
 // ui` serving this page on the officer's own machine), a bearer token in memory only, and
 // errors as plain sentences in the page's language. No cookies, no caching.
 
-import { ApiError, officeFromAnswer } from './common.js';
+import { ApiError, officeFromAnswer } from '../common.js';
 
 export { ApiError };
 
