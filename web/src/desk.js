@@ -3,21 +3,37 @@
 // this module's memory only; "Lock" and the idle timer drop them and clear the page. The only
 // thing written to the device is the list of accounts (desk/keys.js), none of it secret.
 
-import { Decrypter, Encrypter } from 'age-encryption';
+import { Encrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
-import { t, lang, formatDate, formatBytes, fieldLabel, fieldTitle, valueLabel, resolveVars, TAXONOMY } from './i18n.js';
+import {
+  t, lang, formatDate, formatBytes, fieldTitle, valueLabel, resolveVars, TAXONOMY,
+} from './i18n.js';
 import { $, setupLanguage, revealApp, sealToBase64, setText } from './common.js';
 import { padDocument } from './padding.js';
 import {
-  ApiError, DeskError, loadConfig, request, problemName, explain, loadOffice, apiBase,
+  ApiError, DeskError, loadConfig, request, problemName, explain, apiBase,
 } from './desk/api.js';
 import { formatReceipt, generateReceiptBytes, deriveAll } from './receipt.js';
 import {
-  newIdentity, recipientOf, wrapWithPasskey, wrapWithPassphrase, unwrapPasskey, choosePasskey,
-  unwrapPassphrase, readKeyFile, loadAccounts, saveAccount, forgetAccount, passkeysAvailable,
+  newIdentity, wrapWithPasskey, wrapWithPassphrase, unwrapPasskey, choosePasskey, unwrapPassphrase,
+  readKeyFile, loadAccounts, saveAccount, forgetAccount, passkeysAvailable,
 } from './desk/keys.js';
+import { SLUG, S, hooks } from './desk/state.js';
+import {
+  el, tx, showError, fieldError, clearMessages, short, nextFrame, daysBetween, today, daysText,
+  statusWord,
+} from './desk/dom.js';
+import { show } from './desk/views.js';
+import { blobUrl, revokeAll, download, safeName, safeType } from './desk/blobs.js';
+import { openBytes, openDoc } from './desk/age.js';
+import {
+  login, authed, refreshOffice, sealAndSend, renderWho, startSession,
+} from './desk/session.js';
+import { armIdle, wipeCase, lock } from './desk/lock.js';
 
-const SLUG = /^[a-z0-9-]{2,40}$/;
+// The calls the core and some views make into views they do not import.
+Object.assign(hooks, { showInbox, renderInbox, openCase, wipeOral, renderAccounts });
+
 const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const NEXT = {
   received: ['acknowledged'],
@@ -27,124 +43,6 @@ const NEXT = {
   closed: [],
 };
 const MIN_PASSPHRASE = 12;
-
-const S = {
-  gen: 0,            // bumped by lock(): work started before it must not render afterwards
-  idleSecs: 900,
-  idleTimer: null,
-  session: null,     // { office, identity, recipient, token, officer }
-  relogin: null,
-  office: null,      // the office's public description (recipients, key set, padding)
-  inbox: null,       // the last inbox answer (filtered)
-  allCases: null,    // every case (for the key-set count)
-  filter: 'all',
-  sortDir: 'asc',
-  caseId: null,
-  caseData: null,    // the open case, decrypted
-  blobUrls: new Set(),
-  invite: null,
-  backup: null,      // { armored, office } right after enrollment with a passphrase
-  pendingFile: null, // a passphrase-protected key file waiting for its passphrase
-  rewrapList: [],
-  rewrapLabels: [],  // labels encrypted to an older key set: { id, name, keyset_version }
-  rewrapErrors: [],
-  view: null,
-  officers: null,    // the office's active officers: [{ id, display_name }]
-  labels: null,      // the office's labels, decrypted: [{ id, name, keyset_version, failed }]
-  mine: false,       // inbox: only the cases assigned to me
-  labelFilter: '',   // inbox: only the cases with this label
-  labelEdit: null,   // { id, mode: 'rename' | 'delete' } while a label is being changed
-  oral: null,        // { receipt, answer } while the receipt of an oral report is on screen
-};
-
-// ---- small DOM helpers -------------------------------------------------------------------------
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
-  }
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function tx(tag, attrs, key, vars) {
-  const e = el(tag, attrs);
-  setText(e, key, vars);
-  return e;
-}
-
-function showError(node, e) {
-  const { key, vars } = explain(e);
-  setText(node, key, vars);
-}
-
-function fieldError(input, node, key, vars) {
-  setText(node, key, vars);
-  if (key) input.setAttribute('aria-invalid', 'true');
-  else input.removeAttribute('aria-invalid');
-}
-
-function clearMessages(root) {
-  for (const n of root.querySelectorAll('.field-error, .form-error, .status')) setText(n, '');
-  for (const n of root.querySelectorAll('[aria-invalid]')) n.removeAttribute('aria-invalid');
-}
-
-const short = (id) => String(id).replace(/-/g, '').slice(0, 8);
-const nextFrame = () => new Promise((r) => setTimeout(r, 30));
-
-function daysBetween(from, to) {
-  const d = (s) => {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s ?? '');
-    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) : NaN;
-  };
-  return Math.round((d(to) - d(from)) / 86400000);
-}
-
-function localToday() {
-  const n = new Date();
-  return `${n.getFullYear()}-${String(n.getMonth() + 1).padStart(2, '0')}-${String(n.getDate()).padStart(2, '0')}`;
-}
-
-function today() {
-  return S.inbox?.today ?? S.allCases?.today ?? localToday();
-}
-
-function daysText(n) {
-  if (n > 1) return t('d.days.left', { n });
-  if (n === 1) return t('d.days.left1');
-  if (n === 0) return t('d.days.today');
-  if (n === -1) return t('d.days.over1');
-  return t('d.days.over', { n: -n });
-}
-
-function statusWord(s) {
-  const w = t(`status.${s}`);
-  return w === `status.${s}` ? s : w;
-}
-
-// ---- views and focus -----------------------------------------------------------------------------
-
-const VIEWS = ['enroll', 'unlock', 'inbox', 'case', 'oral', 'rewrap', 'stats'];
-
-function show(view, { focus = true } = {}) {
-  // A page-wide message belongs to the view it was said in.
-  if (S.view && S.view !== view) setText($('global-status'), '');
-  // The receipt of an oral report and what was typed for it never outlive the view.
-  if (S.view === 'oral' && view !== 'oral') wipeOral();
-  for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
-  S.view = view;
-  const inside = Boolean(S.session);
-  $('desk-nav').hidden = !inside;
-  $('lock').hidden = !inside;
-  $('who').hidden = !inside;
-  const current = (node, on) => (on ? node.setAttribute('aria-current', 'page') : node.removeAttribute('aria-current'));
-  current($('nav-inbox'), view === 'inbox' || view === 'case');
-  current($('nav-oral'), view === 'oral');
-  current($('nav-rewrap'), view === 'rewrap');
-  current($('nav-stats'), view === 'stats');
-  if (focus) $(`${view}-heading`).focus();
-}
 
 /** Re-renders what was built at run time after a language switch (typed text stays). */
 function rerender() {
@@ -157,239 +55,6 @@ function rerender() {
   if (S.view === 'rewrap') renderRewrap();
   if (S.view === 'stats') renderStats();
 }
-
-// ---- blob URLs (decrypted attachments): all revoked on lock -------------------------------------
-
-function blobUrl(blob) {
-  const url = URL.createObjectURL(blob);
-  S.blobUrls.add(url);
-  return url;
-}
-
-function revokeAll() {
-  for (const url of S.blobUrls) URL.revokeObjectURL(url);
-  S.blobUrls.clear();
-}
-
-function download(blob, name) {
-  const url = blobUrl(blob);
-  const a = el('a', { href: url, download: name, rel: 'noopener', hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // The download has its copy; the URL goes soon (or on lock, whichever is first).
-  setTimeout(() => { URL.revokeObjectURL(url); S.blobUrls.delete(url); }, 60000);
-}
-
-/** A file name without any path, control characters or leading dots. */
-function safeName(name, fallback = 'anhang') {
-  const s = String(name ?? '')
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
-    .replace(/^[.\s]+/, '')
-    .trim()
-    .slice(0, 180);
-  return s || fallback;
-}
-
-function safeType(type) {
-  return /^[a-z]+\/[a-z0-9.+-]+$/i.test(type ?? '') ? type.toLowerCase() : 'application/octet-stream';
-}
-
-// ---- age -------------------------------------------------------------------------------------------
-
-async function openBytes(b64, identity) {
-  const d = new Decrypter();
-  d.addIdentity(identity);
-  return d.decrypt(base64.decode(b64), 'uint8array');
-}
-
-/** A padded JSON document: decrypted, trailing spaces dropped, parsed. */
-async function openDoc(b64, identity) {
-  const bytes = await openBytes(b64, identity);
-  const text = new TextDecoder().decode(bytes).replace(/[ \0]+$/, '');
-  bytes.fill(0);
-  try {
-    const doc = JSON.parse(text);
-    if (doc && typeof doc === 'object') return doc;
-  } catch { /* plain text */ }
-  return { text };
-}
-
-// ---- session ------------------------------------------------------------------------------------
-
-/** Challenge, decrypt, session: the identity never leaves this page. */
-async function login(office, identity) {
-  const recipient = await recipientOf(identity);
-  const c = await request('POST', '/v1/desk/challenge', { body: { office, recipient } });
-  let secret;
-  try {
-    const d = new Decrypter();
-    d.addIdentity(identity);
-    secret = await d.decrypt(base64.decode(c.challenge), 'text');
-  } catch {
-    // Someone who is not (or no longer) an officer gets a challenge nobody can open.
-    throw new DeskError('d.err.notRegistered', { office });
-  }
-  const s = await request('POST', '/v1/desk/session', { body: { challenge_id: c.challenge_id, secret } });
-  return {
-    office: s.officer?.office ?? office, identity, recipient, token: s.token, officer: s.officer ?? {},
-    // The audit log's head at this login, to compare with a checkpoint kept elsewhere.
-    auditHead: typeof s.audit_head === 'string' ? s.audit_head : null,
-  };
-}
-
-/** A new token for the identity in memory (the old one expired); one at a time. */
-function relogin(sess) {
-  if (!S.relogin) {
-    S.relogin = (async () => {
-      const fresh = await login(sess.office, sess.identity);
-      if (S.session !== sess) throw new DeskError('d.err.missing-token');
-      sess.token = fresh.token;
-      sess.officer = fresh.officer;
-      sess.auditHead = fresh.auditHead;
-      setText($('global-status'), 'd.sessionRenewed');
-    })().finally(() => { S.relogin = null; });
-  }
-  return S.relogin;
-}
-
-/** An API call with the bearer token; on 401 it logs in again silently and retries once. */
-async function authed(method, path, opts = {}) {
-  const sess = S.session;
-  if (!sess) throw new DeskError('d.err.missing-token');
-  try {
-    return await request(method, path, { ...opts, token: sess.token });
-  } catch (e) {
-    const expired = e instanceof ApiError && e.status === 401
-      && ['token-expired', 'invalid-token', 'missing-token'].includes(problemName(e));
-    if (!expired || S.session !== sess) throw e;
-    await relogin(sess);
-    return request(method, path, { ...opts, token: sess.token });
-  }
-}
-
-async function refreshOffice() {
-  const office = await loadOffice(S.session.office);
-  S.office = office;
-  return office;
-}
-
-/** What the server says when a ciphertext was made for a key set that is no longer current. */
-const STALE = ['stale-keyset', 'wrong-stanza-count'];
-
-/**
- * Encrypts for the office's current key set and sends. `seal(office)` makes the ciphertext
- * (for `office.recipients`, plus whoever else may read it); `send(ciphertext, keysetVersion)`
- * makes the call. When the key set changed since the office was loaded (a colleague joined or
- * left), the office's keys are loaded again and the same plaintext is encrypted again, once.
- */
-async function sealAndSend(seal, send) {
-  const attempt = async () => {
-    const office = S.office;
-    return send(await seal(office), office.keysetVersion);
-  };
-  try {
-    return await attempt();
-  } catch (e) {
-    if (!STALE.includes(problemName(e))) throw e;
-    await refreshOffice();
-    return attempt();
-  }
-}
-
-function renderWho() {
-  setText($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
-  const head = S.session.auditHead;
-  $('audit-head').hidden = !head;
-  if (head) setText($('audit-head'), 'd.auditHead', { head });
-}
-
-async function startSession(sess) {
-  S.session = sess;
-  S.gen++;
-  const gen = S.gen;
-  await refreshOffice();
-  if (gen !== S.gen) return;
-  renderWho();
-  armIdle();
-  setText($('unlock-error'), '');
-  for (const p of document.querySelectorAll('input[type="password"]')) p.value = '';
-  await showInbox();
-}
-
-// ---- lock and idle -----------------------------------------------------------------------------
-
-function armIdle() {
-  clearTimeout(S.idleTimer);
-  if (S.session) S.idleTimer = setTimeout(() => lock('idle'), S.idleSecs * 1000);
-}
-
-function wipeCase() {
-  if (S.caseData) {
-    for (const a of S.caseData.attachments) a.bytes?.fill(0);
-  }
-  S.caseData = null;
-  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread', 'classify-fields', 'assignee-select', 'case-labels']) $(id).replaceChildren();
-  setText($('report-seen'), '');
-  setText($('report-keyset'), '');
-  $('report-keyset').hidden = true;
-  // Decrypted answers and where a case went leave with the case.
-  delete $('classify-fields').dataset.key;
-  delete $('assignee-select').dataset.key;
-  for (const id of ['assignee-error', 'assignee-status', 'case-labels-error', 'case-labels-status']) setText($(id), '');
-  setText($('classify-source'), '');
-  $('forward-recipient').value = '';
-  for (const id of ['forward-messages', 'forward-attachments']) $(id).checked = true;
-  setText($('case-heading'), '');
-  $('case-body').hidden = true;
-  clearMessages($('view-case'));
-}
-
-/** Drops identity, token and every decrypted byte, clears the page, and shows the unlock view. */
-function lock(reason = 'manual') {
-  S.gen++;
-  clearTimeout(S.idleTimer);
-  S.session = null;
-  S.relogin = null;
-  S.office = null;
-  S.inbox = null;
-  S.allCases = null;
-  S.caseId = null;
-  S.backup = null;
-  S.pendingFile = null;
-  S.rewrapList = [];
-  S.rewrapLabels = [];
-  S.rewrapErrors = [];
-  S.officers = null;
-  S.labels = null;
-  S.labelEdit = null;
-  S.labelFilter = '';
-  wipeCase();
-  wipeOral();
-  revokeAll();
-  for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors', 'labels-list', 'label-filter']) $(id).replaceChildren();
-  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
-  $('audit-head').hidden = true;
-  $('keys-notice').hidden = true;
-  $('rewrap-progress-box').hidden = true;
-  for (const b of document.querySelectorAll('.pass-toggle')) {
-    b.setAttribute('aria-pressed', 'false');
-    for (const id of b.dataset.targets.split(' ')) $(id).type = 'password';
-  }
-  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file, #label-new')) n.value = '';
-  $('key-file-pass-field').hidden = true;
-  $('enroll-done').hidden = true;
-  clearMessages($('view-inbox'));
-  clearMessages($('view-rewrap'));
-  $('mine').checked = false;
-  S.mine = false;
-  clearMessages($('view-unlock'));
-  renderAccounts();
-  show('unlock');
-  setText($('global-status'), reason === 'idle' ? 'd.idleLocked' : 'd.locked');
-}
-
-// ---- enrollment ------------------------------------------------------------------------------------
 
 async function startEnroll(token) {
   S.invite = null;
@@ -518,8 +183,6 @@ async function onEnrollContinue() {
   if (!S.session) { show('unlock'); return; }
   await showInbox();
 }
-
-// ---- unlock -----------------------------------------------------------------------------------------
 
 function renderUnlockIntro() {
   setText($('unlock-intro'), 'd.unlock.intro', { n: Math.max(1, Math.round(S.idleSecs / 60)) });
@@ -764,8 +427,6 @@ async function onFileLogin(event) {
   }
 }
 
-// ---- inbox ------------------------------------------------------------------------------------------
-
 async function showInbox({ focus = true } = {}) {
   show('inbox', { focus });
   await loadInbox();
@@ -902,8 +563,6 @@ function renderInbox() {
   renderRewrapCount();
 }
 
-// ---- casework: officers, assignment, labels (issue #14) -----------------------------------------
-
 /** The office's officers and its labels (names decrypted here), for the inbox and the case. */
 async function loadCasework() {
   const [officers, labels] = await Promise.all([
@@ -1038,7 +697,7 @@ function putLabel(id, name) {
 /** After a change: the labels again, then the inbox (and the open case) show them. */
 async function afterLabelChange() {
   await loadCasework();
-  if (S.inbox) renderInbox();
+  if (S.inbox) hooks.renderInbox();
   if (S.caseData) renderCasework(S.caseData);
 }
 
@@ -1231,8 +890,6 @@ function keysetMarker(version) {
   if (!Number.isInteger(version) || !Number.isInteger(current) || version >= current) return null;
   return el('p', { class: 'keyset-old' }, t('d.keyset.item', { v: version }));
 }
-
-// ---- one case ---------------------------------------------------------------------------------------
 
 async function decryptCase(detail, identity) {
   const out = {
@@ -1507,8 +1164,6 @@ async function onStatusClick(event) {
   }
 }
 
-// ---- the office's classification of a case (an encrypted note of kind "classification") -------
-
 /** The taxonomy's fields, in the form's order; location comes from the office, not from here. */
 const CLASSIFY_FIELDS = () => ANSWER_FIELDS.filter((f) => TAXONOMY[f]);
 
@@ -1630,7 +1285,7 @@ async function saveClassification() {
       }),
     );
     if (gen !== S.gen) return;
-    await openCase(id, { focus: false, reload: true });
+    await hooks.openCase(id, { focus: false, reload: true });
     setText(status, 'd.classify.saved');
   } catch (e) {
     if (gen !== S.gen) return;
@@ -1641,8 +1296,6 @@ async function saveClassification() {
     button.disabled = false;
   }
 }
-
-// ---- forwarding to a competent authority (HinSchG §18 no. 4) ---------------------------------
 
 /** The case as the authority gets it: never internal notes; the same shape as the CLI's. */
 function forwardBundle(d, { messages, attachments }) {
@@ -1829,8 +1482,6 @@ async function onExport() {
   }
 }
 
-// ---- oral and in-person reports (HinSchG §16(3), §11) -------------------------------------------
-
 const CHANNELS = ['phone', 'in_person', 'letter'];
 
 function showOral() {
@@ -1964,8 +1615,6 @@ function onOralFinish() {
   wipeOral();
   showInbox();
 }
-
-// ---- re-encryption to the current key set -----------------------------------------------------------
 
 async function showRewrap() {
   const gen = S.gen;
@@ -2118,8 +1767,6 @@ async function onRewrap() {
   }
 }
 
-// ---- statistics: the quarterly contribution --------------------------------------------------------
-
 const MAX_CONSEQUENCES = 4;
 const ANSWER_FIELDS = ['incident_type', 'racism_form', 'reporter_role', 'perpetrator_role', 'setting', 'admin_area', 'consequences', 'reported_further'];
 
@@ -2267,8 +1914,6 @@ async function onContribute(quarter, button) {
     button?.focus?.();
   }
 }
-
-// ---- start ------------------------------------------------------------------------------------------
 
 function inviteToken() {
   const m = /(?:^#|&)invite=([^&]*)/.exec(location.hash);

@@ -1,0 +1,78 @@
+// Lock and idle: "Lock", the idle timer and leaving the page drop identity, token and every
+// decrypted byte and clear the page.
+
+import { $, setText } from '../common.js';
+import { S, hooks } from './state.js';
+import { clearMessages } from './dom.js';
+import { show } from './views.js';
+import { revokeAll } from './blobs.js';
+
+export function armIdle() {
+  clearTimeout(S.idleTimer);
+  if (S.session) S.idleTimer = setTimeout(() => lock('idle'), S.idleSecs * 1000);
+}
+
+export function wipeCase() {
+  if (S.caseData) {
+    for (const a of S.caseData.attachments) a.bytes?.fill(0);
+  }
+  S.caseData = null;
+  for (const id of ['case-facts', 'status-actions', 'report-doc', 'attachments', 'thread', 'classify-fields', 'assignee-select', 'case-labels']) $(id).replaceChildren();
+  setText($('report-seen'), '');
+  setText($('report-keyset'), '');
+  $('report-keyset').hidden = true;
+  // Decrypted answers and where a case went leave with the case.
+  delete $('classify-fields').dataset.key;
+  delete $('assignee-select').dataset.key;
+  for (const id of ['assignee-error', 'assignee-status', 'case-labels-error', 'case-labels-status']) setText($(id), '');
+  setText($('classify-source'), '');
+  $('forward-recipient').value = '';
+  for (const id of ['forward-messages', 'forward-attachments']) $(id).checked = true;
+  setText($('case-heading'), '');
+  $('case-body').hidden = true;
+  clearMessages($('view-case'));
+}
+
+/** Drops identity, token and every decrypted byte, clears the page, and shows the unlock view. */
+export function lock(reason = 'manual') {
+  S.gen++;
+  clearTimeout(S.idleTimer);
+  S.session = null;
+  S.relogin = null;
+  S.office = null;
+  S.inbox = null;
+  S.allCases = null;
+  S.caseId = null;
+  S.backup = null;
+  S.pendingFile = null;
+  S.rewrapList = [];
+  S.rewrapLabels = [];
+  S.rewrapErrors = [];
+  S.officers = null;
+  S.labels = null;
+  S.labelEdit = null;
+  S.labelFilter = '';
+  wipeCase();
+  hooks.wipeOral();
+  revokeAll();
+  for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors', 'labels-list', 'label-filter']) $(id).replaceChildren();
+  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
+  $('audit-head').hidden = true;
+  $('keys-notice').hidden = true;
+  $('rewrap-progress-box').hidden = true;
+  for (const b of document.querySelectorAll('.pass-toggle')) {
+    b.setAttribute('aria-pressed', 'false');
+    for (const id of b.dataset.targets.split(' ')) $(id).type = 'password';
+  }
+  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file, #label-new')) n.value = '';
+  $('key-file-pass-field').hidden = true;
+  $('enroll-done').hidden = true;
+  clearMessages($('view-inbox'));
+  clearMessages($('view-rewrap'));
+  $('mine').checked = false;
+  S.mine = false;
+  clearMessages($('view-unlock'));
+  hooks.renderAccounts();
+  show('unlock');
+  setText($('global-status'), reason === 'idle' ? 'd.idleLocked' : 'd.locked');
+}

@@ -1,0 +1,45 @@
+// The desk's shared state: the one object S every view reads and writes (keys, token and
+// decrypted data live here, in memory only), and the hooks through which the core calls a view.
+
+export const SLUG = /^[a-z0-9-]{2,40}$/;
+
+export const S = {
+  gen: 0,            // bumped by lock(): work started before it must not render afterwards
+  idleSecs: 900,
+  idleTimer: null,
+  session: null,     // { office, identity, recipient, token, officer }
+  relogin: null,
+  office: null,      // the office's public description (recipients, key set, padding)
+  inbox: null,       // the last inbox answer (filtered)
+  allCases: null,    // every case (for the key-set count)
+  filter: 'all',
+  sortDir: 'asc',
+  caseId: null,
+  caseData: null,    // the open case, decrypted
+  blobUrls: new Set(),
+  invite: null,
+  backup: null,      // { armored, office } right after enrollment with a passphrase
+  pendingFile: null, // a passphrase-protected key file waiting for its passphrase
+  rewrapList: [],
+  rewrapLabels: [],  // labels encrypted to an older key set: { id, name, keyset_version }
+  rewrapErrors: [],
+  view: null,
+  officers: null,    // the office's active officers: [{ id, display_name }]
+  labels: null,      // the office's labels, decrypted: [{ id, name, keyset_version, failed }]
+  mine: false,       // inbox: only the cases assigned to me
+  labelFilter: '',   // inbox: only the cases with this label
+  labelEdit: null,   // { id, mode: 'rename' | 'delete' } while a label is being changed
+  oral: null,        // { receipt, answer } while the receipt of an oral report is on screen
+};
+
+/**
+ * Calls into a view from a module that does not import it (the core, or a view imported by the
+ * one it calls), so no two modules import each other. main.js fills them in before anything runs.
+ */
+export const hooks = {
+  showInbox: null,      // inbox.js: after unlocking (session.js)
+  renderInbox: null,    // inbox.js: after a label changed (casework.js)
+  openCase: null,       // case.js: after a classification was saved (classification.js)
+  wipeOral: null,       // oral.js: on leaving the oral view and on lock (views.js, lock.js)
+  renderAccounts: null, // unlock.js: on lock (lock.js)
+};
