@@ -1,0 +1,147 @@
+// The inbox: the office's cases with their deadlines and marks, filtered and sorted.
+
+import { t, formatDate } from '../i18n.js';
+import { $, setText } from '../common.js';
+import { S } from './state.js';
+import { el, showError, short, daysBetween, daysText, statusWord } from './dom.js';
+import { show } from './views.js';
+import { authed, refreshOffice } from './session.js';
+import {
+  loadCasework, labelById, labelName, assigneeName, labelChips, renderLabelFilter,
+} from './casework.js';
+
+export async function showInbox({ focus = true } = {}) {
+  show('inbox', { focus });
+  await loadInbox();
+}
+
+function staleCount() {
+  const v = S.office?.keysetVersion;
+  return (S.allCases?.cases ?? []).filter((c) => c.keyset_version < v).length;
+}
+
+export function staleLabels() {
+  const v = S.office?.keysetVersion;
+  return (S.labels ?? []).filter((l) => l.keyset_version < v);
+}
+
+export function renderRewrapCount() {
+  const n = staleCount() + staleLabels().length;
+  if (n) setText($('nav-rewrap'), 'd.nav.rewrapCount', { n });
+  else setText($('nav-rewrap'), 'd.nav.rewrap');
+}
+
+export async function loadInbox() {
+  const gen = S.gen;
+  setText($('inbox-error'), '');
+  setText($('inbox-status'), 'd.inbox.loading');
+  try {
+    const filter = S.filter === 'closed' ? 'all' : S.filter;
+    await refreshOffice();
+    await loadCasework();
+    const all = await authed('GET', '/v1/desk/cases?filter=all');
+    const inbox = filter === 'all' && !S.mine ? all
+      : await authed('GET', `/v1/desk/cases?filter=${filter}${S.mine ? '&mine=true' : ''}`);
+    if (gen !== S.gen) return;
+    S.allCases = all;
+    S.inbox = inbox;
+    renderInbox();
+    setText($('inbox-status'), '');
+  } catch (e) {
+    if (gen !== S.gen) return;
+    setText($('inbox-status'), '');
+    showError($('inbox-error'), e);
+  }
+}
+
+function nextDeadline(c) {
+  switch (c.status) {
+    case 'received': return { kind: 'ack', date: c.ack_due };
+    case 'acknowledged':
+    case 'in_progress': return { kind: 'feedback', date: c.feedback_due };
+    case 'closed': return c.delete_after ? { kind: 'delete', date: c.delete_after } : null;
+    default: return null;
+  }
+}
+
+function deadlineCell(c, td) {
+  const d = nextDeadline(c);
+  if (!d) {
+    td.append(el('span', {}, t('d.deadline.none')));
+    return;
+  }
+  td.append(el('span', { class: 'deadline' }, t(`d.deadline.${d.kind}`, { date: formatDate(d.date) })));
+  if (d.kind !== 'delete') {
+    const n = daysBetween(S.inbox.today, d.date);
+    td.append(el('br'), el('span', { class: n < 0 ? 'days over' : 'days' }, daysText(n)));
+  }
+}
+
+function marksFor(c) {
+  const marks = [];
+  if (c.ack_overdue || c.feedback_overdue) marks.push(['overdue', 'd.mark.overdue']);
+  else if (c.due_soon) marks.push(['soon', 'd.mark.dueSoon']);
+  if (c.messages?.unread_from_reporter > 0) marks.push(['new', 'd.mark.new']);
+  if (S.office && c.keyset_version < S.office.keysetVersion) marks.push(['keys', 'd.mark.keys']);
+  return marks;
+}
+
+export function renderInbox() {
+  const inbox = S.inbox;
+  setText($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
+  let cases = inbox.cases ?? [];
+  if (S.filter === 'closed') cases = cases.filter((c) => c.status === 'closed');
+  renderLabelFilter();
+  if (S.labelFilter) cases = cases.filter((c) => (c.labels ?? []).includes(S.labelFilter));
+  const key = (c) => nextDeadline(c)?.date ?? '9999-12-31';
+  cases = [...cases].sort((a, b) => (S.sortDir === 'asc' ? 1 : -1) * key(a).localeCompare(key(b)) || a.received_on.localeCompare(b.received_on));
+  let filterLabel = t(`d.inbox.filter.${S.filter}`);
+  if (S.mine) filterLabel = t('d.inbox.captionMine', { filter: filterLabel });
+  const chosenLabel = S.labelFilter && labelById(S.labelFilter);
+  if (chosenLabel) filterLabel = t('d.inbox.captionLabel', { filter: filterLabel, label: labelName(chosenLabel) });
+  $('inbox-caption').textContent = cases.length === 1 ? t('d.inbox.caption1', { filter: filterLabel }) : t('d.inbox.caption', { filter: filterLabel, n: cases.length });
+  $('th-deadline').setAttribute('aria-sort', S.sortDir === 'asc' ? 'ascending' : 'descending');
+  $('th-deadline').querySelector('.sort-arrow').textContent = S.sortDir === 'asc' ? '▲' : '▼';
+  const rows = $('inbox-rows');
+  rows.replaceChildren();
+  for (const c of cases) {
+    const marks = marksFor(c);
+    const tr = el('tr', { class: marks.some((m) => m[0] === 'overdue') ? 'overdue' : undefined });
+    const th = el('th', { scope: 'row' });
+    const open = el('button', { type: 'button', class: 'link open-case', 'data-case': c.id }, t('d.inbox.open', { id: short(c.id) }));
+    th.append(open);
+    const chips = labelChips(c.labels);
+    if (chips) th.append(chips);
+    const deadline = el('td');
+    deadlineCell(c, deadline);
+    const markCell = el('td');
+    if (marks.length) {
+      const ul = el('ul', { class: 'marks' });
+      for (const [cls, k] of marks) ul.append(el('li', { class: `mark ${cls}` }, t(k)));
+      markCell.append(ul);
+    } else {
+      markCell.append(el('span', { class: 'muted' }, t('d.mark.none')));
+    }
+    tr.append(
+      th,
+      deadline,
+      markCell,
+      el('td', { class: 'assignee' }, assigneeName(c.assignee)),
+      el('td', {}, statusWord(c.status)),
+      el('td', {}, formatDate(c.received_on)),
+      el('td', {}, c.messages?.unread_from_reporter > 0
+        ? t('d.inbox.unread', { n: c.messages.from_reporter, u: c.messages.unread_from_reporter })
+        : String(c.messages?.from_reporter ?? 0)),
+    );
+    rows.append(tr);
+  }
+  $('inbox-empty').hidden = cases.length > 0;
+  const n = staleCount();
+  const nl = staleLabels().length;
+  $('keys-notice').hidden = n + nl === 0;
+  if (n === 1) setText($('keys-notice-text'), 'd.inbox.keysNotice1');
+  else if (n) setText($('keys-notice-text'), 'd.inbox.keysNotice', { n });
+  else if (nl) setText($('keys-notice-text'), 'd.inbox.keysNoticeLabels', { n: nl });
+  if (n && nl) $('keys-notice-text').textContent += ` ${t('d.inbox.keysNoticeLabelsToo', { n: nl })}`;
+  renderRewrapCount();
+}
