@@ -1,0 +1,163 @@
+// Re-encryption to the current key set: the cases and labels encrypted to an older one.
+
+import { t, resolveVars } from '../i18n.js';
+import { $, sealToBase64, setText } from '../common.js';
+import { DeskError, problemName, explain } from './api.js';
+import { S } from './state.js';
+import { el, short } from './dom.js';
+import { show } from './views.js';
+import { openBytes } from './age.js';
+import { authed, refreshOffice } from './session.js';
+import { staleLabels, renderRewrapCount } from './inbox.js';
+import { loadCasework, labelName, putLabel } from './casework.js';
+
+export async function showRewrap() {
+  const gen = S.gen;
+  show('rewrap');
+  S.rewrapErrors = [];
+  $('rewrap-progress-box').hidden = true;
+  setText($('rewrap-progress-text'), '');
+  try {
+    await refreshOffice();
+    await loadCasework();
+    const all = await authed('GET', '/v1/desk/cases?filter=all');
+    if (gen !== S.gen) return;
+    S.allCases = all;
+    S.rewrapList = all.cases.filter((c) => c.keyset_version < S.office.keysetVersion);
+    S.rewrapLabels = staleLabels();
+    renderRewrap();
+  } catch (e) {
+    if (gen !== S.gen) return;
+    S.rewrapErrors = [{ id: '', ...explain(e) }];
+    renderRewrap();
+  }
+}
+
+export function renderRewrap() {
+  setText($('rewrap-intro'), 'd.rewrap.intro', { v: S.office?.keysetVersion ?? '' });
+  const ul = $('rewrap-list');
+  ul.replaceChildren();
+  for (const c of S.rewrapList) ul.append(el('li', {}, t('d.rewrap.item', { id: short(c.id), v: c.keyset_version })));
+  for (const l of S.rewrapLabels) ul.append(el('li', {}, t('d.rewrap.labelItem', { name: labelName(l), v: l.keyset_version })));
+  const total = S.rewrapList.length + S.rewrapLabels.length;
+  $('rewrap-none').hidden = total > 0;
+  ul.hidden = total === 0;
+  $('rewrap-start').hidden = total === 0;
+  const errs = $('rewrap-errors');
+  errs.replaceChildren();
+  for (const e of S.rewrapErrors) {
+    const reason = t(e.key, resolveVars(e.vars));
+    let line = reason;
+    if (e.label) line = t('d.rewrap.labelFailed', { name: e.label, reason });
+    else if (e.id) line = t('d.rewrap.failed', { id: short(e.id), reason });
+    errs.append(el('li', {}, line));
+  }
+  renderRewrapCount();
+}
+
+async function rewrapCase(id, retried = false) {
+  // Opened to re-encrypt, not to read: the reporter's messages stay marked as new.
+  const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}?read=false`);
+  const identity = S.session.identity;
+  const office = S.office;
+  const reseal = async (b64, extra) => {
+    let plain;
+    try {
+      plain = await openBytes(b64, identity);
+    } catch {
+      throw new DeskError('d.rewrap.undecryptable');
+    }
+    try {
+      // The same plaintext, padding included, so the same bucket.
+      return await sealToBase64(plain, extra ? [...office.recipients, extra] : office.recipients);
+    } finally {
+      plain.fill(0);
+    }
+  };
+  const body = {
+    keyset_version: office.keysetVersion,
+    // The report and the reporter's own messages stay readable with the receipt; notes do not.
+    ciphertext: await reseal(detail.ciphertext, detail.reply_recipient),
+    attachments: [],
+    messages: [],
+  };
+  for (const a of detail.attachments ?? []) body.attachments.push({ id: a.id, ciphertext: await reseal(a.ciphertext) });
+  for (const m of detail.messages ?? []) {
+    body.messages.push({ id: m.id, ciphertext: await reseal(m.ciphertext, m.direction === 'note' ? null : detail.reply_recipient) });
+  }
+  try {
+    await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/rewrap`, { body });
+  } catch (e) {
+    if (retried || !['stale-keyset', 'wrong-stanza-count', 'case-changed'].includes(problemName(e))) throw e;
+    await refreshOffice();
+    await rewrapCase(id, true);
+  }
+}
+
+/** A label again for the current key set: the same name, encrypted anew (PUT keeps its id). */
+async function rewrapLabel(l) {
+  if (l.failed) throw new DeskError('d.rewrap.labelUndecryptable');
+  await putLabel(l.id, l.name);
+}
+
+export async function onRewrap() {
+  const gen = S.gen;
+  const list = [...S.rewrapList];
+  const labels = [...S.rewrapLabels];
+  if (!list.length && !labels.length) return;
+  const total = list.length + labels.length;
+  S.rewrapErrors = [];
+  renderRewrap();
+  const button = $('rewrap-start');
+  button.disabled = true;
+  const bar = $('rewrap-progress');
+  $('rewrap-progress-box').hidden = false;
+  bar.max = total;
+  bar.value = 0;
+  setText($('rewrap-progress-text'), 'd.rewrap.progress', { done: 0, total });
+  let ok = 0;
+  let okLabels = 0;
+  let done = 0;
+  const step = () => {
+    done++;
+    bar.value = done;
+    setText($('rewrap-progress-text'), 'd.rewrap.progress', { done, total });
+  };
+  for (const c of list) {
+    try {
+      await rewrapCase(c.id);
+      ok++;
+    } catch (e) {
+      if (gen !== S.gen) return;
+      S.rewrapErrors.push({ id: c.id, ...explain(e) });
+    }
+    if (gen !== S.gen) return;
+    step();
+  }
+  for (const l of labels) {
+    try {
+      await rewrapLabel(l);
+      okLabels++;
+    } catch (e) {
+      if (gen !== S.gen) return;
+      S.rewrapErrors.push({ label: labelName(l), ...explain(e) });
+    }
+    if (gen !== S.gen) return;
+    step();
+  }
+  try {
+    await loadCasework();
+    const all = await authed('GET', '/v1/desk/cases?filter=all');
+    if (gen !== S.gen) return;
+    S.allCases = all;
+    S.rewrapList = all.cases.filter((c) => c.keyset_version < S.office.keysetVersion);
+    S.rewrapLabels = staleLabels();
+  } catch { /* the list stays as it was */ }
+  button.disabled = false;
+  renderRewrap();
+  if (labels.length) {
+    setText($('rewrap-progress-text'), 'd.rewrap.doneLabels', { ok, total: list.length, okLabels, labels: labels.length });
+  } else {
+    setText($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
+  }
+}
