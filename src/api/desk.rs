@@ -16,8 +16,9 @@ use crate::domain::intake;
 use crate::domain::office::{Office, Officer};
 use crate::domain::workflow::{self, Case, Direction, Filter};
 use crate::protocol::desk::{
-    CaseSummary, Forward, Forwarded, Inbox, MessageCounts, MessageCreated, MessageView, NewMessage,
-    OpenedCase, Retention, Rewrap, Rewrapped, StatusChange, StoredItem,
+    CaseContents, CaseSummary, ContentItem, Contents, Forward, Forwarded, Inbox, MessageCounts,
+    MessageCreated, MessageView, NewMessage, OpenedCase, Retention, Rewrap, Rewrapped,
+    StatusChange, StoredItem,
 };
 use crate::protocol::ids::Token;
 use crate::protocol::login::{OfficerChallengeRequest, OfficerSession, OfficerView};
@@ -163,6 +164,53 @@ pub async fn inbox(
         office: office.slug.into(),
         cases,
     }))
+}
+
+#[derive(Deserialize)]
+pub struct ContentsQuery {
+    #[serde(default)]
+    offset: u32,
+    #[serde(default = "page")]
+    limit: u32,
+}
+
+fn page() -> u32 {
+    200
+}
+
+/// A page of the office's cases with their ciphertexts, for the desk to decrypt and search.
+pub async fn contents(
+    state: web::Data<AppState>,
+    desk: Desk,
+    query: web::Query<ContentsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Desk { officer, office } = desk;
+    let (total, page) = cases::contents(
+        &state.store,
+        &officer,
+        &office,
+        query.offset.into(),
+        query.limit.into(),
+    )
+    .await?;
+    let cases = page
+        .into_iter()
+        .map(|(id, report, keyset_version, messages)| CaseContents {
+            id: id.into(),
+            keyset_version,
+            report: B64.encode(report),
+            messages: messages
+                .into_iter()
+                .map(|m| ContentItem {
+                    id: m.id.into(),
+                    direction: m.direction,
+                    keyset_version: m.keyset_version,
+                    ciphertext: B64.encode(m.ciphertext),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Contents { total, cases }))
 }
 
 #[derive(Deserialize)]

@@ -702,6 +702,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/desk/challenge"),
     ("POST", "/v1/desk/session"),
     ("GET", "/v1/desk/cases"),
+    ("GET", "/v1/desk/contents"),
     ("GET", "/v1/desk/cases/{case}"),
     ("POST", "/v1/desk/cases/{case}/status"),
     ("POST", "/v1/desk/cases/{case}/notes"),
@@ -748,6 +749,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/challenge").route(web::post().to(desk::challenge)))
         .service(resource("/v1/desk/session").route(web::post().to(desk::session)))
         .service(resource("/v1/desk/cases").route(web::get().to(desk::inbox)))
+        .service(resource("/v1/desk/contents").route(web::get().to(desk::contents)))
         .service(resource("/v1/desk/cases/{case}").route(web::get().to(desk::open)))
         .service(resource("/v1/desk/cases/{case}/status").route(web::post().to(desk::set_status)))
         .service(resource("/v1/desk/cases/{case}/notes").route(web::post().to(desk::note)))

@@ -92,6 +92,32 @@ pub async fn inbox(
         .collect())
 }
 
+/// The most cases one page of `contents` carries.
+pub const CONTENTS_PAGE: i64 = 500;
+
+/// A page of the office's cases with the ciphertexts of their reports, messages and notes,
+/// newest first, for the desk to decrypt and search in the browser (no case is marked as
+/// read); and the office's number of cases. The first page is audited: this officer's browser
+/// read every case of the office.
+pub async fn contents(
+    store: &Store,
+    officer: &Officer,
+    office: &Office,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<(String, Vec<u8>, i32, Vec<Message>)>), AppError> {
+    let (slug, o) = (office.slug.clone(), officer.clone());
+    let (offset, limit) = (offset.max(0), limit.clamp(1, CONTENTS_PAGE));
+    if offset == 0 {
+        store
+            .write(move |c| db::desk::append_audit(c, &o.office, &o.id, "read-all", None))
+            .await?;
+    }
+    Ok(store
+        .read(move |c| db::desk::contents(c, &slug, offset, limit))
+        .await?)
+}
+
 /// A case opened with every ciphertext it has.
 pub struct Opened {
     pub case: Case,

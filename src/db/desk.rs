@@ -207,6 +207,64 @@ pub fn report_ciphertext(conn: &mut DbConn, id: &str) -> Result<Vec<u8>, DbError
         .first(conn)?)
 }
 
+/// A page of the office's cases, newest first, each with its report's ciphertext and key-set
+/// version and its messages and notes in order; and how many cases the office has. Three
+/// queries a page, whatever its size.
+pub fn contents(
+    conn: &mut DbConn,
+    office: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<(String, Vec<u8>, i32, Vec<Message>)>), DbError> {
+    let total: i64 = reports::table
+        .filter(reports::office.eq(office))
+        .count()
+        .get_result(conn)?;
+    let page: Vec<(String, Vec<u8>, i32)> = reports::table
+        .filter(reports::office.eq(office))
+        .order((reports::received_on.desc(), reports::id))
+        .offset(offset)
+        .limit(limit)
+        .select((reports::id, reports::ciphertext, reports::keyset_version))
+        .load(conn)?;
+    let ids: Vec<&str> = page.iter().map(|(id, ..)| id.as_str()).collect();
+    type Row = (String, String, String, NaiveDate, Vec<u8>, i32);
+    let rows: Vec<Row> = messages::table
+        .filter(messages::report_id.eq_any(&ids))
+        .order((messages::report_id, messages::seq))
+        .select((
+            messages::report_id,
+            messages::id,
+            messages::direction,
+            messages::created_on,
+            messages::ciphertext,
+            messages::keyset_version,
+        ))
+        .load(conn)?;
+    let mut by_case: std::collections::HashMap<String, Vec<Message>> = Default::default();
+    for (case, id, d, created_on, ciphertext, keyset_version) in rows {
+        if let Some(direction) = Direction::parse(&d) {
+            by_case.entry(case).or_default().push(Message {
+                id,
+                direction,
+                created_on,
+                written: None,
+                ciphertext,
+                keyset_version,
+            });
+        }
+    }
+    Ok((
+        total,
+        page.into_iter()
+            .map(|(id, report, v)| {
+                let messages = by_case.remove(&id).unwrap_or_default();
+                (id, report, v, messages)
+            })
+            .collect(),
+    ))
+}
+
 /// A report's attachments in order: (id, ciphertext, key-set version).
 pub fn attachments_of(conn: &mut DbConn, id: &str) -> Result<Vec<(String, Vec<u8>, i32)>, DbError> {
     Ok(attachments::table

@@ -76,6 +76,33 @@ pub struct MessageView {
     pub seen_by: Vec<OfficerId>,
 }
 
+/// `GET /v1/desk/contents`: a page of the office's cases, newest first, with the ciphertexts
+/// the desk decrypts to show titles and to search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contents {
+    /// How many cases the office has.
+    pub total: i64,
+    pub cases: Vec<CaseContents>,
+}
+
+/// One case's report and messages and notes (in order), as ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseContents {
+    pub id: CaseId,
+    pub keyset_version: i32,
+    pub report: String,
+    pub messages: Vec<ContentItem>,
+}
+
+/// A message or note in `Contents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentItem {
+    pub id: ItemId,
+    pub direction: Direction,
+    pub keyset_version: i32,
+    pub ciphertext: String,
+}
+
 /// `GET /v1/desk/cases/{case}`: the case with every ciphertext it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenedCase {

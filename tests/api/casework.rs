@@ -733,3 +733,55 @@ fn replies_and_notes_name_their_author_and_the_minute_reporter_messages_only_the
         assert!(!read.to_string().contains(&demo_id), "{read}");
     }
 }
+
+#[test]
+fn contents_pages_every_case_with_its_ciphertexts_and_marks_nothing_as_read() {
+    use meldestelle::protocol::desk::Contents;
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let mut ids = vec![];
+        for text in ["Erster Bericht", "Zweiter Bericht", "Dritter Bericht"] {
+            let (id, receipt) = report(&server, &db, text);
+            follow_up(&server, &receipt, "Eine Nachricht.");
+            ids.push(id);
+        }
+        let demo = login(&server, "demo", DEMO_IDENTITY);
+        let page = |offset: u32| -> Contents {
+            get(
+                &server,
+                "/v1/desk/contents",
+                &format!("/v1/desk/contents?offset={offset}&limit=2"),
+                &demo,
+            )
+        };
+        let (first, second) = (page(0), page(2));
+        assert_eq!((first.total, second.total), (3, 3), "{}", db.name);
+        assert_eq!((first.cases.len(), second.cases.len()), (2, 1));
+        let mut got: Vec<String> = first
+            .cases
+            .iter()
+            .chain(&second.cases)
+            .map(|c| c.id.to_string())
+            .collect();
+        got.sort();
+        ids.sort();
+        assert_eq!(got, ids);
+        for c in first.cases.iter().chain(&second.cases) {
+            let report =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &c.report)
+                    .unwrap();
+            let doc = Document::parse(&decrypt_demo(&report)).unwrap();
+            assert!(doc.text.ends_with("Bericht"), "{}", doc.text);
+            assert_eq!(c.messages.len(), 1);
+            assert_eq!(c.messages[0].direction, Direction::Reporter);
+        }
+        // Reading every case to search them is no opening: the messages stay new.
+        let inbox = get::<Inbox>(&server, "/v1/desk/cases", "/v1/desk/cases", &demo);
+        assert!(inbox
+            .cases
+            .iter()
+            .all(|c| c.messages.unread_from_reporter == 1));
+        // Audited once, on the first page.
+        assert_eq!(db.count("audit_log WHERE action = 'read-all'"), 1);
+    }
+}

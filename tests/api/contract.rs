@@ -285,6 +285,25 @@ fn the_desk_wire_types_are_the_contract() {
     use meldestelle::domain::workflow::Direction;
     use meldestelle::protocol::desk as wire;
     let spec = openapi();
+    holds_to(
+        spec,
+        answer_schema(spec, "/v1/desk/contents", "get", "200"),
+        &wire::Contents {
+            total: 1,
+            cases: vec![wire::CaseContents {
+                id: "c".into(),
+                keyset_version: 1,
+                report: "YWdl".into(),
+                messages: vec![wire::ContentItem {
+                    id: "m".into(),
+                    direction: Direction::Note,
+                    keyset_version: 1,
+                    ciphertext: "YWdl".into(),
+                }],
+            }],
+        },
+        "Contents",
+    );
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
     let summary = wire::CaseSummary {
         id: "c".into(),
