@@ -195,11 +195,12 @@ pub async fn contents(
     .await?;
     let cases = page
         .into_iter()
-        .map(|(id, report, keyset_version, messages)| CaseContents {
-            id: id.into(),
-            keyset_version,
-            report: B64.encode(report),
-            messages: messages
+        .map(|c| CaseContents {
+            id: c.id.into(),
+            keyset_version: c.keyset_version,
+            report: B64.encode(c.report),
+            messages: c
+                .messages
                 .into_iter()
                 .map(|m| ContentItem {
                     id: m.id.into(),

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::{blocking, case_changed, AppError};
 use crate::crypto;
 pub use crate::db::casework::Refusal;
-pub use crate::db::desk::Listed;
+pub use crate::db::desk::{CaseContents, Listed};
 use crate::db::{self, DbConn, DbError, Store};
 use crate::domain::case::Status;
 use crate::domain::intake::{self, Limits};
@@ -105,7 +105,7 @@ pub async fn contents(
     office: &Office,
     offset: i64,
     limit: i64,
-) -> Result<(i64, Vec<(String, Vec<u8>, i32, Vec<Message>)>), AppError> {
+) -> Result<(i64, Vec<CaseContents>), AppError> {
     let (slug, o) = (office.slug.clone(), officer.clone());
     let (offset, limit) = (offset.max(0), limit.clamp(1, CONTENTS_PAGE));
     if offset == 0 {

@@ -207,6 +207,14 @@ pub fn report_ciphertext(conn: &mut DbConn, id: &str) -> Result<Vec<u8>, DbError
         .first(conn)?)
 }
 
+/// A case's report and its messages and notes, as ciphertext.
+pub struct CaseContents {
+    pub id: String,
+    pub report: Vec<u8>,
+    pub keyset_version: i32,
+    pub messages: Vec<Message>,
+}
+
 /// A page of the office's cases, newest first, each with its report's ciphertext and key-set
 /// version and its messages and notes in order; and how many cases the office has. Three
 /// queries a page, whatever its size.
@@ -215,7 +223,7 @@ pub fn contents(
     office: &str,
     offset: i64,
     limit: i64,
-) -> Result<(i64, Vec<(String, Vec<u8>, i32, Vec<Message>)>), DbError> {
+) -> Result<(i64, Vec<CaseContents>), DbError> {
     let total: i64 = reports::table
         .filter(reports::office.eq(office))
         .count()
@@ -257,9 +265,11 @@ pub fn contents(
     Ok((
         total,
         page.into_iter()
-            .map(|(id, report, v)| {
-                let messages = by_case.remove(&id).unwrap_or_default();
-                (id, report, v, messages)
+            .map(|(id, report, keyset_version)| CaseContents {
+                messages: by_case.remove(&id).unwrap_or_default(),
+                id,
+                report,
+                keyset_version,
             })
             .collect(),
     ))
