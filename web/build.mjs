@@ -18,6 +18,7 @@ await build({
     followup: path.join(here, 'src/followup.js'),
     desk: path.join(here, 'src/desk.js'),
     'pow-worker': path.join(here, 'src/pow-worker.js'),
+    'desk-worker': path.join(here, 'src/desk/decrypt-worker.js'),
   },
   outdir: path.join(dist, 'assets'),
   bundle: true,

@@ -1,11 +1,12 @@
 // The inbox: the office's cases with their deadlines and marks, filtered and sorted.
 
-import { t, formatDate } from '../i18n.js';
+import { t, formatDate, valueLabel } from '../i18n.js';
 import { $, setText } from '../common.js';
 import { S } from './state.js';
 import { el, showError, short, daysBetween, daysText, statusWord } from './dom.js';
 import { show } from './views.js';
 import { authed, refreshOffice } from './session.js';
+import { buildIndex, indexed, terms, matches } from './search.js';
 import {
   loadCasework, labelById, labelName, assigneeName, labelChips, renderLabelFilter,
 } from './casework.js';
@@ -31,7 +32,8 @@ export function renderRewrapCount() {
   else setText($('nav-rewrap'), 'd.nav.rewrap');
 }
 
-export async function loadInbox() {
+/** Loads the inbox; the cases' contents are decrypted once per unlock, and again on `reindex`. */
+export async function loadInbox({ reindex = false } = {}) {
   const gen = S.gen;
   setText($('inbox-error'), '');
   setText($('inbox-status'), 'd.inbox.loading');
@@ -47,6 +49,7 @@ export async function loadInbox() {
     S.inbox = inbox;
     renderInbox();
     setText($('inbox-status'), '');
+    if (reindex || !S.index) buildIndex(scheduleRender);
   } catch (e) {
     if (gen !== S.gen) return;
     setText($('inbox-status'), '');
@@ -86,6 +89,49 @@ function marksFor(c) {
   return marks;
 }
 
+let renderQueued = false;
+
+/** Re-renders the inbox at most every quarter second while the worker answers. */
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(() => {
+    renderQueued = false;
+    if (S.inbox && S.view === 'inbox') renderInbox();
+    else renderIndexStatus();
+  }, 250);
+}
+
+function renderIndexStatus() {
+  const ix = S.index;
+  if (!ix || ix.total === null) setText($('index-status'), ix ? 'd.inbox.indexStart' : null);
+  else if (ix.failed) setText($('index-status'), 'd.inbox.indexFailed');
+  else if (!ix.finished) setText($('index-status'), 'd.inbox.indexProgress', { done: ix.done, total: ix.total });
+  else setText($('index-status'), 'd.inbox.indexDone', { n: ix.total });
+}
+
+/** The case's first cell: its title (or what stands in for one), its reference and labels. */
+function caseCell(c) {
+  const th = el('th', { scope: 'row' });
+  const entry = indexed(c.id);
+  let title;
+  if (!entry) title = t('d.inbox.titlePending');
+  else if (!entry.readable) title = t('d.inbox.titleUnreadable');
+  else title = entry.title || t('d.inbox.titleEmpty');
+  const open = el('button', { type: 'button', class: 'link open-case', 'data-case': c.id }, title);
+  if (!entry || !entry.readable) open.classList.add('muted-title');
+  th.append(open);
+  th.append(el('span', { class: 'reference', dir: 'ltr' }, c.reference ?? short(c.id)));
+  const chips = labelChips(c.labels);
+  if (chips) th.append(chips);
+  return th;
+}
+
+function typeCell(c) {
+  const type = indexed(c.id)?.type;
+  return el('td', { class: 'type' }, type ? valueLabel('incident_type', type) : t('d.inbox.typeNone'));
+}
+
 export function renderInbox() {
   const inbox = S.inbox;
   setText($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
@@ -93,6 +139,10 @@ export function renderInbox() {
   if (S.filter === 'closed') cases = cases.filter((c) => c.status === 'closed');
   renderLabelFilter();
   if (S.labelFilter) cases = cases.filter((c) => (c.labels ?? []).includes(S.labelFilter));
+  const words = terms(S.search);
+  if (words.length) {
+    cases = cases.filter((c) => matches(c, words, (c.labels ?? []).map((id) => labelName(labelById(id) ?? {}))));
+  }
   const key = (c) => nextDeadline(c)?.date ?? '9999-12-31';
   cases = [...cases].sort((a, b) => (S.sortDir === 'asc' ? 1 : -1) * key(a).localeCompare(key(b)) || a.received_on.localeCompare(b.received_on));
   let filterLabel = t(`d.inbox.filter.${S.filter}`);
@@ -107,11 +157,7 @@ export function renderInbox() {
   for (const c of cases) {
     const marks = marksFor(c);
     const tr = el('tr', { class: marks.some((m) => m[0] === 'overdue') ? 'overdue' : undefined });
-    const th = el('th', { scope: 'row' });
-    const open = el('button', { type: 'button', class: 'link open-case', 'data-case': c.id }, t('d.inbox.open', { id: short(c.id) }));
-    th.append(open);
-    const chips = labelChips(c.labels);
-    if (chips) th.append(chips);
+    const th = caseCell(c);
     const deadline = el('td');
     deadlineCell(c, deadline);
     const markCell = el('td');
@@ -124,6 +170,7 @@ export function renderInbox() {
     }
     tr.append(
       th,
+      typeCell(c),
       deadline,
       markCell,
       el('td', { class: 'assignee' }, assigneeName(c.assignee)),
@@ -136,6 +183,9 @@ export function renderInbox() {
     rows.append(tr);
   }
   $('inbox-empty').hidden = cases.length > 0;
+  if (words.length) setText($('inbox-empty'), 'd.inbox.noHits', { q: S.search.trim() });
+  else setText($('inbox-empty'), 'd.inbox.none');
+  renderIndexStatus();
   const n = staleCount();
   const nl = staleLabels().length;
   $('keys-notice').hidden = n + nl === 0;

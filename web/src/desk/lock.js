@@ -52,11 +52,15 @@ export function lock(reason = 'manual') {
   S.labels = null;
   S.labelEdit = null;
   S.labelFilter = '';
+  S.search = '';
+  // The decrypting worker ends, and with it every title and word it held (search.js).
+  S.index?.worker.terminate();
+  S.index = null;
   wipeCase();
   hooks.wipeOral();
   revokeAll();
   for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors', 'labels-list', 'label-filter']) $(id).replaceChildren();
-  for (const id of ['inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
+  for (const id of ['index-status', 'inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
   $('audit-head').hidden = true;
   $('keys-notice').hidden = true;
   $('rewrap-progress-box').hidden = true;
@@ -64,7 +68,7 @@ export function lock(reason = 'manual') {
     b.setAttribute('aria-pressed', 'false');
     for (const id of b.dataset.targets.split(' ')) $(id).type = 'password';
   }
-  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file, #label-new')) n.value = '';
+  for (const n of document.querySelectorAll('textarea, input.pass, input[type="password"], input[type="date"], #key-file, #label-new, #case-search')) n.value = '';
   $('key-file-pass-field').hidden = true;
   $('enroll-done').hidden = true;
   clearMessages($('view-inbox'));

@@ -105,7 +105,11 @@ function wire() {
     if (b) onContribute(b.dataset.quarter, b);
   });
   $('keys-notice-go').addEventListener('click', () => showRewrap());
-  $('inbox-refresh').addEventListener('click', () => loadInbox());
+  $('inbox-refresh').addEventListener('click', () => loadInbox({ reindex: true }));
+  $('case-search').addEventListener('input', (e) => {
+    S.search = e.target.value;
+    if (S.inbox) renderInbox();
+  });
   for (const r of document.querySelectorAll('input[name="filter"]')) {
     r.addEventListener('change', () => {
       if (!r.checked) return;

@@ -30,6 +30,8 @@ export const S = {
   labelFilter: '',   // inbox: only the cases with this label
   labelEdit: null,   // { id, mode: 'rename' | 'delete' } while a label is being changed
   oral: null,        // { receipt, answer } while the receipt of an oral report is on screen
+  index: null,       // the cases decrypted for titles and search (search.js)
+  search: '',        // inbox: the words searched for
 };
 
 /**
