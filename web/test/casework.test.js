@@ -123,11 +123,13 @@ async function inboxLoaded(page) {
     && !document.getElementById('inbox-status').textContent);
 }
 
+/** Opens a case from the inbox and waits for it: the heading names the row's reference. */
 async function openCase(page, id) {
+  const reference = (await page.textContent(`#inbox-rows tr:has(button[data-case="${id}"]) .reference`)).trim();
   await page.click(`#inbox-rows button[data-case="${id}"]`);
   await visible(page, '#case-body');
-  await page.waitForFunction((cid) => document.getElementById('case-heading').textContent.includes(cid.replace(/-/g, '').slice(0, 8))
-    && !document.getElementById('case-status-line').textContent, id);
+  await page.waitForFunction((ref) => document.getElementById('case-heading').textContent.includes(ref)
+    && !document.getElementById('case-status-line').textContent, reference);
 }
 
 async function backToInbox(page) {
@@ -438,7 +440,7 @@ test('key set per item: after a new officer joins, old items are marked; re-encr
   assert.ok(await anna.locator('#labels-list .keyset-old').isVisible(), 'the label is marked as old');
   await openCase(anna, state.oralId);
   assert.ok(await anna.isVisible('#report-keyset'));
-  assert.match(await anna.textContent('#report-keyset'), /Verschlüsselt für Schlüsselsatz \d+ – bitte neu verschlüsseln/);
+  assert.match(await anna.textContent('#report-keyset'), /Noch nicht für das ganze Team lesbar/);
   const oldMessages = await anna.locator('#thread li .keyset-old').count();
   assert.equal(oldMessages, await anna.locator('#thread li').count(), 'every message is marked');
   await snap(anna, 'case-keyset-old');
@@ -476,7 +478,7 @@ test('key set per item: after a new officer joins, old items are marked; re-encr
   assert.deepEqual(await row(c2, state.oralId).locator('.chip').allTextContents(), [state.label]);
   await openCase(c2, state.oralId);
   assert.ok((await c2.textContent('#report-doc')).includes(state.oralText));
-  assert.doesNotMatch(await c2.textContent('#view-case'), /Konnte nicht entschlüsselt/);
+  assert.doesNotMatch(await c2.textContent('#view-case'), /noch nicht lesbar/);
   await c2.click('#lock');
   await c2.context().close();
 });

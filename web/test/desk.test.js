@@ -489,8 +489,8 @@ test('passphrase: enroll, keep the backup, wrong passphrase, unlock, read and re
   // The earlier case went to the key set before Paul: his key cannot open it, the page says so.
   await page.click(`button[data-case="${state.caseId}"]`);
   await visible(page, '#case-body');
-  assert.match(await page.textContent('#report-doc'), /Konnte nicht entschlüsselt werden/);
-  assert.match(await page.textContent('#thread'), /Konnte nicht entschlüsselt werden/);
+  assert.match(await page.textContent('#report-doc'), /Für Ihren Zugang noch nicht lesbar/);
+  assert.match(await page.textContent('#thread'), /Für Ihren Zugang noch nicht lesbar/);
   await snap(page, 'case-undecryptable');
 
   await page.click('#lock');
@@ -597,7 +597,7 @@ test('rewrap: the demo officer re-encrypts old cases; then newer officers can re
   await visible(page, '#view-inbox');
   await page.waitForSelector('#inbox-rows tr');
   assert.equal(await page.isVisible('#keys-notice'), true);
-  assert.match(await page.textContent('#inbox-rows'), /Schlüssel veraltet/);
+  assert.match(await page.textContent('#inbox-rows'), /Noch nicht für das ganze Team lesbar/);
   await page.click('#nav-rewrap');
   await visible(page, '#view-rewrap');
   await page.waitForSelector('#rewrap-list li');
@@ -624,7 +624,7 @@ test('rewrap: the demo officer re-encrypts old cases; then newer officers can re
   await p2.click(`button[data-case="${state.caseId}"]`);
   await visible(p2, '#case-body');
   assert.ok((await p2.textContent('#report-doc')).includes(state.story.text));
-  assert.doesNotMatch(await p2.textContent('#view-case'), /Konnte nicht entschlüsselt/);
+  assert.doesNotMatch(await p2.textContent('#view-case'), /noch nicht lesbar/);
   assert.equal(await p2.locator('#thread li').count(), 3);
   await p2.click('#lock');
   await p2.context().close();
@@ -953,9 +953,11 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     const ids = await page.$$eval('#inbox-rows button[data-case]', (bs) => bs.map((b) => b.dataset.case));
     let found = false;
     for (const id of ids) {
+      const reference = (await page.textContent(`#inbox-rows tr:has(button[data-case="${id}"]) .reference`)).trim();
       await page.click(`#inbox-rows button[data-case="${id}"]`);
       await visible(page, '#case-body');
-      await page.waitForFunction((cid) => document.getElementById('case-heading').textContent.includes(cid.replace(/-/g, '').slice(0, 8)), id);
+      await page.waitForFunction((ref) => document.getElementById('case-heading').textContent.includes(ref)
+        && !document.getElementById('case-status-line').textContent, reference);
       if ((await page.textContent('#report-doc')).includes(unanswered)) { found = true; break; }
       await page.click('#nav-inbox');
       await visible(page, '#view-inbox');

@@ -170,6 +170,17 @@ test('1,000 cases: titles, types and labels; search by report, message and recei
   assert.deepEqual(found.map((r) => r.title), [titles[437]]);
   await page.click(`button[data-case="${found[0].id}"]`);
   await page.waitForSelector('#case-body:not([hidden])');
+  // The case in reading order: the report's text above the first action, then the thread.
+  const y = (sel) => page.locator(sel).first().evaluate((n) => n.getBoundingClientRect().top);
+  assert.ok(await y('#report-doc') < await y('#status-actions button'), 'the report comes before the first action');
+  assert.ok(await y('#thread-heading') < await y('#status-actions button'), 'then the thread');
+  assert.equal((await page.textContent('#case-heading')).trim(), `Fall ${found[0].reference}`);
+  // A reply names who wrote it and when, to the minute.
+  await page.fill('#reply-text', 'Danke, wir melden uns.');
+  await page.click('#reply-send');
+  await page.waitForFunction(() => /gesendet/.test(document.getElementById('reply-status').textContent), null, { timeout: 60000 });
+  assert.match(await page.textContent('#thread li.office .meta'), /^Antwort an die meldende Person von Demo officer \(public key!\), \d{1,2}\. \w+ \d{4}(,| um) \d{2}:\d{2}$/);
+  await screenshot(page, 'inbox-05-case-de');
   await page.getByLabel(label, { exact: true }).check();
   await page.click('#labels-save');
   await page.waitForFunction(() => /gespeichert/.test(document.getElementById('case-labels-status').textContent));
@@ -194,7 +205,8 @@ test('1,000 cases: titles, types and labels; search by report, message and recei
   assert.equal(found.length, 1);
   // Two words: both must be in the case.
   assert.equal((await search(page, `${inReport} Bürgeramt`)).length, 0);
-  assert.equal((await search(page, 'Vorfall 999')).length, 1);
+  // ("999." and not "999": a reference may hold "999" by chance.)
+  assert.equal((await search(page, 'Vorfall 999.')).length, 1);
   // No hit says so.
   assert.equal((await search(page, 'Zeppelinlandeplatz')).length, 0);
   assert.equal(await page.isVisible('#inbox-empty'), true);

@@ -1,7 +1,7 @@
 // One case: decrypted report, attachments and thread, its status steps, replies and notes,
 // keeping a closed case longer, and the export of the raw file.
 
-import { t, formatDate, formatBytes, fieldTitle, valueLabel } from '../i18n.js';
+import { t, formatDate, formatDateTime, formatBytes, fieldTitle, valueLabel } from '../i18n.js';
 import { $, sealToBase64, setText } from '../common.js';
 import { padDocument } from '../padding.js';
 import { ApiError, problemName, explain } from './api.js';
@@ -14,7 +14,7 @@ import { blobUrl, revokeAll, download, safeName, safeType } from './blobs.js';
 import { openBytes, openDoc } from './age.js';
 import { authed, refreshOffice, sealAndSend } from './session.js';
 import { wipeCase } from './lock.js';
-import { loadCasework, seenText, renderCasework, keysetMarker } from './casework.js';
+import { loadCasework, seenText, renderCasework, keysetMarker, officerName } from './casework.js';
 import { answersSummary, renderClassification } from './classification.js';
 import { answersOf } from './statistics.js';
 
@@ -77,7 +77,9 @@ export async function openCase(id, { focus = true, reload = false } = {}) {
     for (const n of ['reply-text', 'note-text', 'retention-reason', 'retention-date', 'forward-recipient']) $(n).value = '';
     S.caseId = id;
   }
-  setText($('case-heading'), 'd.case.heading', { id: short(id) });
+  // The reference the reporter was given, which a caller reads out.
+  const listed = S.allCases?.cases?.find((c) => c.id === id);
+  setText($('case-heading'), 'd.case.heading', { id: listed?.reference ?? short(id) });
   show('case', { focus });
   setText($('case-error'), '');
   setText($('case-status-line'), 'd.case.loading');
@@ -119,7 +121,7 @@ export function renderCase() {
   const d = S.caseData;
   const c = d.summary;
   const now = today();
-  setText($('case-heading'), 'd.case.heading', { id: short(c.id) });
+  setText($('case-heading'), 'd.case.heading', { id: c.reference ?? short(c.id) });
 
   const dl = $('case-facts');
   dl.replaceChildren();
@@ -134,10 +136,6 @@ export function renderCase() {
   fact(dl, 'd.case.feedbackDue', formatDate(c.feedback_due), ['received', 'acknowledged', 'in_progress'].includes(c.status) ? days(c.feedback_due) : null);
   fact(dl, 'd.case.closedOn', c.closed_on ? formatDate(c.closed_on) : '');
   fact(dl, 'd.case.deleteAfter', c.delete_after ? formatDate(c.delete_after) : '');
-  const current = S.office?.keysetVersion;
-  fact(dl, 'd.case.keyset', c.keyset_version < current
-    ? t('d.case.keysetOld', { v: c.keyset_version, current })
-    : t('d.case.keysetCurrent', { v: c.keyset_version }));
 
   const actions = $('status-actions');
   actions.replaceChildren();
@@ -261,7 +259,12 @@ function renderThread(d) {
   for (const m of d.thread) {
     const dir = ['reporter', 'office', 'note'].includes(m.direction) ? m.direction : 'note';
     const li = el('li', { class: dir === 'office' ? 'office' : dir === 'note' ? 'note' : 'reporter' });
-    li.append(el('p', { class: 'meta' }, t(`d.case.from.${dir}`, { date: formatDate(m.created_on) })));
+    // An office's reply or note names who wrote it and when, to the minute; a reporter's
+    // message has its day only (and older replies and notes too).
+    const meta = m.author && m.written_at && dir !== 'reporter'
+      ? t(`d.case.by.${dir}`, { name: officerName(m.author), when: formatDateTime(m.written_at) })
+      : t(`d.case.from.${dir}`, { date: formatDate(m.created_on) });
+    li.append(el('p', { class: 'meta' }, meta));
     if (m.failed) li.append(el('p', { class: 'undecryptable' }, t('d.case.undecryptable')));
     else if (m.answers) li.append(el('p', { class: 'body' }, t('d.classify.note', { summary: answersSummary(m.answers) })));
     else li.append(el('p', { class: 'body' }, m.text));

@@ -39,7 +39,7 @@ async function decryptLabels(list) {
 export const labelById = (id) => (S.labels ?? []).find((l) => l.id === id) ?? null;
 export const labelName = (l) => (l.failed ? t('d.labels.undecryptable') : l.name);
 
-function officerName(id) {
+export function officerName(id) {
   const o = (S.officers ?? []).find((x) => x.id === id);
   return o ? o.display_name : t('d.officer.former');
 }

@@ -61,7 +61,8 @@ export function lock(reason = 'manual') {
   revokeAll();
   for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors', 'labels-list', 'label-filter']) $(id).replaceChildren();
   for (const id of ['index-status', 'inbox-caption', 'inbox-office', 'keys-notice-text', 'who', 'audit-head', 'rewrap-intro', 'rewrap-progress-text']) setText($(id), '');
-  $('audit-head').hidden = true;
+  $('tech-details').hidden = true;
+  $('tech-details').open = false;
   $('keys-notice').hidden = true;
   $('rewrap-progress-box').hidden = true;
   for (const b of document.querySelectorAll('.pass-toggle')) {

@@ -92,7 +92,7 @@ export async function sealAndSend(seal, send) {
 export function renderWho() {
   setText($('who'), 'd.who', { name: S.session.officer?.display_name ?? '', office: S.office?.name ?? S.session.office });
   const head = S.session.auditHead;
-  $('audit-head').hidden = !head;
+  $('tech-details').hidden = !head;
   if (head) setText($('audit-head'), 'd.auditHead', { head });
 }
 
