@@ -18,7 +18,7 @@ import {
 } from './casework.js';
 import { openCase, renderCase, onStatusClick, sendMessage, onRetention, onExport } from './case.js';
 import { saveClassification } from './classification.js';
-import { forwardCase } from './forwarding.js';
+import { forwardCase, onForwardHow, onForwardPassphraseDone, watchForwarding } from './forwarding.js';
 import { showOral, renderOral, wipeOral, onOralSubmit, onOralFinish } from './oral.js';
 import { showRewrap, renderRewrap, onRewrap } from './rewrap.js';
 import { showStats, renderStats, onContribute } from './statistics.js';
@@ -131,6 +131,9 @@ function wire() {
   $('note-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('note'); });
   $('classify-form').addEventListener('submit', (ev) => { ev.preventDefault(); saveClassification(); });
   $('forward-form').addEventListener('submit', (ev) => { ev.preventDefault(); forwardCase(); });
+  for (const id of ['forward-how-key', 'forward-how-passphrase']) $(id).addEventListener('change', onForwardHow);
+  $('forward-passphrase-done').addEventListener('click', onForwardPassphraseDone);
+  watchForwarding();
   $('retention-form').addEventListener('submit', onRetention);
   $('export').addEventListener('click', onExport);
   $('rewrap-start').addEventListener('click', onRewrap);
