@@ -1,15 +1,19 @@
-// Forwarding with a passphrase (issue #26), in headless Chromium against the real server binary
-// and a real SQLite file: a case forwarded "with a passphrase" opens with the reference age
-// tool (/usr/bin/age) and the passphrase shown once, holds the report and the replies and no
-// internal note; the server's log records the forwarding with the passphrase marker and never
-// the passphrase. axe-core on the new state at two sizes in both languages, with screenshots.
+// Forwarding with a passphrase and the printed case file (issue #26), in headless Chromium
+// against the real server binary and a real SQLite file:
+// - a case forwarded "with a passphrase" opens with the reference age tool (/usr/bin/age) and
+//   the passphrase shown once, holds the report and the replies and no internal note; the
+//   server's log records the forwarding with the passphrase marker and never the passphrase;
+// - "Print / save as PDF" prints the case file (Chromium's page.pdf(), text by pdftotext): the
+//   report, the thread in order with who wrote each office message, internal notes only when
+//   asked and marked as internal, never another case; nothing of the desk itself on paper.
+// axe-core on the new states at two sizes in both languages, with screenshots.
 //
 // Needs: a built web/dist (npm run build), the server binary, /usr/bin/chromium, /usr/bin/age
-// and script (util-linux) for age's passphrase prompt.
+// and script (util-linux) for age's passphrase prompt, and pdftotext (poppler-utils).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -20,7 +24,7 @@ import {
   switchLanguage, checkView as checkViewAt,
 } from './helpers.js';
 
-const tools = ['/usr/bin/age', '/usr/bin/script'].filter((f) => !existsSync(f));
+const tools = ['/usr/bin/age', '/usr/bin/script', '/usr/bin/pdftotext'].filter((f) => !existsSync(f));
 const skip = missingTools('desk.html') || (tools.length ? `missing: ${tools.join(', ')}` : false);
 
 let server;
@@ -80,7 +84,13 @@ function cliReport(text, stats) {
   const conn = new Database(server.dbPath, { readonly: true });
   const { id } = conn.prepare('SELECT id FROM reports ORDER BY rowid DESC LIMIT 1').get();
   conn.close();
-  return { id, reference: out.reference };
+  secrets.push(out.receipt);
+  return { id, reference: out.reference, receipt: out.receipt };
+}
+
+/** The reporter's message, sent with the receipt as the follow-up page would. */
+function cliFollowUp(receipt, text) {
+  run(['report', 'follow-up', '--server', server.url, '--send-stdin'], `${receipt}\n${text}`);
 }
 
 /** A reply or an internal note written by an officer through the CLI (the author is kept). */
@@ -309,6 +319,133 @@ test('forwarding with a passphrase: the reference age tool opens the file with i
   await visible(page, '#view-unlock');
   assert.ok(!(await pageHolds(page)).includes(text));
   state.forwarded = c;
+});
+
+/** The PDF Chromium prints of the page as it is now, as text (pdftotext, reading order). */
+async function pdfText(page, label) {
+  const pdf = await page.pdf({ format: 'A4' });
+  const file = path.join(ARTIFACTS, `casefile-${label}.pdf`);
+  writeFileSync(file, pdf);
+  const r = spawnSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  // Lines as printed, and the text with every run of white space (a wrapped line) one space.
+  return { lines: r.stdout.split('\n').map((l) => l.trim()), flat: r.stdout.replace(/\s+/g, ' ') };
+}
+
+/** The button, with the print dialog replaced: it counts, and starts printing as it would. */
+async function pressPrint(page) {
+  await page.evaluate(() => {
+    window.printed = 0;
+    window.print = () => { window.printed += 1; window.dispatchEvent(new Event('beforeprint')); };
+  });
+  await page.click('#print-case');
+  assert.equal(await page.evaluate(() => window.printed), 1);
+}
+
+function assertInOrder(text, parts, what) {
+  let at = -1;
+  for (const p of parts) {
+    const i = text.indexOf(p);
+    assert.ok(i > at, `${what}: "${p}" ${i < 0 ? 'is missing' : 'is out of order'}\n${text}`);
+    at = i;
+  }
+}
+
+test('the case file for the paper record: report, thread in order with authors, internal notes only when asked, never another case', { skip }, async () => {
+  const text = marker('Bericht fuer die Akte');
+  const reply1 = marker('Erste Antwort');
+  const note = marker('Interne Notiz der Akte');
+  const reply2 = marker('Zweite Antwort');
+  const c = cliReport(text, { incident_type: 'threat' });
+  const question = marker('Rueckfrage der meldenden Person');
+  cliMessage(state.anna, 'reply', c.id, reply1);
+  cliFollowUp(c.receipt, question);
+  cliMessage(state.bea, 'note', c.id, note);
+  cliMessage(state.bea, 'reply', c.id, reply2);
+  const otherText = marker('Ein anderer Fall');
+  const other = cliReport(otherText);
+
+  const page = await login(state.anna);
+  // From the inbox, paper carries no case at all.
+  const { flat: fromInbox } = await pdfText(page, 'inbox');
+  for (const s of [text, otherText]) assert.ok(!fromInbox.includes(s), 'a case is printed from the inbox');
+
+  await openCase(page, c.id);
+  assert.equal(await page.isChecked('#print-notes'), false, 'internal notes are left out unless asked');
+  await checkView(page, 'case-print-panel');
+  await snapPart(page, 'section:has(> #print-heading)', 'print-panel');
+
+  // Without internal notes: the button, then Chromium's PDF of the printed page.
+  await pressPrint(page);
+  const { flat: plain, lines } = await pdfText(page, 'without-notes');
+  assert.match(plain, /Beschwerdestelle „/);
+  assert.ok(plain.includes(`Fallakte ${c.reference}`), `the reference ${c.reference}\n${plain}`);
+  assert.match(plain, /Gedruckt am .*20\d\d.* von Anna Amsel/);
+  assert.match(plain, /Ohne interne Notizen/);
+  assert.match(plain, /Stand und Fristen/);
+  assert.match(plain, /Eingangsbestätigung fällig bis/);
+  assert.match(plain, /Bedrohung/, 'the reporter’s answers');
+  assertInOrder(plain, ['Meldung', text, reply1, 'Meldende Person, ', question, reply2], 'the printed file');
+  assert.match(plain, /Antwort an die meldende Person, von Anna Amsel, .*\d\d:\d\d/);
+  assert.match(plain, /Antwort an die meldende Person, von Bea Beispiel, .*\d\d:\d\d/);
+  assert.ok(!plain.includes(note), 'an internal note printed without being asked for');
+  assert.ok(!plain.includes(otherText), 'another case printed');
+  for (const s of ['Antwort verschlüsselt senden', 'Zurück zum Eingang', 'Sperren', 'Eingang', 'Drucken / als PDF', 'Mündliche Meldung']) {
+    assert.ok(!lines.includes(s), `"${s}" of the desk is on paper`);
+  }
+  // Printing ended: the case file is gone from the page.
+  assert.equal(await page.$eval('#print-file', (n) => n.childElementCount), 0, 'the case file outlived printing');
+
+  // With internal notes, marked as internal; the thread stays in the order it was written.
+  await page.check('#print-notes');
+  await pressPrint(page);
+  const { flat: withNotes } = await pdfText(page, 'with-notes');
+  assertInOrder(withNotes, [text, reply1, question, note, reply2], 'the printed file with notes');
+  assert.match(withNotes, /Mit internen Notizen: nur für die Beschwerdestelle/);
+  assert.match(withNotes, /INTERN\s+Interne Notiz von Bea Beispiel, /);
+  assert.match(withNotes, /Nachrichten und interne Notizen/);
+
+  // The print layout as the officer's printer gets it (print media), looked at and checked.
+  await pressPrint(page);
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(await page.isVisible('#print-file'));
+  assert.equal(await page.isVisible('#view-case'), false);
+  assert.equal(await page.isVisible('.site-header'), false);
+  assert.deepEqual(await axeViolations(page), []);
+  await snap(page, 'print-layout');
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await page.emulateMedia({ media: 'screen' });
+  await switchLanguage(page);
+  await pressPrint(page);
+  await page.emulateMedia({ media: 'print' });
+  assert.match(await page.textContent('#print-file'), /Case file .*Printed on .* by Anna Amsel/s);
+  assert.match(await page.textContent('#print-file'), /Reply to the reporter, by Bea Beispiel/);
+  assert.deepEqual(await axeViolations(page), []);
+  await snap(page, 'print-layout');
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await page.emulateMedia({ media: 'screen' });
+  await switchLanguage(page);
+
+  // Another case opened: its own file only, and "with internal notes" asked again.
+  await openCase(page, other.id);
+  assert.equal(await page.isChecked('#print-notes'), false);
+  const { flat: second } = await pdfText(page, 'other-case');
+  assert.ok(second.includes(otherText), 'the open case is printed');
+  for (const s of [text, reply1, question, reply2, note]) assert.ok(!second.includes(s), `the case before was printed: ${s}`);
+
+  // A case file built but not yet printed leaves with its case (and with the lock).
+  await openCase(page, c.id);
+  await pressPrint(page);
+  assert.ok((await page.textContent('#print-file')).includes(text));
+  await page.click('#case-back');
+  await visible(page, '#view-inbox');
+  assert.equal(await page.$eval('#print-file', (n) => n.childElementCount), 0, 'the case file outlived its case');
+  await openCase(page, c.id);
+  await pressPrint(page);
+  await page.click('#lock');
+  await visible(page, '#view-unlock');
+  const held = await pageHolds(page);
+  for (const s of [text, reply1, reply2, note]) assert.ok(!held.includes(s), `the page after locking holds ${s}`);
 });
 
 test('nothing decrypted and no passphrase on the server’s disk or in its output; no CSP violations or script errors', { skip }, () => {

@@ -19,6 +19,7 @@ import {
 import { openCase, renderCase, onStatusClick, sendMessage, onRetention, onExport } from './case.js';
 import { saveClassification } from './classification.js';
 import { forwardCase, onForwardHow, onForwardPassphraseDone, watchForwarding } from './forwarding.js';
+import { onPrintCase, watchPrinting } from './print.js';
 import { showOral, renderOral, wipeOral, onOralSubmit, onOralFinish } from './oral.js';
 import { showRewrap, renderRewrap, onRewrap } from './rewrap.js';
 import { showStats, renderStats, onContribute } from './statistics.js';
@@ -134,6 +135,8 @@ function wire() {
   for (const id of ['forward-how-key', 'forward-how-passphrase']) $(id).addEventListener('change', onForwardHow);
   $('forward-passphrase-done').addEventListener('click', onForwardPassphraseDone);
   watchForwarding();
+  $('print-case').addEventListener('click', onPrintCase);
+  watchPrinting();
   $('retention-form').addEventListener('submit', onRetention);
   $('export').addEventListener('click', onExport);
   $('rewrap-start').addEventListener('click', onRewrap);
