@@ -367,12 +367,17 @@ pub async fn forward(
 ) -> Result<HttpResponse, ApiError> {
     let Desk { officer, office } = desk;
     let r: Forward = read_json(&req, payload, SMALL_BODY).await?;
+    if r.passphrase == r.recipient.is_some() {
+        return Err(ApiError::InvalidRequest(
+            "name either the authority's recipient or passphrase: true".into(),
+        ));
+    }
     let fingerprint = cases::forward(
         &state.store,
         &officer,
         &office,
         id.into_inner(),
-        &r.recipient,
+        r.recipient.as_deref(),
     )
     .await?;
     Ok(HttpResponse::Created().json(Forwarded { fingerprint }))

@@ -307,24 +307,29 @@ pub async fn export(
 /// Records that the officer's client forwards a case to a competent authority (HinSchG §18
 /// no. 4): the client re-encrypts the case itself to `recipient`; the audit log gets the case
 /// and the recipient's fingerprint, never what was sent. The fingerprint.
+/// Records a forwarding to the authority's `recipient`, or with a passphrase (`None`): the
+/// audit entry names the case and the recipient's fingerprint, or says "by passphrase". What
+/// the log answers for it: the fingerprint, or `passphrase`.
 pub async fn forward(
     store: &Store,
     officer: &Officer,
     office: &Office,
     id: String,
-    recipient: &str,
+    recipient: Option<&str>,
 ) -> Result<String, AppError> {
-    office::check_recipient(recipient.trim()).map_err(|e| AppError::BadRecipient(e.to_string()))?;
+    if let Some(r) = recipient {
+        office::check_recipient(r.trim()).map_err(|e| AppError::BadRecipient(e.to_string()))?;
+    }
     let case = own_case(store, office, id).await?;
-    let fingerprint = crypto::fingerprint(recipient.trim());
-    audit(
-        store,
-        officer,
-        "forward",
-        format!("{} to {fingerprint}", case.id),
-    )
-    .await?;
-    Ok(fingerprint)
+    let (how, recorded) = match recipient {
+        Some(r) => {
+            let fingerprint = crypto::fingerprint(r.trim());
+            (format!("to {fingerprint}"), fingerprint)
+        }
+        None => ("by passphrase".to_owned(), "passphrase".to_owned()),
+    };
+    audit(store, officer, "forward", format!("{} {how}", case.id)).await?;
+    Ok(recorded)
 }
 
 /// Swaps in every ciphertext of a case re-encrypted to the office's current key set: all of

@@ -1008,7 +1008,8 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             let r: wire_desk::Forwarded = s.api.post(
                 &format!("/v1/desk/cases/{case}/forwards"),
                 &wire_desk::Forward {
-                    recipient: to.clone(),
+                    recipient: Some(to.clone()),
+                    passphrase: false,
                 },
             )?;
             std::fs::write(&output, &sealed)?;

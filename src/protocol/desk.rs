@@ -178,11 +178,16 @@ pub struct Retention {
     pub reason: String,
 }
 
-/// `POST /v1/desk/cases/{case}/forwards`: the competent authority's age recipient.
+/// `POST /v1/desk/cases/{case}/forwards`: the competent authority's age recipient, or, for an
+/// authority without one, `passphrase: true` (the file is encrypted with a passphrase the
+/// officer passes on by another channel; the passphrase never reaches the server).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Forward {
-    pub recipient: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    #[serde(default)]
+    pub passphrase: bool,
 }
 
 /// What the audit log recorded of a forwarding: the recipient's fingerprint.

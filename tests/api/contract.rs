@@ -881,7 +881,8 @@ fn the_remaining_wire_types_are_the_contract() {
         spec,
         request_schema(spec, "/v1/desk/cases/{case}/forwards", "post"),
         &desk::Forward {
-            recipient: "age1…".into(),
+            recipient: Some("age1…".into()),
+            passphrase: false,
         },
         "Forward",
     );

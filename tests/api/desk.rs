@@ -498,7 +498,8 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
                 "/v1/desk/cases/{case}/forwards",
                 &format!("/v1/desk/cases/{case}/forwards"),
                 &Forward {
-                    recipient: recipient.to_owned(),
+                    recipient: Some(recipient.to_owned()),
+                    passphrase: false,
                 },
                 Some(&token),
             );
@@ -509,6 +510,40 @@ fn a_case_is_forwarded_encrypted_to_an_authority_and_only_that_is_audited() {
             );
         }
         assert_eq!(audited(), after_login);
+        // A recipient and a passphrase, or neither: refused, nothing recorded.
+        for body in [
+            serde_json::json!({}),
+            serde_json::json!({ "recipient": authority, "passphrase": true }),
+            serde_json::json!({ "passphrase": false }),
+        ] {
+            let a = server.call(
+                "POST",
+                "/v1/desk/cases/{case}/forwards",
+                &format!("/v1/desk/cases/{id}/forwards"),
+                Some(&body),
+                Some(&token),
+            );
+            assert_eq!(
+                (a.status, a.problem().as_str()),
+                (400, "invalid-request"),
+                "{body}"
+            );
+        }
+        assert_eq!(audited(), after_login);
+        // With a passphrase (which the server never sees): recorded as such.
+        let a = server.send(
+            "POST",
+            "/v1/desk/cases/{case}/forwards",
+            &format!("/v1/desk/cases/{id}/forwards"),
+            &Forward {
+                recipient: None,
+                passphrase: true,
+            },
+            Some(&token),
+        );
+        assert_eq!(a.status, 201, "{}", a.body);
+        assert_eq!(a.json()["fingerprint"], "passphrase");
+        assert!(audited().contains(&format!("forward {id} by passphrase")));
         let file = dir.path().join("weiterleitung.age");
         let bad = desk_as(
             &server,

@@ -157,10 +157,12 @@ async function openCase(page, id) {
   }
   await page.click('#inbox-refresh');
   await inboxLoaded(page);
+  // The heading names the case's reference, which its inbox row shows.
+  const reference = (await page.textContent(`#inbox-rows tr:has(button[data-case="${id}"]) .reference`)).trim();
   await page.click(`#inbox-rows button[data-case="${id}"]`);
   await visible(page, '#case-body');
-  await page.waitForFunction((cid) => document.getElementById('case-heading').textContent.includes(cid.replace(/-/g, '').slice(0, 8))
-    && !document.getElementById('case-status-line').textContent, id);
+  await page.waitForFunction((ref) => document.getElementById('case-heading').textContent.includes(ref)
+    && !document.getElementById('case-status-line').textContent, reference);
 }
 
 async function snap(page, step) {
@@ -254,8 +256,8 @@ test('forwarding with a passphrase: the reference age tool opens the file with i
   assert.ok(!opened.text.includes(note), 'an internal note was forwarded');
   rmSync(path.dirname(file), { recursive: true, force: true });
 
-  // The server's log: a forwarding of this case with the passphrase marker's fingerprint.
-  assert.deepEqual(auditSubjects('forward').filter((s) => s.startsWith(c.id)), [`${c.id} to SHA256:56dc7ea4780f7baf94aab89c36147f07`]);
+  // The server's log: a forwarding of this case by passphrase (and nothing of the passphrase).
+  assert.deepEqual(auditSubjects('forward').filter((s) => s.startsWith(c.id)), [`${c.id} by passphrase`]);
 
   // Plain words: the passphrase, how to pass it on; the command only in the technical details.
   const plain = await page.evaluate(() => {
@@ -270,7 +272,7 @@ test('forwarding with a passphrase: the reference age tool opens the file with i
   assert.equal(await page.isVisible('#forward-pass-command'), false, 'the command is folded away');
   await page.click('#forward-pass-details summary');
   assert.equal(await page.textContent('#forward-pass-command'), `age -d -o fall.json ${name}`);
-  assert.match(await page.textContent('#forward-pass-log'), /SHA256:56dc7ea4780f7baf94aab89c36147f07/);
+  assert.match(await page.textContent('#forward-pass-log'), /„mit Passphrase“/);
   await checkView(page, 'forward-passphrase');
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: 900 });

@@ -11,14 +11,6 @@ import { showError, fieldError, clearMessages, short } from './dom.js';
 import { download, safeName, safeType } from './blobs.js';
 import { authed } from './session.js';
 
-/**
- * What the audit log is told for a forwarding with a passphrase. The forwards route takes an
- * X25519 recipient and logs its fingerprint; a passphrase is none, and must never reach the
- * server. This is the all-zero X25519 point: a valid recipient string that nobody holds a key
- * for and that no age implementation encrypts to (its shared secret is zero), so its
- * fingerprint (SHA256:56dc7ea4780f7baf94aab89c36147f07) stands for "with a passphrase".
- */
-export const PASSPHRASE_MARKER = 'age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z';
 
 /** Readable on paper and over the telephone: digits and capitals without 0/O, 1/I/L and U/V. */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTWXYZ';
@@ -125,7 +117,8 @@ export async function forwardCase() {
   clearMessages($('forward-form'));
   // A passphrase made before is never shown again once another forwarding starts.
   wipeForwardPassphrase();
-  let recipient = PASSPHRASE_MARKER;
+  // The server records the authority's recipient, or that a passphrase was used (never which).
+  let recipient = null;
   const e = new Encrypter();
   if (!withPassphrase) {
     recipient = input.value.trim();
@@ -160,7 +153,7 @@ export async function forwardCase() {
   let passphrase = null;
   try {
     // Recorded before the file exists: a forwarding is never unaudited.
-    const r = await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/forwards`, { body: { recipient } });
+    const r = await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/forwards`, { body: withPassphrase ? { passphrase: true } : { recipient } });
     // The case as it is now: a reload meanwhile has wiped the copy read before.
     const d = S.caseData;
     if (gen !== S.gen || S.caseId !== id || !d) return;
