@@ -69,6 +69,14 @@ async function decryptCase(detail, identity) {
   return out;
 }
 
+/** Whether this officer has seen the report and every message of the reporter already. */
+function seenByMe(detail) {
+  const me = S.session?.officer?.id;
+  const has = (list) => Array.isArray(list) && list.includes(me);
+  return has(detail.report_seen_by)
+    && (detail.messages ?? []).filter((m) => m.direction === 'reporter').every((m) => has(m.seen_by));
+}
+
 export async function openCase(id, { focus = true, reload = false } = {}) {
   const gen = S.gen;
   if (!reload || S.caseId !== id) {
@@ -86,8 +94,16 @@ export async function openCase(id, { focus = true, reload = false } = {}) {
   try {
     if (!S.office) await refreshOffice();
     if (!S.officers || !S.labels) await loadCasework();
-    const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}`);
+    // Opened without marking it as seen: only a case this officer can read counts as seen.
+    const path = `/v1/desk/cases/${encodeURIComponent(id)}`;
+    const detail = await authed('GET', `${path}?read=false`);
     const data = await decryptCase(detail, S.session.identity);
+    if (!data.docFailed && !seenByMe(detail)) {
+      const seen = await authed('GET', path);
+      data.reportSeenBy = Array.isArray(seen.report_seen_by) ? seen.report_seen_by : data.reportSeenBy;
+      const byId = new Map((seen.messages ?? []).map((m) => [m.id, m.seen_by]));
+      for (const m of data.thread) m.seen_by = byId.get(m.id) ?? m.seen_by;
+    }
     if (gen !== S.gen || S.caseId !== id) {
       for (const a of data.attachments) a.bytes?.fill(0);
       return;
@@ -160,6 +176,15 @@ export function renderCase() {
   renderAttachments(d);
   renderThread(d);
   renderClassification(d);
+
+  // A case this officer's access cannot open yet: nothing that needs its content is offered
+  // (no step, no reply, no note, no labels, no classification, no print, no forwarding).
+  const unreadable = d.docFailed;
+  $('case-unreadable').hidden = !unreadable;
+  for (const h of ['status-heading', 'casework-heading', 'reply-heading', 'note-heading', 'classify-heading', 'print-heading', 'forward-heading']) {
+    $(h).closest('section').hidden = unreadable;
+  }
+  $('report-seen').hidden = unreadable;
 
   const closed = c.status === 'closed';
   $('reply-form').hidden = closed;

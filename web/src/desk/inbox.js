@@ -2,7 +2,7 @@
 
 import { t, formatDate, valueLabel } from '../i18n.js';
 import { $, setText } from '../common.js';
-import { S } from './state.js';
+import { S, hooks } from './state.js';
 import { el, showError, short, daysBetween, daysText, statusWord } from './dom.js';
 import { show } from './views.js';
 import { authed, refreshOffice } from './session.js';
@@ -50,6 +50,7 @@ export async function loadInbox({ reindex = false } = {}) {
     renderInbox();
     setText($('inbox-status'), '');
     if (reindex || !S.index) buildIndex(scheduleRender);
+    hooks.inboxLoaded?.();
   } catch (e) {
     if (gen !== S.gen) return;
     setText($('inbox-status'), '');

@@ -21,11 +21,11 @@ import { saveClassification } from './classification.js';
 import { forwardCase, onForwardHow, onForwardPassphraseDone, watchForwarding } from './forwarding.js';
 import { onPrintCase, watchPrinting } from './print.js';
 import { showOral, renderOral, wipeOral, onOralSubmit, onOralFinish } from './oral.js';
-import { showRewrap, renderRewrap, onRewrap } from './rewrap.js';
+import { showRewrap, renderRewrap, onRewrap, rewrapInBackground } from './rewrap.js';
 import { showStats, renderStats, onContribute } from './statistics.js';
 
 // The calls the core and some views make into views they do not import.
-Object.assign(hooks, { showInbox, renderInbox, openCase, wipeOral, renderAccounts });
+Object.assign(hooks, { showInbox, renderInbox, openCase, wipeOral, renderAccounts, inboxLoaded: rewrapInBackground });
 
 /** Re-renders what was built at run time after a language switch (typed text stays). */
 function rerender() {

@@ -8,7 +8,8 @@ import { el, short } from './dom.js';
 import { show } from './views.js';
 import { openBytes } from './age.js';
 import { authed, refreshOffice } from './session.js';
-import { staleLabels, renderRewrapCount } from './inbox.js';
+import { staleLabels, renderRewrapCount, loadInbox } from './inbox.js';
+import { indexed } from './search.js';
 import { loadCasework, labelName, putLabel } from './casework.js';
 
 export async function showRewrap() {
@@ -160,4 +161,44 @@ export async function onRewrap() {
   } else {
     setText($('rewrap-progress-text'), 'd.rewrap.done', { ok, total: list.length });
   }
+}
+
+/**
+ * Shares with the whole team, without asking, what this officer can open of the cases and
+ * labels the office's current key set cannot read yet (a colleague joined): once per unlock,
+ * when the inbox has decrypted every case, so that only the cases this officer reads in full
+ * are tried. A new colleague can read them at their next unlock.
+ */
+export async function rewrapInBackground() {
+  const index = S.index;
+  if (!index || index.rewrapping) return;
+  index.rewrapping = true;
+  await index.settled;
+  if (S.index !== index || !S.office) return;
+  const gen = S.gen;
+  const current = S.office.keysetVersion;
+  const cases = (S.allCases?.cases ?? []).filter((c) => c.keyset_version < current)
+    .filter((c) => indexed(c.id)?.readable && indexed(c.id)?.unreadableItems === 0);
+  const labels = staleLabels().filter((l) => !l.failed);
+  const total = cases.length + labels.length;
+  if (!total) return;
+  let done = 0;
+  const status = $('rewrap-background');
+  setText(status, 'd.rewrap.background', { done, total });
+  for (const c of cases) {
+    try {
+      await rewrapCase(c.id);
+    } catch { /* left for "Fälle freigeben", which says why */ }
+    if (gen !== S.gen) return;
+    setText(status, 'd.rewrap.background', { done: ++done, total });
+  }
+  for (const l of labels) {
+    try {
+      await rewrapLabel(l);
+    } catch { /* likewise */ }
+    if (gen !== S.gen) return;
+    setText(status, 'd.rewrap.background', { done: ++done, total });
+  }
+  setText(status, 'd.rewrap.backgroundDone', { n: total });
+  if (S.view === 'inbox') await loadInbox();
 }

@@ -12,7 +12,12 @@ const PAGE = 500;
 export function buildIndex(onProgress) {
   dropIndex();
   const worker = new Worker('/assets/desk-worker.js', { type: 'module' });
-  const index = { worker, cases: new Map(), total: null, done: 0, finished: false, failed: false, gen: S.gen };
+  let settle;
+  const index = {
+    worker, cases: new Map(), total: null, done: 0, finished: false, failed: false, gen: S.gen,
+    // Resolves once every case was tried (or the index failed); never after a lock.
+    settled: new Promise((resolve) => { settle = resolve; }),
+  };
   S.index = index;
   worker.postMessage({ identity: S.session.identity });
   let pending = 0;
@@ -24,11 +29,13 @@ export function buildIndex(onProgress) {
     index.done += data.cases.length;
     if (data.done) pending--;
     if (allFetched && pending === 0) index.finished = true;
+    if (index.finished) settle();
     onProgress();
   };
   worker.onerror = () => {
     if (S.index !== index) return;
     index.failed = true;
+    settle();
     onProgress();
   };
   (async () => {
@@ -47,10 +54,12 @@ export function buildIndex(onProgress) {
       }
       allFetched = true;
       if (pending === 0) index.finished = true;
+      if (index.finished) settle();
       onProgress();
     } catch {
       if (S.index !== index) return;
       index.failed = true;
+      settle();
       onProgress();
     }
   })();

@@ -44,4 +44,5 @@ export const hooks = {
   openCase: null,       // case.js: after a classification was saved (classification.js)
   wipeOral: null,       // oral.js: on leaving the oral view and on lock (views.js, lock.js)
   renderAccounts: null, // unlock.js: on lock (lock.js)
+  inboxLoaded: null,    // rewrap.js: the background re-encryption, once the inbox is there (inbox.js)
 };
