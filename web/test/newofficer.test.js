@@ -126,7 +126,7 @@ test('a new officer: not readable yet and nothing offered; a colleague unlocks o
 
   // The demo officer unlocks once: their browser shares the case with the team by itself.
   const demo = await unlock(DEMO_IDENTITY_FILE);
-  await demo.waitForFunction(() => /jetzt für das ganze Team lesbar/.test(document.getElementById('rewrap-background').textContent), null, { timeout: 60000 });
+  await demo.waitForFunction(() => /Für das ganze Team freigegeben: 1 /.test(document.getElementById('rewrap-background').textContent), null, { timeout: 60000 });
   const version = query("SELECT keyset_version AS v FROM offices WHERE slug = 'demo'")[0].v;
   assert.deepEqual(query('SELECT keyset_version AS v FROM reports').map((r) => r.v), [version]);
   await screenshot(demo, 'newofficer-02-shared-de');
