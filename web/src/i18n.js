@@ -394,6 +394,7 @@ const deskDe = {
   'd.lock': 'Sperren',
   'd.locked': 'Gesperrt. Ihr Schlüssel und alle entschlüsselten Inhalte wurden aus diesem Browser entfernt.',
   'd.idleLocked': 'Der Schreibtisch wurde nach einer Zeit ohne Eingabe gesperrt. Ihr Schlüssel und alle entschlüsselten Inhalte wurden aus diesem Browser entfernt.',
+  'd.idle.warning': 'Der Schreibtisch wird in {time} gesperrt – drücken Sie eine Taste oder klicken Sie, um weiterzuarbeiten.',
   'd.sessionRenewed': 'Ihre Anmeldung war abgelaufen; Sie wurden automatisch neu angemeldet.',
 
   'd.err.invalid-invitation': 'Diese Einladung ist ungültig. Bitte prüfen Sie, ob Sie den ganzen Link geöffnet haben, oder bitten Sie um eine neue Einladung.',
@@ -813,6 +814,7 @@ const deskEn = {
   'd.lock': 'Lock',
   'd.locked': 'Locked. Your key and all decrypted content were removed from this browser.',
   'd.idleLocked': 'The desk was locked after a time without input. Your key and all decrypted content were removed from this browser.',
+  'd.idle.warning': 'The desk will lock in {time} – press any key or click to keep working.',
   'd.sessionRenewed': 'Your session had expired; you were signed in again automatically.',
 
   'd.err.invalid-invitation': 'This invitation is not valid. Please check that you opened the whole link, or ask for a new invitation.',

@@ -1,5 +1,6 @@
 // Lock and idle: "Lock", the idle timer and leaving the page drop identity, token and every
-// decrypted byte and clear the page.
+// decrypted byte and clear the page. Before the idle lock a countdown says when, and any key
+// or click (armIdle) puts it off.
 
 import { $, setText } from '../common.js';
 import { S, hooks } from './state.js';
@@ -7,9 +8,54 @@ import { clearMessages } from './dom.js';
 import { show } from './views.js';
 import { revokeAll } from './blobs.js';
 
+/**
+ * How long before the idle lock the countdown shows: a minute, or the last third of an idle
+ * time shorter than three minutes (a test's `?idle=6` warns for 2 seconds).
+ */
+export const warnSecs = (idleSecs) => Math.min(60, idleSecs / 3);
+
+let warnTimer = null;
+let tickTimer = null;
+
+/** Starts the idle time again: on unlock and on every key, click, input, wheel or touch. */
 export function armIdle() {
   clearTimeout(S.idleTimer);
-  if (S.session) S.idleTimer = setTimeout(() => lock('idle'), S.idleSecs * 1000);
+  clearTimeout(warnTimer);
+  stopCountdown();
+  if (!S.session) return;
+  const ms = S.idleSecs * 1000;
+  const at = Date.now() + ms;
+  S.idleTimer = setTimeout(() => lock('idle'), ms);
+  warnTimer = setTimeout(() => startCountdown(at), ms - warnSecs(S.idleSecs) * 1000);
+}
+
+/**
+ * The countdown ticks on screen every second; a screen reader is told politely (never moving
+ * the focus) when it appears and at 30 and 10 seconds, not every second.
+ */
+function startCountdown(at) {
+  let shown = null;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+    if (left === shown) return;
+    const first = shown === null;
+    shown = left;
+    const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+    setText($('idle-warning-text'), 'd.idle.warning', { time });
+    if (first || left === 30 || left === 10) setText($('idle-live'), 'd.idle.warning', { time });
+  };
+  $('idle-warning').hidden = false;
+  tick();
+  tickTimer = setInterval(tick, 250);
+}
+
+function stopCountdown() {
+  if (tickTimer === null) return;
+  clearInterval(tickTimer);
+  tickTimer = null;
+  $('idle-warning').hidden = true;
+  setText($('idle-warning-text'), '');
+  setText($('idle-live'), '');
 }
 
 export function wipeCase() {
@@ -37,6 +83,8 @@ export function wipeCase() {
 export function lock(reason = 'manual') {
   S.gen++;
   clearTimeout(S.idleTimer);
+  clearTimeout(warnTimer);
+  stopCountdown();
   S.session = null;
   S.relogin = null;
   S.office = null;
