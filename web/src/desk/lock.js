@@ -1,12 +1,13 @@
 // Lock and idle: "Lock", the idle timer and leaving the page drop identity, token and every
-// decrypted byte and clear the page. Before the idle lock a countdown says when, and any key
-// or click (armIdle) puts it off.
+// decrypted byte and clear the page; drafts are kept encrypted (drafts.js). Before the idle
+// lock a countdown says when, and any key or click (armIdle) puts it off.
 
 import { $, setText } from '../common.js';
 import { S, hooks } from './state.js';
 import { clearMessages } from './dom.js';
 import { show } from './views.js';
 import { revokeAll } from './blobs.js';
+import { keepDrafts, wipeDraftOffers } from './drafts.js';
 
 /**
  * How long before the idle lock the countdown shows: a minute, or the last third of an idle
@@ -81,6 +82,8 @@ export function wipeCase() {
 
 /** Drops identity, token and every decrypted byte, clears the page, and shows the unlock view. */
 export function lock(reason = 'manual') {
+  // First the drafts, encrypted, while the fields and the office's keys are still there.
+  const drafts = keepDrafts();
   S.gen++;
   clearTimeout(S.idleTimer);
   clearTimeout(warnTimer);
@@ -105,6 +108,7 @@ export function lock(reason = 'manual') {
   S.index?.worker.terminate();
   S.index = null;
   wipeCase();
+  wipeDraftOffers();
   hooks.wipeOral();
   revokeAll();
   for (const id of ['inbox-rows', 'rewrap-list', 'rewrap-errors', 'labels-list', 'label-filter']) $(id).replaceChildren();
@@ -127,5 +131,7 @@ export function lock(reason = 'manual') {
   clearMessages($('view-unlock'));
   hooks.renderAccounts();
   show('unlock');
-  setText($('global-status'), reason === 'idle' ? 'd.idleLocked' : 'd.locked');
+  const said = reason === 'idle' ? 'd.idleLocked' : 'd.locked';
+  if (drafts) setText($('global-status'), `${said}Kept`, { kept: { key: drafts === 1 ? 'd.drafts.kept1' : 'd.drafts.keptN', vars: { n: drafts } } });
+  else setText($('global-status'), said);
 }

@@ -23,14 +23,24 @@ import { onPrintCase, watchPrinting } from './print.js';
 import { showOral, renderOral, wipeOral, onOralSubmit, onOralFinish } from './oral.js';
 import { showRewrap, renderRewrap, onRewrap, rewrapInBackground } from './rewrap.js';
 import { showStats, renderStats, onContribute } from './statistics.js';
+import { offerDrafts, renderDraftOffers, onDraftAction } from './drafts.js';
+
+/** After unlocking: the inbox, then the drafts kept at the last lock, if any. */
+async function afterUnlock() {
+  await showInbox();
+  await offerDrafts();
+}
 
 // The calls the core and some views make into views they do not import.
-Object.assign(hooks, { showInbox, renderInbox, openCase, wipeOral, renderAccounts, inboxLoaded: rewrapInBackground });
+Object.assign(hooks, {
+  showInbox: afterUnlock, renderInbox, openCase, wipeOral, showOral, renderAccounts, inboxLoaded: rewrapInBackground,
+});
 
 /** Re-renders what was built at run time after a language switch (typed text stays). */
 function rerender() {
   renderUnlockIntro();
   if (S.session) renderWho();
+  if (S.session) renderDraftOffers();
   if (S.inbox) renderInbox();
   if (S.labels) renderLabels();
   if (S.caseData) renderCase();
@@ -124,8 +134,12 @@ function wire() {
   });
   $('inbox-rows').addEventListener('click', (ev) => {
     const b = ev.target.closest('button[data-case]');
-    if (b) openCase(b.dataset.case);
+    if (!b) return;
+    openCase(b.dataset.case);
+    // A draft of this case kept at the lock is offered on its page too.
+    renderDraftOffers();
   });
+  for (const id of ['drafts-list', 'case-drafts-list']) $(id).addEventListener('click', onDraftAction);
   $('case-back').addEventListener('click', () => showInbox());
   $('status-actions').addEventListener('click', onStatusClick);
   $('reply-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage('reply'); });

@@ -39,10 +39,11 @@ export const S = {
  * one it calls), so no two modules import each other. main.js fills them in before anything runs.
  */
 export const hooks = {
-  showInbox: null,      // inbox.js: after unlocking (session.js)
+  showInbox: null,      // inbox.js: after unlocking (session.js); main.js adds the drafts' offer
   renderInbox: null,    // inbox.js: after a label changed (casework.js)
   openCase: null,       // case.js: after a classification was saved (classification.js)
   wipeOral: null,       // oral.js: on leaving the oral view and on lock (views.js, lock.js)
+  showOral: null,       // oral.js: to restore an oral report's draft (drafts.js)
   renderAccounts: null, // unlock.js: on lock (lock.js)
   inboxLoaded: null,    // rewrap.js: the background re-encryption, once the inbox is there (inbox.js)
 };
