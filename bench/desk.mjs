@@ -157,7 +157,7 @@ for (const n of SIZES) {
       await p.click('#file-login-submit');
       await p.waitForFunction(() => /Alle \d+ Fälle/.test(document.getElementById('index-status').textContent), null, { timeout: 600000, polling: 20 });
       const t0 = Date.now();
-      await p.waitForFunction(() => /freigegeben: \d+/.test(document.getElementById('rewrap-background').textContent), null, { timeout: 1800000, polling: 50 });
+      await p.waitForFunction(() => /Für das ganze Team freigegeben: \d+ \(/.test(document.getElementById('rewrap-background').textContent), null, { timeout: 1800000, polling: 50 });
       row.rewrapMs = Date.now() - t0;
       row.rawRewrapMs = Math.round(await p.evaluate(async ({ id, rs, b64s }) => (await import('/assets/bench-raw.js')).rewrapAll(id, rs, b64s), { id: identity, rs: recipients, b64s: ciphertexts }));
       await context.close();

@@ -37,6 +37,8 @@ export async function loadInbox({ reindex = false } = {}) {
   const gen = S.gen;
   setText($('inbox-error'), '');
   setText($('inbox-status'), 'd.inbox.loading');
+  // The cases' contents are fetched and decrypted beside the inbox's own requests.
+  if (reindex || !S.index) buildIndex(scheduleRender);
   try {
     const filter = S.filter === 'closed' ? 'all' : S.filter;
     await refreshOffice();
@@ -49,7 +51,6 @@ export async function loadInbox({ reindex = false } = {}) {
     S.inbox = inbox;
     renderInbox();
     setText($('inbox-status'), '');
-    if (reindex || !S.index) buildIndex(scheduleRender);
     hooks.inboxLoaded?.();
   } catch (e) {
     if (gen !== S.gen) return;
@@ -133,6 +134,10 @@ function typeCell(c) {
   return el('td', { class: 'type' }, type ? valueLabel('incident_type', type) : t('d.inbox.typeNone'));
 }
 
+/** How many rows the inbox draws at first, and adds with each "more": a table of ten thousand
+ * rows costs seconds to draw, and is drawn again on every keystroke of a search. */
+export const ROWS = 200;
+
 export function renderInbox() {
   const inbox = S.inbox;
   setText($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
@@ -155,7 +160,8 @@ export function renderInbox() {
   $('th-deadline').querySelector('.sort-arrow').textContent = S.sortDir === 'asc' ? '▲' : '▼';
   const rows = $('inbox-rows');
   rows.replaceChildren();
-  for (const c of cases) {
+  const shown = Math.min(cases.length, S.inboxRows ?? ROWS);
+  for (const c of cases.slice(0, shown)) {
     const marks = marksFor(c);
     const tr = el('tr', { class: marks.some((m) => m[0] === 'overdue') ? 'overdue' : undefined });
     const th = caseCell(c);
@@ -183,6 +189,8 @@ export function renderInbox() {
     );
     rows.append(tr);
   }
+  $('inbox-more').hidden = shown >= cases.length;
+  setText($('inbox-more'), 'd.inbox.more', { n: Math.min(ROWS, cases.length - shown), shown, total: cases.length });
   $('inbox-empty').hidden = cases.length > 0;
   if (words.length) setText($('inbox-empty'), 'd.inbox.noHits', { q: S.search.trim() });
   else setText($('inbox-empty'), 'd.inbox.none');

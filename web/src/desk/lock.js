@@ -104,6 +104,7 @@ export function lock(reason = 'manual') {
   S.labelEdit = null;
   S.labelFilter = '';
   S.search = '';
+  S.inboxRows = null;
   // The decrypting worker ends, and with it every title and word it held (search.js).
   S.index?.worker.terminate();
   S.index = null;

@@ -12,7 +12,7 @@ import { startEnroll, onEnroll, onDownloadBackup, onEnrollContinue } from './enr
 import {
   renderUnlockIntro, onPassToggle, renderAccounts, onPasskeyLogin, onKeyFileChange, onFileLogin,
 } from './unlock.js';
-import { showInbox, loadInbox, renderInbox } from './inbox.js';
+import { showInbox, loadInbox, renderInbox, ROWS } from './inbox.js';
 import {
   renderLabels, onLabelAdd, onLabelAction, onLabelRename, onAssigneeSave, onCaseLabelsSave,
 } from './casework.js';
@@ -117,8 +117,13 @@ function wire() {
   });
   $('keys-notice-go').addEventListener('click', () => showRewrap());
   $('inbox-refresh').addEventListener('click', () => loadInbox({ reindex: true }));
+  $('inbox-more').addEventListener('click', () => {
+    S.inboxRows = (S.inboxRows ?? ROWS) + ROWS;
+    if (S.inbox) renderInbox();
+  });
   $('case-search').addEventListener('input', (e) => {
     S.search = e.target.value;
+    S.inboxRows = ROWS;
     if (S.inbox) renderInbox();
   });
   for (const r of document.querySelectorAll('input[name="filter"]')) {

@@ -169,6 +169,8 @@ export async function onRewrap() {
  * when the inbox has decrypted every case, so that only the cases this officer reads in full
  * are tried. A new colleague can read them at their next unlock.
  */
+const REWRAP_AT_ONCE = 6;
+
 export async function rewrapInBackground() {
   const index = S.index;
   if (!index || index.rewrapping) return;
@@ -185,13 +187,21 @@ export async function rewrapInBackground() {
   let done = 0;
   const status = $('rewrap-background');
   setText(status, 'd.rewrap.background', { done, total });
-  for (const c of cases) {
-    try {
-      await rewrapCase(c.id);
-    } catch { /* left for "Fälle freigeben", which says why */ }
-    if (gen !== S.gen) return;
-    setText(status, 'd.rewrap.background', { done: ++done, total });
-  }
+  // A few cases at a time: each is a round trip and a commit on the server, which commits
+  // what arrives together in one go.
+  let next = 0;
+  const worker = async () => {
+    while (next < cases.length && gen === S.gen) {
+      const c = cases[next++];
+      try {
+        await rewrapCase(c.id);
+      } catch { /* left for "Fälle freigeben", which says why */ }
+      if (gen !== S.gen) return;
+      setText(status, 'd.rewrap.background', { done: ++done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: REWRAP_AT_ONCE }, worker));
+  if (gen !== S.gen) return;
   for (const l of labels) {
     try {
       await rewrapLabel(l);

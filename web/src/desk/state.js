@@ -32,6 +32,7 @@ export const S = {
   oral: null,        // { receipt, answer } while the receipt of an oral report is on screen
   index: null,       // the cases decrypted for titles and search (search.js)
   search: '',        // inbox: the words searched for
+  inboxRows: null,   // inbox: how many rows are drawn (inbox.js ROWS, and more on asking)
 };
 
 /**
