@@ -195,14 +195,15 @@ fn insert_attachments(conn: &mut DbConn, report: &NewReport) -> Result<(), DbErr
     Ok(())
 }
 
-/// The start of each of the office's report ciphertexts (its age header, and more), enough to
-/// count its stanzas without reading whole files.
+/// The first 4 KiB of each of the office's report ciphertexts: the whole age header of a file
+/// with a few stanzas (one for the reporter alone, say), without reading whole files; a larger
+/// header is cut and does not parse.
 pub fn report_headers(conn: &mut DbConn, office: &str) -> Result<Vec<Vec<u8>>, DbError> {
     // `substr` takes bytes of a BLOB on SQLite and of a bytea on PostgreSQL.
     Ok(reports::table
         .filter(reports::office.eq(office))
         .select(diesel::dsl::sql::<diesel::sql_types::Binary>(
-            "substr(ciphertext, 1, 65536)",
+            "substr(ciphertext, 1, 4096)",
         ))
         .load(conn)?)
 }

@@ -11,7 +11,11 @@ export async function openBytes(b64, identity) {
 
 /** A padded JSON document: decrypted, trailing spaces dropped, parsed. */
 export async function openDoc(b64, identity) {
-  const bytes = await openBytes(b64, identity);
+  return docOf(await openBytes(b64, identity));
+}
+
+/** A decrypted document's bytes (zeroed here): padding dropped, parsed, or plain text. */
+export function docOf(bytes) {
   const text = new TextDecoder().decode(bytes).replace(/[ \0]+$/, '');
   bytes.fill(0);
   try {

@@ -199,6 +199,24 @@ export function renderCase() {
   }
 }
 
+/** What the report says, as a list of terms: its text, when, where, language, and for a report
+ * an officer recorded how it came and whether the person confirmed it (also the print's). */
+export function reportFacts(doc, listClass, bodyClass) {
+  const dl = el('dl', { class: listClass });
+  const row = (key, value, cls) => {
+    const div = el('div');
+    div.append(el('dt', {}, t(key)), el('dd', { class: cls }, value));
+    dl.append(div);
+  };
+  row('d.case.report.text', typeof doc.text === 'string' ? doc.text : '', bodyClass);
+  if (doc.when) row('d.case.report.when', String(doc.when));
+  if (doc.where) row('d.case.report.where', String(doc.where));
+  if (doc.lang) row('d.case.report.lang', ['de', 'en'].includes(doc.lang) ? t(`d.lang.${doc.lang}`) : String(doc.lang));
+  if (doc.channel) row('d.case.report.channel', ['phone', 'in_person', 'letter'].includes(doc.channel) ? t(`d.channel.${doc.channel}`) : String(doc.channel));
+  if (typeof doc.confirmed === 'boolean') row('d.case.report.confirmed', t(doc.confirmed ? 'd.case.report.confirmedYes' : 'd.case.report.confirmedNo'));
+  return dl;
+}
+
 function renderReport(d) {
   const root = $('report-doc');
   root.replaceChildren();
@@ -211,21 +229,7 @@ function renderReport(d) {
     return;
   }
   const doc = d.doc ?? {};
-  const dl = el('dl', { class: 'doc' });
-  const row = (key, value, cls) => {
-    const div = el('div');
-    div.append(el('dt', {}, t(key)), el('dd', { class: cls }, value));
-    dl.append(div);
-  };
-  row('d.case.report.text', typeof doc.text === 'string' ? doc.text : '', 'body');
-  if (doc.when) row('d.case.report.when', String(doc.when));
-  if (doc.where) row('d.case.report.where', String(doc.where));
-  if (doc.lang) row('d.case.report.lang', ['de', 'en'].includes(doc.lang) ? t(`d.lang.${doc.lang}`) : String(doc.lang));
-  // An oral or in-person report, recorded by an officer: how it came, and whether the person
-  // confirmed the record.
-  if (doc.channel) row('d.case.report.channel', ['phone', 'in_person', 'letter'].includes(doc.channel) ? t(`d.channel.${doc.channel}`) : String(doc.channel));
-  if (typeof doc.confirmed === 'boolean') row('d.case.report.confirmed', t(doc.confirmed ? 'd.case.report.confirmedYes' : 'd.case.report.confirmedNo'));
-  root.append(dl);
+  root.append(reportFacts(doc, 'doc', 'body'));
   const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
   if (stats) {
     const entries = Object.entries(stats).filter(([k]) => k !== 'taxonomy_version');

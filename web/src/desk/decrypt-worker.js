@@ -4,20 +4,15 @@
 // ends the worker on lock.
 import { Decrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
+import { docOf } from './age.js';
 
 const TITLE_CHARS = 90;
 
 let decrypter = null;
 
+/** One Decrypter for every file: the identity is parsed once. */
 async function open(b64) {
-  const bytes = await decrypter.decrypt(base64.decode(b64), 'uint8array');
-  const text = new TextDecoder().decode(bytes).replace(/[ \0]+$/, '');
-  bytes.fill(0);
-  try {
-    const doc = JSON.parse(text);
-    if (doc && typeof doc === 'object') return doc;
-  } catch { /* plain text */ }
-  return { text };
+  return docOf(await decrypter.decrypt(base64.decode(b64), 'uint8array'));
 }
 
 /** The first line of a text with something in it, cut at a word near TITLE_CHARS. */

@@ -13,6 +13,7 @@ import { el, short, statusWord } from './dom.js';
 import { safeName, safeType } from './blobs.js';
 import { assigneeName, labelById, labelName } from './casework.js';
 import { answersSummary } from './classification.js';
+import { reportFacts } from './case.js';
 
 /** A moment (`written_at`, UTC) to the minute, in the reader's language and time zone. */
 function formatMinute(value) {
@@ -70,19 +71,7 @@ function reportSection(d) {
     section.append(el('p', { class: 'print-unreadable' }, t('d.print.unreadable')));
   } else {
     const doc = d.doc ?? {};
-    const dl = el('dl', { class: 'print-doc' });
-    const row = (key, value, cls) => {
-      const div = el('div');
-      div.append(el('dt', {}, t(key)), el('dd', { class: cls }, value));
-      dl.append(div);
-    };
-    row('d.case.report.text', typeof doc.text === 'string' ? doc.text : '', 'print-body');
-    if (doc.when) row('d.case.report.when', String(doc.when));
-    if (doc.where) row('d.case.report.where', String(doc.where));
-    if (doc.lang) row('d.case.report.lang', ['de', 'en'].includes(doc.lang) ? t(`d.lang.${doc.lang}`) : String(doc.lang));
-    if (doc.channel) row('d.case.report.channel', ['phone', 'in_person', 'letter'].includes(doc.channel) ? t(`d.channel.${doc.channel}`) : String(doc.channel));
-    if (typeof doc.confirmed === 'boolean') row('d.case.report.confirmed', t(doc.confirmed ? 'd.case.report.confirmedYes' : 'd.case.report.confirmedNo'));
-    section.append(dl);
+    section.append(reportFacts(doc, 'print-doc', 'print-body'));
     const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
     const entries = stats ? Object.entries(stats).filter(([k]) => k !== 'taxonomy_version') : [];
     if (entries.length) {
