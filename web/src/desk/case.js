@@ -217,6 +217,19 @@ export function reportFacts(doc, listClass, bodyClass) {
   return dl;
 }
 
+/** The reporter's optional answers in the report, one line each ("Field: value, value"). */
+export function answerLines(doc) {
+  const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
+  const entries = stats ? Object.entries(stats).filter(([k]) => k !== 'taxonomy_version') : [];
+  return entries.map(([k, v]) => {
+    const label = k === 'quarter' ? t('stats.quarter') : fieldTitle(k);
+    const values = v === null || v === undefined || (Array.isArray(v) && !v.length)
+      ? t('d.case.report.none')
+      : (Array.isArray(v) ? v : [v]).map((x) => valueLabel(k, String(x))).join(', ');
+    return `${label}: ${values}`;
+  });
+}
+
 function renderReport(d) {
   const root = $('report-doc');
   root.replaceChildren();
@@ -230,21 +243,12 @@ function renderReport(d) {
   }
   const doc = d.doc ?? {};
   root.append(reportFacts(doc, 'doc', 'body'));
-  const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
-  if (stats) {
-    const entries = Object.entries(stats).filter(([k]) => k !== 'taxonomy_version');
-    if (entries.length) {
-      root.append(el('h4', { id: 'report-stats-heading' }, t('d.case.report.stats')));
-      const ul = el('ul', { class: 'stats-answers', 'aria-labelledby': 'report-stats-heading' });
-      for (const [k, v] of entries) {
-        const label = k === 'quarter' ? t('stats.quarter') : fieldTitle(k);
-        const values = v === null || v === undefined || (Array.isArray(v) && !v.length)
-          ? t('d.case.report.none')
-          : (Array.isArray(v) ? v : [v]).map((x) => valueLabel(k, String(x))).join(', ');
-        ul.append(el('li', {}, `${label}: ${values}`));
-      }
-      root.append(ul);
-    }
+  const answers = answerLines(doc);
+  if (answers.length) {
+    root.append(el('h4', { id: 'report-stats-heading' }, t('d.case.report.stats')));
+    const ul = el('ul', { class: 'stats-answers', 'aria-labelledby': 'report-stats-heading' });
+    for (const line of answers) ul.append(el('li', {}, line));
+    root.append(ul);
   }
 }
 

@@ -6,14 +6,14 @@
 // and no other case than the one on screen is ever in it. The print stylesheet (style.css)
 // shows only this document on paper.
 
-import { t, lang, formatDate, formatBytes, fieldTitle, valueLabel } from '../i18n.js';
+import { t, lang, formatDate, formatBytes } from '../i18n.js';
 import { $ } from '../common.js';
 import { S } from './state.js';
 import { el, short, statusWord } from './dom.js';
 import { safeName, safeType } from './blobs.js';
 import { assigneeName, labelById, labelName } from './casework.js';
 import { answersSummary } from './classification.js';
-import { reportFacts } from './case.js';
+import { reportFacts, answerLines } from './case.js';
 
 /** A moment (`written_at`, UTC) to the minute, in the reader's language and time zone. */
 function formatMinute(value) {
@@ -72,18 +72,11 @@ function reportSection(d) {
   } else {
     const doc = d.doc ?? {};
     section.append(reportFacts(doc, 'print-doc', 'print-body'));
-    const stats = doc.stats && typeof doc.stats === 'object' ? doc.stats : null;
-    const entries = stats ? Object.entries(stats).filter(([k]) => k !== 'taxonomy_version') : [];
-    if (entries.length) {
+    const answers = answerLines(doc);
+    if (answers.length) {
       section.append(el('h4', {}, t('d.case.report.stats')));
       const ul = el('ul', { class: 'print-answers' });
-      for (const [k, v] of entries) {
-        const label = k === 'quarter' ? t('stats.quarter') : fieldTitle(k);
-        const values = v === null || v === undefined || (Array.isArray(v) && !v.length)
-          ? t('d.case.report.none')
-          : (Array.isArray(v) ? v : [v]).map((x) => valueLabel(k, String(x))).join(', ');
-        ul.append(el('li', {}, `${label}: ${values}`));
-      }
+      for (const line of answers) ul.append(el('li', {}, line));
       section.append(ul);
     }
   }
