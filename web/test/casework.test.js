@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   REPO, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools, switchLanguage, checkView as checkViewAt,
+  visible, textMatches, inboxLoaded, keyFileOfficer as newOfficer,
 } from './helpers.js';
 
 const skip = missingTools('desk.html');
@@ -58,17 +59,7 @@ function cli(args) {
   return r.stdout;
 }
 
-/** A new identity file (meldestelle keygen) registered as an officer of demo: a new key set. */
-function keyFileOfficer(name) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'casework-key-'));
-  const file = path.join(dir, 'officer.key');
-  const k = spawnSync(serverBinary(), ['keygen', '-o', file], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(k.status, 0, k.stderr);
-  const recipient = /age1[0-9a-z]+/.exec(readFileSync(file, 'utf8'))?.[0];
-  assert.match(recipient ?? '', /^age1[0-9a-z]+$/);
-  cli(['office', 'add-officer', '--office', 'demo', '--name', name, '--recipient', recipient]);
-  return { file, recipient, name };
-}
+const keyFileOfficer = (name) => newOfficer(server.dbPath, name);
 
 /** A report through the CLI (the reporter's side is not what is tested here). */
 function cliReport(text) {
@@ -85,28 +76,6 @@ async function newPage({ lang = 'de', width = 1280, height = 900 } = {}) {
   return page;
 }
 
-async function visible(page, selector, timeout = 30000) {
-  try {
-    await page.waitForSelector(`${selector}:not([hidden])`, { timeout });
-  } catch (e) {
-    const said = await page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
-    e.message += `\npage messages: ${JSON.stringify(said)}`;
-    throw e;
-  }
-}
-
-/** Waits until `selector`'s text matches; says what the page said otherwise. */
-async function textMatches(page, selector, re, timeout = 30000) {
-  try {
-    await page.waitForFunction(([sel, src, flags]) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''),
-      [selector, re.source, re.flags], { timeout });
-  } catch (e) {
-    const said = await page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
-    e.message += `\n${selector}: ${JSON.stringify(await page.textContent(selector).catch(() => null))}\npage messages: ${JSON.stringify(said)}`;
-    throw e;
-  }
-}
-
 async function login(officer, { lang = 'de' } = {}) {
   const page = await newPage({ lang });
   await page.goto(`${base}/desk?office=demo${lang === 'en' ? '&lang=en' : ''}`);
@@ -116,11 +85,6 @@ async function login(officer, { lang = 'de' } = {}) {
   await visible(page, '#view-inbox');
   await inboxLoaded(page);
   return page;
-}
-
-async function inboxLoaded(page) {
-  await page.waitForFunction(() => document.getElementById('inbox-caption').textContent.length > 0
-    && !document.getElementById('inbox-status').textContent);
 }
 
 /** Opens a case from the inbox and waits for it: the heading names the row's reference. */

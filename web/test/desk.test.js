@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Decrypter, armor } from 'age-encryption';
 import {
   REPO, DIST, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools, switchLanguage, checkView as checkViewAt, pngWith,
+  visible, keyFileOfficer as newOfficer,
 } from './helpers.js';
 import { startSmtp } from './smtp.js';
 
@@ -68,19 +69,7 @@ function invite(name, srv = server, url = base) {
   return link;
 }
 
-/** A new identity file (meldestelle keygen) registered as an officer of demo. */
-function keyFileOfficer(name, srv = server) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'desk-key-'));
-  const file = path.join(dir, 'officer.key');
-  const k = spawnSync(serverBinary(), ['keygen', '-o', file], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(k.status, 0, k.stderr);
-  const text = readFileSync(file, 'utf8');
-  const recipient = /age1[0-9a-z]+/.exec(text)?.[0]
-    ?? spawnSync(serverBinary(), ['keygen', '-y', file], { encoding: 'utf8' }).stdout.trim();
-  assert.match(recipient, /^age1[0-9a-z]+$/, `no recipient in ${text}`);
-  cli(['office', 'add-officer', '--office', 'demo', '--name', name, '--recipient', recipient], srv);
-  return { file, recipient };
-}
+const keyFileOfficer = (name, srv = server) => newOfficer(srv.dbPath, name);
 
 async function newPage({ lang = 'de', width = 1280, height = 900, authenticator = false, prf = true } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale: lang === 'de' ? 'de-DE' : 'en-GB', acceptDownloads: true });
@@ -107,17 +96,6 @@ async function addAuthenticator(page, { prf = true } = {}) {
 async function openDesk(page, query = '') {
   await page.goto(`${base}/desk${query}`);
   await page.waitForSelector('body[data-ready="true"]');
-}
-
-async function visible(page, selector, timeout = 30000) {
-  try {
-    await page.waitForSelector(`${selector}:not([hidden])`, { timeout });
-  } catch (e) {
-    // Say what the page said instead.
-    const said = await page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
-    e.message += `\npage messages: ${JSON.stringify(said)}`;
-    throw e;
-  }
 }
 
 async function snap(page, step) {

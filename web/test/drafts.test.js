@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import {
   REPO, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools,
   switchLanguage, checkView as checkViewAt,
+  visible, inboxLoaded, pageSaid, keyFileOfficer as newOfficer,
 } from './helpers.js';
 
 const skip = missingTools('desk.html');
@@ -66,15 +67,7 @@ function run(args, input) {
 
 const db = () => ['--database-url', `sqlite://${server.dbPath}`];
 
-function keyFileOfficer(name) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drafts-key-'));
-  const file = path.join(dir, 'officer.key');
-  run(['keygen', '-o', file]);
-  const recipient = /age1[0-9a-z]+/.exec(readFileSync(file, 'utf8'))?.[0];
-  assert.match(recipient ?? '', /^age1[0-9a-z]+$/);
-  run(['office', 'add-officer', '--office', 'demo', '--name', name, '--recipient', recipient, ...db()]);
-  return { file, recipient, name };
-}
+const keyFileOfficer = (name) => newOfficer(server.dbPath, name);
 
 /** A report through the CLI (after both officers joined, so both read it): its id and reference. */
 function cliReport(text) {
@@ -98,23 +91,6 @@ async function newPage({ lang = 'de', width = 1280, height = 900 } = {}) {
   return page;
 }
 
-async function said(page) {
-  return page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
-}
-
-async function visible(page, selector, timeout = 30000) {
-  try {
-    await page.waitForSelector(`${selector}:not([hidden])`, { timeout });
-  } catch (e) {
-    e.message += `\npage messages: ${JSON.stringify(await said(page))}`;
-    throw e;
-  }
-}
-
-async function inboxLoaded(page) {
-  await page.waitForFunction(() => document.getElementById('inbox-caption').textContent.length > 0
-    && !document.getElementById('inbox-status').textContent);
-}
 
 /** Unlocks the page with a key file (the first time, or again after a lock). */
 async function unlock(page, officer) {
@@ -398,7 +374,7 @@ async function textIn(page, selector, re, timeout = 15000) {
     await page.waitForFunction(([sel, src, flags]) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''),
       [selector, re.source, re.flags], { timeout });
   } catch (e) {
-    e.message += `\n${selector}: ${JSON.stringify(await page.textContent(selector).catch(() => null))}\npage messages: ${JSON.stringify(await said(page))}`;
+    e.message += `\n${selector}: ${JSON.stringify(await page.textContent(selector).catch(() => null))}\npage messages: ${JSON.stringify(await pageSaid(page))}`;
     throw e;
   }
 }

@@ -22,6 +22,7 @@ import Database from 'better-sqlite3';
 import {
   REPO, ARTIFACTS, serverBinary, startServer, launchBrowser, watchPage, axeViolations, screenshot, missingTools,
   switchLanguage, checkView as checkViewAt,
+  visible, textMatches, inboxLoaded, keyFileOfficer as newOfficer,
 } from './helpers.js';
 
 const tools = ['/usr/bin/age', '/usr/bin/script', '/usr/bin/pdftotext'].filter((f) => !existsSync(f));
@@ -67,16 +68,7 @@ function run(args, input) {
 
 const db = () => ['--database-url', `sqlite://${server.dbPath}`];
 
-/** A new identity file registered as an officer of demo. */
-function keyFileOfficer(name) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'casefile-key-'));
-  const file = path.join(dir, 'officer.key');
-  run(['keygen', '-o', file]);
-  const recipient = /age1[0-9a-z]+/.exec(readFileSync(file, 'utf8'))?.[0];
-  assert.match(recipient ?? '', /^age1[0-9a-z]+$/);
-  run(['office', 'add-officer', '--office', 'demo', '--name', name, '--recipient', recipient, ...db()]);
-  return { file, recipient, name };
-}
+const keyFileOfficer = (name) => newOfficer(server.dbPath, name);
 
 /** A report through the CLI (the reporter's side is not what is tested here): its case id. */
 function cliReport(text, stats) {
@@ -111,32 +103,6 @@ async function newPage({ lang = 'de', width = 1280, height = 900 } = {}) {
   const page = await context.newPage();
   problems.push(watchPage(page));
   return page;
-}
-
-async function visible(page, selector, timeout = 30000) {
-  try {
-    await page.waitForSelector(`${selector}:not([hidden])`, { timeout });
-  } catch (e) {
-    const said = await page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
-    e.message += `\npage messages: ${JSON.stringify(said)}`;
-    throw e;
-  }
-}
-
-async function textMatches(page, selector, re, timeout = 30000) {
-  try {
-    await page.waitForFunction(([sel, src, flags]) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''),
-      [selector, re.source, re.flags], { timeout });
-  } catch (e) {
-    const said = await page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
-    e.message += `\n${selector}: ${JSON.stringify(await page.textContent(selector).catch(() => null))}\npage messages: ${JSON.stringify(said)}`;
-    throw e;
-  }
-}
-
-async function inboxLoaded(page) {
-  await page.waitForFunction(() => document.getElementById('inbox-caption').textContent.length > 0
-    && !document.getElementById('inbox-status').textContent);
 }
 
 async function login(officer, { lang = 'de' } = {}) {

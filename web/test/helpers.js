@@ -1,7 +1,7 @@
 // Shared test helpers: paths, and starting the real server binary.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -179,4 +179,50 @@ export function pngWith(text) {
     ...(text ? [chunk('tEXt', Buffer.from(`Comment\0${text}`))] : []),
     chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** What the page said in its alert and status regions: for the message of a failed wait. */
+export async function pageSaid(page) {
+  return page.$$eval('[role="alert"], [role="status"]', (ns) => ns.map((n) => n.textContent.trim()).filter(Boolean)).catch(() => []);
+}
+
+/** Waits until `selector` is shown; says what the page said otherwise. */
+export async function visible(page, selector, timeout = 30000) {
+  try {
+    await page.waitForSelector(`${selector}:not([hidden])`, { timeout });
+  } catch (e) {
+    e.message += `\npage messages: ${JSON.stringify(await pageSaid(page))}`;
+    throw e;
+  }
+}
+
+/** Waits until `selector`'s text matches; says what it and the page said otherwise. */
+export async function textMatches(page, selector, re, timeout = 30000) {
+  try {
+    await page.waitForFunction(([sel, src, flags]) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''),
+      [selector, re.source, re.flags], { timeout });
+  } catch (e) {
+    e.message += `\n${selector}: ${JSON.stringify(await page.textContent(selector).catch(() => null))}\npage messages: ${JSON.stringify(await pageSaid(page))}`;
+    throw e;
+  }
+}
+
+/** Waits until the desk's inbox has loaded (a caption, and no "loading" left). */
+export async function inboxLoaded(page) {
+  await page.waitForFunction(() => document.getElementById('inbox-caption').textContent.length > 0
+    && !document.getElementById('inbox-status').textContent);
+}
+
+/** A fresh identity file from `meldestelle keygen`, added as an officer of demo to the
+ * database at `dbPath`: a new key set. */
+export function keyFileOfficer(dbPath, name) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'officer-key-'));
+  const file = path.join(dir, 'officer.key');
+  const k = spawnSync(serverBinary(), ['keygen', '-o', file], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(k.status, 0, k.stderr);
+  const recipient = /age1[0-9a-z]+/.exec(readFileSync(file, 'utf8'))?.[0];
+  assert.match(recipient ?? '', /^age1[0-9a-z]+$/);
+  const a = spawnSync(serverBinary(), ['office', 'add-officer', '--office', 'demo', '--name', name, '--recipient', recipient, '--database-url', `sqlite://${dbPath}`], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(a.status, 0, `add-officer ${name}: ${a.stderr}`);
+  return { file, recipient, name };
 }
