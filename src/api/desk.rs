@@ -14,11 +14,11 @@ use crate::app::{self, cases, contributions};
 use crate::crypto;
 use crate::domain::intake;
 use crate::domain::office::{Office, Officer};
-use crate::domain::workflow::{self, Case, Direction, Filter};
+use crate::domain::workflow::{self, Case, Direction, Filter, Message};
 use crate::protocol::desk::{
     CaseContents, CaseSummary, ContentItem, Contents, Forward, Forwarded, Inbox, MessageCounts,
-    MessageCreated, MessageView, NewMessage, OpenedCase, Retention, Rewrap, Rewrapped,
-    StatusChange, StoredItem,
+    MessageCreated, MessageView, NewMessage, OpenedCase, PendingRewrap, Retention, Rewrap,
+    RewrapBatch, RewrapBatchDone, RewrapItem, RewrapPending, Rewrapped, StatusChange, StoredItem,
 };
 use crate::protocol::ids::Token;
 use crate::protocol::login::{OfficerChallengeRequest, OfficerSession, OfficerView};
@@ -199,19 +199,19 @@ pub async fn contents(
             id: c.id.into(),
             keyset_version: c.keyset_version,
             report: B64.encode(c.report),
-            messages: c
-                .messages
-                .into_iter()
-                .map(|m| ContentItem {
-                    id: m.id.into(),
-                    direction: m.direction,
-                    keyset_version: m.keyset_version,
-                    ciphertext: B64.encode(m.ciphertext),
-                })
-                .collect(),
+            messages: c.messages.into_iter().map(content_item).collect(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(Contents { total, cases }))
+}
+
+fn content_item(m: Message) -> ContentItem {
+    ContentItem {
+        id: m.id.into(),
+        direction: m.direction,
+        keyset_version: m.keyset_version,
+        ciphertext: B64.encode(m.ciphertext),
+    }
 }
 
 #[derive(Deserialize)]
@@ -397,6 +397,75 @@ pub async fn rewrap(
     Ok(HttpResponse::Ok().json(Rewrapped {
         id: id.into(),
         keyset_version: office.keyset_version,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct PendingQuery {
+    #[serde(default)]
+    after: String,
+    #[serde(default = "rewrap_page")]
+    limit: usize,
+}
+
+fn rewrap_page() -> usize {
+    cases::MAX_REWRAP_BATCH
+}
+
+/// The next cases the office's current key set cannot read yet, with their ciphertexts, for
+/// the desk to re-encrypt in a batch. A page holds at most a third of the body limit in
+/// ciphertext, so that its base64 re-encryption fits into one `POST /v1/desk/rewrap`.
+pub async fn pending_rewrap(
+    state: web::Data<AppState>,
+    desk: Desk,
+    query: web::Query<PendingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Desk { office, .. } = desk;
+    let PendingQuery { after, limit } = query.into_inner();
+    let max_bytes = state.config.max_body_bytes / 3;
+    let (remaining, page) =
+        cases::pending_rewrap(&state.store, &office, after, limit, max_bytes).await?;
+    let cases = page
+        .into_iter()
+        .map(|c| PendingRewrap {
+            id: c.id.into(),
+            reply_recipient: c.reply_recipient,
+            report: B64.encode(c.report),
+            attachments: c
+                .attachments
+                .into_iter()
+                .map(|(id, ct, _)| RewrapItem {
+                    id: id.into(),
+                    ciphertext: B64.encode(ct),
+                })
+                .collect(),
+            messages: c.messages.into_iter().map(content_item).collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(RewrapPending {
+        keyset_version: office.keyset_version,
+        remaining,
+        cases,
+    }))
+}
+
+/// Many cases re-encrypted at once: those swapped in, and those that changed meanwhile.
+pub async fn rewrap_many(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    desk: Desk,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let Desk { officer, office } = desk;
+    let batch: RewrapBatch = read_json(&req, payload, state.config.max_body_bytes).await?;
+    let limits = state.config.limits();
+    let (rewrapped, changed) =
+        cases::rewrap_many(&state.store, &officer, &office, batch, &limits).await?;
+    let ids = |v: Vec<String>| v.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(RewrapBatchDone {
+        keyset_version: office.keyset_version,
+        rewrapped: ids(rewrapped),
+        changed: ids(changed),
     }))
 }
 

@@ -709,6 +709,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/desk/cases/{case}/replies"),
     ("GET", "/v1/desk/cases/{case}/export"),
     ("POST", "/v1/desk/cases/{case}/rewrap"),
+    ("GET", "/v1/desk/rewrap"),
+    ("POST", "/v1/desk/rewrap"),
     ("POST", "/v1/desk/cases/{case}/forwards"),
     ("POST", "/v1/analyst/challenge"),
     ("POST", "/v1/analyst/session"),
@@ -756,6 +758,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/desk/cases/{case}/replies").route(web::post().to(desk::reply)))
         .service(resource("/v1/desk/cases/{case}/export").route(web::get().to(desk::export)))
         .service(resource("/v1/desk/cases/{case}/rewrap").route(web::post().to(desk::rewrap)))
+        .service(
+            resource("/v1/desk/rewrap")
+                .route(web::get().to(desk::pending_rewrap))
+                .route(web::post().to(desk::rewrap_many)),
+        )
         .service(resource("/v1/desk/cases/{case}/forwards").route(web::post().to(desk::forward)))
         .service(resource("/v1/desk/cases/{case}/assignee").route(web::post().to(casework::assign)))
         .service(

@@ -14,7 +14,7 @@ use crate::domain::case::Status;
 use crate::domain::intake::{self, Limits};
 use crate::domain::office::{self, Office, Officer};
 use crate::domain::workflow::{self, Case, Counts, Direction, Filter, Message};
-use crate::protocol::desk::Rewrap;
+use crate::protocol::desk::{Rewrap, RewrapBatch, RewrapItem};
 
 /// A case of the office, or `UnknownCase`.
 pub async fn own_case(store: &Store, office: &Office, id: String) -> Result<Case, AppError> {
@@ -371,49 +371,21 @@ pub async fn rewrap(
         // Most often a message arrived after the client read the case: reload and try again.
         return Err(AppError::RewrapIncomplete);
     }
-    let n = office.recipients.len();
-    let limits = *limits;
-    let directions: std::collections::HashMap<String, Direction> = messages
+    let directions: Directions = messages
         .iter()
         .map(|m| (m.id.clone(), m.direction))
         .collect();
-    let w = blocking(move || -> Result<db::desk::Rewrap, intake::IntakeError> {
-        Ok(db::desk::Rewrap {
-            report: intake::check_age_file(
-                "ciphertext",
-                &r.ciphertext,
-                workflow::report_stanzas(n),
-                &limits.report,
-            )?,
-            keyset_version: r.keyset_version,
-            attachments: r
-                .attachments
-                .iter()
-                .map(|a| {
-                    let ct = intake::check_age_file(
-                        "attachments",
-                        &a.ciphertext,
-                        n,
-                        &limits.attachment,
-                    )?;
-                    Ok((a.id.0.clone(), ct))
-                })
-                .collect::<Result<_, intake::IntakeError>>()?,
-            messages: r
-                .messages
-                .iter()
-                .map(|m| {
-                    let d = directions.get(&m.id.0).copied().unwrap_or(Direction::Note);
-                    let ct = intake::check_age_file(
-                        "messages",
-                        &m.ciphertext,
-                        workflow::expected_stanzas(d, n),
-                        &limits.report,
-                    )?;
-                    Ok((m.id.0.clone(), ct))
-                })
-                .collect::<Result<_, intake::IntakeError>>()?,
-        })
+    let (n, limits) = (office.recipients.len(), *limits);
+    let w = blocking(move || {
+        checked_rewrap(
+            r.keyset_version,
+            &r.ciphertext,
+            &r.attachments,
+            &r.messages,
+            &directions,
+            n,
+            &limits,
+        )
     })
     .await??;
     let (case_id, o) = (case.id.clone(), officer.clone());
@@ -425,6 +397,127 @@ pub async fn rewrap(
         .await
         .map_err(case_changed)?;
     Ok(case.id)
+}
+
+/// Each message's direction, by id: it decides which recipients its ciphertext must have.
+type Directions = std::collections::HashMap<String, Direction>;
+
+/// A case's re-encrypted ciphertexts, each checked like new ones of its kind: the report and
+/// the reporter's messages carry the reporter's stanza besides the office's. A message the
+/// case does not have is checked as a note; the swap then finds the case changed.
+fn checked_rewrap(
+    keyset_version: i32,
+    report: &str,
+    attachments: &[RewrapItem],
+    messages: &[RewrapItem],
+    directions: &Directions,
+    n: usize,
+    limits: &Limits,
+) -> Result<db::desk::Rewrap, intake::IntakeError> {
+    Ok(db::desk::Rewrap {
+        report: intake::check_age_file(
+            "ciphertext",
+            report,
+            workflow::report_stanzas(n),
+            &limits.report,
+        )?,
+        keyset_version,
+        attachments: attachments
+            .iter()
+            .map(|a| {
+                let ct =
+                    intake::check_age_file("attachments", &a.ciphertext, n, &limits.attachment)?;
+                Ok((a.id.0.clone(), ct))
+            })
+            .collect::<Result<_, intake::IntakeError>>()?,
+        messages: messages
+            .iter()
+            .map(|m| {
+                let d = directions.get(&m.id.0).copied().unwrap_or(Direction::Note);
+                let ct = intake::check_age_file(
+                    "messages",
+                    &m.ciphertext,
+                    workflow::expected_stanzas(d, n),
+                    &limits.report,
+                )?;
+                Ok((m.id.0.clone(), ct))
+            })
+            .collect::<Result<_, intake::IntakeError>>()?,
+    })
+}
+
+/// The most cases one re-encryption batch may carry.
+pub const MAX_REWRAP_BATCH: usize = 100;
+
+/// The next cases, by id after `after`, that the office's current key set cannot read, with
+/// every ciphertext each has; together under `max_bytes` of ciphertext (but at least one). How
+/// many such cases come after `after`, and the page.
+pub async fn pending_rewrap(
+    store: &Store,
+    office: &Office,
+    after: String,
+    limit: usize,
+    max_bytes: usize,
+) -> Result<(i64, Vec<db::desk::PendingRewrap>), AppError> {
+    let (slug, current) = (office.slug.clone(), office.keyset_version);
+    let limit = limit.clamp(1, MAX_REWRAP_BATCH);
+    Ok(store
+        .read(move |c| db::desk::pending_rewrap(c, &slug, current, &after, limit, max_bytes))
+        .await?)
+}
+
+/// Swaps in many cases re-encrypted to the office's current key set, in one commit: each case
+/// whole or not at all. Malformed input refuses the batch and stores nothing; a case that
+/// changed since the client read it (a message arrived) is left as it was and named in the
+/// answer, for the client to read again. The cases swapped in, and those that changed.
+pub async fn rewrap_many(
+    store: &Store,
+    officer: &Officer,
+    office: &Office,
+    batch: RewrapBatch,
+    limits: &Limits,
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    intake::check_keyset(batch.keyset_version, office)?;
+    if batch.cases.is_empty() || batch.cases.len() > MAX_REWRAP_BATCH {
+        return Err(AppError::Invalid(format!(
+            "cases: between 1 and {MAX_REWRAP_BATCH}"
+        )));
+    }
+    let ids: Vec<String> = batch.cases.iter().map(|c| c.id.0.clone()).collect();
+    if ids.iter().collect::<std::collections::HashSet<_>>().len() != ids.len() {
+        return Err(AppError::Invalid("cases: each case once".into()));
+    }
+    let slug = office.slug.clone();
+    let directions: Directions = store
+        .read(move |c| db::desk::rewrap_targets(c, &slug, &ids))
+        .await?
+        .ok_or(AppError::UnknownCase)?
+        .into_iter()
+        .collect();
+    let (n, limits, version) = (office.recipients.len(), *limits, batch.keyset_version);
+    let work = blocking(move || {
+        batch
+            .cases
+            .iter()
+            .map(|c| {
+                let w = checked_rewrap(
+                    version,
+                    &c.ciphertext,
+                    &c.attachments,
+                    &c.messages,
+                    &directions,
+                    n,
+                    &limits,
+                )?;
+                Ok((c.id.0.clone(), w))
+            })
+            .collect::<Result<Vec<_>, intake::IntakeError>>()
+    })
+    .await??;
+    let o = officer.clone();
+    Ok(store
+        .write(move |c| db::desk::rewrap_each(c, &o.office, &o.id, &work))
+        .await?)
 }
 
 /// The longest reason for keeping a case longer, in characters.

@@ -168,8 +168,14 @@ pub enum DeskCommand {
         #[arg(long)]
         without_attachments: bool,
     },
-    /// Re-encrypt a case to the office's current key set, swapped in atomically.
-    Rewrap { case: String },
+    /// Re-encrypt a case to the office's current key set, swapped in atomically; with --all,
+    /// every case the current key set cannot read yet, a batch at a time.
+    Rewrap {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        case: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
     /// Keep a closed case longer than its retention period, with a recorded reason.
     Extend {
         case: String,
@@ -1020,10 +1026,24 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
                 r.fingerprint
             );
         }
-        DeskCommand::Rewrap { case } => {
+        DeskCommand::Rewrap {
+            case: Some(case), ..
+        } => {
             let o = s.office(&args.office)?;
             let v = client::rewrap::rewrap(&s.api, &case, &o, &s.identities)?;
             outln!("case {case} re-encrypted to key set v{}", v.keyset_version)?;
+        }
+        DeskCommand::Rewrap { case: None, .. } => {
+            let o = s.office(&args.office)?;
+            let done = client::rewrap::rewrap_all(&s.api, &o, &s.identities)?;
+            outln!(
+                "{} cases re-encrypted to key set v{}",
+                done.rewrapped,
+                o.keyset_version
+            )?;
+            for id in &done.unreadable {
+                note!("case {id} was left: this key cannot open all of it");
+            }
         }
     }
     Ok(())

@@ -400,6 +400,87 @@ pub fn set_status(conn: &mut DbConn, case: &Case, to: Status, c: &Clocks) -> Res
     }
 }
 
+/// A case the office's current key set cannot read yet, with every ciphertext it has.
+pub struct PendingRewrap {
+    pub id: String,
+    pub reply_recipient: String,
+    pub report: Vec<u8>,
+    pub attachments: Vec<(String, Vec<u8>, i32)>,
+    pub messages: Vec<Message>,
+}
+
+/// The office's cases on a key set older than `current`, by id after `after`: how many there
+/// are, and the first (at most `limit`) whose ciphertexts stay under `max_bytes` together; the
+/// first always, whatever its size. Read case by case, so that a page never holds more.
+pub fn pending_rewrap(
+    conn: &mut DbConn,
+    office: &str,
+    current: i32,
+    after: &str,
+    limit: usize,
+    max_bytes: usize,
+) -> Result<(i64, Vec<PendingRewrap>), DbError> {
+    let stale = || {
+        reports::table
+            .filter(reports::office.eq(office))
+            .filter(reports::keyset_version.lt(current))
+            .filter(reports::id.gt(after))
+    };
+    let remaining: i64 = stale().count().get_result(conn)?;
+    let ids: Vec<(String, String)> = stale()
+        .order(reports::id)
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select((reports::id, reports::reply_recipient))
+        .load(conn)?;
+    let mut page = Vec::new();
+    let mut bytes = 0;
+    for (id, reply_recipient) in ids {
+        let report = report_ciphertext(conn, &id)?;
+        let attachments = attachments_of(conn, &id)?;
+        let messages = messages_of(conn, &id, true)?;
+        bytes += report.len()
+            + attachments.iter().map(|a| a.1.len()).sum::<usize>()
+            + messages.iter().map(|m| m.ciphertext.len()).sum::<usize>();
+        if bytes > max_bytes && !page.is_empty() {
+            break;
+        }
+        page.push(PendingRewrap {
+            id,
+            reply_recipient,
+            report,
+            attachments,
+            messages,
+        });
+    }
+    Ok((remaining, page))
+}
+
+/// For a re-encryption of the cases `ids`: the direction of each of their messages, by id; or
+/// `None` when one of them is not a case of the office.
+pub fn rewrap_targets(
+    conn: &mut DbConn,
+    office: &str,
+    ids: &[String],
+) -> Result<Option<Vec<(String, Direction)>>, DbError> {
+    let found: i64 = reports::table
+        .filter(reports::office.eq(office))
+        .filter(reports::id.eq_any(ids))
+        .count()
+        .get_result(conn)?;
+    if usize::try_from(found).ok() != Some(ids.len()) {
+        return Ok(None);
+    }
+    let rows: Vec<(String, String)> = messages::table
+        .filter(messages::report_id.eq_any(ids))
+        .select((messages::id, messages::direction))
+        .load(conn)?;
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|(id, d)| Direction::parse(&d).map(|d| (id, d)))
+            .collect(),
+    ))
+}
+
 /// New ciphertexts for a case after a key rotation, swapped in all at once.
 pub struct Rewrap {
     pub report: Vec<u8>,
@@ -477,6 +558,30 @@ pub fn rewrap(conn: &mut DbConn, case_id: &str, w: &Rewrap) -> Result<(), DbErro
         }
     }
     Ok(())
+}
+
+/// Swaps in many cases' re-encryptions, each in a savepoint of its own and audited as the
+/// officer's: a case that changed meanwhile is left as it was. The cases swapped in, and those
+/// that changed.
+pub fn rewrap_each(
+    conn: &mut DbConn,
+    office: &str,
+    officer: &str,
+    work: &[(String, Rewrap)],
+) -> Result<(Vec<String>, Vec<String>), DbError> {
+    let (mut done, mut changed) = (vec![], vec![]);
+    for (id, w) in work {
+        let swapped = conn.transaction(|c| {
+            rewrap(c, id, w)?;
+            append_audit(c, office, officer, "rewrap", Some(id))
+        });
+        match swapped {
+            Ok(()) => done.push(id.clone()),
+            Err(DbError::Conflict(_) | DbError::NotFound) => changed.push(id.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((done, changed))
 }
 
 // --- login ---

@@ -159,6 +159,57 @@ pub struct Rewrapped {
     pub keyset_version: i32,
 }
 
+/// `GET /v1/desk/rewrap?after=&limit=`: the next cases, by id, that the office's current key
+/// set cannot read yet, with every ciphertext each has; a page stays within half the body
+/// limit, so that its re-encryption fits into one `POST /v1/desk/rewrap`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewrapPending {
+    pub keyset_version: i32,
+    /// How many such cases come after `after`, this page included.
+    pub remaining: i64,
+    pub cases: Vec<PendingRewrap>,
+}
+
+/// One case to re-encrypt: the report and the reporter's messages go to the office and
+/// `reply_recipient`, attachments and notes to the office alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRewrap {
+    pub id: CaseId,
+    pub reply_recipient: String,
+    pub report: String,
+    pub attachments: Vec<RewrapItem>,
+    pub messages: Vec<ContentItem>,
+}
+
+/// `POST /v1/desk/rewrap`: many cases re-encrypted at once, each as in `Rewrap`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewrapBatch {
+    pub keyset_version: i32,
+    pub cases: Vec<CaseRewrap>,
+}
+
+/// One case of a `RewrapBatch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRewrap {
+    pub id: CaseId,
+    pub ciphertext: String,
+    #[serde(default)]
+    pub attachments: Vec<RewrapItem>,
+    #[serde(default)]
+    pub messages: Vec<RewrapItem>,
+}
+
+/// The answer to a `RewrapBatch`: the cases swapped in (in one commit), and those that changed
+/// since they were read (a message arrived): these are left as they were, to be read again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewrapBatchDone {
+    pub keyset_version: i32,
+    pub rewrapped: Vec<CaseId>,
+    pub changed: Vec<CaseId>,
+}
+
 /// `POST /v1/desk/cases/{case}/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -438,6 +438,56 @@ fn the_desk_wire_types_are_the_contract() {
         },
         "Rewrapped",
     );
+    let item = wire::RewrapItem {
+        id: "m".into(),
+        ciphertext: "YWdl".into(),
+    };
+    holds_to(
+        spec,
+        &ok("/v1/desk/rewrap", "get", "200"),
+        &wire::RewrapPending {
+            keyset_version: 2,
+            remaining: 1,
+            cases: vec![wire::PendingRewrap {
+                id: "c".into(),
+                reply_recipient: "age1x".into(),
+                report: "YWdl".into(),
+                attachments: vec![item.clone()],
+                messages: vec![wire::ContentItem {
+                    id: "m".into(),
+                    direction: meldestelle::domain::workflow::Direction::Note,
+                    keyset_version: 1,
+                    ciphertext: "YWdl".into(),
+                }],
+            }],
+        },
+        "RewrapPending",
+    );
+    holds_to(
+        spec,
+        &spec["paths"]["/v1/desk/rewrap"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"],
+        &wire::RewrapBatch {
+            keyset_version: 2,
+            cases: vec![wire::CaseRewrap {
+                id: "c".into(),
+                ciphertext: "YWdl".into(),
+                attachments: vec![item.clone()],
+                messages: vec![item],
+            }],
+        },
+        "RewrapBatch",
+    );
+    holds_to(
+        spec,
+        &ok("/v1/desk/rewrap", "post", "200"),
+        &wire::RewrapBatchDone {
+            keyset_version: 2,
+            rewrapped: vec!["c".into()],
+            changed: vec![],
+        },
+        "RewrapBatchDone",
+    );
 }
 
 #[test]

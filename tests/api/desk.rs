@@ -871,6 +871,142 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
     }
 }
 
+/// After an officer joins, `desk rewrap --all` moves every case to the new key set a batch at a
+/// time. The batch route refuses bad input whole and stores nothing; a case that changed since
+/// it was read is left and named, while the others of the batch are swapped in.
+#[test]
+fn rewrap_all_moves_every_case_in_batches() {
+    use meldestelle::protocol::desk::{CaseRewrap, RewrapBatch, RewrapBatchDone, RewrapPending};
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (receipt, _) = submit(&server, "Fall A");
+        submit(&server, "Fall B");
+        submit(&server, "Fall C");
+        cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nNachtrag zu A")),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (new_key, rcpt) = keygen_file(dir.path(), "new.key");
+        add_officer(&db.url, "demo", "Neu", &rcpt, &[]);
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let pending = |after: &str| -> RewrapPending {
+            let a = server.call(
+                "GET",
+                "/v1/desk/rewrap",
+                &format!("/v1/desk/rewrap?after={after}"),
+                None,
+                Some(&token),
+            );
+            assert_eq!(a.status, 200, "{}", a.body);
+            a.parse()
+        };
+        let page = pending("");
+        assert_eq!(
+            (page.keyset_version, page.remaining, page.cases.len()),
+            (2, 3, 3)
+        );
+        let a = page.cases.iter().find(|c| !c.messages.is_empty()).unwrap();
+        let b = page.cases.iter().find(|c| c.messages.is_empty()).unwrap();
+        let office = server.office("demo");
+        let sealed = |reply: &str| {
+            let mut to = office.recipients.clone();
+            to.push(reply.to_owned());
+            B64.encode(meldestelle::crypto::encrypt(&[b' '; 1024], &to).unwrap())
+        };
+        let case =
+            |c: &meldestelle::protocol::desk::PendingRewrap, ciphertext: String| CaseRewrap {
+                id: c.id.clone(),
+                ciphertext,
+                attachments: vec![],
+                messages: vec![],
+            };
+        let post = |batch: &RewrapBatch| {
+            server.send(
+                "POST",
+                "/v1/desk/rewrap",
+                "/v1/desk/rewrap",
+                batch,
+                Some(&token),
+            )
+        };
+        let before = db.ciphertexts();
+        // A case of no office, a malformed ciphertext, a stale key set, no case: refused whole.
+        let mut unknown = case(b, sealed(&b.reply_recipient));
+        unknown.id = "0".repeat(32).into();
+        for (batch, status, problem) in [
+            (
+                vec![case(b, sealed(&b.reply_recipient)), unknown],
+                404,
+                "unknown-case",
+            ),
+            (
+                vec![
+                    case(b, sealed(&b.reply_recipient)),
+                    case(a, B64.encode(b"not age")),
+                ],
+                400,
+                "not-age",
+            ),
+            (vec![], 400, "invalid-request"),
+        ] {
+            let r = post(&RewrapBatch {
+                keyset_version: 2,
+                cases: batch,
+            });
+            assert_eq!(
+                (r.status, r.problem().as_str()),
+                (status, problem),
+                "{}",
+                r.body
+            );
+        }
+        let r = post(&RewrapBatch {
+            keyset_version: 1,
+            cases: vec![case(b, sealed(&b.reply_recipient))],
+        });
+        assert_eq!(
+            (r.status, r.problem().as_str()),
+            (409, "stale-keyset"),
+            "{}",
+            r.body
+        );
+        assert_eq!(db.ciphertexts(), before, "a refused batch stores nothing");
+        // Case A is sent without its message (as if it arrived after the read): A is left and
+        // named, B is swapped in.
+        let r = post(&RewrapBatch {
+            keyset_version: 2,
+            cases: vec![
+                case(a, sealed(&a.reply_recipient)),
+                case(b, sealed(&b.reply_recipient)),
+            ],
+        });
+        assert_eq!(r.status, 200, "{}", r.body);
+        let done: RewrapBatchDone = r.parse();
+        assert_eq!(
+            (done.rewrapped, done.changed),
+            (vec![b.id.clone()], vec![a.id.clone()])
+        );
+        assert_eq!(pending("").remaining, 2);
+        // The CLI does the rest, and the new officer reads every case.
+        let out = desk(&server, &["rewrap", "--all"], None);
+        assert!(out.contains("2 cases re-encrypted to key set v2"), "{out}");
+        assert_eq!(pending("").remaining, 0);
+        let opened = desk_as(&server, new_key.as_str(), &["open", a.id.as_str()], None);
+        let text = String::from_utf8_lossy(&opened.stdout);
+        assert!(
+            text.contains("Fall A") && text.contains("Nachtrag zu A"),
+            "{text}"
+        );
+    }
+}
+
 /// `desk open` shows every field of the report and every item it can decrypt, marking the
 /// ones it cannot; `desk attachments` saves the attachments under their names, unpadded.
 #[test]
