@@ -147,7 +147,7 @@ pub fn rewrap_all(
         let done: RewrapBatchDone = api.post("/v1/desk/rewrap", &body)?;
         out.rewrapped += done.rewrapped.len();
         for id in done.changed {
-            rewrap(api, &id.to_string(), office, identities)?;
+            rewrap(api, id.as_str(), office, identities)?;
             out.rewrapped += 1;
         }
     }
