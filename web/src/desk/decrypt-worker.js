@@ -1,8 +1,8 @@
 // Decrypts the office's cases off the page's main thread, so the inbox stays usable while a
 // thousand reports are opened: for each case its title, its incident type and the words to
-// search. The identity and every decrypted byte live in this worker's memory only; the desk
-// ends the worker on lock.
-import { Decrypter } from 'age-encryption';
+// search. It also re-encrypts cases for the office's current key set (rewrap.js). The identity
+// and every decrypted byte live in this worker's memory only; the desk ends the worker on lock.
+import { Decrypter, Encrypter } from 'age-encryption';
 import { base64 } from '@scure/base';
 import { docOf } from './age.js';
 
@@ -55,10 +55,50 @@ async function caseOf(c) {
   return out;
 }
 
+/** The same plaintext, padding included (so the same bucket), encrypted to `recipients`. */
+async function reseal(b64, recipients) {
+  const plain = await decrypter.decrypt(base64.decode(b64), 'uint8array');
+  try {
+    const e = new Encrypter();
+    for (const r of recipients) e.addRecipient(r);
+    return base64.encode(await e.encrypt(plain));
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/**
+ * A case of `GET /v1/desk/rewrap`, re-encrypted as `POST /v1/desk/rewrap` takes it: the report
+ * and the reporter's own messages and the office's replies stay readable with the receipt;
+ * attachments and notes go to the office alone.
+ */
+async function resealCase(c, office) {
+  const withReporter = [...office, c.reply_recipient];
+  const out = { id: c.id, ciphertext: await reseal(c.report, withReporter), attachments: [], messages: [] };
+  for (const a of c.attachments) out.attachments.push({ id: a.id, ciphertext: await reseal(a.ciphertext, office) });
+  for (const m of c.messages) {
+    out.messages.push({ id: m.id, ciphertext: await reseal(m.ciphertext, m.direction === 'note' ? office : withReporter) });
+  }
+  return out;
+}
+
 self.onmessage = async ({ data }) => {
   if (data.identity) {
     decrypter = new Decrypter();
     decrypter.addIdentity(data.identity);
+  }
+  if (data.reseal) {
+    const cases = [];
+    const failed = [];
+    for (const c of data.cases) {
+      try {
+        cases.push(await resealCase(c, data.recipients));
+      } catch {
+        failed.push(c.id);
+      }
+    }
+    self.postMessage({ resealed: data.reseal, cases, failed });
+    return;
   }
   if (!data.cases) return;
   // Answered in small batches, so the first rows show while the rest is still being opened.

@@ -108,6 +108,9 @@ export function lock(reason = 'manual') {
   // The decrypting worker ends, and with it every title and word it held (search.js).
   S.index?.worker.terminate();
   S.index = null;
+  // Likewise the one re-encrypting cases (rewrap.js), which holds the identity too.
+  S.rewrapWorker?.terminate();
+  S.rewrapWorker = null;
   wipeCase();
   wipeDraftOffers();
   hooks.wipeOral();

@@ -101,6 +101,86 @@ async function rewrapLabel(l) {
   await putLabel(l.id, l.name);
 }
 
+/**
+ * Re-encrypts, in batches, the cases the office's current key set cannot read yet (only those
+ * in `only`, when given): `GET /v1/desk/rewrap` a page, a worker re-encrypts it while the next
+ * page arrives, one `POST /v1/desk/rewrap` swaps it in. A case that changed meanwhile is done
+ * again on its own. `onStep(n)` after every n cases tried. How many were done, and what could
+ * not be: { ok, failed: [{ id, key, vars }] }; null when the desk was locked meanwhile.
+ */
+async function rewrapPending(gen, { only = null, onStep = () => {} } = {}) {
+  const worker = new Worker('/assets/desk-worker.js', { type: 'module' });
+  S.rewrapWorker = worker;
+  worker.postMessage({ identity: S.session.identity });
+  const waiting = new Map();
+  let seq = 0;
+  worker.onmessage = ({ data }) => {
+    waiting.get(data.resealed)?.(data);
+    waiting.delete(data.resealed);
+  };
+  const reseal = (cases, recipients) => new Promise((resolve, reject) => {
+    const n = ++seq;
+    waiting.set(n, resolve);
+    worker.onerror = () => reject(new DeskError('d.rewrap.undecryptable'));
+    worker.postMessage({ reseal: n, recipients, cases });
+  });
+  const failed = [];
+  let ok = 0;
+  const page = (after) => authed('GET', `/v1/desk/rewrap?after=${encodeURIComponent(after)}`);
+  const post = async (cases, keysetVersion) => {
+    try {
+      const done = await authed('POST', '/v1/desk/rewrap', { body: { keyset_version: keysetVersion, cases } });
+      ok += done.rewrapped.length;
+      onStep(done.rewrapped.length);
+      for (const id of done.changed) {
+        try {
+          await rewrapCase(id);
+          ok++;
+        } catch (e) {
+          failed.push({ id, ...explain(e) });
+        }
+        onStep(1);
+      }
+    } catch (e) {
+      for (const c of cases) failed.push({ id: c.id, ...explain(e) });
+      onStep(cases.length);
+    }
+  };
+  // With `only`, the pages end once every case asked for was seen.
+  let unseen = only?.size ?? Infinity;
+  try {
+    let next = page('');
+    let posting = Promise.resolve();
+    while (unseen > 0) {
+      const got = await next;
+      if (gen !== S.gen) return null;
+      if (!got.cases.length) break;
+      next = page(got.cases.at(-1).id);
+      next.catch(() => {});
+      const wanted = only ? got.cases.filter((c) => only.has(c.id)) : got.cases;
+      if (only) unseen -= wanted.length;
+      if (!wanted.length) continue;
+      if (got.keyset_version !== S.office.keysetVersion) await refreshOffice();
+      const { cases, failed: unreadable } = await reseal(wanted, S.office.recipients);
+      if (gen !== S.gen) return null;
+      for (const id of unreadable) failed.push({ id, ...explain(new DeskError('d.rewrap.undecryptable')) });
+      if (unreadable.length) onStep(unreadable.length);
+      // One batch on its way while the next is re-encrypted.
+      await posting;
+      if (gen !== S.gen) return null;
+      if (cases.length) posting = post(cases, got.keyset_version);
+    }
+    await posting;
+  } catch (e) {
+    if (gen !== S.gen) return null;
+    failed.push({ id: '', ...explain(e) });
+  } finally {
+    worker.terminate();
+    if (S.rewrapWorker === worker) S.rewrapWorker = null;
+  }
+  return gen === S.gen ? { ok, failed } : null;
+}
+
 export async function onRewrap() {
   const gen = S.gen;
   const list = [...S.rewrapList];
@@ -119,22 +199,15 @@ export async function onRewrap() {
   let ok = 0;
   let okLabels = 0;
   let done = 0;
-  const step = () => {
-    done++;
+  const step = (n = 1) => {
+    done += n;
     bar.value = done;
     setText($('rewrap-progress-text'), 'd.rewrap.progress', { done, total });
   };
-  for (const c of list) {
-    try {
-      await rewrapCase(c.id);
-      ok++;
-    } catch (e) {
-      if (gen !== S.gen) return;
-      S.rewrapErrors.push({ id: c.id, ...explain(e) });
-    }
-    if (gen !== S.gen) return;
-    step();
-  }
+  const outcome = await rewrapPending(gen, { onStep: step });
+  if (!outcome) return;
+  S.rewrapErrors.push(...outcome.failed);
+  ok = outcome.ok;
   for (const l of labels) {
     try {
       await rewrapLabel(l);
@@ -169,8 +242,6 @@ export async function onRewrap() {
  * when the inbox has decrypted every case, so that only the cases this officer reads in full
  * are tried. A new colleague can read them at their next unlock.
  */
-const REWRAP_AT_ONCE = 6;
-
 export async function rewrapInBackground() {
   const index = S.index;
   if (!index || index.rewrapping) return;
@@ -187,21 +258,12 @@ export async function rewrapInBackground() {
   let done = 0;
   const status = $('rewrap-background');
   setText(status, 'd.rewrap.background', { done, total });
-  // A few cases at a time: each is a round trip and a commit on the server, which commits
-  // what arrives together in one go.
-  let next = 0;
-  const worker = async () => {
-    while (next < cases.length && gen === S.gen) {
-      const c = cases[next++];
-      try {
-        await rewrapCase(c.id);
-      } catch { /* left for "Fälle freigeben", which says why */ }
-      if (gen !== S.gen) return;
-      setText(status, 'd.rewrap.background', { done: ++done, total });
-    }
-  };
-  await Promise.all(Array.from({ length: REWRAP_AT_ONCE }, worker));
-  if (gen !== S.gen) return;
+  // What fails is left for "Fälle freigeben", which says why.
+  const outcome = cases.length && await rewrapPending(gen, {
+    only: new Set(cases.map((c) => c.id)),
+    onStep: (n) => setText(status, 'd.rewrap.background', { done: (done += n), total }),
+  });
+  if (outcome === null || gen !== S.gen) return;
   for (const l of labels) {
     try {
       await rewrapLabel(l);

@@ -31,6 +31,7 @@ export const S = {
   labelEdit: null,   // { id, mode: 'rename' | 'delete' } while a label is being changed
   oral: null,        // { receipt, answer } while the receipt of an oral report is on screen
   index: null,       // the cases decrypted for titles and search (search.js)
+  rewrapWorker: null, // the worker re-encrypting cases for the current key set (rewrap.js)
   search: '',        // inbox: the words searched for
   inboxRows: null,   // inbox: how many rows are drawn (inbox.js ROWS, and more on asking)
 };
