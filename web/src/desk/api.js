@@ -41,9 +41,10 @@ export function apiBase() {
 
 /**
  * One call. `body` is sent as JSON; `token` as a bearer token; `blob: true` returns the body
- * as a Blob. Throws ApiError (with the problem+json) or NetworkError.
+ * as a Blob, `raw: true` as the JSON's text (for a worker to parse off the page's thread).
+ * Throws ApiError (with the problem+json) or NetworkError.
  */
-export async function request(method, path, { body, token, blob = false } = {}) {
+export async function request(method, path, { body, token, blob = false, raw = false } = {}) {
   const init = {
     method,
     headers: { Accept: blob ? 'application/octet-stream, application/problem+json' : 'application/json, application/problem+json' },
@@ -69,6 +70,7 @@ export async function request(method, path, { body, token, blob = false } = {}) 
   }
   if (blob) return resp.blob();
   const text = await resp.text();
+  if (raw) return text;
   return text ? JSON.parse(text) : null;
 }
 

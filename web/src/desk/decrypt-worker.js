@@ -82,7 +82,7 @@ async function resealCase(c, office) {
   return out;
 }
 
-self.onmessage = async ({ data }) => {
+async function handle(data) {
   if (data.identity) {
     decrypter = new Decrypter();
     decrypter.addIdentity(data.identity);
@@ -100,15 +100,35 @@ self.onmessage = async ({ data }) => {
     self.postMessage({ resealed: data.reseal, cases, failed });
     return;
   }
-  if (!data.cases) return;
-  // Answered in small batches, so the first rows show while the rest is still being opened.
+  if (typeof data.json !== 'string') return;
+  // A page of `GET /v1/desk/contents`, parsed here rather than on the page's thread.
+  let page;
+  try {
+    page = JSON.parse(data.json);
+  } catch {
+    self.postMessage({ parsed: true, failed: true });
+    return;
+  }
+  const cases = Array.isArray(page?.cases) ? page.cases : [];
+  self.postMessage({ parsed: true, total: Number(page?.total) || 0, count: cases.length });
+  // Answered in small batches (the first smaller still), so the first rows show while the rest
+  // is still being opened.
   let batch = [];
-  for (const c of data.cases) {
+  let size = data.page === 0 ? 10 : 25;
+  for (const c of cases) {
     batch.push(await caseOf(c));
-    if (batch.length >= 25) {
+    if (batch.length >= size) {
       self.postMessage({ page: data.page, cases: batch });
       batch = [];
+      size = 25;
     }
   }
   self.postMessage({ page: data.page, cases: batch, done: true });
+}
+
+// One message at a time, in order: a large page arriving must not be parsed in the middle of
+// the first one's decryption, which would hold back the first titles.
+let queue = Promise.resolve();
+self.onmessage = ({ data }) => {
+  queue = queue.then(() => handle(data)).catch(() => self.postMessage({ parsed: true, failed: true }));
 };

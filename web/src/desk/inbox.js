@@ -41,11 +41,15 @@ export async function loadInbox({ reindex = false } = {}) {
   if (reindex || !S.index) buildIndex(scheduleRender);
   try {
     const filter = S.filter === 'closed' ? 'all' : S.filter;
-    await refreshOffice();
-    await loadCasework();
-    const all = await authed('GET', '/v1/desk/cases?filter=all');
-    const inbox = filter === 'all' && !S.mine ? all
-      : await authed('GET', `/v1/desk/cases?filter=${filter}${S.mine ? '&mine=true' : ''}`);
+    // Side by side: the office's keys, officers and labels, and the cases.
+    const [, , all, filtered] = await Promise.all([
+      refreshOffice(),
+      loadCasework(),
+      authed('GET', '/v1/desk/cases?filter=all'),
+      filter === 'all' && !S.mine ? null
+        : authed('GET', `/v1/desk/cases?filter=${filter}${S.mine ? '&mine=true' : ''}`),
+    ]);
+    const inbox = filtered ?? all;
     if (gen !== S.gen) return;
     S.allCases = all;
     S.inbox = inbox;
@@ -92,16 +96,19 @@ function marksFor(c) {
 }
 
 let renderQueued = false;
+let lastRender = 0;
 
 /** Re-renders the inbox at most every quarter second while the worker answers. */
+/** Draws what the index learnt: at once the first time, then at most every 250 ms. */
 function scheduleRender() {
   if (renderQueued) return;
   renderQueued = true;
   setTimeout(() => {
     renderQueued = false;
+    lastRender = performance.now();
     if (S.inbox && S.view === 'inbox') renderInbox();
     else renderIndexStatus();
-  }, 250);
+  }, S.index?.finished ? 0 : Math.max(0, lastRender + 250 - performance.now()));
 }
 
 function renderIndexStatus() {

@@ -105,9 +105,10 @@ export function lock(reason = 'manual') {
   S.labelFilter = '';
   S.search = '';
   S.inboxRows = null;
-  // The decrypting worker ends, and with it every title and word it held (search.js).
-  S.index?.worker.terminate();
+  // The decrypting workers end, and with them every title and word they held (search.js).
+  for (const w of S.index?.workers ?? []) w.terminate();
   S.index = null;
+  hooks.prepareWorkers();
   // Likewise the one re-encrypting cases (rewrap.js), which holds the identity too.
   S.rewrapWorker?.terminate();
   S.rewrapWorker = null;

@@ -13,6 +13,7 @@ import {
   renderUnlockIntro, onPassToggle, renderAccounts, onPasskeyLogin, onKeyFileChange, onFileLogin,
 } from './unlock.js';
 import { showInbox, loadInbox, renderInbox, ROWS } from './inbox.js';
+import { prepareWorkers } from './search.js';
 import {
   renderLabels, onLabelAdd, onLabelAction, onLabelRename, onAssigneeSave, onCaseLabelsSave,
 } from './casework.js';
@@ -34,6 +35,7 @@ async function afterUnlock() {
 // The calls the core and some views make into views they do not import.
 Object.assign(hooks, {
   showInbox: afterUnlock, renderInbox, openCase, wipeOral, showOral, renderAccounts, inboxLoaded: rewrapInBackground,
+  prepareWorkers,
 });
 
 /** Re-renders what was built at run time after a language switch (typed text stays). */
@@ -189,6 +191,7 @@ async function main() {
   }
   wire();
   renderAccounts();
+  prepareWorkers();
   renderUnlockIntro();
   if (token) await startEnroll(token);
   else show('unlock', { focus: false });

@@ -1,6 +1,6 @@
 // What the desk knows of each case's content, for the inbox: titles, incident types and the
-// words to search, decrypted by a worker (decrypt-worker.js) page by page, newest cases first.
-// In memory only; dropIndex() on lock ends the worker and forgets it all.
+// words to search, decrypted by workers (decrypt-worker.js) page by page, newest cases first.
+// In memory only; dropIndex() on lock ends the workers and forgets it all.
 
 import { S } from './state.js';
 import { authed } from './session.js';
@@ -9,22 +9,53 @@ const FIRST_PAGE = 100;
 const PAGE = 500;
 
 /** Decrypts every case of the office; `onProgress()` is called as results come in. */
+// Two workers where the machine has the cores: each parses and decrypts every other page.
+const WORKERS = (navigator.hardwareConcurrency ?? 1) > 1 ? 2 : 1;
+
+// Workers started ahead, holding nothing yet (no identity, no case): loading and compiling
+// one takes longer than the first page of cases takes to arrive.
+let spare = [];
+
+const spawn = () => new Worker('/assets/desk-worker.js', { type: 'module' });
+
+/** Starts the workers the next unlock will use, while the officer is still logging in. */
+export function prepareWorkers() {
+  while (spare.length < WORKERS) spare.push(spawn());
+}
+
+function takeWorkers() {
+  const out = spare.splice(0, WORKERS);
+  while (out.length < WORKERS) out.push(spawn());
+  return out;
+}
+
 export function buildIndex(onProgress) {
   dropIndex();
-  const worker = new Worker('/assets/desk-worker.js', { type: 'module' });
+  const workers = takeWorkers();
   let settle;
   const index = {
-    worker, cases: new Map(), total: null, done: 0, finished: false, failed: false, gen: S.gen,
+    workers, cases: new Map(), total: null, done: 0, finished: false, failed: false, gen: S.gen,
     // Resolves once every case was tried (or the index failed); never after a lock.
     settled: new Promise((resolve) => { settle = resolve; }),
   };
   S.index = index;
-  worker.postMessage({ identity: S.session.identity });
+  for (const w of workers) w.postMessage({ identity: S.session.identity });
   let pending = 0;
-  let fetched = 0;
   let allFetched = false;
-  worker.onmessage = ({ data }) => {
+  // A worker parses each page (off this thread) and says how many cases it holds.
+  let parsed = null;
+  const fail = () => {
     if (S.index !== index) return;
+    index.failed = true;
+    settle();
+    onProgress();
+  };
+  const onmessage = ({ data }) => {
+    if (S.index !== index) return;
+    if (data.parsed) {
+      parsed?.(data);
+      return;
+    }
     for (const c of data.cases) index.cases.set(c.id, c);
     index.done += data.cases.length;
     if (data.done) pending--;
@@ -32,42 +63,43 @@ export function buildIndex(onProgress) {
     if (index.finished) settle();
     onProgress();
   };
-  worker.onerror = () => {
-    if (S.index !== index) return;
-    index.failed = true;
-    settle();
-    onProgress();
-  };
+  for (const w of workers) {
+    w.onmessage = onmessage;
+    w.onerror = fail;
+  }
   (async () => {
     try {
       // A small first page, so that the newest cases have titles within moments.
       let limit = FIRST_PAGE;
+      let fetched = 0;
+      let n = 0;
       while (S.index === index) {
-        const page = await authed('GET', `/v1/desk/contents?offset=${fetched}&limit=${limit}`);
+        const json = await authed('GET', `/v1/desk/contents?offset=${fetched}&limit=${limit}`, { raw: true });
         if (S.index !== index) return;
+        const page = await new Promise((resolve) => {
+          parsed = resolve;
+          pending++;
+          workers[n++ % workers.length].postMessage({ page: fetched, json });
+        });
+        if (page.failed) throw new Error('contents');
         index.total = page.total;
-        pending++;
-        worker.postMessage({ page: fetched, cases: page.cases });
-        fetched += page.cases.length;
+        fetched += page.count;
         limit = PAGE;
-        if (!page.cases.length || fetched >= page.total) break;
+        if (!page.count || fetched >= page.total) break;
       }
       allFetched = true;
       if (pending === 0) index.finished = true;
       if (index.finished) settle();
       onProgress();
     } catch {
-      if (S.index !== index) return;
-      index.failed = true;
-      settle();
-      onProgress();
+      fail();
     }
   })();
 }
 
-/** Ends the worker and forgets what it decrypted (lock.js does the same). */
+/** Ends the workers and forgets what they decrypted (lock.js does the same). */
 export function dropIndex() {
-  S.index?.worker.terminate();
+  for (const w of S.index?.workers ?? []) w.terminate();
   S.index = null;
 }
 

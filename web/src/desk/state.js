@@ -48,4 +48,5 @@ export const hooks = {
   showOral: null,       // oral.js: to restore an oral report's draft (drafts.js)
   renderAccounts: null, // unlock.js: on lock (lock.js)
   inboxLoaded: null,    // rewrap.js: the background re-encryption, once the inbox is there (inbox.js)
+  prepareWorkers: null, // search.js: the next unlock's decrypting workers, started on lock (lock.js)
 };
