@@ -190,10 +190,26 @@ test('passkey: enroll from an invitation, read a report with an attachment, ackn
   assert.ok(!page.url().includes(token), 'the token left the address bar');
   assert.ok(!(await page.evaluate(() => location.href)).includes('invite='));
   assert.match(await page.textContent('#enroll-invited'), /Erika Muster/);
+  // A passkey and a backup file by default; the passkey alone is a choice, its risk said plainly.
   assert.equal(await page.isChecked('#protect-passkey'), true);
+  assert.equal(await page.isChecked('#protect-passphrase'), true);
+  assert.equal(await page.isVisible('#passkey-only-warning'), false);
   await checkView(page, 'enroll');
+  await page.uncheck('#protect-passphrase');
+  await visible(page, '#passkey-only-warning');
+  const warning = await page.textContent('#passkey-only-warning');
+  assert.match(warning, /verloren/);
+  assert.match(warning, /neue Einladung/);
+  assert.match(warning, /Notfallschlüssel/);
+  assert.equal(await page.isVisible('#passphrase-fields'), false);
+  await checkView(page, 'enroll-passkey-only');
 
   await page.click('#enroll-submit');
+  // Enrolled: the backup file is offered once more, and the officer may go on without it.
+  await visible(page, '#enroll-later', 60000);
+  assert.equal(await page.isVisible('#enroll-download'), false);
+  await checkView(page, 'enroll-done-passkey-only');
+  await page.click('#enroll-continue');
   await visible(page, '#view-inbox');
   await page.waitForSelector('#inbox-caption:not(:empty)');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'inbox-heading');
@@ -353,7 +369,11 @@ test('passkey: unlock again; sign in where no account is remembered; a browser w
   await page.evaluate(() => localStorage.clear());
   await openDesk(page, '?office=demo');
   assert.equal(await page.isVisible('#no-accounts'), true);
-  assert.equal(await page.inputValue('#passkey-office'), 'demo');
+  // The page knows the office: no short name to type, and with one office nothing to choose.
+  assert.equal(await page.inputValue('#login-office'), 'demo');
+  assert.equal(await page.isVisible('#login-office-field'), false);
+  assert.match(await page.textContent('#login-office-only'), /^Anmeldung bei: \S/);
+  assert.equal(await page.locator('#view-unlock input[type="text"]').count(), 0);
   await checkView(page, 'unlock');
   await page.click('#passkey-login-submit');
   await visible(page, '#view-inbox');
@@ -398,6 +418,7 @@ test('refusal: an authenticator without PRF; the invitation stays usable', { ski
   await page.goto(link);
   await page.waitForSelector('body[data-ready="true"]');
   await visible(page, '#enroll-form');
+  await page.uncheck('#protect-passphrase');
   await page.click('#enroll-submit');
   await page.waitForFunction(() => document.getElementById('enroll-error').textContent.length > 0, null, { timeout: 60000 });
   assert.match(await page.textContent('#enroll-error'), /Erweiterung \(PRF\)/);
@@ -414,16 +435,50 @@ test('refusal: an authenticator without PRF; the invitation stays usable', { ski
   assert.equal(r.status, 200);
 });
 
+test('passkey only: the backup file can still be made right after enrolling, and opens with its passphrase', { skip }, async () => {
+  const { page } = await newPage({ authenticator: true });
+  await page.goto(invite('Lena Later'));
+  await page.waitForSelector('body[data-ready="true"]');
+  await visible(page, '#enroll-form');
+  await page.uncheck('#protect-passphrase');
+  await page.click('#enroll-submit');
+  await visible(page, '#enroll-later', 60000);
+  assert.match(await page.textContent('#enroll-later'), /keine Sicherungsdatei/);
+  await page.fill('#later-pass', 'zu kurz');
+  await page.click('#enroll-later-submit');
+  assert.match(await page.textContent('#later-pass-error'), /mindestens 12/);
+  const passphrase = 'Spätere Sicherung mit Apfelbaum';
+  await page.fill('#later-pass', passphrase);
+  await page.fill('#later-pass2', passphrase);
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#enroll-later-submit')]);
+  assert.equal(dl.suggestedFilename(), 'meldestelle-schluessel-demo.age');
+  const backup = readFileSync(await dl.path(), 'utf8');
+  const d = new Decrypter();
+  d.addPassphrase(passphrase);
+  assert.match(await d.decrypt(armor.decode(backup), 'text'), /^AGE-SECRET-KEY-1/);
+  // The device remembers both ways in; the form is gone, the saved file can be saved again.
+  const accounts = await page.evaluate(() => JSON.parse(localStorage.getItem('meldestelle.desk.accounts')));
+  assert.deepEqual(accounts.map((a) => a.kind).sort(), ['passkey', 'passphrase']);
+  assert.equal(await page.isVisible('#enroll-later'), false);
+  assert.equal(await page.isVisible('#enroll-download'), true);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.click('#enroll-continue');
+  await visible(page, '#view-inbox');
+  await page.context().close();
+});
+
 test('passphrase: enroll, keep the backup, wrong passphrase, unlock, read and reply', { skip }, async () => {
   const { page } = await newPage();
   await page.goto(invite('Paul Beispiel'));
   await page.waitForSelector('body[data-ready="true"]');
   await visible(page, '#enroll-form');
   await page.uncheck('#protect-passkey');
+  await page.uncheck('#protect-passphrase');
   await page.click('#enroll-submit');
   assert.match(await page.textContent('#protect-error'), /mindestens eine/);
   await page.check('#protect-passphrase');
   await visible(page, '#passphrase-fields');
+  assert.equal(await page.isVisible('#passkey-only-warning'), false);
   await page.fill('#enroll-pass', 'zu kurz');
   await page.click('#enroll-submit');
   assert.match(await page.textContent('#enroll-pass-error'), /mindestens 12/);
@@ -860,7 +915,6 @@ test('the link in a notification mail opens the desk, where the officer unlocks 
     await page.goto(link.replace('127.0.0.1', 'localhost'));
     await page.waitForSelector('body[data-ready="true"]');
     await visible(page, '#view-unlock');
-    await page.fill('#file-office', 'demo').catch(() => {});
     await page.setInputFiles('#key-file', file);
     await page.click('#file-login-submit');
     await visible(page, '#view-inbox');
@@ -871,6 +925,46 @@ test('the link in a notification mail opens the desk, where the officer unlocks 
   } finally {
     await srv.stop();
     await smtp.stop();
+  }
+});
+
+test('unlock: with two offices the page offers them by name, chosen ahead by the address or the device; never a short name to type', { skip }, async () => {
+  const srv = await startServer();
+  try {
+    cli(['office', 'add', '--slug', 'amt-nord', '--name', 'Beschwerdestelle Nord', '--municipality', 'Nordstadt', '--land', 'BE', '--size-class', 'over_100k'], srv);
+    const dir = mkdtempSync(path.join(tmpdir(), 'desk-nord-'));
+    const file = path.join(dir, 'nord.key');
+    assert.equal(spawnSync(serverBinary(), ['keygen', '-o', file], { encoding: 'utf8' }).status, 0);
+    const recipient = /# public key: (age1[0-9a-z]+)/.exec(readFileSync(file, 'utf8'))[1];
+    cli(['office', 'add-officer', '--office', 'amt-nord', '--name', 'Nils Nord', '--recipient', recipient], srv);
+    const { page } = await newPage();
+    const names = async () => page.$$eval('#login-office option', (os) => os.map((o) => o.textContent));
+    await page.goto(`${srv.url}/desk`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.isVisible('#login-office'), true);
+    assert.ok((await names()).includes('Beschwerdestelle Nord (Nordstadt)'), (await names()).join(' | '));
+    assert.equal(await page.locator('#view-unlock input[type="text"]').count(), 0);
+    assert.ok(!(await page.textContent('#view-unlock')).includes('Kürzel'));
+    await checkView(page, 'unlock-two-offices');
+    // The address names the office: it is chosen, and the key file logs in there.
+    await page.goto(`${srv.url}/desk?office=amt-nord`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.inputValue('#login-office'), 'amt-nord');
+    await page.setInputFiles('#key-file', file);
+    await page.click('#file-login-submit');
+    await visible(page, '#view-inbox');
+    assert.match(await page.textContent('#who'), /Beschwerdestelle Nord/);
+    await page.click('#lock');
+    // A device that remembers an account of an office chooses it when the address names none.
+    await page.evaluate(() => localStorage.setItem('meldestelle.desk.accounts', JSON.stringify([
+      { office: 'amt-nord', officer_id: 'x', display_name: 'Nils Nord', recipient: 'age1x', kind: 'passphrase', wrapped: 'x' },
+    ])));
+    await page.goto(`${srv.url}/desk`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.inputValue('#login-office'), 'amt-nord');
+    await page.context().close();
+  } finally {
+    await srv.stop();
   }
 });
 

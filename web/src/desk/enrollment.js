@@ -10,9 +10,9 @@ import { S } from './state.js';
 import { showError, fieldError, clearMessages, nextFrame } from './dom.js';
 import { show } from './views.js';
 import { download, safeName } from './blobs.js';
-import { login, refreshOffice, renderWho, startSession } from './session.js';
+import { login, refreshOffice, renderWho } from './session.js';
 import { armIdle } from './lock.js';
-import { renderAccounts } from './unlock.js';
+import { renderAccounts, loadLoginOffices } from './unlock.js';
 import { showInbox } from './inbox.js';
 
 const MIN_PASSPHRASE = 12;
@@ -29,13 +29,14 @@ export async function startEnroll(token) {
     S.invite = { token, office: inv.office, officeName: inv.office_name ?? inv.office, name: inv.display_name ?? '' };
     setText($('enroll-status'), '');
     setText($('enroll-invited'), 'd.enroll.invited', { name: S.invite.name, office: S.invite.officeName });
+    // A passkey and a backup file, unless the browser has no passkeys.
     const pk = passkeysAvailable();
     $('protect-passkey').disabled = !pk;
     $('protect-passkey').checked = pk;
-    $('protect-passphrase').checked = !pk;
-    $('passphrase-fields').hidden = !$('protect-passphrase').checked;
+    $('protect-passphrase').checked = true;
+    renderProtection();
     $('enroll-form').hidden = false;
-    for (const id of ['passkey-office', 'file-office']) if (!$(id).value) $(id).value = inv.office;
+    await loadLoginOffices({ slug: inv.office, name: S.invite.officeName });
   } catch (e) {
     // The invitation cannot be used: say why where the officer can unlock instead.
     setText($('enroll-status'), '');
@@ -43,6 +44,24 @@ export async function startEnroll(token) {
     showError($('unlock-error'), e);
     $('unlock-heading').focus();
   }
+}
+
+/** The passphrase's fields with a passphrase; the plain warning with a passkey alone. */
+export function renderProtection() {
+  $('passphrase-fields').hidden = !$('protect-passphrase').checked;
+  $('passkey-only-warning').hidden = !($('protect-passkey').checked && !$('protect-passphrase').checked);
+}
+
+/** The done view: the backup to save, or (passkey only) the offer to make one now. */
+function showDone(withBackup) {
+  $('enroll-form').hidden = true;
+  setText($('enroll-invited'), '');
+  $('enroll-done-backup').hidden = !withBackup;
+  $('enroll-download').hidden = !withBackup;
+  $('enroll-later').hidden = withBackup;
+  $('enroll-done').hidden = false;
+  show('enroll', { focus: false });
+  $('enroll-done-heading').focus();
 }
 
 export async function onEnroll(event) {
@@ -105,22 +124,14 @@ export async function onEnroll(event) {
     renderAccounts();
     const sess = await login(office, identity);
     setText(status, '');
-    if (armored) {
-      // Keep the backup offer on screen until the officer moves on.
-      S.session = sess;
-      S.gen++;
-      await refreshOffice();
-      renderWho();
-      armIdle();
-      S.backup = { armored, office };
-      form.hidden = true;
-      setText($('enroll-invited'), '');
-      $('enroll-done').hidden = false;
-      show('enroll', { focus: false });
-      $('enroll-done-heading').focus();
-    } else {
-      await startSession(sess);
-    }
+    // The backup to save, or the offer to make one, on screen until the officer moves on.
+    S.session = sess;
+    S.gen++;
+    await refreshOffice();
+    renderWho();
+    armIdle();
+    S.backup = armored ? { armored, office, account } : { office, account };
+    showDone(Boolean(armored));
   } catch (e) {
     setText(status, '');
     showError($('enroll-error'), e);
@@ -131,8 +142,48 @@ export async function onEnroll(event) {
   }
 }
 
+/** Passkey only: the backup file made after all, with a passphrase chosen now. */
+export async function onEnrollLater(event) {
+  event.preventDefault();
+  const pass = $('later-pass');
+  const pass2 = $('later-pass2');
+  clearMessages($('enroll-later'));
+  if (pass.value.length < MIN_PASSPHRASE) {
+    fieldError(pass, $('later-pass-error'), pass.value ? 'd.err.passphraseShort' : 'd.err.passphraseRequired');
+    pass.focus();
+    return;
+  }
+  if (pass.value !== pass2.value) {
+    fieldError(pass2, $('later-pass2-error'), 'd.err.passphraseMismatch');
+    pass2.focus();
+    return;
+  }
+  if (!S.backup || !S.session) return;
+  const submit = $('enroll-later-submit');
+  submit.disabled = true;
+  try {
+    setText($('enroll-done-status'), 'd.enroll.scrypt');
+    await nextFrame();
+    const armored = await wrapWithPassphrase(S.session.identity, pass.value);
+    pass.value = '';
+    pass2.value = '';
+    S.backup = { ...S.backup, armored };
+    saveAccount({ ...S.backup.account, kind: 'passphrase', wrapped: armored });
+    renderAccounts();
+    $('enroll-later').hidden = true;
+    $('enroll-done-backup').hidden = false;
+    $('enroll-download').hidden = false;
+    onDownloadBackup();
+  } catch (e) {
+    setText($('enroll-done-status'), '');
+    showError($('enroll-done-status'), e);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 export function onDownloadBackup() {
-  if (!S.backup) return;
+  if (!S.backup?.armored) return;
   download(new Blob([S.backup.armored], { type: 'application/octet-stream' }), `meldestelle-schluessel-${safeName(S.backup.office)}.age`);
   setText($('enroll-done-status'), 'd.enroll.downloaded');
 }

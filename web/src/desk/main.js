@@ -8,9 +8,12 @@ import { fieldError } from './dom.js';
 import { show } from './views.js';
 import { renderWho } from './session.js';
 import { armIdle, lock } from './lock.js';
-import { startEnroll, onEnroll, onDownloadBackup, onEnrollContinue } from './enrollment.js';
+import {
+  startEnroll, onEnroll, onDownloadBackup, onEnrollContinue, onEnrollLater, renderProtection,
+} from './enrollment.js';
 import {
   renderUnlockIntro, onPassToggle, renderAccounts, onPasskeyLogin, onKeyFileChange, onFileLogin,
+  loadLoginOffices,
 } from './unlock.js';
 import { showInbox, loadInbox, renderInbox, ROWS } from './inbox.js';
 import { prepareWorkers } from './search.js';
@@ -71,12 +74,11 @@ function takeInvite() {
 
 function wire() {
   document.addEventListener('click', onPassToggle);
-  $('protect-passphrase').addEventListener('change', () => {
-    $('passphrase-fields').hidden = !$('protect-passphrase').checked;
-  });
+  for (const id of ['protect-passkey', 'protect-passphrase']) $(id).addEventListener('change', renderProtection);
+  $('enroll-later').addEventListener('submit', onEnrollLater);
   for (const id of ['protect-passkey', 'protect-passphrase']) $(id).addEventListener('change', () => setText($('protect-error'), ''));
-  for (const [i, e] of [['enroll-pass', 'enroll-pass-error'], ['enroll-pass2', 'enroll-pass2-error'], ['key-file-pass', 'key-file-pass-error'],
-    ['passkey-office', 'passkey-office-error'], ['file-office', 'file-office-error'], ['reply-text', 'reply-error'], ['note-text', 'note-error'],
+  for (const [i, e] of [['enroll-pass', 'enroll-pass-error'], ['enroll-pass2', 'enroll-pass2-error'], ['later-pass', 'later-pass-error'], ['later-pass2', 'later-pass2-error'], ['key-file-pass', 'key-file-pass-error'],
+    ['login-office', 'login-office-error'], ['reply-text', 'reply-error'], ['note-text', 'note-error'],
     ['retention-date', 'retention-date-error'], ['retention-reason', 'retention-reason-error'], ['forward-recipient', 'forward-recipient-error']]) {
     $(i).addEventListener('input', () => fieldError($(i), $(e), ''));
   }
@@ -185,13 +187,11 @@ async function main() {
   const configured = fromServer > 0 ? fromServer : 900;
   S.idleSecs = idle > 0 ? Math.min(idle, configured) : configured;
   const office = (q.get('office') ?? '').toLowerCase();
-  if (SLUG.test(office)) {
-    $('passkey-office').value = office;
-    $('file-office').value = office;
-  }
+  if (SLUG.test(office)) S.wantedOffice = office;
   wire();
   renderAccounts();
   prepareWorkers();
+  await loadLoginOffices();
   renderUnlockIntro();
   if (token) await startEnroll(token);
   else show('unlock', { focus: false });

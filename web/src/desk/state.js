@@ -18,6 +18,8 @@ export const S = {
   caseData: null,    // the open case, decrypted
   blobUrls: new Set(),
   invite: null,
+  wantedOffice: null, // the office the desk's address names (?office=), chosen ahead at login
+  loginOffices: [],  // the offices one can log in to: [{ slug, name, municipality }]
   backup: null,      // { armored, office } right after enrollment with a passphrase
   pendingFile: null, // a passphrase-protected key file waiting for its passphrase
   rewrapList: [],

@@ -138,14 +138,41 @@ async function unlockPassphraseAccount(a, input, perr, button, err, status) {
   }
 }
 
-function officeFrom(input, errNode) {
-  const v = input.value.trim().toLowerCase();
+/**
+ * The offices one can log in to (those with officers), named as the form names them; chosen
+ * ahead: `preferred` (an invitation's office), the address's `?office=`, the account last
+ * remembered on this device, or the server's default. With one office there is nothing to
+ * choose, and the page just names it.
+ */
+export async function loadLoginOffices(preferred = null) {
+  let list = {};
+  try {
+    list = await request('GET', '/v1/offices');
+  } catch { /* the login says why, when tried */ }
+  const offices = Array.isArray(list?.offices) ? [...list.offices] : [];
+  if (preferred && !offices.some((o) => o.slug === preferred.slug)) offices.push(preferred);
+  S.loginOffices = offices;
+  const select = $('login-office');
+  select.replaceChildren(...offices.map((o) => el('option', { value: o.slug },
+    o.municipality && !o.name.includes(o.municipality) ? `${o.name} (${o.municipality})` : o.name)));
+  const known = (slug) => slug && offices.some((o) => o.slug === slug);
+  const pick = [preferred?.slug, S.wantedOffice, loadAccounts().at(-1)?.office, list?.default].find(known);
+  if (pick) select.value = pick;
+  $('login-office-field').hidden = offices.length === 1;
+  $('login-office-only').hidden = offices.length !== 1;
+  setText($('login-office-only'), offices.length === 1 ? 'd.unlock.officeOnly' : null, { office: offices[0]?.name ?? '' });
+}
+
+function chosenOffice() {
+  const select = $('login-office');
+  const v = select.value;
   if (!SLUG.test(v)) {
-    fieldError(input, errNode, 'd.err.officeRequired');
-    input.focus();
+    $('login-office-field').hidden = false;
+    fieldError(select, $('login-office-error'), 'd.err.officeRequired');
+    select.focus();
     return null;
   }
-  fieldError(input, errNode, '');
+  fieldError(select, $('login-office-error'), '');
   return v;
 }
 
@@ -154,7 +181,7 @@ export async function onPasskeyLogin(event) {
   const form = $('passkey-login');
   clearMessages(form);
   setText($('global-status'), '');
-  const office = officeFrom($('passkey-office'), $('passkey-office-error'));
+  const office = chosenOffice();
   if (!office) return;
   const button = $('passkey-login-submit');
   try {
@@ -190,7 +217,7 @@ export async function onFileLogin(event) {
   const form = $('file-login');
   clearMessages(form);
   setText($('global-status'), '');
-  const office = officeFrom($('file-office'), $('file-office-error'));
+  const office = chosenOffice();
   if (!office) return;
   const input = $('key-file');
   const file = input.files?.[0];
