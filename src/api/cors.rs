@@ -35,7 +35,7 @@ pub async fn allow_origin(
             ))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "authorization, content-type, accept",
+                "authorization, content-type, accept, if-none-match",
             ))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
             .insert_header((header::VARY, "Origin"))
@@ -47,7 +47,7 @@ pub async fn allow_origin(
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        header::HeaderValue::from_static("content-disposition, retry-after"),
+        header::HeaderValue::from_static("content-disposition, retry-after, etag"),
     );
     h.insert(header::VARY, header::HeaderValue::from_static("Origin"));
     Ok(res)

@@ -128,6 +128,7 @@ pub(super) fn summary(case: &Case, listed: cases::Listed, today: NaiveDate) -> C
         },
         assignee: case.assignee.clone().map(Into::into),
         labels: listed.labels.into_iter().map(Into::into).collect(),
+        opened: listed.opened,
     }
 }
 
@@ -142,6 +143,7 @@ pub struct InboxQuery {
 
 pub async fn inbox(
     state: web::Data<AppState>,
+    req: HttpRequest,
     desk: Desk,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -159,11 +161,32 @@ pub async fn inbox(
     .into_iter()
     .map(|(case, listed)| summary(&case, listed, today))
     .collect();
-    Ok(HttpResponse::Ok().json(Inbox {
+    let body = serde_json::to_vec(&Inbox {
         today,
         office: office.slug.into(),
         cases,
-    }))
+    })
+    .map_err(|_| ApiError::Internal)?;
+    // The desk asks every few seconds whether anything changed: an answer as it was is 304,
+    // without a body. The tag follows from the answer (for this officer: it holds their
+    // unread counts), so it is the same on every server of the office and after a restart.
+    let etag = format!("\"{}\"", hex::encode(&crypto::sha256(&body)[..16]));
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut res = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag));
+    Ok(if unchanged {
+        res.finish()
+    } else {
+        res.content_type("application/json").body(body)
+    })
 }
 
 #[derive(Deserialize)]

@@ -187,7 +187,12 @@ pub async fn open(
         .collect();
     Ok(Opened {
         case,
-        listed: Listed { counts, labels },
+        listed: Listed {
+            counts,
+            labels,
+            // Opened now, unless only to re-encrypt it; then as before.
+            opened: mark_read || reads.iter().any(|(id, _)| *id == officer.id),
+        },
         report,
         attachments,
         messages,

@@ -69,6 +69,8 @@ fn to_case(r: CaseRow) -> Case {
 pub struct Listed {
     pub counts: Counts,
     pub labels: Vec<String>,
+    /// The asking officer has opened the case (at least once).
+    pub opened: bool,
 }
 
 /// The office's cases with their message counts and labels, oldest first;
@@ -110,20 +112,31 @@ pub fn list_cases(
             let mut n = counts.get(&c.id).copied().unwrap_or_default();
             n.mark_seen(seen.get(&c.id).copied().unwrap_or(0));
             let labels = labels.remove(&c.id).unwrap_or_default();
-            (c, Listed { counts: n, labels })
+            let opened = seen.contains_key(&c.id);
+            (
+                c,
+                Listed {
+                    counts: n,
+                    labels,
+                    opened,
+                },
+            )
         })
         .collect())
 }
 
 /// A case's message counts as `reader` sees them, and its labels (for answers about one case).
 pub fn listed_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Listed, DbError> {
+    let (counts, opened) = counts_of(conn, case_id, reader)?;
     Ok(Listed {
-        counts: counts_of(conn, case_id, reader)?,
+        counts,
         labels: super::casework::labels_of(conn, case_id)?,
+        opened,
     })
 }
 
-fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Counts, DbError> {
+/// A case's message counts as `reader` sees them, and whether `reader` has opened it.
+fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<(Counts, bool), DbError> {
     let dirs: Vec<String> = messages::table
         .filter(messages::report_id.eq(case_id))
         .select(messages::direction)
@@ -139,7 +152,7 @@ fn counts_of(conn: &mut DbConn, case_id: &str, reader: &str) -> Result<Counts, D
         .first(conn)
         .optional()?;
     n.mark_seen(seen.unwrap_or(0));
-    Ok(n)
+    Ok((n, seen.is_some()))
 }
 
 /// Records that `officer` has now seen `reporter_messages` reporter messages of a case.

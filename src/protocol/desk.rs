@@ -41,6 +41,8 @@ pub struct CaseSummary {
     pub assignee: Option<OfficerId>,
     /// The ids of the office's labels the case carries.
     pub labels: Vec<LabelId>,
+    /// The asking officer has opened the case; until then the desk marks it as new.
+    pub opened: bool,
 }
 
 /// `GET /v1/desk/cases`.

@@ -327,6 +327,7 @@ fn the_desk_wire_types_are_the_contract() {
         },
         assignee: Some("o".into()),
         labels: vec!["l".into()],
+        opened: false,
     };
     let schemas = &spec["components"]["schemas"];
     holds_to(spec, &schemas["CaseSummary"], &summary, "CaseSummary");

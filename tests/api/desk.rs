@@ -871,6 +871,89 @@ fn rewrap_refuses_when_the_case_changed_in_between() {
     }
 }
 
+/// The desk polls its inbox: an answer as it was is 304 without a body, and any change (a new
+/// case, a reporter's message, an opening) changes the tag. `opened` says whether the asking
+/// officer has opened a case; opening only to re-encrypt does not count.
+#[test]
+fn the_inbox_answers_304_when_nothing_changed_and_says_which_cases_are_new_to_the_officer() {
+    for db in backends() {
+        let server = Server::start(&db, &[]);
+        let (receipt, _) = submit(&server, "Erster Fall");
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let get = |tag: Option<&str>| {
+            let mut req = client()
+                .get(server.url("/v1/desk/cases?filter=all"))
+                .bearer_auth(&token);
+            if let Some(t) = tag {
+                req = req.header("If-None-Match", t);
+            }
+            let resp = req.send().unwrap();
+            let status = resp.status().as_u16();
+            let tag = resp
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            (status, tag, resp.text().unwrap())
+        };
+        let (status, tag, body) = get(None);
+        assert_eq!(status, 200);
+        let tag = tag.expect("an ETag");
+        let inbox: Inbox = serde_json::from_str(&body).unwrap();
+        assert!(!inbox.cases[0].opened, "a case nobody opened is new");
+        let id = inbox.cases[0].id.to_string();
+        let (status, again, body) = get(Some(&tag));
+        assert_eq!(
+            (status, again.as_deref(), body.as_str()),
+            (304, Some(tag.as_str()), "")
+        );
+        // Opening only to re-encrypt leaves it new, and the answer as it was.
+        let path = format!("/v1/desk/cases/{id}?read=false");
+        assert_eq!(
+            server
+                .call("GET", "/v1/desk/cases/{case}", &path, None, Some(&token))
+                .status,
+            200
+        );
+        assert_eq!(get(Some(&tag)).0, 304);
+        // A reporter's message changes it; so does opening the case.
+        cli(
+            &[
+                "report",
+                "follow-up",
+                "--server",
+                &server.base,
+                "--send-stdin",
+            ],
+            Some(&format!("{receipt}\nNoch etwas")),
+        );
+        let (status, tag2, body) = get(Some(&tag));
+        assert_eq!(status, 200);
+        let tag2 = tag2.unwrap();
+        assert_ne!(tag2, tag);
+        let inbox: Inbox = serde_json::from_str(&body).unwrap();
+        assert_eq!(inbox.cases[0].messages.unread_from_reporter, 1);
+        let path = format!("/v1/desk/cases/{id}");
+        assert_eq!(
+            server
+                .call("GET", "/v1/desk/cases/{case}", &path, None, Some(&token))
+                .status,
+            200
+        );
+        let (status, _, body) = get(Some(&tag2));
+        assert_eq!(status, 200);
+        let inbox: Inbox = serde_json::from_str(&body).unwrap();
+        assert!(inbox.cases[0].opened);
+        assert_eq!(inbox.cases[0].messages.unread_from_reporter, 0);
+        // Another officer's view is their own: for them the case is still new.
+        let dir = tempfile::tempdir().unwrap();
+        let (other_key, rcpt) = keygen_file(dir.path(), "other.key");
+        add_officer(&db.url, "demo", "Andere", &rcpt, &[]);
+        let other = login(&server, "demo", other_key.as_str());
+        assert!(!inbox(&server, &other, "all")[0].opened);
+    }
+}
+
 /// After an officer joins, `desk rewrap --all` moves every case to the new key set a batch at a
 /// time. The batch route refuses bad input whole and stores nothing; a case that changed since
 /// it was read is left and named, while the others of the batch are swapped in.
