@@ -899,9 +899,9 @@ fn the_inbox_answers_304_when_nothing_changed_and_says_which_cases_are_new_to_th
         let (status, tag, body) = get(None);
         assert_eq!(status, 200);
         let tag = tag.expect("an ETag");
-        let inbox: Inbox = serde_json::from_str(&body).unwrap();
-        assert!(!inbox.cases[0].opened, "a case nobody opened is new");
-        let id = inbox.cases[0].id.to_string();
+        let first: Inbox = serde_json::from_str(&body).unwrap();
+        assert!(!first.cases[0].opened, "a case nobody opened is new");
+        let id = first.cases[0].id.to_string();
         let (status, again, body) = get(Some(&tag));
         assert_eq!(
             (status, again.as_deref(), body.as_str()),
@@ -931,8 +931,8 @@ fn the_inbox_answers_304_when_nothing_changed_and_says_which_cases_are_new_to_th
         assert_eq!(status, 200);
         let tag2 = tag2.unwrap();
         assert_ne!(tag2, tag);
-        let inbox: Inbox = serde_json::from_str(&body).unwrap();
-        assert_eq!(inbox.cases[0].messages.unread_from_reporter, 1);
+        let changed: Inbox = serde_json::from_str(&body).unwrap();
+        assert_eq!(changed.cases[0].messages.unread_from_reporter, 1);
         let path = format!("/v1/desk/cases/{id}");
         assert_eq!(
             server
@@ -942,9 +942,9 @@ fn the_inbox_answers_304_when_nothing_changed_and_says_which_cases_are_new_to_th
         );
         let (status, _, body) = get(Some(&tag2));
         assert_eq!(status, 200);
-        let inbox: Inbox = serde_json::from_str(&body).unwrap();
-        assert!(inbox.cases[0].opened);
-        assert_eq!(inbox.cases[0].messages.unread_from_reporter, 0);
+        let now: Inbox = serde_json::from_str(&body).unwrap();
+        assert!(now.cases[0].opened);
+        assert_eq!(now.cases[0].messages.unread_from_reporter, 0);
         // Another officer's view is their own: for them the case is still new.
         let dir = tempfile::tempdir().unwrap();
         let (other_key, rcpt) = keygen_file(dir.path(), "other.key");
