@@ -195,6 +195,9 @@ pub struct ContentsQuery {
     offset: u32,
     #[serde(default = "page")]
     limit: u32,
+    /// Only these cases (comma-separated ids): what changed since the desk last read.
+    #[serde(default)]
+    ids: Option<String>,
 }
 
 fn page() -> u32 {
@@ -214,6 +217,12 @@ pub async fn contents(
         &office,
         query.offset.into(),
         query.limit.into(),
+        query.ids.as_deref().map(|ids| {
+            ids.split(',')
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
     )
     .await?;
     let cases = page

@@ -95,6 +95,9 @@ pub async fn inbox(
 /// The most cases one page of `contents` carries.
 pub const CONTENTS_PAGE: i64 = 500;
 
+/// The most cases `contents` gives by id at once.
+pub const MAX_CONTENTS_IDS: usize = 100;
+
 /// A page of the office's cases with the ciphertexts of their reports, messages and notes,
 /// newest first, for the desk to decrypt and search in the browser (no case is marked as
 /// read); and the office's number of cases. The first page is audited: this officer's browser
@@ -105,16 +108,31 @@ pub async fn contents(
     office: &Office,
     offset: i64,
     limit: i64,
+    only: Option<Vec<String>>,
 ) -> Result<(i64, Vec<CaseContents>), AppError> {
     let (slug, o) = (office.slug.clone(), officer.clone());
     let (offset, limit) = (offset.max(0), limit.clamp(1, CONTENTS_PAGE));
-    if offset == 0 {
+    if only
+        .as_ref()
+        .is_some_and(|ids| ids.len() > MAX_CONTENTS_IDS)
+    {
+        return Err(AppError::Invalid(format!(
+            "ids: at most {MAX_CONTENTS_IDS} cases"
+        )));
+    }
+    // The first page is the desk reading everything; a few cases by id, what changed since.
+    let action = match &only {
+        None if offset == 0 => Some("read-all"),
+        None => None,
+        Some(_) => Some("read-changed"),
+    };
+    if let Some(action) = action {
         store
-            .write(move |c| db::desk::append_audit(c, &o.office, &o.id, "read-all", None))
+            .write(move |c| db::desk::append_audit(c, &o.office, &o.id, action, None))
             .await?;
     }
     Ok(store
-        .read(move |c| db::desk::contents(c, &slug, offset, limit))
+        .read(move |c| db::desk::contents(c, &slug, offset, limit, only.as_deref()))
         .await?)
 }
 

@@ -236,13 +236,19 @@ pub fn contents(
     office: &str,
     offset: i64,
     limit: i64,
+    only: Option<&[String]>,
 ) -> Result<(i64, Vec<CaseContents>), DbError> {
     let total: i64 = reports::table
         .filter(reports::office.eq(office))
         .count()
         .get_result(conn)?;
-    let page: Vec<(String, Vec<u8>, i32)> = reports::table
+    let mut q = reports::table
         .filter(reports::office.eq(office))
+        .into_boxed();
+    if let Some(ids) = only {
+        q = q.filter(reports::id.eq_any(ids));
+    }
+    let page: Vec<(String, Vec<u8>, i32)> = q
         .order((reports::received_on.desc(), reports::id))
         .offset(offset)
         .limit(limit)

@@ -783,5 +783,32 @@ fn contents_pages_every_case_with_its_ciphertexts_and_marks_nothing_as_read() {
             .all(|c| c.messages.unread_from_reporter == 1));
         // Audited once, on the first page.
         assert_eq!(db.count("audit_log WHERE action = 'read-all'"), 1);
+        // What changed, by id: only those cases, audited as such; too many ids are refused.
+        let two = format!("{},{}", ids[0], ids[2]);
+        let only: Contents = get(
+            &server,
+            "/v1/desk/contents",
+            &format!("/v1/desk/contents?ids={two}"),
+            &demo,
+        );
+        let mut got: Vec<String> = only.cases.iter().map(|c| c.id.to_string()).collect();
+        got.sort();
+        assert_eq!(got, vec![ids[0].clone(), ids[2].clone()]);
+        assert_eq!(db.count("audit_log WHERE action = 'read-changed'"), 1);
+        assert_eq!(db.count("audit_log WHERE action = 'read-all'"), 1);
+        let many = vec![ids[0].as_str(); 101].join(",");
+        let a = server.call(
+            "GET",
+            "/v1/desk/contents",
+            &format!("/v1/desk/contents?ids={many}"),
+            None,
+            Some(&demo),
+        );
+        assert_eq!(
+            (a.status, a.problem().as_str()),
+            (400, "invalid-request"),
+            "{}",
+            a.body
+        );
     }
 }
