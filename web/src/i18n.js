@@ -548,6 +548,8 @@ const deskDe = {
   'd.inbox.sortDesc': 'absteigend sortiert',
   'd.inbox.none': 'Keine Fälle für diese Auswahl.',
   'd.inbox.noHits': 'Kein Fall enthält „{q}“. Suchen Sie nach einem anderen Wort oder nach dem Aktenzeichen (z. B. 7QK2-M9XD).',
+  'd.inbox.arrived1': 'Ein neuer Fall ist eingegangen.',
+  'd.inbox.arrived': '{n} neue Fälle sind eingegangen.',
   'd.inbox.search': 'Fälle durchsuchen',
   'd.inbox.searchHint': 'Ein Wort aus der Meldung, aus den Nachrichten oder Notizen, oder das Aktenzeichen, das die meldende Person nennt. Gesucht wird nur in diesem Browser.',
   'd.inbox.col.type': 'Art des Vorfalls',
@@ -579,6 +581,7 @@ const deskDe = {
   'd.mark.dueSoon': 'Bald fällig',
   'd.mark.keys': 'Noch nicht für das ganze Team lesbar',
   'd.mark.new': 'Neue Nachricht',
+  'd.mark.newCase': 'Neuer Fall',
   'd.inbox.unread': '{n} ({u} neu für Sie)',
   'd.mark.none': 'keine',
 
@@ -1002,6 +1005,8 @@ const deskEn = {
   'd.inbox.sortDesc': 'sorted descending',
   'd.inbox.none': 'No cases for this choice.',
   'd.inbox.noHits': 'No case contains “{q}”. Try another word or the case reference (e.g. 7QK2-M9XD).',
+  'd.inbox.arrived1': 'A new case has arrived.',
+  'd.inbox.arrived': '{n} new cases have arrived.',
   'd.inbox.search': 'Search cases',
   'd.inbox.searchHint': 'A word from the report, the messages or notes, or the case reference the reporter gives. The search runs in this browser only.',
   'd.inbox.col.type': 'Type of incident',
@@ -1033,6 +1038,7 @@ const deskEn = {
   'd.mark.dueSoon': 'Due soon',
   'd.mark.keys': 'Not yet readable by the whole team',
   'd.mark.new': 'New message',
+  'd.mark.newCase': 'New case',
   'd.inbox.unread': '{n} ({u} new to you)',
   'd.mark.none': 'none',
 

@@ -42,9 +42,11 @@ export function apiBase() {
 /**
  * One call. `body` is sent as JSON; `token` as a bearer token; `blob: true` returns the body
  * as a Blob, `raw: true` as the JSON's text (for a worker to parse off the page's thread).
- * Throws ApiError (with the problem+json) or NetworkError.
+ * With `etag` (the tag of the last answer, or ''), the answer is { data, etag }, or
+ * { notModified: true } when nothing changed since. Throws ApiError (with the problem+json) or
+ * NetworkError.
  */
-export async function request(method, path, { body, token, blob = false, raw = false } = {}) {
+export async function request(method, path, { body, token, blob = false, raw = false, etag } = {}) {
   const init = {
     method,
     headers: { Accept: blob ? 'application/octet-stream, application/problem+json' : 'application/json, application/problem+json' },
@@ -53,6 +55,7 @@ export async function request(method, path, { body, token, blob = false, raw = f
     referrerPolicy: 'no-referrer',
   };
   if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (etag) init.headers['If-None-Match'] = etag;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -63,6 +66,7 @@ export async function request(method, path, { body, token, blob = false, raw = f
   } catch {
     throw new NetworkError('network');
   }
+  if (resp.status === 304 && etag !== undefined) return { notModified: true };
   if (!resp.ok) {
     let problem = null;
     try { problem = JSON.parse(await resp.text()); } catch { /* not JSON */ }
@@ -71,7 +75,8 @@ export async function request(method, path, { body, token, blob = false, raw = f
   if (blob) return resp.blob();
   const text = await resp.text();
   if (raw) return text;
-  return text ? JSON.parse(text) : null;
+  const data = text ? JSON.parse(text) : null;
+  return etag === undefined ? data : { data, etag: resp.headers.get('ETag') ?? '' };
 }
 
 /** The problem's short name (`urn:meldestelle:problem:<name>`), or ''. */

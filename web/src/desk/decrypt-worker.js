@@ -106,11 +106,11 @@ async function handle(data) {
   try {
     page = JSON.parse(data.json);
   } catch {
-    self.postMessage({ parsed: true, failed: true });
+    self.postMessage({ parsed: true, page: data.page, failed: true });
     return;
   }
   const cases = Array.isArray(page?.cases) ? page.cases : [];
-  self.postMessage({ parsed: true, total: Number(page?.total) || 0, count: cases.length });
+  self.postMessage({ parsed: true, page: data.page, total: Number(page?.total) || 0, count: cases.length });
   // Answered in small batches (the first smaller still), so the first rows show while the rest
   // is still being opened.
   let batch = [];
@@ -130,5 +130,5 @@ async function handle(data) {
 // the first one's decryption, which would hold back the first titles.
 let queue = Promise.resolve();
 self.onmessage = ({ data }) => {
-  queue = queue.then(() => handle(data)).catch(() => self.postMessage({ parsed: true, failed: true }));
+  queue = queue.then(() => handle(data)).catch(() => self.postMessage({ parsed: true, page: data.page, failed: true }));
 };

@@ -6,7 +6,7 @@ import { S, hooks } from './state.js';
 import { el, showError, short, daysBetween, daysText, statusWord } from './dom.js';
 import { show } from './views.js';
 import { authed, refreshOffice } from './session.js';
-import { buildIndex, indexed, terms, matches } from './search.js';
+import { buildIndex, refreshIndex, indexed, terms, matches } from './search.js';
 import {
   loadCasework, labelById, labelName, assigneeName, labelChips, renderLabelFilter,
 } from './casework.js';
@@ -42,25 +42,75 @@ export async function loadInbox({ reindex = false } = {}) {
   try {
     const filter = S.filter === 'closed' ? 'all' : S.filter;
     // Side by side: the office's keys, officers and labels, and the cases.
-    const [, , all, filtered] = await Promise.all([
+    const [, , tagged, filtered] = await Promise.all([
       refreshOffice(),
       loadCasework(),
-      authed('GET', '/v1/desk/cases?filter=all'),
+      authed('GET', '/v1/desk/cases?filter=all', { etag: '' }),
       filter === 'all' && !S.mine ? null
         : authed('GET', `/v1/desk/cases?filter=${filter}${S.mine ? '&mine=true' : ''}`),
     ]);
-    const inbox = filtered ?? all;
+    const all = tagged.data;
     if (gen !== S.gen) return;
     S.allCases = all;
-    S.inbox = inbox;
+    S.inboxTag = tagged.etag;
+    S.inbox = filtered ?? all;
     renderInbox();
     setText($('inbox-status'), '');
+    watchInbox();
     hooks.inboxLoaded?.();
   } catch (e) {
     if (gen !== S.gen) return;
     setText($('inbox-status'), '');
     showError($('inbox-error'), e);
   }
+}
+
+/** Asks every S.pollSecs while unlocked whether anything changed (an unchanged answer is a
+ * bodiless 304); locking (a new generation) ends it. */
+function watchInbox() {
+  if (S.pollGen === S.gen) return;
+  S.pollGen = S.gen;
+  const gen = S.gen;
+  const tick = async () => {
+    if (gen !== S.gen) return;
+    try {
+      await pollInbox();
+    } catch { /* the next tick tries again; "Neu laden" says what is wrong */ }
+    if (gen === S.gen) setTimeout(tick, S.pollSecs * 1000);
+  };
+  setTimeout(tick, S.pollSecs * 1000);
+}
+
+/** The message counts that, when they change, mean a case's contents changed. */
+const countsOf = (c) => `${c.messages?.from_reporter}/${c.messages?.from_office}/${c.messages?.notes}`;
+
+/**
+ * Takes in what changed since the last answer: new cases and new messages are decrypted for
+ * the titles and the search (just those), the inbox is drawn again with focus where it was,
+ * and new cases are announced.
+ */
+export async function pollInbox() {
+  const gen = S.gen;
+  if (!S.session || !S.allCases) return;
+  const got = await authed('GET', '/v1/desk/cases?filter=all', { etag: S.inboxTag ?? '' });
+  if (gen !== S.gen || got.notModified) return;
+  const before = new Map(S.allCases.cases.map((c) => [c.id, c]));
+  const all = got.data;
+  const arrived = all.cases.filter((c) => !before.has(c.id));
+  const changed = all.cases.filter((c) => !before.has(c.id) || countsOf(before.get(c.id)) !== countsOf(c));
+  const filter = S.filter === 'closed' ? 'all' : S.filter;
+  const inbox = filter === 'all' && !S.mine ? all
+    : await authed('GET', `/v1/desk/cases?filter=${filter}${S.mine ? '&mine=true' : ''}`);
+  if (gen !== S.gen) return;
+  S.allCases = all;
+  S.inboxTag = got.etag;
+  S.inbox = inbox;
+  if (changed.length) refreshIndex(changed.map((c) => c.id), scheduleRender);
+  if (S.view !== 'inbox') return;
+  const focused = document.activeElement?.closest?.('#inbox-rows [data-case]')?.dataset.case;
+  renderInbox();
+  if (focused) document.querySelector(`#inbox-rows [data-case="${CSS.escape(focused)}"]`)?.focus();
+  if (arrived.length) setText($('inbox-status'), arrived.length === 1 ? 'd.inbox.arrived1' : 'd.inbox.arrived', { n: arrived.length });
 }
 
 function nextDeadline(c) {
@@ -90,6 +140,7 @@ function marksFor(c) {
   const marks = [];
   if (c.ack_overdue || c.feedback_overdue) marks.push(['overdue', 'd.mark.overdue']);
   else if (c.due_soon) marks.push(['soon', 'd.mark.dueSoon']);
+  if (c.opened === false) marks.push(['new', 'd.mark.newCase']);
   if (c.messages?.unread_from_reporter > 0) marks.push(['new', 'd.mark.new']);
   if (S.office && c.keyset_version < S.office.keysetVersion) marks.push(['keys', 'd.mark.keys']);
   return marks;
@@ -136,9 +187,12 @@ function caseCell(c) {
   return th;
 }
 
+/** A cell named by its column, for the phone's cards, where the table's head is not shown. */
+const cell = (col, attrs = {}, ...children) => el('td', { ...attrs, 'data-label': t(`d.inbox.col.${col}`) }, ...children);
+
 function typeCell(c) {
   const type = indexed(c.id)?.type;
-  return el('td', { class: 'type' }, type ? valueLabel('incident_type', type) : t('d.inbox.typeNone'));
+  return cell('type', { class: 'type' }, type ? valueLabel('incident_type', type) : t('d.inbox.typeNone'));
 }
 
 /** How many rows the inbox draws at first, and adds with each "more": a table of ten thousand
@@ -171,10 +225,11 @@ export function renderInbox() {
   for (const c of cases.slice(0, shown)) {
     const marks = marksFor(c);
     const tr = el('tr', { class: marks.some((m) => m[0] === 'overdue') ? 'overdue' : undefined });
+    if (c.opened === false) tr.classList.add('unopened');
     const th = caseCell(c);
-    const deadline = el('td');
+    const deadline = cell('deadline');
     deadlineCell(c, deadline);
-    const markCell = el('td');
+    const markCell = cell('marks', { class: marks.length ? undefined : 'no-marks' });
     if (marks.length) {
       const ul = el('ul', { class: 'marks' });
       for (const [cls, k] of marks) ul.append(el('li', { class: `mark ${cls}` }, t(k)));
@@ -187,10 +242,10 @@ export function renderInbox() {
       typeCell(c),
       deadline,
       markCell,
-      el('td', { class: 'assignee' }, assigneeName(c.assignee)),
-      el('td', {}, statusWord(c.status)),
-      el('td', {}, formatDate(c.received_on)),
-      el('td', {}, c.messages?.unread_from_reporter > 0
+      cell('assignee', { class: 'assignee' }, assigneeName(c.assignee)),
+      cell('status', {}, statusWord(c.status)),
+      cell('received', {}, formatDate(c.received_on)),
+      cell('messages', {}, c.messages?.unread_from_reporter > 0
         ? t('d.inbox.unread', { n: c.messages.from_reporter, u: c.messages.unread_from_reporter })
         : String(c.messages?.from_reporter ?? 0)),
     );

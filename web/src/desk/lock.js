@@ -105,6 +105,7 @@ export function lock(reason = 'manual') {
   S.labelFilter = '';
   S.search = '';
   S.inboxRows = null;
+  S.inboxTag = null;
   // The decrypting workers end, and with them every title and word they held (search.js).
   for (const w of S.index?.workers ?? []) w.terminate();
   S.index = null;

@@ -186,6 +186,9 @@ async function main() {
   // A link may shorten the idle lock, never lengthen it beyond what the server configured.
   const configured = fromServer > 0 ? fromServer : 900;
   S.idleSecs = idle > 0 ? Math.min(idle, configured) : configured;
+  // Likewise the inbox's polling: a link may make it more frequent, down to every 2 s.
+  const poll = Number(q.get('poll'));
+  if (poll > 0) S.pollSecs = Math.min(Math.max(poll, 2), S.pollSecs);
   const office = (q.get('office') ?? '').toLowerCase();
   if (SLUG.test(office)) S.wantedOffice = office;
   wire();

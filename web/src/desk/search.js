@@ -42,8 +42,15 @@ export function buildIndex(onProgress) {
   for (const w of workers) w.postMessage({ identity: S.session.identity });
   let pending = 0;
   let allFetched = false;
-  // A worker parses each page (off this thread) and says how many cases it holds.
-  let parsed = null;
+  // A worker parses each page (off this thread) and says how many cases it holds: a page's
+  // tag → what waits for that.
+  const parsed = new Map();
+  let n = 0;
+  /** Hands a page's JSON to the next worker; what it holds, once parsed. */
+  index.parse = (tag, json) => new Promise((resolve) => {
+    parsed.set(tag, resolve);
+    workers[n++ % workers.length].postMessage({ page: tag, json });
+  });
   const fail = () => {
     if (S.index !== index) return;
     index.failed = true;
@@ -53,10 +60,17 @@ export function buildIndex(onProgress) {
   const onmessage = ({ data }) => {
     if (S.index !== index) return;
     if (data.parsed) {
-      parsed?.(data);
+      parsed.get(data.page)?.(data);
+      parsed.delete(data.page);
       return;
     }
     for (const c of data.cases) index.cases.set(c.id, c);
+    if (typeof data.page !== 'number') {
+      // Cases that changed since (refreshIndex): counted as cases, not as pages.
+      index.done = index.cases.size;
+      onProgress();
+      return;
+    }
     index.done += data.cases.length;
     if (data.done) pending--;
     if (allFetched && pending === 0) index.finished = true;
@@ -72,15 +86,11 @@ export function buildIndex(onProgress) {
       // A small first page, so that the newest cases have titles within moments.
       let limit = FIRST_PAGE;
       let fetched = 0;
-      let n = 0;
       while (S.index === index) {
         const json = await authed('GET', `/v1/desk/contents?offset=${fetched}&limit=${limit}`, { raw: true });
         if (S.index !== index) return;
-        const page = await new Promise((resolve) => {
-          parsed = resolve;
-          pending++;
-          workers[n++ % workers.length].postMessage({ page: fetched, json });
-        });
+        pending++;
+        const page = await index.parse(fetched, json);
         if (page.failed) throw new Error('contents');
         index.total = page.total;
         fetched += page.count;
@@ -95,6 +105,28 @@ export function buildIndex(onProgress) {
       fail();
     }
   })();
+}
+
+/** How many cases one `contents?ids=` asks for. */
+const CHANGED_AT_ONCE = 100;
+
+/**
+ * Decrypts again the cases `ids` (new ones, or with new messages) into the index, once the
+ * index is built; `onProgress()` as they come in.
+ */
+export async function refreshIndex(ids, onProgress) {
+  const index = S.index;
+  if (!index || !ids.length) return;
+  await index.settled;
+  if (S.index !== index || index.failed) return;
+  index.total = Math.max(index.total ?? 0, S.allCases?.cases.length ?? 0);
+  for (let i = 0; i < ids.length; i += CHANGED_AT_ONCE) {
+    const chunk = ids.slice(i, i + CHANGED_AT_ONCE);
+    const json = await authed('GET', `/v1/desk/contents?ids=${chunk.map(encodeURIComponent).join(',')}&limit=${CHANGED_AT_ONCE}`, { raw: true });
+    if (S.index !== index) return;
+    await index.parse(`changed-${i}-${Date.now()}`, json);
+  }
+  onProgress();
 }
 
 /** Ends the workers and forgets what they decrypted (lock.js does the same). */

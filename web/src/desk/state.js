@@ -6,6 +6,7 @@ export const SLUG = /^[a-z0-9-]{2,40}$/;
 export const S = {
   gen: 0,            // bumped by lock(): work started before it must not render afterwards
   idleSecs: 900,
+  pollSecs: 20,      // how often the inbox asks whether anything changed
   idleTimer: null,
   session: null,     // { office, identity, recipient, token, officer }
   relogin: null,
@@ -36,6 +37,8 @@ export const S = {
   rewrapWorker: null, // the worker re-encrypting cases for the current key set (rewrap.js)
   search: '',        // inbox: the words searched for
   inboxRows: null,   // inbox: how many rows are drawn (inbox.js ROWS, and more on asking)
+  inboxTag: null,    // the ETag of the last inbox answer, to ask whether anything changed
+  pollGen: null,     // the generation whose inbox is being watched (inbox.js)
 };
 
 /**
