@@ -210,8 +210,12 @@ export function renderInbox() {
   if (words.length) {
     cases = cases.filter((c) => matches(c, words, (c.labels ?? []).map((id) => labelName(labelById(id) ?? {}))));
   }
-  const key = (c) => nextDeadline(c)?.date ?? '9999-12-31';
-  cases = [...cases].sort((a, b) => (S.sortDir === 'asc' ? 1 : -1) * key(a).localeCompare(key(b)) || a.received_on.localeCompare(b.received_on));
+  // ISO dates sort as plain strings; each case's key once, not in every comparison.
+  const dir = S.sortDir === 'asc' ? 1 : -1;
+  const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+  cases = cases.map((c) => [nextDeadline(c)?.date ?? '9999-12-31', c])
+    .sort((a, b) => dir * cmp(a[0], b[0]) || cmp(a[1].received_on, b[1].received_on))
+    .map(([, c]) => c);
   let filterLabel = t(`d.inbox.filter.${S.filter}`);
   if (S.mine) filterLabel = t('d.inbox.captionMine', { filter: filterLabel });
   const chosenLabel = S.labelFilter && labelById(S.labelFilter);

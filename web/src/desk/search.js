@@ -152,7 +152,13 @@ export function terms(query) {
 export function matches(c, words, labelNames) {
   if (!words.length) return true;
   const entry = indexed(c.id);
-  const ref = String(c.reference ?? '').toLowerCase();
-  const hay = `${entry?.text ?? ''}\n${ref}\n${ref.replace('-', '')}\n${labelNames.join('\n').toLowerCase()}`;
-  return words.every((w) => hay.includes(w));
+  // The words and the reference, joined once per case rather than on every keystroke.
+  let hay = entry?.hay;
+  if (hay === undefined) {
+    const ref = String(c.reference ?? '').toLowerCase();
+    hay = `${entry?.text ?? ''}\n${ref}\n${ref.replace('-', '')}`;
+    if (entry) entry.hay = hay;
+  }
+  const labels = labelNames.length ? labelNames.join('\n').toLowerCase() : '';
+  return words.every((w) => hay.includes(w) || labels.includes(w));
 }
