@@ -183,9 +183,29 @@ pub struct Config {
     )]
     pub office_submissions_per_sec: u32,
 
-    /// Testing only: the date the server takes as today.
+    #[command(flatten)]
+    pub clock: Clock,
+}
+
+/// The date taken as today: the machine's; in a debug build (the tests') `--today` or
+/// `MELDESTELLE_TODAY` if given. A release build has no such switch, so no setting can move its
+/// clock: a quarter cannot be released before it ended, nor a case deleted before its time.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Clock {
+    /// Testing only (debug builds): the date taken as today.
+    #[cfg(debug_assertions)]
     #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
     pub today: Option<NaiveDate>,
+}
+
+impl Clock {
+    pub fn today(&self) -> NaiveDate {
+        #[cfg(debug_assertions)]
+        if let Some(day) = self.today {
+            return day;
+        }
+        chrono::Local::now().date_naive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -222,8 +242,7 @@ impl Config {
     }
 
     pub fn today(&self) -> NaiveDate {
-        self.today
-            .unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.clock.today()
     }
 
     /// The body cap of a follow-up message: one padded message of the largest bucket in base64,

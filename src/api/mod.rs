@@ -387,6 +387,7 @@ fn publish_problem(e: &crate::app::publish::PublishError) -> Problem {
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
         P::Db(d) => return ApiError::Db(DbError::Commit(d.to_string())).problem(),
+        P::Stored(_) => return ApiError::Internal.problem(),
         P::PeriodNotEnded(_) => problem::of(bad, "period-not-ended", "The period has not ended"),
         P::NotGranted(_) => problem::of(
             StatusCode::FORBIDDEN,

@@ -132,7 +132,16 @@ async fn serve_frozen(
 ) -> Result<HttpResponse, ApiError> {
     let analyst = analyst(state, req).await?;
     let format = Format::parse(&q.format).map_err(publish::PublishError::from)?;
-    let body = publish::frozen_set(&state.store, &state.releases, q.period, format).await?;
+    // The whole frozen set is the alliance's; an analyst scoped to some offices gets the
+    // alliance's tables and those offices' own, rendered for them.
+    let body = if analyst.all_offices {
+        publish::frozen_set(&state.store, &state.releases, q.period, format).await?
+    } else {
+        let granted = analyst.offices.clone();
+        publish::scoped_set(&state.store, q.period, format, granted)
+            .await?
+            .into()
+    };
     publish::audit_export(&state.store, &analyst.id).await?;
     let mut res = HttpResponse::Ok();
     res.content_type(format.content_type());

@@ -33,6 +33,8 @@ pub enum PublishError {
     NotInRelease(String),
     #[error("{1} office(s) have not contributed {0} in full; it can be released once they have, or after {2}")]
     ContributionsOpen(String, usize, NaiveDate),
+    #[error("{0}")]
+    Stored(String),
 }
 
 /// What to tabulate.
@@ -179,13 +181,11 @@ pub fn freeze(
             json: render::render(t, Format::Json),
         })
         .collect();
-    let csv = set
-        .tables
+    let names = offices
         .iter()
-        .map(|t| format!("# {}\n{}", t.title, render::csv(t)))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .into_bytes();
+        .map(|o| (o.slug.clone(), o.name.clone()))
+        .collect();
+    let Rendered { csv, json, html } = render_set(&set, &contributing, missing, &names, today)?;
     let release = StoredRelease {
         period: key,
         series: series_of(p).into(),
@@ -193,22 +193,101 @@ pub fn freeze(
         offices: contributing.join(","),
         rules: rules_json(rules, &contributing, missing),
         csv,
-        json: set_json(&set)?,
-        html: render::publication(
-            &set.period.to_string(),
-            &set.tables,
-            &contributing,
-            missing,
-            &offices
-                .iter()
-                .map(|o| (o.slug.clone(), o.name.clone()))
-                .collect(),
-            Some(today),
-        )
-        .into_bytes(),
+        json,
+        html,
     };
     db::stats::store_release(conn, &release, &tables)?;
     Ok(release)
+}
+
+/// A release set in its three published forms.
+struct Rendered {
+    /// Every table under its title.
+    csv: Vec<u8>,
+    json: Vec<u8>,
+    /// The publication page.
+    html: Vec<u8>,
+}
+
+fn render_set(
+    set: &ReleaseSet,
+    contributing: &[String],
+    missing: usize,
+    names: &std::collections::BTreeMap<String, String>,
+    released_on: NaiveDate,
+) -> Result<Rendered, PublishError> {
+    let csv = set
+        .tables
+        .iter()
+        .map(|t| format!("# {}\n{}", t.title, render::csv(t)))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    let html = render::publication(
+        &set.period.to_string(),
+        &set.tables,
+        contributing,
+        missing,
+        names,
+        Some(released_on),
+    )
+    .into_bytes();
+    Ok(Rendered {
+        csv,
+        json: set_json(set)?,
+        html,
+    })
+}
+
+/// The part of a frozen release an analyst scoped to some offices may see: the alliance's
+/// tables and those of the `granted` offices, rendered from the stored set in the asked format.
+/// (The stored bytes, every office's tables included, are for analysts of the whole alliance.)
+pub async fn scoped_set(
+    store: &db::Store,
+    period: String,
+    format: Format,
+    granted: Vec<String>,
+) -> Result<Vec<u8>, PublishError> {
+    store
+        .read(move |c| Ok(scoped(c, &period, format, &granted)))
+        .await?
+}
+
+fn scoped(
+    conn: &mut DbConn,
+    period: &str,
+    format: Format,
+    granted: &[String],
+) -> Result<Vec<u8>, PublishError> {
+    let key = Period::parse(period)?.to_string();
+    if format == Format::Svg {
+        return Err(StatsError::UnknownFormat("svg".into()).into());
+    }
+    let stored = db::stats::release_record(conn, &key)?.ok_or(PublishError::NotReleased(key))?;
+    let mut set: ReleaseSet = serde_json::from_slice(&stored.json)
+        .map_err(|e| PublishError::Stored(format!("the stored release does not read back: {e}")))?;
+    set.tables
+        .retain(|t| t.office.as_ref().is_none_or(|o| granted.contains(o)));
+    let contributing: Vec<String> = stored
+        .offices
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let missing = serde_json::from_str::<serde_json::Value>(&stored.rules)
+        .ok()
+        .and_then(|r| r["offices_not_contributed"].as_u64())
+        .map_or(0, |n| usize::try_from(n).unwrap_or(0));
+    let names = db::offices::list_offices(conn)?
+        .into_iter()
+        .map(|o| (o.slug, o.name))
+        .collect();
+    let r = render_set(&set, &contributing, missing, &names, stored.released_on)?;
+    Ok(match format {
+        Format::Csv => r.csv,
+        Format::Json => r.json,
+        _ => r.html,
+    })
 }
 
 /// Frozen releases never change (R6), so the bytes read once are kept in memory and shared:

@@ -111,9 +111,9 @@ pub enum Command {
     Stats {
         #[command(flatten)]
         rules: crate::config::StatsRules,
-        /// Testing only: the date taken as today (R6 releases only ended periods).
-        #[arg(long, env = "MELDESTELLE_TODAY", hide = true)]
-        today: Option<chrono::NaiveDate>,
+        /// R6 releases only ended periods, by this date (a test's, in debug builds only).
+        #[command(flatten)]
+        clock: crate::config::Clock,
         #[command(subcommand)]
         action: StatsCommand,
     },
@@ -308,9 +308,9 @@ pub enum AnalystCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// Run the jobs once, with the same settings as `serve` (database, SMTP, --today).
+    /// Run the jobs once, with the same settings as `serve` (database, SMTP).
     // Only what the jobs read is listed in `--help`; serve's other settings are accepted
-    // (so one environment serves both) but hidden, and `--today` is shown.
+    // (so one environment serves both) but hidden; a debug build shows its test clock.
     #[command(mut_arg("bind", |a| a.hide(true)))]
     #[command(mut_arg("web_dir", |a| a.hide(true)))]
     #[command(mut_arg("max_body_bytes", |a| a.hide(true)))]
@@ -339,7 +339,7 @@ pub enum JobsCommand {
     #[command(mut_arg("office_submissions_per_sec", |a| a.hide(true)))]
     #[command(mut_arg("desk_origin", |a| a.hide(true)))]
     #[command(mut_arg("desk_idle_secs", |a| a.hide(true)))]
-    #[command(mut_arg("today", |a| a.hide(false).help("The date taken as today (testing and catching up)")))]
+    #[cfg_attr(debug_assertions, command(mut_arg("today", |a| a.hide(false).help("The date taken as today (debug builds: testing)"))))]
     Run {
         /// Which job to run.
         #[arg(long, value_enum, default_value = "all")]
@@ -418,12 +418,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Desk { args, action } => desk::run(args, action),
         Command::Stats {
             rules,
-            today,
+            clock,
             action,
-        } => {
-            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            stats(&Store::open_existing(url)?, &rules.rules(), today, action)
-        }
+        } => stats(
+            &Store::open_existing(url)?,
+            &rules.rules(),
+            clock.today(),
+            action,
+        ),
         Command::Analyst { action } => analyst(&Store::open_existing(url)?, action),
         Command::Audit { action } => {
             let entries = Store::open_existing(url)?.read_now(db::desk::audit_entries)?;

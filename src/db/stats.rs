@@ -375,6 +375,37 @@ pub fn release_bytes(
     })
 }
 
+/// A frozen release's JSON with what its publication page names beside it.
+pub struct ReleaseRecord {
+    pub json: Vec<u8>,
+    /// The contributing offices' slugs, comma-separated.
+    pub offices: String,
+    /// The rules and parameters used, as JSON.
+    pub rules: String,
+    pub released_on: NaiveDate,
+}
+
+pub fn release_record(conn: &mut DbConn, period: &str) -> Result<Option<ReleaseRecord>, DbError> {
+    let row: Option<(Vec<u8>, String, String, NaiveDate)> = stats_releases::table
+        .find(period)
+        .select((
+            stats_releases::json,
+            stats_releases::offices,
+            stats_releases::rules,
+            stats_releases::released_on,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.map(|(json, offices, rules, released_on)| ReleaseRecord {
+            json,
+            offices,
+            rules,
+            released_on,
+        }),
+    )
+}
+
 /// The periods released so far, newest first.
 pub fn releases(conn: &mut DbConn) -> Result<Vec<(String, NaiveDate)>, DbError> {
     Ok(stats_releases::table

@@ -280,6 +280,49 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
             "period=2026&by=incident_type&office=berlin-mitte",
         );
         assert_eq!((a.status, a.problem().as_str()), (403, "not-granted"));
+        // On the whole-release routes as well, in every format: the alliance's tables and the
+        // granted office's own, never another office's.
+        let set = |token: &str, path: &str, route: &str| {
+            let a = server.call("GET", route, path, None, Some(token));
+            assert_eq!(a.status, 200, "{path}: {}", a.body);
+            a.body
+        };
+        for (route, base) in [
+            ("/v1/stats/releases/{period}", "/v1/stats/releases/2026?"),
+            ("/v1/stats/alliance", "/v1/stats/alliance?period=2026&"),
+        ] {
+            let whole: Value =
+                serde_json::from_str(&set(&token, &format!("{base}format=json"), route)).unwrap();
+            let part: Value =
+                serde_json::from_str(&set(&small, &format!("{base}format=json"), route)).unwrap();
+            let offices = |v: &Value| -> Vec<Option<String>> {
+                v["tables"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t["office"].as_str().map(str::to_owned))
+                    .collect()
+            };
+            assert!(
+                offices(&whole).contains(&Some("berlin-mitte".into())),
+                "{whole}"
+            );
+            assert!(offices(&part)
+                .iter()
+                .all(|o| o.as_deref().is_none_or(|o| o == "kleinstadt")));
+            let n = offices(&part).len();
+            assert!(n > 0 && n < offices(&whole).len());
+            let csv = set(&small, &format!("{base}format=csv"), route);
+            assert_eq!(
+                csv.lines().filter(|l| l.starts_with("# ")).count(),
+                n,
+                "{csv}"
+            );
+            let html = set(&small, &format!("{base}format=html"), route);
+            assert_eq!(html.matches("<table").count(), n);
+            let whole_html = set(&token, &format!("{base}format=html"), route);
+            assert_eq!(whole_html.matches("<table").count(), offices(&whole).len());
+        }
         // The town is named nowhere in the whole release.
         for format in ["csv", "json", "html"] {
             let a = server.call(

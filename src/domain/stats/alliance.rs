@@ -35,7 +35,7 @@ use super::StatsError;
 /// R5: a Land or size class is shown only with at least this many contributing offices.
 pub const MIN_OFFICES: usize = 3;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReleaseSet {
     pub period: Period,
     pub tables: Vec<Released>,

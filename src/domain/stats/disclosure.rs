@@ -63,7 +63,7 @@ impl Rules {
 /// A published figure: a rounded count, or a suppression. A suppressed value is labelled as
 /// such ("x", as in official statistics), never with a bound: a secondary suppression may hide
 /// 40, and "<5" would be false.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Value {
     Count(u64),
@@ -88,7 +88,7 @@ impl Value {
 }
 
 /// A table that may be published. It holds only rounded counts and suppression markers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Released {
     pub title: String,
     pub dims: Vec<String>,

@@ -75,6 +75,14 @@ impl Serialize for Period {
     }
 }
 
+/// A stored release is read back (a scoped analyst's part of it is rendered from it).
+impl<'de> serde::Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Period::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
