@@ -146,20 +146,26 @@ function marksFor(c) {
   return marks;
 }
 
-let renderQueued = false;
+let renderTimer = null;
 let lastRender = 0;
 
 /** Re-renders the inbox at most every quarter second while the worker answers. */
-/** Draws what the index learnt: at once the first time, then at most every 250 ms. */
+/**
+ * Draws what the index learnt: at once the first time and when it is done, in between at most
+ * every 250 ms, and every second once many cases are in (drawing the inbox sorts them all, and
+ * takes the cores the decryption needs).
+ */
 function scheduleRender() {
-  if (renderQueued) return;
-  renderQueued = true;
-  setTimeout(() => {
-    renderQueued = false;
+  const finished = Boolean(S.index?.finished);
+  if (renderTimer !== null && !finished) return;
+  clearTimeout(renderTimer);
+  const gap = (S.index?.done ?? 0) > 1000 ? 1000 : 250;
+  renderTimer = setTimeout(() => {
+    renderTimer = null;
     lastRender = performance.now();
     if (S.inbox && S.view === 'inbox') renderInbox();
     else renderIndexStatus();
-  }, S.index?.finished ? 0 : Math.max(0, lastRender + 250 - performance.now()));
+  }, finished ? 0 : Math.max(0, lastRender + gap - performance.now()));
 }
 
 function renderIndexStatus() {
