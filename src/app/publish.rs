@@ -216,10 +216,19 @@ fn render_set(
     names: &std::collections::BTreeMap<String, String>,
     released_on: NaiveDate,
 ) -> Result<Rendered, PublishError> {
+    // An office's own table is headed with the office, as in the page and the JSON.
+    let heading = |t: &stats::Released| match &t.office {
+        Some(o) => format!(
+            "{} ({o}): {}",
+            names.get(o).map_or(o.as_str(), String::as_str),
+            t.title
+        ),
+        None => t.title.clone(),
+    };
     let csv = set
         .tables
         .iter()
-        .map(|t| format!("# {}\n{}", t.title, render::csv(t)))
+        .map(|t| format!("# {}\n{}", heading(t), render::csv(t)))
         .collect::<Vec<_>>()
         .join("\n")
         .into_bytes();

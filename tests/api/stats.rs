@@ -322,6 +322,12 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
             assert_eq!(html.matches("<table").count(), n);
             let whole_html = set(&token, &format!("{base}format=html"), route);
             assert_eq!(whole_html.matches("<table").count(), offices(&whole).len());
+            // An office's own table says whose it is in the CSV too.
+            let whole_csv = set(&token, &format!("{base}format=csv"), route);
+            assert!(
+                whole_csv.contains("\n# Beschwerdestelle Mitte (berlin-mitte): incident_type\n"),
+                "{whole_csv}"
+            );
         }
         // The town is named nowhere in the whole release.
         for format in ["csv", "json", "html"] {

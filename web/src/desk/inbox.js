@@ -205,10 +205,29 @@ function typeCell(c) {
  * rows costs seconds to draw, and is drawn again on every keystroke of a search. */
 export const ROWS = 200;
 
+// Per inbox answer (gone with it), the direction and the cases in that order.
+const sortedOf = new WeakMap();
+
+/**
+ * The inbox's cases by next deadline, then by day received: sorted once per answer and
+ * direction, so that a keystroke of the search only filters. ISO dates sort as plain strings.
+ */
+function sorted(inbox) {
+  const hit = sortedOf.get(inbox);
+  if (hit?.dir === S.sortDir) return hit.cases;
+  const dir = S.sortDir === 'asc' ? 1 : -1;
+  const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+  const cases = (inbox.cases ?? []).map((c) => [nextDeadline(c)?.date ?? '9999-12-31', c])
+    .sort((a, b) => dir * cmp(a[0], b[0]) || cmp(a[1].received_on, b[1].received_on))
+    .map(([, c]) => c);
+  sortedOf.set(inbox, { dir: S.sortDir, cases });
+  return cases;
+}
+
 export function renderInbox() {
   const inbox = S.inbox;
   setText($('inbox-office'), 'd.inbox.office', { name: S.office?.name ?? inbox.office, date: { date: inbox.today } });
-  let cases = inbox.cases ?? [];
+  let cases = sorted(inbox);
   if (S.filter === 'closed') cases = cases.filter((c) => c.status === 'closed');
   renderLabelFilter();
   if (S.labelFilter) cases = cases.filter((c) => (c.labels ?? []).includes(S.labelFilter));
@@ -216,12 +235,6 @@ export function renderInbox() {
   if (words.length) {
     cases = cases.filter((c) => matches(c, words, (c.labels ?? []).map((id) => labelName(labelById(id) ?? {}))));
   }
-  // ISO dates sort as plain strings; each case's key once, not in every comparison.
-  const dir = S.sortDir === 'asc' ? 1 : -1;
-  const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
-  cases = cases.map((c) => [nextDeadline(c)?.date ?? '9999-12-31', c])
-    .sort((a, b) => dir * cmp(a[0], b[0]) || cmp(a[1].received_on, b[1].received_on))
-    .map(([, c]) => c);
   let filterLabel = t(`d.inbox.filter.${S.filter}`);
   if (S.mine) filterLabel = t('d.inbox.captionMine', { filter: filterLabel });
   const chosenLabel = S.labelFilter && labelById(S.labelFilter);
