@@ -2,7 +2,7 @@
 // thousand reports are opened: for each case its title, its incident type and the words to
 // search. It also re-encrypts cases for the office's current key set (rewrap.js). The identity
 // and every decrypted byte live in this worker's memory only; the desk ends the worker on lock.
-import { Decrypter, Encrypter } from 'age-encryption';
+import { Decrypter, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import { base64 } from '@scure/base';
 import { docOf } from './age.js';
 
@@ -128,7 +128,20 @@ async function handle(data) {
 
 // One message at a time, in order: a large page arriving must not be parsed in the middle of
 // the first one's decryption, which would hold back the first titles.
-let queue = Promise.resolve();
+// The worker is started while the officer logs in, with nothing of the office's yet: it opens
+// a throwaway file of its own a few times meanwhile, so that the first real page does not
+// wait for the cipher code to be compiled.
+async function warmUp() {
+  const identity = await generateIdentity();
+  const e = new Encrypter();
+  e.addRecipient(await identityToRecipient(identity));
+  const file = await e.encrypt(new Uint8Array(1024));
+  const d = new Decrypter();
+  d.addIdentity(identity);
+  for (let i = 0; i < 8; i++) await d.decrypt(file, 'uint8array');
+}
+
+let queue = warmUp().catch(() => {});
 self.onmessage = ({ data }) => {
   queue = queue.then(() => handle(data)).catch(() => self.postMessage({ parsed: true, page: data.page, failed: true }));
 };
