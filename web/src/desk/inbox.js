@@ -140,7 +140,7 @@ function marksFor(c) {
   const marks = [];
   if (c.ack_overdue || c.feedback_overdue) marks.push(['overdue', 'd.mark.overdue']);
   else if (c.due_soon) marks.push(['soon', 'd.mark.dueSoon']);
-  if (c.opened === false) marks.push(['new', 'd.mark.newCase']);
+  if (c.opened === false) marks.push(['newcase', 'd.mark.newCase']);
   if (c.messages?.unread_from_reporter > 0) marks.push(['new', 'd.mark.new']);
   if (S.office && c.keyset_version < S.office.keysetVersion) marks.push(['keys', 'd.mark.keys']);
   return marks;
