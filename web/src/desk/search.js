@@ -5,7 +5,7 @@
 import { S } from './state.js';
 import { authed } from './session.js';
 
-const FIRST_PAGE = 100;
+const FIRST_PAGE = 20;
 const PAGE = 500;
 
 /** Decrypts every case of the office; `onProgress()` is called as results come in. */
