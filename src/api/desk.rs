@@ -22,7 +22,9 @@ use crate::protocol::desk::{
 };
 use crate::protocol::ids::Token;
 use crate::protocol::login::{OfficerChallengeRequest, OfficerSession, OfficerView};
-use crate::protocol::stats::{Contributed, Contribution, Contributions, QuarterState};
+use crate::protocol::stats::{
+    Contributed, Contribution, Contributions, CurrentQuarter, QuarterState,
+};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SMALL_BODY: usize = 16 * 1024;
@@ -559,7 +561,15 @@ pub async fn contributions(
     state: web::Data<AppState>,
     desk: Desk,
 ) -> Result<HttpResponse, ApiError> {
-    let quarters = contributions::last_quarters(&state.store, &desk.office, state.config.today())
+    let today = state.config.today();
+    let (quarter, cases, contribute_from) =
+        contributions::current_quarter(&state.store, &desk.office, today).await?;
+    let current = CurrentQuarter {
+        quarter: quarter.to_string(),
+        cases,
+        contribute_from,
+    };
+    let quarters = contributions::last_quarters(&state.store, &desk.office, today)
         .await?
         .into_iter()
         .map(|q| QuarterState {
@@ -569,5 +579,5 @@ pub async fn contributions(
             frozen: q.frozen,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(Contributions { quarters }))
+    Ok(HttpResponse::Ok().json(Contributions { quarters, current }))
 }

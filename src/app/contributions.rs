@@ -47,6 +47,22 @@ pub struct QuarterState {
     pub frozen: bool,
 }
 
+/// The quarter running on `today`: its cases so far, and the day after it ends (the first day
+/// it can be contributed).
+pub async fn current_quarter(
+    store: &Store,
+    office: &Office,
+    today: NaiveDate,
+) -> Result<(Quarter, u64, NaiveDate), AppError> {
+    let q = Quarter::of(today);
+    let slug = office.slug.clone();
+    let cases = store
+        .read(move |c| db::stats::cases_received(c, &slug, q))
+        .await?;
+    let from = q.days().1 + chrono::Days::new(1);
+    Ok((q, cases, from))
+}
+
 /// The last four ended quarters, newest first.
 pub async fn last_quarters(
     store: &Store,

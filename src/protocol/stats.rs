@@ -33,10 +33,20 @@ pub struct QuarterState {
     pub frozen: bool,
 }
 
-/// `GET /v1/desk/stats/contributions`: the last four ended quarters, newest first.
+/// `GET /v1/desk/stats/contributions`: the last four ended quarters, newest first, and the
+/// quarter running now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contributions {
     pub quarters: Vec<QuarterState>,
+    pub current: CurrentQuarter,
+}
+
+/// The quarter running now: its cases so far, and the first day it can be contributed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentQuarter {
+    pub quarter: String,
+    pub cases: u64,
+    pub contribute_from: chrono::NaiveDate,
 }
 
 /// `POST /v1/stats/releases`.

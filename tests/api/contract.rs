@@ -862,6 +862,11 @@ fn the_statistics_wire_types_are_the_contract() {
         listed,
         &wire::Contributions {
             quarters: vec![quarter],
+            current: wire::CurrentQuarter {
+                quarter: "2026-Q3".into(),
+                cases: 2,
+                contribute_from: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            },
         },
         "Contributions",
     );

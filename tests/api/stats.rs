@@ -502,8 +502,9 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             None,
             Some(&token),
         );
+        let listed = status.parse::<Contributions>();
         assert_eq!(
-            status.parse::<Contributions>().quarters[0],
+            listed.quarters[0],
             QuarterState {
                 quarter: "2026-Q2".into(),
                 cases: 3,
@@ -511,6 +512,12 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
                 frozen: false
             }
         );
+        // The quarter running now is shown too, with its cases so far and when it can go.
+        assert_eq!(
+            (listed.current.quarter.as_str(), listed.current.cases),
+            ("2026-Q3", 0)
+        );
+        assert_eq!(listed.current.contribute_from.to_string(), "2026-10-01");
         // A batch that is not exactly one record per case is refused, and changes nothing.
         for n in [2, 4] {
             let a = post(

@@ -1050,6 +1050,8 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     await page.click('#nav-stats');
     await visible(page, '#view-stats');
     await page.waitForSelector('#stats-rows tr');
+    // The quarter running now is named, with its cases so far and when it can be sent.
+    assert.match(await page.textContent('#stats-current'), /^Laufendes Quartal 2026-Q4: bisher 0 Fälle\. Beitragen können Sie es ab dem 1\. Januar 2027\.$/);
     const first = page.locator('#stats-rows tr').first();
     assert.match(await first.textContent(), /2026-Q3\s*4\s*fällig/);
     await checkView(page, 'stats-due');

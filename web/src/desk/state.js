@@ -37,6 +37,7 @@ export const S = {
   rewrapWorker: null, // the worker re-encrypting cases for the current key set (rewrap.js)
   search: '',        // inbox: the words searched for
   inboxRows: null,   // inbox: how many rows are drawn (inbox.js ROWS, and more on asking)
+  currentQuarter: null, // statistics: the quarter running now { quarter, cases, contribute_from }
   inboxTag: null,    // the ETag of the last inbox answer, to ask whether anything changed
   pollGen: null,     // the generation whose inbox is being watched (inbox.js)
 };

@@ -71,15 +71,21 @@ export async function showStats() {
     const answer = await authed('GET', '/v1/desk/stats/contributions');
     if (gen !== S.gen) return;
     S.quarters = answer.quarters;
+    S.currentQuarter = answer.current ?? null;
   } catch (e) {
     if (gen !== S.gen) return;
     S.quarters = [];
+    S.currentQuarter = null;
     S.statsError = explain(e);
   }
   renderStats();
 }
 
 export function renderStats() {
+  // The quarter running now, so that its cases do not seem missing from the table.
+  const cur = S.currentQuarter;
+  setText($('stats-current'), cur ? (cur.cases === 1 ? 'd.stats.current1' : 'd.stats.current') : null,
+    cur ? { q: cur.quarter, n: cur.cases, date: { date: cur.contribute_from } } : {});
   const body = $('stats-rows');
   body.replaceChildren();
   for (const q of S.quarters ?? []) {
