@@ -105,7 +105,11 @@ export async function pollInbox() {
   S.allCases = all;
   S.inboxTag = got.etag;
   S.inbox = inbox;
-  if (changed.length) refreshIndex(changed.map((c) => c.id), scheduleRender);
+  if (changed.length) {
+    // Not awaited: the inbox is drawn meanwhile. A failure (a lock, the network) leaves those
+    // cases' titles as they were until they change again or the officer reloads.
+    refreshIndex(changed.map((c) => c.id), scheduleRender).catch(() => {});
+  }
   if (S.view !== 'inbox') return;
   const focused = document.activeElement?.closest?.('#inbox-rows [data-case]')?.dataset.case;
   renderInbox();
