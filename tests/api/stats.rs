@@ -322,6 +322,13 @@ fn analysts_get_frozen_releases_only_and_nothing_leaks() {
             assert_eq!(html.matches("<table").count(), n);
             let whole_html = set(&token, &format!("{base}format=html"), route);
             assert_eq!(whole_html.matches("<table").count(), offices(&whole).len());
+            // The rules every table shares are printed once, and each table links to them.
+            assert_eq!(whole_html.matches("R2: Sekundärsperrung").count(), 1);
+            assert_eq!(whole_html.matches("id=\"regeln\"").count(), 1);
+            assert_eq!(
+                whole_html.matches("href=\"#regeln\"").count(),
+                offices(&whole).len()
+            );
             // An office's own table says whose it is in the CSV too.
             let whole_csv = set(&token, &format!("{base}format=csv"), route);
             assert!(

@@ -487,6 +487,25 @@ pub fn publication(
         }
         s.push_str("</section>");
     }
+    // The rules every table was made by, once; under each table a link to them, and what is
+    // its own (a stricter threshold, its notes).
+    let common: Vec<&String> = tables.first().map_or_else(Vec::new, |first| {
+        first
+            .rules_applied
+            .iter()
+            .filter(|line| tables.iter().all(|t| t.rules_applied.contains(line)))
+            .collect()
+    });
+    if !common.is_empty() {
+        s.push_str(
+            "<section class=\"t\" id=\"regeln\"><h2>Regeln für alle Tabellen</h2>\
+             <p class=\"en\" lang=\"en\">Rules for every table</p><ul class=\"rules\">",
+        );
+        for line in &common {
+            let _ = write!(s, "<li>{}</li>", esc(line));
+        }
+        s.push_str("</ul></section>");
+    }
     for (i, r) in tables.iter().enumerate() {
         let [de, en] = match r.dims.as_slice() {
             [a, b] => {
@@ -516,7 +535,14 @@ pub fn publication(
             n = r.suppressed
         );
         s.push_str("<ul class=\"rules\">");
-        for line in r.rules_applied.iter().chain(&r.notes) {
+        if !common.is_empty() {
+            s.push_str(
+                "<li><a href=\"#regeln\">Regeln für alle Tabellen</a> \
+                 <span class=\"en\" lang=\"en\">(rules for every table)</span></li>",
+            );
+        }
+        let own = r.rules_applied.iter().filter(|line| !common.contains(line));
+        for line in own.chain(&r.notes) {
             let _ = write!(s, "<li>{}</li>", esc(line));
         }
         s.push_str("</ul></section>");
