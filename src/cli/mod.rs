@@ -840,9 +840,16 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
             s
         }
     };
-    let stats: Option<serde_json::Value> = match &args.stats {
+    // Checked against the taxonomy before anything is sent, as the server checks the office's
+    // contribution: an answer outside it would only be dropped there.
+    let answers = match &args.stats {
         Some(s) => {
-            Some(serde_json::from_str(s).map_err(|e| CliError::Usage(format!("--stats: {e}")))?)
+            let answers: crate::domain::stats::taxonomy::Answers =
+                serde_json::from_str(s).map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
+            answers
+                .validate()
+                .map_err(|e| CliError::Usage(format!("--stats: {e}")))?;
+            Some(answers)
         }
         None => None,
     };
@@ -850,10 +857,10 @@ fn submit(args: SubmitArgs) -> Result<(), CliError> {
     let office = api.office(&args.office)?;
     // The answers travel inside the ciphertext: only the office reads them, and they reach the
     // statistics through its quarterly contribution, unlinked from this report.
-    let document = crate::protocol::document::Document {
-        stats,
-        ..crate::protocol::document::Document::report(&text)
-    };
+    let mut document = crate::protocol::document::Document::report(&text);
+    if let Some(a) = &answers {
+        document = document.with_answers(a);
+    }
     // To the office and to the receipt's reply key: the receipt alone re-reads the report.
     let (mut body, receipt) = crate::client::submission(&office, &document)?;
     body.pow = Some(api.proof_of_work()?);

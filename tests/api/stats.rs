@@ -438,6 +438,37 @@ fn report_with(server: &Server, stats: Option<&str>) {
     cli(&args, Some("Ein Bericht"));
 }
 
+/// The reference client checks the answers against the taxonomy before it sends anything, as
+/// the server checks a contribution: a value or a field outside it is refused, in words.
+#[test]
+fn the_reference_client_refuses_answers_outside_the_taxonomy_and_sends_nothing() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    for (stats, says) in [
+        (
+            r#"{"incident_type":"made_up"}"#,
+            "'made_up' is not a value of 'incident_type'",
+        ),
+        (r#"{"colour":"blue"}"#, "unknown field `colour`"),
+        (
+            r#"{"taxonomy_version":99}"#,
+            "taxonomy version 99 is not known",
+        ),
+    ] {
+        let out = cli_output(
+            &["report", "--server", &server.base, "--stats", stats],
+            Some("Ein Bericht"),
+        );
+        assert!(!out.status.success(), "{stats}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--stats") && err.contains(says),
+            "{stats}: {err}"
+        );
+    }
+    assert_eq!(db.count("reports"), 0);
+}
+
 #[test]
 fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
     for db in backends() {
