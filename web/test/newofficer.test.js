@@ -68,10 +68,11 @@ async function report(text) {
   assert.equal(r.status, 201, await r.text());
 }
 
-async function unlock(file, { width = 1280, lang = 'de' } = {}) {
+async function unlock(file, { width = 1280, lang = 'de', prepare } = {}) {
   const context = await browser.newContext({ viewport: { width, height: 900 }, locale: lang === 'de' ? 'de-DE' : 'en-GB' });
   const page = await context.newPage();
   problems.push(watchPage(page));
+  await prepare?.(page);
   await page.goto(`${server.url}/desk?office=demo${lang === 'en' ? '&lang=en' : ''}`);
   await page.waitForSelector('body[data-ready="true"]');
   await page.setInputFiles('#key-file', file);
@@ -125,10 +126,27 @@ test('a new officer: not readable yet and nothing offered; a colleague unlocks o
   await page.context().close();
 
   // The demo officer unlocks once: their browser shares the case with the team by itself.
-  const demo = await unlock(DEMO_IDENTITY_FILE);
+  // Just before the batch is sent, a colleague adds a note to the case: the server leaves the
+  // case as it was and names it, and the desk reads it again and shares it with the note.
+  const caseId = query('SELECT id FROM reports')[0].id;
+  const note = `Notiz während des Freigebens ${randomBytes(4).toString('hex')}`;
+  let interfered = false;
+  const demo = await unlock(DEMO_IDENTITY_FILE, {
+    prepare: (p) => p.route('**/v1/desk/rewrap', async (route) => {
+      if (route.request().method() === 'POST' && !interfered) {
+        interfered = true;
+        const r = spawnSync(serverBinary(), ['desk', '--server', server.url, '--office', 'demo', '--identity', DEMO_IDENTITY_FILE, 'note', caseId],
+          { cwd: REPO, encoding: 'utf8', input: note });
+        assert.equal(r.status, 0, r.stderr);
+      }
+      await route.continue();
+    }),
+  });
   await demo.waitForFunction(() => /Für das ganze Team freigegeben: 1 /.test(document.getElementById('rewrap-background').textContent), null, { timeout: 60000 });
+  assert.ok(interfered, 'the batch was sent');
   const version = query("SELECT keyset_version AS v FROM offices WHERE slug = 'demo'")[0].v;
   assert.deepEqual(query('SELECT keyset_version AS v FROM reports').map((r) => r.v), [version]);
+  assert.deepEqual(query('SELECT keyset_version AS v FROM messages').map((r) => r.v), [version]);
   await screenshot(demo, 'newofficer-02-shared-de');
   await demo.context().close();
 
@@ -138,6 +156,7 @@ test('a new officer: not readable yet and nothing offered; a colleague unlocks o
   await openOnlyCase(page);
   assert.equal(await page.isVisible('#case-unreadable'), false);
   assert.match(await page.textContent('#report-doc'), new RegExp(text));
+  assert.match(await page.textContent('#case-body'), new RegExp(note));
   assert.equal(await page.isVisible('#reply-text'), true);
   assert.match(await page.textContent('#report-seen'), /Nora Neu \(Sie\)/);
   assert.equal(query('SELECT * FROM case_reads WHERE officer_id = ?', nora).length, 1);

@@ -1,12 +1,11 @@
 // Re-encryption to the current key set: the cases and labels encrypted to an older one.
 
 import { t, resolveVars } from '../i18n.js';
-import { $, sealToBase64, setText } from '../common.js';
-import { DeskError, problemName, explain } from './api.js';
+import { $, setText } from '../common.js';
+import { DeskError, explain } from './api.js';
 import { S } from './state.js';
 import { el, short } from './dom.js';
 import { show } from './views.js';
-import { openBytes } from './age.js';
 import { authed, refreshOffice } from './session.js';
 import { staleLabels, renderRewrapCount, loadInbox } from './inbox.js';
 import { indexed } from './search.js';
@@ -56,45 +55,6 @@ export function renderRewrap() {
   renderRewrapCount();
 }
 
-async function rewrapCase(id, retried = false) {
-  // Opened to re-encrypt, not to read: the reporter's messages stay marked as new.
-  const detail = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}?read=false`);
-  const identity = S.session.identity;
-  const office = S.office;
-  const reseal = async (b64, extra) => {
-    let plain;
-    try {
-      plain = await openBytes(b64, identity);
-    } catch {
-      throw new DeskError('d.rewrap.undecryptable');
-    }
-    try {
-      // The same plaintext, padding included, so the same bucket.
-      return await sealToBase64(plain, extra ? [...office.recipients, extra] : office.recipients);
-    } finally {
-      plain.fill(0);
-    }
-  };
-  const body = {
-    keyset_version: office.keysetVersion,
-    // The report and the reporter's own messages stay readable with the receipt; notes do not.
-    ciphertext: await reseal(detail.ciphertext, detail.reply_recipient),
-    attachments: [],
-    messages: [],
-  };
-  for (const a of detail.attachments ?? []) body.attachments.push({ id: a.id, ciphertext: await reseal(a.ciphertext) });
-  for (const m of detail.messages ?? []) {
-    body.messages.push({ id: m.id, ciphertext: await reseal(m.ciphertext, m.direction === 'note' ? null : detail.reply_recipient) });
-  }
-  try {
-    await authed('POST', `/v1/desk/cases/${encodeURIComponent(id)}/rewrap`, { body });
-  } catch (e) {
-    if (retried || !['stale-keyset', 'wrong-stanza-count', 'case-changed'].includes(problemName(e))) throw e;
-    await refreshOffice();
-    await rewrapCase(id, true);
-  }
-}
-
 /** A label again for the current key set: the same name, encrypted anew (PUT keeps its id). */
 async function rewrapLabel(l) {
   if (l.failed) throw new DeskError('d.rewrap.labelUndecryptable');
@@ -127,24 +87,51 @@ async function rewrapPending(gen, { only = null, onStep = () => {} } = {}) {
   const failed = [];
   let ok = 0;
   const page = (after) => authed('GET', `/v1/desk/rewrap?after=${encodeURIComponent(after)}`);
-  const post = async (cases, keysetVersion) => {
+  const cannotOpen = (ids) => {
+    for (const id of ids) failed.push({ id, ...explain(new DeskError('d.rewrap.undecryptable')) });
+    if (ids.length) onStep(ids.length);
+  };
+  // Swaps in re-encrypted cases; those that changed since they were read go round again.
+  const post = async (cases, keysetVersion, round = 0) => {
+    let changed = [];
     try {
       const done = await authed('POST', '/v1/desk/rewrap', { body: { keyset_version: keysetVersion, cases } });
       ok += done.rewrapped.length;
       onStep(done.rewrapped.length);
-      for (const id of done.changed) {
-        try {
-          await rewrapCase(id);
-          ok++;
-        } catch (e) {
-          failed.push({ id, ...explain(e) });
-        }
-        onStep(1);
-      }
+      changed = done.changed;
     } catch (e) {
       for (const c of cases) failed.push({ id: c.id, ...explain(e) });
       onStep(cases.length);
     }
+    if (changed.length) await again(changed, round + 1);
+  };
+  // A case that changed after its page was read (a message arrived) is read again on its own,
+  // in the shape of a page's case, and re-encrypted by the worker like any other; tried twice
+  // more at most.
+  const again = async (ids, round) => {
+    if (round > 2) {
+      for (const id of ids) failed.push({ id, ...explain(new DeskError('d.err.case-changed')) });
+      onStep(ids.length);
+      return;
+    }
+    const pending = [];
+    for (const id of ids) {
+      try {
+        // Opened to re-encrypt, not to read: the reporter's messages stay marked as new.
+        const d = await authed('GET', `/v1/desk/cases/${encodeURIComponent(id)}?read=false`);
+        pending.push({
+          id, reply_recipient: d.reply_recipient, report: d.ciphertext, attachments: d.attachments ?? [], messages: d.messages ?? [],
+        });
+      } catch (e) {
+        failed.push({ id, ...explain(e) });
+        onStep(1);
+      }
+    }
+    if (!pending.length || gen !== S.gen) return;
+    await refreshOffice();
+    const { cases, failed: unreadable } = await reseal(pending, S.office.recipients);
+    cannotOpen(unreadable);
+    if (cases.length && gen === S.gen) await post(cases, S.office.keysetVersion, round);
   };
   // With `only`, the pages end once every case asked for was seen.
   let unseen = only?.size ?? Infinity;
@@ -163,8 +150,7 @@ async function rewrapPending(gen, { only = null, onStep = () => {} } = {}) {
       if (got.keyset_version !== S.office.keysetVersion) await refreshOffice();
       const { cases, failed: unreadable } = await reseal(wanted, S.office.recipients);
       if (gen !== S.gen) return null;
-      for (const id of unreadable) failed.push({ id, ...explain(new DeskError('d.rewrap.undecryptable')) });
-      if (unreadable.length) onStep(unreadable.length);
+      cannotOpen(unreadable);
       // One batch on its way while the next is re-encrypted.
       await posting;
       if (gen !== S.gen) return null;
