@@ -104,6 +104,17 @@ fn run(name: &str, url: &str, n: usize) {
         "{name}: filled {n} records in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    // The records go in plain, as an earlier version stored them; opening the statistics key
+    // seals them into one batch per office and quarter, as contributions are stored now.
+    let keys = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let key =
+        meldestelle::app::contributions::open_stats_key(&store, &keys.path().join("stats.key"))
+            .unwrap();
+    eprintln!(
+        "{name}: sealed them into batches in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     // Fresh planner statistics, as a real database would have them.
     store
         .read_now(|c: &mut DbConn| {
@@ -121,6 +132,7 @@ fn run(name: &str, url: &str, n: usize) {
         .write_now(|c| {
             Ok(publish::freeze(
                 c,
+                &key,
                 "2026",
                 &offices,
                 &Rules::default(),

@@ -94,6 +94,12 @@ pub struct Config {
     #[command(flatten)]
     pub stats: StatsRules,
 
+    /// The statistics key file (created on first start): offices' contributions are sealed to
+    /// it. Keep it outside the database's backups; every server of one database needs the same
+    /// file. Default: meldestelle-stats.key beside a SQLite file, else in the working directory.
+    #[arg(long, env = "MELDESTELLE_STATS_KEY")]
+    pub stats_key: Option<PathBuf>,
+
     /// SMTP server for the officers' content-free notifications. Without it no mail is
     /// sent (and the log says so once); retention runs all the same.
     #[arg(long, env = "MELDESTELLE_SMTP_HOST")]
@@ -208,6 +214,15 @@ impl Clock {
     }
 }
 
+/// The statistics key file: `explicit`, else the default for the database
+/// (`db::Target::default_stats_key`).
+pub fn stats_key_path(database_url: &str, explicit: Option<&std::path::Path>) -> PathBuf {
+    explicit.map_or_else(
+        || crate::db::Target::default_stats_key(database_url),
+        std::path::Path::to_path_buf,
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SmtpTls {
     None,
@@ -243,6 +258,11 @@ impl Config {
 
     pub fn today(&self) -> NaiveDate {
         self.clock.today()
+    }
+
+    /// The statistics key file: `--stats-key`, else the default for the database.
+    pub fn stats_key_path(&self) -> PathBuf {
+        stats_key_path(&self.database_url, self.stats_key.as_deref())
     }
 
     /// The body cap of a follow-up message: one padded message of the largest bucket in base64,

@@ -25,6 +25,8 @@ pub enum ServerError {
     Bind(SocketAddr, std::io::Error),
     #[error(transparent)]
     Jobs(#[from] crate::app::jobs::JobError),
+    #[error(transparent)]
+    App(#[from] crate::app::AppError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -57,6 +59,8 @@ fn seed_demo(store: &Store, config: &Config) -> Result<(), DbError> {
 pub async fn run(config: Config) -> Result<(), ServerError> {
     let store = Store::open(&config.database_url)?;
     seed_demo(&store, &config)?;
+    // Before the jobs start: nothing else writes yet.
+    let stats_key = crate::app::contributions::open_stats_key(&store, &config.stats_key_path())?;
     if !config.bind.ip().is_loopback() && store.read_now(db::offices::demo_key_in_use)? {
         return Err(ServerError::DemoKeyInPublic(config.bind));
     }
@@ -81,7 +85,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     config.bind = listener.local_addr()?;
     config.desk_url = Some(config.desk_url());
     crate::app::jobs::spawn(store.clone(), std::sync::Arc::new(config.clone()))?;
-    let state = AppState::new(store, config.clone());
+    let state = AppState::new(store, config.clone(), stats_key);
     let hsts = config.hsts;
     let web_dir = config.web_dir.clone();
     let desk = api::pages::DeskConfig {

@@ -543,6 +543,7 @@ pub async fn contribute(
     let today = state.config.today();
     let (quarter, n) = contributions::contribute(
         &state.store,
+        &state.stats_key,
         &officer,
         &office,
         &r.quarter,
@@ -575,7 +576,8 @@ pub async fn contributions(
         .map(|q| QuarterState {
             quarter: q.quarter.to_string(),
             cases: q.cases,
-            contributed: q.contributed,
+            contributed: q.contributed.unwrap_or(0),
+            confirmed: q.contributed.is_some(),
             frozen: q.frozen,
         })
         .collect();

@@ -50,6 +50,8 @@ pub struct AppState {
     pub offices: Arc<crate::app::reports::OfficeCache>,
     /// The key of this process's login challenges (they are not stored).
     pub challenges: Arc<crate::domain::auth::ChallengeKey>,
+    /// What the offices' statistics batches are sealed to.
+    pub stats_key: Arc<crate::crypto::stats_key::StatsKey>,
 }
 
 fn quota(per_sec: u32, burst_factor: u32) -> governor::Quota {
@@ -87,9 +89,14 @@ impl AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> AppState {
+    pub fn new(
+        store: Store,
+        config: Config,
+        stats_key: Arc<crate::crypto::stats_key::StatsKey>,
+    ) -> AppState {
         AppState {
             store,
+            stats_key,
             lookups: Arc::new(governor::RateLimiter::direct(quota(
                 config.lookups_per_sec,
                 5,
@@ -187,7 +194,13 @@ impl From<AppError> for ApiError {
             AppError::Invalid(d) => ApiError::InvalidRequest(d),
             AppError::BadRecipient(d) => ApiError::BadRecipient(d),
             AppError::Unauthorized(kind) => ApiError::Unauthorized(kind),
-            AppError::Internal => ApiError::Internal,
+            AppError::Internal
+            | AppError::StatsKey(_)
+            | AppError::StatsKeyMissing(_)
+            | AppError::StatsKeyMismatch(_) => {
+                tracing::error!(error = %e, "statistics key");
+                ApiError::Internal
+            }
         }
     }
 }
@@ -387,7 +400,10 @@ fn publish_problem(e: &crate::app::publish::PublishError) -> Problem {
     let bad = StatusCode::BAD_REQUEST;
     let p = match e {
         P::Db(d) => return ApiError::Db(DbError::Commit(d.to_string())).problem(),
-        P::Stored(_) => return ApiError::Internal.problem(),
+        P::Stored(_) | P::StatsKey(_) | P::BatchMismatch(..) => {
+            tracing::error!(error = %e, "release");
+            return ApiError::Internal.problem();
+        }
         P::PeriodNotEnded(_) => problem::of(bad, "period-not-ended", "The period has not ended"),
         P::NotGranted(_) => problem::of(
             StatusCode::FORBIDDEN,

@@ -226,8 +226,16 @@ pub async fn release(
     }
     let r: ReleaseRequest = read_json(&req, payload, 1024).await?;
     let (rules, today) = (state.config.stats.rules(), state.config.today());
-    let stored =
-        publish::release(&state.store, &analyst.id, r.period, offices, rules, today).await?;
+    let stored = publish::release(
+        &state.store,
+        &state.stats_key,
+        &analyst.id,
+        r.period,
+        offices,
+        rules,
+        today,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(Released {
         period: stored.period,
         released_on: stored.released_on,

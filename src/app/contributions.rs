@@ -1,19 +1,84 @@
 //! An office's quarterly statistics contributions: one record per case received in an ended
-//! quarter, replacing an earlier batch until the period's release is frozen.
+//! quarter, sealed to the server's statistics key, replacing an earlier batch until the
+//! period's release is frozen. An office without cases confirms its quarter the same way, with
+//! an empty batch.
+
+use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::AppError;
 use crate::db::{self, DbError, Store};
 
+use crate::crypto::stats_key::StatsKey;
 pub use crate::db::stats::Refusal;
 use crate::domain::office::{Office, Officer};
-use crate::domain::stats::contribution;
-use crate::domain::stats::taxonomy::{Answers, Quarter};
+use crate::domain::stats::contribution::{self, Batch};
+use crate::domain::stats::taxonomy::{self, Answers, Quarter};
 
-/// Stores a quarter's batch (audited); the quarter and the number of records.
+/// The statistics key in `path`, checked against the one the database's batches are sealed
+/// to; created (and registered) by the first server of a new database. Plain records an
+/// earlier version stored are sealed with it here.
+pub fn open_stats_key(store: &Store, path: &Path) -> Result<Arc<StatsKey>, AppError> {
+    let registered = store.read_now(db::stats::key_recipient)?;
+    let key = match (StatsKey::load(path)?, registered) {
+        (Some(key), _) => key,
+        (None, Some(_)) => return Err(AppError::StatsKeyMissing(path.to_owned())),
+        (None, None) => StatsKey::create(path)?,
+    };
+    let recipient = key.recipient().to_owned();
+    let registered = store.write_now(move |c| db::stats::register_key(c, &recipient))?;
+    if registered != key.recipient() {
+        return Err(AppError::StatsKeyMismatch(path.to_owned()));
+    }
+    let key = Arc::new(key);
+    seal_legacy(store, &key)?;
+    Ok(key)
+}
+
+/// Seals the plain records of an earlier version into batches, one transaction for all.
+fn seal_legacy(store: &Store, key: &Arc<StatsKey>) -> Result<(), AppError> {
+    let legacy = store.read_now(db::stats::legacy_records)?;
+    if legacy.is_empty() {
+        return Ok(());
+    }
+    let mut sealed = Vec::with_capacity(legacy.len());
+    for ((office, quarter), records) in legacy {
+        let n = records.len() as u64;
+        let bytes = seal(key, &office, &quarter, records)?;
+        sealed.push((office, quarter, n, bytes));
+    }
+    store.write_now(move |c| {
+        for (office, quarter, n, bytes) in &sealed {
+            db::stats::replace_legacy(c, office, quarter, *n, bytes)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn seal(
+    key: &StatsKey,
+    office: &str,
+    quarter: &str,
+    records: Vec<Answers>,
+) -> Result<Vec<u8>, AppError> {
+    let batch = Batch {
+        office: office.to_owned(),
+        quarter: quarter.to_owned(),
+        taxonomy_version: taxonomy::VERSION,
+        records,
+    };
+    let json = serde_json::to_vec(&batch).map_err(|_| AppError::Internal)?;
+    Ok(key.seal(&json)?)
+}
+
+/// Stores a quarter's batch, sealed (audited); the quarter and the number of records. An empty
+/// batch confirms a quarter without cases.
 pub async fn contribute(
     store: &Store,
+    key: &Arc<StatsKey>,
     officer: &Officer,
     office: &Office,
     quarter: &str,
@@ -23,9 +88,13 @@ pub async fn contribute(
     let (quarter, records) = contribution::prepare(quarter, records, today)?;
     let n = records.len();
     let (slug, id) = (office.slug.clone(), officer.id.clone());
+    let key = key.clone();
+    let q = quarter.to_string();
+    let s2 = slug.clone();
+    let sealed = super::blocking(move || seal(&key, &s2, &q, records)).await??;
     store
         .write(move |c| {
-            let done = db::stats::contribute(c, &slug, quarter, &records)?;
+            let done = db::stats::contribute(c, &slug, quarter, n as u64, &sealed)?;
             if done.is_ok() {
                 let q = quarter.to_string();
                 db::desk::append_audit(c, &slug, &id, "stats:contribute", Some(&q))?;
@@ -41,8 +110,9 @@ pub struct QuarterState {
     pub quarter: Quarter,
     /// Cases the office received in the quarter.
     pub cases: u64,
-    /// Records the office contributed for it (0: not yet).
-    pub contributed: u64,
+    /// Records the office contributed for it (`None`: nothing yet; `Some(0)`: it confirmed a
+    /// quarter without cases).
+    pub contributed: Option<u64>,
     /// Released: the contribution can no longer change.
     pub frozen: bool,
 }

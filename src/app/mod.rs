@@ -62,6 +62,18 @@ pub enum AppError {
     /// A login or token refused, with its problem type (`invalid-token`, …).
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    #[error(transparent)]
+    StatsKey(#[from] crate::crypto::stats_key::StatsKeyError),
+    #[error(
+        "the statistics key {0} is missing, but this database's contributions are sealed to \
+         one: copy the key file from the first server (or name it with --stats-key)"
+    )]
+    StatsKeyMissing(std::path::PathBuf),
+    #[error(
+        "the statistics key {0} is not the one this database's contributions are sealed to: \
+         every server of a database needs the same key file"
+    )]
+    StatsKeyMismatch(std::path::PathBuf),
     #[error("a blocking task failed")]
     Internal,
 }

@@ -5,9 +5,11 @@
 
 use chrono::NaiveDate;
 
-use crate::db::stats::{StoredRelease, StoredTable};
+use crate::crypto::stats_key::{StatsKey, StatsKeyError};
+use crate::db::stats::{SealedBatch, StoredRelease, StoredTable};
 use crate::db::{self, DbConn, DbError};
 use crate::domain::office::Office;
+use crate::domain::stats::contribution::Batch;
 use crate::domain::stats::render::{self, Format};
 use crate::domain::stats::{self, Period, ReleaseSet, Rules, StatsError, TableSpec};
 
@@ -35,6 +37,10 @@ pub enum PublishError {
     ContributionsOpen(String, usize, NaiveDate),
     #[error("{0}")]
     Stored(String),
+    #[error(transparent)]
+    StatsKey(#[from] StatsKeyError),
+    #[error("the sealed batch of {0} for {1} does not hold what its row says; nothing released")]
+    BatchMismatch(String, String),
 }
 
 /// What to tabulate.
@@ -94,6 +100,7 @@ pub const AUDIT_SCOPE: &str = "alliance";
 /// Freezes a period's release set as analyst `by`, audited in the same commit.
 pub async fn release(
     store: &db::Store,
+    key: &std::sync::Arc<StatsKey>,
     by: &str,
     period: String,
     offices: Vec<Office>,
@@ -101,9 +108,10 @@ pub async fn release(
     today: NaiveDate,
 ) -> Result<StoredRelease, PublishError> {
     let by = by.to_owned();
+    let key = key.clone();
     store
         .write(move |c| {
-            let out = freeze(c, &period, &offices, &rules, today);
+            let out = freeze(c, &key, &period, &offices, &rules, today);
             if let Ok(s) = &out {
                 db::desk::append_audit(c, AUDIT_SCOPE, &by, "stats:release", Some(&s.period))?;
             }
@@ -117,6 +125,7 @@ pub async fn release(
 /// same period is refused, and so is a period of the other series.
 pub fn freeze(
     conn: &mut DbConn,
+    stats_key: &StatsKey,
     period: &str,
     offices: &[Office],
     rules: &Rules,
@@ -134,11 +143,10 @@ pub fn freeze(
             return Err(PublishError::OtherSeries(series, key));
         }
     }
-    // An office took part when it contributed every quarter of the period in full (an office
-    // without cases has nothing to send). Only those offices' records are counted: a partial
-    // office, or records carried over from before contributions, could count a case twice or
-    // not at all. Naming only offices with records would tell that they had at least one
-    // case; the others are counted, not named.
+    // An office took part when it sent every quarter of the period in full; an office without
+    // cases confirms its quarter with an empty batch, so that a missing office says nothing
+    // about whether it had cases. Only those offices' records are counted: a partial office
+    // could count a case twice or not at all.
     let counts = p
         .quarters()
         .iter()
@@ -149,7 +157,7 @@ pub fn freeze(
     for o in offices {
         let complete = counts.iter().all(|c| {
             let (cases, given) = c.get(&o.slug).copied().unwrap_or_default();
-            cases == given
+            given == Some(cases)
         });
         if complete {
             contributing.push(o.slug.clone());
@@ -169,7 +177,8 @@ pub fn freeze(
         .filter(|o| contributing.contains(&o.slug))
         .cloned()
         .collect();
-    let records = db::stats::records(conn, p, &complete)?;
+    let batches = db::stats::batches(conn, p, &contributing)?;
+    let records = open_batches(stats_key, &batches, &complete)?;
     let set = stats::alliance_release(&records, p, &db::stats::catalog(offices), rules)?;
     let tables: Vec<StoredTable> = set
         .tables
@@ -185,12 +194,16 @@ pub fn freeze(
         .iter()
         .map(|o| (o.slug.clone(), o.name.clone()))
         .collect();
-    let Rendered { csv, json, html } = render_set(&set, &contributing, missing, &names, today)?;
+    // The contributing offices are named only when none is missing: with the public office
+    // list, naming them would name the missing ones.
+    let named: &[String] = if missing == 0 { &contributing } else { &[] };
+    let Rendered { csv, json, html } =
+        render_set(&set, named, contributing.len(), missing, &names, today)?;
     let release = StoredRelease {
         period: key,
         series: series_of(p).into(),
         released_on: today,
-        offices: contributing.join(","),
+        offices: named.join(","),
         rules: rules_json(rules, &contributing, missing),
         csv,
         json,
@@ -198,6 +211,49 @@ pub fn freeze(
     };
     db::stats::store_release(conn, &release, &tables)?;
     Ok(release)
+}
+
+/// The records of the batches, opened with the statistics key, each with its office's place.
+/// A batch whose content does not match its row (moved, or its count changed) stops the
+/// release: it would count cases of another office or quarter.
+fn open_batches(
+    key: &StatsKey,
+    batches: &[SealedBatch],
+    offices: &[Office],
+) -> Result<Vec<stats::Record>, PublishError> {
+    let by_slug: std::collections::HashMap<&str, &Office> =
+        offices.iter().map(|o| (o.slug.as_str(), o)).collect();
+    let mut records = Vec::new();
+    for b in batches {
+        let mismatch = || PublishError::BatchMismatch(b.office.clone(), b.quarter.to_string());
+        let Some(o) = by_slug.get(b.office.as_str()) else {
+            continue;
+        };
+        let plain = key.open(&b.sealed)?;
+        let batch: Batch = serde_json::from_slice(&plain).map_err(|_| mismatch())?;
+        if batch.office != b.office
+            || batch.quarter != b.quarter.to_string()
+            || batch.records.len() as u64 != b.records
+        {
+            return Err(mismatch());
+        }
+        records.extend(batch.records.into_iter().map(|a| stats::Record {
+            office: o.slug.clone(),
+            land: o.land.clone(),
+            size_class: o.size_class.clone(),
+            municipality: o.municipality.clone(),
+            quarter: b.quarter,
+            incident_type: a.incident_type,
+            racism_form: a.racism_form,
+            reporter_role: a.reporter_role,
+            perpetrator_role: a.perpetrator_role,
+            setting: a.setting,
+            admin_area: a.admin_area,
+            consequences: a.consequences.unwrap_or_default(),
+            reported_further: a.reported_further,
+        }));
+    }
+    Ok(records)
 }
 
 /// A release set in its three published forms.
@@ -212,6 +268,7 @@ struct Rendered {
 fn render_set(
     set: &ReleaseSet,
     contributing: &[String],
+    contributed: usize,
     missing: usize,
     names: &std::collections::BTreeMap<String, String>,
     released_on: NaiveDate,
@@ -236,6 +293,7 @@ fn render_set(
         &set.period.to_string(),
         &set.tables,
         contributing,
+        contributed,
         missing,
         names,
         Some(released_on),
@@ -283,15 +341,28 @@ fn scoped(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let missing = serde_json::from_str::<serde_json::Value>(&stored.rules)
-        .ok()
-        .and_then(|r| r["offices_not_contributed"].as_u64())
-        .map_or(0, |n| usize::try_from(n).unwrap_or(0));
+    let rules = serde_json::from_str::<serde_json::Value>(&stored.rules).unwrap_or_default();
+    let count = |field: &str| {
+        rules[field]
+            .as_u64()
+            .map_or(0, |n| usize::try_from(n).unwrap_or(0))
+    };
+    let (contributed, missing) = (
+        count("contributing_offices"),
+        count("offices_not_contributed"),
+    );
     let names = db::offices::list_offices(conn)?
         .into_iter()
         .map(|o| (o.slug, o.name))
         .collect();
-    let r = render_set(&set, &contributing, missing, &names, stored.released_on)?;
+    let r = render_set(
+        &set,
+        &contributing,
+        contributed,
+        missing,
+        &names,
+        stored.released_on,
+    )?;
     Ok(match format {
         Format::Csv => r.csv,
         Format::Json => r.json,

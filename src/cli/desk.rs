@@ -208,7 +208,8 @@ pub enum LabelsCommand {
 pub enum StatsCommand {
     /// Decrypt every case the office received in QUARTER, merge each reporter's answers with
     /// the office's classification (the office's wins), and send all records in one shuffled
-    /// batch. Replaces an earlier batch for the quarter until its release is frozen.
+    /// batch. Replaces an earlier batch for the quarter until its release is frozen. For a
+    /// quarter without cases this confirms it (so that a missing office tells nothing).
     Contribute {
         /// An ended quarter, e.g. 2026-Q3.
         #[arg(long)]
@@ -346,7 +347,11 @@ fn contribute(s: &Session, quarter: &str) -> Result<(), CliError> {
             records,
         },
     )?;
-    outln!("contributed {} record(s) for {}", v.records, v.quarter)?;
+    if v.records == 0 {
+        outln!("confirmed {}: no cases", v.quarter)?;
+    } else {
+        outln!("contributed {} record(s) for {}", v.records, v.quarter)?;
+    }
     if unreadable > 0 {
         outln!(
             "{unreadable} case(s) could not be decrypted with this identity and count without answers; \
@@ -919,11 +924,14 @@ pub fn run(args: DeskArgs, command: DeskCommand) -> Result<(), CliError> {
             let v: Contributions = s.api.get("/v1/desk/stats/contributions")?;
             for q in &v.quarters {
                 let (cases, given) = (q.cases, q.contributed);
+                let sent = q.confirmed && given == cases;
                 let state = if q.frozen {
                     "released (frozen)"
+                } else if cases == 0 && sent {
+                    "confirmed: no cases"
                 } else if cases == 0 {
-                    "nothing to contribute"
-                } else if given == cases {
+                    "no cases, to confirm: meldestelle desk stats contribute --quarter …"
+                } else if sent {
                     "contributed"
                 } else {
                     "due: meldestelle desk stats contribute --quarter …"

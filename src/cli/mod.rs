@@ -81,6 +81,11 @@ pub struct DbArgs {
         default_value = "sqlite://meldestelle.db"
     )]
     pub database_url: String,
+
+    /// The statistics key file (see `serve --help`); only the commands that seal or open
+    /// statistics batches read it.
+    #[arg(long, global = true, env = "MELDESTELLE_STATS_KEY")]
+    pub stats_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,6 +401,8 @@ pub enum CliError {
     Stats(#[from] crate::domain::stats::StatsError),
     #[error(transparent)]
     Client(#[from] crate::client::ClientError),
+    #[error(transparent)]
+    App(#[from] crate::app::AppError),
 }
 
 impl CliError {
@@ -408,6 +415,7 @@ impl CliError {
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let url = &cli.db.database_url;
+    let stats_key = crate::config::stats_key_path(url, cli.db.stats_key.as_deref());
     match cli.command {
         Command::Serve(config) => {
             actix_web::rt::System::new().block_on(crate::server::run(config))?;
@@ -422,6 +430,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             action,
         } => stats(
             &Store::open_existing(url)?,
+            &stats_key,
             &rules.rules(),
             clock.today(),
             action,
@@ -470,10 +479,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Migrate => {
-            let (_, ran) = Store::open_counting(url)?;
+            let (store, ran) = Store::open_counting(url)?;
             match ran {
                 0 => note!("migrations: none pending, the database is up to date"),
                 n => note!("migrations: applied {n}; the database is up to date"),
+            }
+            // Plain statistics records of an earlier version are sealed now, with the key.
+            if !store.read_now(db::stats::legacy_records)?.is_empty() {
+                crate::app::contributions::open_stats_key(&store, &stats_key)?;
+                note!(
+                    "statistics: earlier records sealed to {}",
+                    stats_key.display()
+                );
             }
             Ok(())
         }
@@ -718,6 +735,7 @@ fn write_out(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
 
 fn stats(
     store: &Store,
+    stats_key: &std::path::Path,
     rules: &crate::domain::stats::Rules,
     today: chrono::NaiveDate,
     action: StatsCommand,
@@ -727,14 +745,18 @@ fn stats(
     let offices = store.read_now(db::offices::list_offices)?;
     match action {
         StatsCommand::Release { period } => {
+            let key = crate::app::contributions::open_stats_key(store, stats_key)?;
             let r = store.write_now(|c| {
-                let out = publish::freeze(c, &period, &offices, rules, today);
+                let out = publish::freeze(c, &key, &period, &offices, rules, today);
                 if let Ok(r) = &out {
                     db::desk::append_audit(c, "*", ADMIN, "stats:release", Some(&r.period))?;
                 }
                 Ok(out)
             })??;
-            let n = r.offices.split(',').filter(|s| !s.is_empty()).count();
+            let n = serde_json::from_str::<serde_json::Value>(&r.rules)
+                .ok()
+                .and_then(|v| v["contributing_offices"].as_u64())
+                .unwrap_or(0);
             outln!(
                 "released {} on {}: {n} contributing office(s); frozen from now on",
                 r.period,

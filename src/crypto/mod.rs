@@ -1,10 +1,13 @@
 //! Everything cryptographic, all of it from libraries: age for encryption, RustCrypto for
-//! HKDF and SHA-2. The server only ever uses `header` (validation without decrypting) and
-//! `sha256`; the clients in this crate (CLI) use the rest.
+//! HKDF and SHA-2. Of the reporters' and officers' ciphertext the server only ever uses
+//! `header` (validation without decrypting) and `sha256`; it decrypts nothing but the offices'
+//! statistics batches, sealed to its own `stats_key`. The clients in this crate (CLI) use the
+//! rest.
 
 pub mod header;
 pub mod padding;
 pub mod receipt;
+pub mod stats_key;
 
 use std::io::{Read, Write};
 use std::str::FromStr;

@@ -112,6 +112,20 @@ impl Target {
         })
     }
 
+    /// Where the statistics key is kept by default: beside a SQLite database file, else in the
+    /// working directory. Beside, not inside: a copy of the database holds no key.
+    pub fn default_stats_key(url: &str) -> std::path::PathBuf {
+        const NAME: &str = "meldestelle-stats.key";
+        Target::parse(url)
+            .ok()
+            .and_then(|t| {
+                t.sqlite_file()
+                    .and_then(|f| f.parent())
+                    .map(|dir| dir.join(NAME))
+            })
+            .unwrap_or_else(|| NAME.into())
+    }
+
     /// The SQLite database file, if there is one (not PostgreSQL, not `:memory:`).
     fn sqlite_file(&self) -> Option<&std::path::Path> {
         (self.backend == Backend::Sqlite && self.location != ":memory:")

@@ -178,8 +178,9 @@ pub fn offices_with_reminders(conn: &mut DbConn, today: NaiveDate) -> Result<Vec
     Ok(out)
 }
 
-/// Offices that received cases in the quarter before today's and have not contributed them
-/// (fully) yet, during the first weeks after that quarter ended, unless its release is frozen.
+/// Offices that have not sent the quarter before today's (fully) yet, during the first weeks
+/// after that quarter ended, unless its release is frozen. Offices without cases too: they
+/// confirm their quarter like the others.
 fn offices_with_contribution_due(
     conn: &mut DbConn,
     today: NaiveDate,
@@ -193,10 +194,16 @@ fn offices_with_contribution_due(
         return Ok(vec![]);
     }
     // Two grouped counts for all offices, not queries per office: this runs with every mail job.
-    Ok(super::stats::quarter_counts(conn, quarter)?
+    let counts = super::stats::quarter_counts(conn, quarter)?;
+    let offices: Vec<String> = super::schema::offices::table
+        .select(super::schema::offices::slug)
+        .load(conn)?;
+    Ok(offices
         .into_iter()
-        .filter(|(_, (cases, given))| *cases > 0 && cases != given)
-        .map(|(office, _)| office)
+        .filter(|o| {
+            let (cases, given) = counts.get(o).copied().unwrap_or_default();
+            given != Some(cases)
+        })
         .collect())
 }
 

@@ -88,6 +88,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    stats_batches (quarter, office) {
+        quarter -> Text,
+        office -> Text,
+        records -> BigInt,
+        sealed -> Binary,
+    }
+}
+
+diesel::table! {
+    stats_key (id) {
+        id -> Integer,
+        recipient -> Text,
+    }
+}
+
+diesel::table! {
     stats_releases (period) {
         period -> Text,
         series -> Text,
@@ -170,6 +186,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     attachments,
     stats_contributions,
+    stats_batches,
+    stats_key,
     stats_releases,
     stats_release_tables,
     audit_log,

@@ -3,15 +3,15 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::schema::{
-    analyst_grants, analysts, reports, stats_contributions, stats_release_tables, stats_releases,
+    analyst_grants, analysts, reports, stats_batches, stats_contributions, stats_key,
+    stats_release_tables, stats_releases,
 };
 use super::{DbConn, DbError};
 use crate::domain::office::Office;
 use crate::domain::stats::taxonomy::{self, Quarter};
-use crate::domain::stats::{Dimension, Period, Place, Record};
+use crate::domain::stats::{Period, Place};
 
 /// An analyst of the alliance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,143 +38,160 @@ pub fn catalog(offices: &[Office]) -> Vec<Place> {
         .collect()
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = Text)]
-    office: String,
-    #[diesel(sql_type = Text)]
-    quarter: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    incident_type: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    racism_form: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    reporter_role: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    perpetrator_role: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    setting: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    admin_area: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    consequences: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    reported_further: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
+/// An office's batch for a quarter, still sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedBatch {
+    pub office: String,
+    pub quarter: Quarter,
+    pub records: u64,
+    pub sealed: Vec<u8>,
 }
 
-/// Counts of statistics records in the period, grouped by office, quarter and the taxonomy
-/// fields among `dims` (locations follow from the office). Only the offices in `offices`
-/// count. The column names come from the fixed taxonomy, never from input.
-pub fn counts(
+/// The batches of the period's quarters of the offices named, ordered by office and quarter
+/// (the release passes over them office by office).
+pub fn batches(
     conn: &mut DbConn,
     period: Period,
-    dims: &[Dimension],
-    offices: &[Office],
-) -> Result<Vec<(Record, u64)>, DbError> {
-    let wanted: Vec<&str> = dims
-        .iter()
-        .map(|d| d.name())
-        .filter(|n| taxonomy::field(n).is_some())
-        .collect();
-    let select: Vec<String> = taxonomy::FIELDS
-        .iter()
-        .map(|f| {
-            if wanted.contains(&f.name) {
-                f.name.to_owned()
-            } else {
-                format!("CAST(NULL AS TEXT) AS {}", f.name)
-            }
-        })
-        .collect();
-    // In key order: SQLite then groups rows that arrive nearly sorted.
-    let mut group = vec!["quarter", "office"];
-    group.extend(wanted.iter().copied());
-    let sql = format!(
-        "SELECT office, quarter, {}, COUNT(*) AS n FROM stats_contributions \
-         WHERE quarter IN ({}) GROUP BY {}",
-        select.join(", "),
-        quarter_list(period),
-        group.join(", ")
-    );
-    load_records(conn, sql, offices)
-}
-
-fn quarter_list(period: Period) -> String {
-    period
-        .quarters()
-        .iter()
-        .map(|q| format!("'{q}'"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Runs a query of `Row`s and keeps those of `offices`.
-fn load_records(
-    conn: &mut DbConn,
-    sql: String,
-    offices: &[Office],
-) -> Result<Vec<(Record, u64)>, DbError> {
-    let rows: Vec<Row> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
-    };
-    let by_slug: std::collections::HashMap<&str, &Office> =
-        offices.iter().map(|o| (o.slug.as_str(), o)).collect();
-    Ok(rows
+    offices: &[String],
+) -> Result<Vec<SealedBatch>, DbError> {
+    let quarters: Vec<String> = period.quarters().iter().map(|q| q.to_string()).collect();
+    let rows: Vec<(String, String, i64, Vec<u8>)> = stats_batches::table
+        .filter(stats_batches::quarter.eq_any(&quarters))
+        .filter(stats_batches::office.eq_any(offices))
+        .select((
+            stats_batches::office,
+            stats_batches::quarter,
+            stats_batches::records,
+            stats_batches::sealed,
+        ))
+        .load(conn)?;
+    let mut out: Vec<SealedBatch> = rows
         .into_iter()
-        .filter_map(|r| {
-            let o = by_slug.get(r.office.as_str())?;
-            let n = r.n.max(0) as u64;
-            Some((to_record(o, r), n))
+        .filter_map(|(office, quarter, records, sealed)| {
+            Some(SealedBatch {
+                office,
+                quarter: Quarter::parse(&quarter)?,
+                records: records.max(0) as u64,
+                sealed,
+            })
         })
-        .collect())
+        .collect();
+    // Sorted here, not by the database: the two backends collate text differently.
+    out.sort_unstable_by(|a, b| (&a.office, a.quarter).cmp(&(&b.office, b.quarter)));
+    Ok(out)
 }
 
-fn to_record(o: &Office, r: Row) -> Record {
-    Record {
-        office: o.slug.clone(),
-        land: o.land.clone(),
-        size_class: o.size_class.clone(),
-        municipality: o.municipality.clone(),
-        quarter: Quarter::parse(&r.quarter).unwrap_or(Quarter { year: 2000, q: 1 }),
-        incident_type: r.incident_type,
-        racism_form: r.racism_form,
-        reporter_role: r.reporter_role,
-        perpetrator_role: r.perpetrator_role,
-        setting: r.setting,
-        admin_area: r.admin_area,
-        consequences: r
-            .consequences
-            .map(|c| c.split(',').map(str::to_owned).collect())
-            .unwrap_or_default(),
-        reported_further: r.reported_further,
+// --- the statistics key ---
+
+/// The recipient of the statistics key the batches are sealed to; the first server to ask
+/// registers its own. Every later server must hold the same key.
+pub fn register_key(conn: &mut DbConn, recipient: &str) -> Result<String, DbError> {
+    lock_releases(conn)?;
+    let known: Option<String> = stats_key::table
+        .select(stats_key::recipient)
+        .first(conn)
+        .optional()?;
+    if let Some(known) = known {
+        return Ok(known);
     }
+    diesel::insert_into(stats_key::table)
+        .values((stats_key::id.eq(1), stats_key::recipient.eq(recipient)))
+        .execute(conn)?;
+    Ok(recipient.to_owned())
 }
 
-/// Every record of the period with all fields (for the alliance release set).
-pub fn records(
+/// The registered statistics key's recipient, if a server registered one.
+pub fn key_recipient(conn: &mut DbConn) -> Result<Option<String>, DbError> {
+    Ok(stats_key::table
+        .select(stats_key::recipient)
+        .first(conn)
+        .optional()?)
+}
+
+// --- plain records of earlier versions ---
+
+type LegacyRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The plain records earlier versions stored, by office and quarter, to be sealed into batches.
+pub fn legacy_records(
     conn: &mut DbConn,
-    period: Period,
-    offices: &[Office],
-) -> Result<Vec<Record>, DbError> {
-    // Row by row: grouping by every field would sort a million nearly distinct rows only to
-    // expand the groups again.
-    let fields: Vec<&str> = taxonomy::FIELDS.iter().map(|f| f.name).collect();
-    let sql = format!(
-        "SELECT office, quarter, {}, CAST(1 AS BIGINT) AS n FROM stats_contributions \
-         WHERE quarter IN ({})",
-        fields.join(", "),
-        quarter_list(period)
-    );
-    let mut records: Vec<Record> = load_records(conn, sql, offices)?
-        .into_iter()
-        .map(|(r, _)| r)
-        .collect();
-    // One office's records side by side: the release passes over them office by office.
-    records.sort_unstable_by(|a, b| (&a.office, a.quarter).cmp(&(&b.office, b.quarter)));
-    Ok(records)
+) -> Result<std::collections::BTreeMap<(String, String), Vec<taxonomy::Answers>>, DbError> {
+    use stats_contributions as c;
+    let rows: Vec<LegacyRow> = c::table
+        .select((
+            c::office,
+            c::quarter,
+            c::incident_type,
+            c::racism_form,
+            c::reporter_role,
+            c::perpetrator_role,
+            c::setting,
+            c::admin_area,
+            c::consequences,
+            c::reported_further,
+        ))
+        .load(conn)?;
+    let mut out: std::collections::BTreeMap<_, Vec<taxonomy::Answers>> = Default::default();
+    for (office, quarter, it, rf, rr, pr, st, aa, cs, rfu) in rows {
+        out.entry((office, quarter))
+            .or_default()
+            .push(taxonomy::Answers {
+                incident_type: it,
+                racism_form: rf,
+                reporter_role: rr,
+                perpetrator_role: pr,
+                setting: st,
+                admin_area: aa,
+                consequences: cs.map(|c| c.split(',').map(str::to_owned).collect()),
+                reported_further: rfu,
+                ..Default::default()
+            });
+    }
+    Ok(out)
+}
+
+/// Stores a sealed legacy batch unless the office contributed the quarter anew, and deletes the
+/// plain records it came from.
+pub fn replace_legacy(
+    conn: &mut DbConn,
+    office: &str,
+    quarter: &str,
+    records: u64,
+    sealed: &[u8],
+) -> Result<(), DbError> {
+    let exists: i64 = stats_batches::table
+        .filter(stats_batches::office.eq(office))
+        .filter(stats_batches::quarter.eq(quarter))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(stats_batches::table)
+            .values((
+                stats_batches::quarter.eq(quarter),
+                stats_batches::office.eq(office),
+                stats_batches::records.eq(records as i64),
+                stats_batches::sealed.eq(sealed),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(
+        stats_contributions::table
+            .filter(stats_contributions::office.eq(office))
+            .filter(stats_contributions::quarter.eq(quarter)),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 // --- contributions ---
@@ -229,89 +246,86 @@ pub fn cases_received(conn: &mut DbConn, office: &str, quarter: Quarter) -> Resu
     Ok(n.max(0) as u64)
 }
 
-/// Per office: the cases received in the quarter and the records contributed for it, in two
-/// grouped queries (a release checks every office of every quarter).
+/// Per office: the cases received in the quarter and the records of its batch for it (`None`:
+/// no batch; `Some(0)`: the office confirmed a quarter without cases), in two grouped queries
+/// (a release checks every office of every quarter).
 pub fn quarter_counts(
     conn: &mut DbConn,
     quarter: Quarter,
-) -> Result<std::collections::HashMap<String, (u64, u64)>, DbError> {
+) -> Result<std::collections::HashMap<String, (u64, Option<u64>)>, DbError> {
     let (first, last) = quarter.days();
     let cases: Vec<(String, i64)> = reports::table
         .filter(reports::received_on.between(first, last))
         .group_by(reports::office)
         .select((reports::office, diesel::dsl::count_star()))
         .load(conn)?;
-    let given: Vec<(String, i64)> = stats_contributions::table
-        .filter(stats_contributions::quarter.eq(quarter.to_string()))
-        .group_by(stats_contributions::office)
-        .select((stats_contributions::office, diesel::dsl::count_star()))
+    let given: Vec<(String, i64)> = stats_batches::table
+        .filter(stats_batches::quarter.eq(quarter.to_string()))
+        .select((stats_batches::office, stats_batches::records))
         .load(conn)?;
-    let mut out: std::collections::HashMap<String, (u64, u64)> = Default::default();
+    let mut out: std::collections::HashMap<String, (u64, Option<u64>)> = Default::default();
     for (o, n) in cases {
         out.entry(o).or_default().0 = n.max(0) as u64;
     }
     for (o, n) in given {
-        out.entry(o).or_default().1 = n.max(0) as u64;
+        out.entry(o).or_default().1 = Some(n.max(0) as u64);
     }
     Ok(out)
 }
 
-/// Records the office already contributed for the quarter.
-pub fn contributed(conn: &mut DbConn, office: &str, quarter: Quarter) -> Result<u64, DbError> {
-    let n: i64 = stats_contributions::table
-        .filter(stats_contributions::office.eq(office))
-        .filter(stats_contributions::quarter.eq(quarter.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(n.max(0) as u64)
+/// The size of the office's batch for the quarter, if it sent one (0: it confirmed a quarter
+/// without cases).
+pub fn contributed(
+    conn: &mut DbConn,
+    office: &str,
+    quarter: Quarter,
+) -> Result<Option<u64>, DbError> {
+    let n: Option<i64> = stats_batches::table
+        .filter(stats_batches::office.eq(office))
+        .filter(stats_batches::quarter.eq(quarter.to_string()))
+        .select(stats_batches::records)
+        .first(conn)
+        .optional()?;
+    Ok(n.map(|n| n.max(0) as u64))
 }
 
-/// Replaces the office's batch for the quarter with `records` (already shuffled, with fresh
-/// random ids), in the caller's transaction. Refused, with nothing written, when the period is
-/// frozen or the batch does not hold exactly one record per case received in the quarter.
+/// Replaces the office's batch for the quarter with a sealed one of `records` records, in the
+/// caller's transaction. Refused, with nothing written, when the period is frozen or the batch
+/// does not hold exactly one record per case received in the quarter.
 pub fn contribute(
     conn: &mut DbConn,
     office: &str,
     quarter: Quarter,
-    records: &[(String, taxonomy::Answers)],
+    records: u64,
+    sealed: &[u8],
 ) -> Result<Result<(), Refusal>, DbError> {
     lock_releases(conn)?;
     if let Some(period) = frozen_period(conn, quarter)? {
         return Ok(Err(Refusal::Frozen(period)));
     }
     let expected = cases_received(conn, office, quarter)?;
-    if expected != records.len() as u64 {
+    if expected != records {
         return Ok(Err(Refusal::Count {
             quarter,
             expected,
-            got: records.len(),
+            got: records as usize,
         }));
     }
     let q = quarter.to_string();
     diesel::delete(
-        stats_contributions::table
-            .filter(stats_contributions::office.eq(office))
-            .filter(stats_contributions::quarter.eq(&q)),
+        stats_batches::table
+            .filter(stats_batches::office.eq(office))
+            .filter(stats_batches::quarter.eq(&q)),
     )
     .execute(conn)?;
-    for (id, a) in records {
-        diesel::insert_into(stats_contributions::table)
-            .values((
-                stats_contributions::quarter.eq(&q),
-                stats_contributions::office.eq(office),
-                stats_contributions::id.eq(id),
-                stats_contributions::taxonomy_version.eq(taxonomy::VERSION),
-                stats_contributions::incident_type.eq(&a.incident_type),
-                stats_contributions::racism_form.eq(&a.racism_form),
-                stats_contributions::reporter_role.eq(&a.reporter_role),
-                stats_contributions::perpetrator_role.eq(&a.perpetrator_role),
-                stats_contributions::setting.eq(&a.setting),
-                stats_contributions::admin_area.eq(&a.admin_area),
-                stats_contributions::consequences.eq(a.consequences_joined()),
-                stats_contributions::reported_further.eq(&a.reported_further),
-            ))
-            .execute(conn)?;
-    }
+    diesel::insert_into(stats_batches::table)
+        .values((
+            stats_batches::quarter.eq(&q),
+            stats_batches::office.eq(office),
+            stats_batches::records.eq(records as i64),
+            stats_batches::sealed.eq(sealed),
+        ))
+        .execute(conn)?;
     Ok(Ok(()))
 }
 

@@ -27,8 +27,11 @@ pub struct QuarterState {
     pub quarter: String,
     /// Cases the office received in the quarter.
     pub cases: u64,
-    /// Records the office contributed for it (0: not yet).
+    /// Records the office contributed for it (0: none yet, or a quarter without cases).
     pub contributed: u64,
+    /// Whether the office sent the quarter: its records, or for a quarter without cases its
+    /// confirmation. Until every office has, the release waits for it.
+    pub confirmed: bool,
     /// Released: the contribution can no longer change.
     pub frozen: bool,
 }
@@ -61,7 +64,8 @@ pub struct ReleaseRequest {
 pub struct Released {
     pub period: String,
     pub released_on: NaiveDate,
-    /// The offices counted (those that contributed every quarter in full).
+    /// The offices counted (those that sent every quarter in full), named only when every
+    /// office did: otherwise empty, and `rules.contributing_offices` gives their number.
     pub offices: Vec<Slug>,
     /// The disclosure rules the release was made with.
     pub rules: serde_json::Value,

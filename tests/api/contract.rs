@@ -848,6 +848,7 @@ fn the_statistics_wire_types_are_the_contract() {
         quarter: "2026-Q1".into(),
         cases: 3,
         contributed: 3,
+        confirmed: true,
         frozen: false,
     };
     let listed = answer_schema(spec, "/v1/desk/stats/contributions", "get", "200");

@@ -611,7 +611,7 @@ fn hostile_values_get_their_problem_and_store_nothing() {
         let a = message("../../x");
         let b = message(&lookup);
         assert_eq!((a.status, &a.body), (404, &b.body));
-        for table in ["reports", "attachments", "stats_contributions", "messages"] {
+        for table in ["reports", "attachments", "stats_batches", "messages"] {
             assert_eq!(db.count(table), 0, "{table} on {}", db.name);
         }
     }

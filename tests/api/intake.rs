@@ -120,11 +120,11 @@ fn statistics_answers_beside_the_ciphertext_are_refused() {
             assert_eq!(a.problem(), "stats-in-plaintext");
         }
         assert_eq!(db.count("reports"), 0);
-        assert_eq!(db.count("stats_contributions"), 0);
+        assert_eq!(db.count("stats_batches"), 0);
         // A report whose answers are inside the ciphertext is taken, and adds no record.
         let (body, _) = submission(&server, "ohne Statistik daneben");
         assert_eq!(post_report(&server, &body).status, 201);
-        assert_eq!(db.count("stats_contributions"), 0);
+        assert_eq!(db.count("stats_batches"), 0);
     }
 }
 
@@ -357,7 +357,7 @@ fn bad_inputs_get_their_problem_and_store_nothing() {
             400
         );
 
-        for table in ["reports", "attachments", "stats_contributions", "messages"] {
+        for table in ["reports", "attachments", "stats_batches", "messages"] {
             assert_eq!(db.count(table), 0, "{table} on {}", db.name);
         }
         // The same good report is then accepted, and a replay of it is refused.

@@ -426,12 +426,17 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
                 "test is sound"
             );
         }
-        // A contributed record (statistics arrive per quarter, not with the report).
-        db.exec(
-            "INSERT INTO stats_contributions (quarter, office, id, taxonomy_version, incident_type) \
-             VALUES ('2026-Q1', 'demo', 'r1', 1, 'threat')",
-        );
-        let stats_before = db.count("stats_contributions");
+        // A contributed batch (statistics arrive per quarter, not with the report).
+        let blob = if db.name == "postgres" {
+            "decode('00', 'hex')"
+        } else {
+            "X'00'"
+        };
+        db.exec(&format!(
+            "INSERT INTO stats_batches (quarter, office, records, sealed) \
+             VALUES ('2026-Q1', 'demo', 1, {blob})"
+        ));
+        let stats_before = db.count("stats_batches");
         assert_eq!(stats_before, 1);
 
         // On delete_after itself nothing goes; the day after, the closed case does.
@@ -442,11 +447,7 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert_eq!(report_ids(&db), vec![kept.clone()], "{}", db.name);
         assert_eq!(db.count(&format!("messages WHERE report_id = '{gone}'")), 0);
         assert_eq!(db.count(&format!("messages WHERE report_id = '{kept}'")), 1);
-        assert_eq!(
-            db.count("stats_contributions"),
-            stats_before,
-            "statistics stay"
-        );
+        assert_eq!(db.count("stats_batches"), stats_before, "statistics stay");
         assert_eq!(db.count("retention_extensions"), 2);
         if db.path().is_some() {
             let bytes = files();
@@ -477,7 +478,7 @@ fn retention_deletes_the_case_and_its_bytes_keeps_statistics_and_audits() {
         assert!(retention_run(&db, "2032-01-02").contains("deleted 1 case(s)"));
         assert_eq!(db.count("reports"), 0);
         assert_eq!(db.count("retention_extensions"), 0);
-        assert_eq!(db.count("stats_contributions"), stats_before);
+        assert_eq!(db.count("stats_batches"), stats_before);
     }
 }
 
@@ -516,6 +517,26 @@ fn an_office_is_reminded_when_a_quarter_waits_for_its_statistics() {
             smtp.mails().len(),
             2,
             "{}: no reminder once contributed",
+            db.name
+        );
+        drop(server);
+
+        // A quarter without cases waits for the office's confirmation too: one reminder, and
+        // none once it confirmed.
+        let server = start(&db.url, &flags("2026-10-03"));
+        eventually(
+            "the reminder for a quarter without cases",
+            Duration::from_secs(30),
+            || smtp.mails().len() == 3,
+        );
+        assert!(contribute(&server, "2026-Q3").contains("no cases"));
+        drop(server);
+        let server = start(&db.url, &flags("2026-10-04"));
+        std::thread::sleep(Duration::from_secs(4));
+        assert_eq!(
+            smtp.mails().len(),
+            3,
+            "{}: no reminder once confirmed",
             db.name
         );
         drop(server);

@@ -23,12 +23,76 @@ fn insert_record(
     area: Option<&str>,
 ) {
     insert_case(db, office, quarter);
-    let q = |v: Option<&str>| v.map(|v| format!("'{v}'")).unwrap_or_else(|| "NULL".into());
+    add_to_batch(
+        db,
+        office,
+        quarter,
+        Some(Answers {
+            incident_type: Some(incident.into()),
+            racism_form: form.map(str::to_owned),
+            admin_area: area.map(str::to_owned),
+            ..Answers::default()
+        }),
+    );
+}
+
+/// Adds a record to the office's sealed batch for the quarter, as a contribution would have
+/// stored it (sealed to the test database's statistics key); with `None` only makes sure the
+/// batch exists: an office's confirmation of a quarter without cases.
+fn add_to_batch(db: &TestDb, office: &str, quarter: &str, record: Option<Answers>) {
+    use meldestelle::crypto::stats_key::StatsKey;
+    use meldestelle::domain::stats::contribution::Batch;
+    let key = StatsKey::create(&db.stats_key()).expect("the statistics key");
+    let pg = db.name == "postgres";
+    let hex = if pg {
+        "encode(sealed, 'hex')"
+    } else {
+        "hex(sealed)"
+    };
+    let blob = |h: &str| {
+        if pg {
+            format!("decode('{h}', 'hex')")
+        } else {
+            format!("X'{h}'")
+        }
+    };
+    let mut records: Vec<Answers> = db
+        .strings(&format!(
+            "SELECT {hex} AS s FROM stats_batches WHERE office = '{office}' AND quarter = '{quarter}'"
+        ))
+        .first()
+        .map(|h| {
+            let plain = key.open(&hex::decode(h).unwrap()).unwrap();
+            serde_json::from_slice::<Batch>(&plain).unwrap().records
+        })
+        .unwrap_or_default();
+    records.extend(record);
+    let batch = Batch {
+        office: office.into(),
+        quarter: quarter.into(),
+        taxonomy_version: 1,
+        records,
+    };
+    let sealed = key.seal(&serde_json::to_vec(&batch).unwrap()).unwrap();
     db.exec(&format!(
-        "INSERT INTO stats_contributions (id, office, taxonomy_version, quarter, incident_type, racism_form, admin_area) \
-         VALUES ('{}', '{office}', 1, '{quarter}', '{incident}', {}, {})",
-        uuid::Uuid::new_v4(), q(form), q(area)
+        "DELETE FROM stats_batches WHERE office = '{office}' AND quarter = '{quarter}'"
     ));
+    db.exec(&format!(
+        "INSERT INTO stats_batches (quarter, office, records, sealed) VALUES ('{quarter}', \
+         '{office}', {}, {})",
+        batch.records.len(),
+        blob(&hex::encode(sealed))
+    ));
+}
+
+/// Every office of the database confirms each quarter of `year` it has not sent yet (those
+/// without cases).
+fn confirm_the_rest(db: &TestDb, year: i32) {
+    for office in db.strings("SELECT slug AS s FROM offices") {
+        for q in 1..=4 {
+            add_to_batch(db, &office, &format!("{year}-Q{q}"), None);
+        }
+    }
 }
 
 /// A case row only (its ciphertext is never read here).
@@ -50,6 +114,31 @@ fn insert_case(db: &TestDb, office: &str, quarter: &str) {
         bytes("00"),
         bytes(&uuid::Uuid::new_v4().simple().to_string()),
     ));
+}
+
+/// Every stored batch, opened with the test database's statistics key: (office, quarter,
+/// records).
+fn sealed_batches(db: &TestDb) -> Vec<(String, String, Vec<Answers>)> {
+    use meldestelle::crypto::stats_key::StatsKey;
+    use meldestelle::domain::stats::contribution::Batch;
+    let key = StatsKey::load(&db.stats_key())
+        .expect("read the statistics key")
+        .expect("the statistics key exists");
+    let hex = if db.name == "postgres" {
+        "encode(sealed, 'hex')"
+    } else {
+        "hex(sealed)"
+    };
+    db.strings(&format!(
+        "SELECT {hex} AS s FROM stats_batches ORDER BY office, quarter"
+    ))
+    .into_iter()
+    .map(|h| {
+        let plain = key.open(&hex::decode(h).unwrap()).expect("open a batch");
+        let b: Batch = serde_json::from_slice(&plain).unwrap();
+        (b.office, b.quarter, b.records)
+    })
+    .collect()
 }
 
 fn table(server: &Server, token: &str, query: &str) -> Answer {
@@ -103,6 +192,8 @@ fn setup(db: &TestDb, dir: &std::path::Path) -> (String, String) {
         Some("antigypsyist"),
         Some("social_youth_migration"),
     );
+    // Each quarter without cases confirmed, as every office does.
+    confirm_the_rest(db, 2026);
     let (all_key, all_rcpt) = keygen_file(dir, "alliance.key");
     let (small_key, small_rcpt) = keygen_file(dir, "small.key");
     cli(
@@ -480,7 +571,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
         report_with(&server, Some(r#"{"setting":"public_contact"}"#));
         report_with(&server, None);
         // The answers are inside the ciphertext: no record, and no answer in plain text.
-        assert_eq!(db.count("stats_contributions"), 0);
+        assert_eq!(db.count("stats_batches"), 0);
         let text = db.all_text();
         for word in ["witness", "public_contact", "77697474657373" /* hex */] {
             assert!(!text.contains(word), "{word} in the database");
@@ -547,6 +638,7 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
                 quarter: "2026-Q2".into(),
                 cases: 3,
                 contributed: 0,
+                confirmed: false,
                 frozen: false
             }
         );
@@ -588,19 +680,32 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             (a.status, a.problem().as_str()),
             (400, "unknown-taxonomy-value")
         );
-        assert_eq!(db.count("stats_contributions"), 0);
+        assert_eq!(db.count("stats_batches"), 0);
 
         // The office's client decrypts, merges and sends the quarter; a second run replaces it.
         for _ in 0..2 {
             assert!(contribute(&server, "2026-Q2").contains("contributed 3 record(s)"));
         }
-        assert_eq!(db.count("stats_contributions"), 3);
+        assert_eq!(db.count("stats_batches"), 1);
         // One record per case; the officer's classification wins over the reporter's answer.
-        let rows = db.strings(
-            "SELECT COALESCE(incident_type, '-') || '/' || COALESCE(racism_form, '-') || '/' || \
-             COALESCE(reporter_role, '-') || '/' || COALESCE(setting, '-') || '/' || quarter AS s \
-             FROM stats_contributions ORDER BY s",
-        );
+        let batches = sealed_batches(&db);
+        assert_eq!(batches.len(), 1);
+        let (office, quarter, records) = &batches[0];
+        assert_eq!((office.as_str(), quarter.as_str()), ("demo", "2026-Q2"));
+        let mut rows: Vec<String> = records
+            .iter()
+            .map(|a| {
+                let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                format!(
+                    "{}/{}/{}/{}/{quarter}",
+                    f(&a.incident_type),
+                    f(&a.racism_form),
+                    f(&a.reporter_role),
+                    f(&a.setting)
+                )
+            })
+            .collect();
+        rows.sort();
         let first_had_threat = rows
             .iter()
             .any(|r| r.starts_with("verbal_degradation/anti_black/witness"));
@@ -616,17 +721,12 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             rows.iter().any(|r| r.contains("public_contact")),
             "{rows:?}"
         );
-        // Nothing pairs a record with its case: no shared value, and on PostgreSQL no shared
-        // transaction id.
-        let case_values: Vec<String> = db.strings("SELECT id AS s FROM reports");
-        for id in db.strings("SELECT id AS s FROM stats_contributions") {
-            assert!(!case_values.contains(&id));
-        }
+        // Nothing pairs the batch with a case: on PostgreSQL no shared transaction id.
         if db.name == "postgres" {
             let cases = db.strings(
                 "SELECT xmin::text AS s FROM reports UNION SELECT xmin::text FROM messages",
             );
-            for x in db.strings("SELECT xmin::text AS s FROM stats_contributions") {
+            for x in db.strings("SELECT xmin::text AS s FROM stats_batches") {
                 assert!(!cases.contains(&x), "xmin {x} shared with a case");
             }
         }
@@ -656,7 +756,144 @@ fn answers_travel_encrypted_and_reach_the_statistics_only_per_quarter() {
             &token,
         );
         assert_eq!((a.status, a.problem().as_str()), (409, "period-frozen"));
-        assert_eq!(db.count("stats_contributions"), 3);
+        assert_eq!(sealed_batches(&db)[0].2.len(), 3);
+    }
+}
+
+/// The attack of #28: an office contributes a quarter, classifies one more case and contributes
+/// again; a copy of the database taken afterwards (SQLite: the running server's file and -wal;
+/// PostgreSQL: the table files, dead tuples included) must not hold the earlier batch's records,
+/// or the one record that differs names that reporter's answers. Sealed to the statistics key,
+/// which is not in the database, neither batch is readable there.
+#[test]
+fn a_replaced_batch_leaves_nothing_readable_in_a_copy_of_the_database() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-05-02"]);
+        report_with(&server, Some(r#"{"incident_type":"physical_attack"}"#));
+        report_with(&server, None);
+        drop(server);
+        let server = Server::start(&db, &["--today", "2026-07-02"]);
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let record = |incident: &str, setting: &str| Answers {
+            incident_type: Some(incident.into()),
+            setting: Some(setting.into()),
+            ..Answers::default()
+        };
+        let first = vec![
+            record("physical_attack", "public_contact"),
+            Answers::default(),
+        ];
+        let second = vec![
+            record("physical_attack", "public_contact"),
+            record("property_damage", "digital"),
+        ];
+        for batch in [first, second.clone()] {
+            let a = post(
+                &server,
+                "/v1/desk/stats/contributions",
+                &contribution("2026-Q2", batch),
+                &token,
+            );
+            assert_eq!(a.status, 201, "{}", a.body);
+        }
+        let copy = db.file_bytes();
+        assert!(!copy.is_empty());
+        for value in [
+            "physical_attack",
+            "property_damage",
+            "public_contact",
+            "digital",
+        ] {
+            assert!(
+                !copy.windows(value.len()).any(|w| w == value.as_bytes()),
+                "{}: '{value}' is readable in a copy of the database",
+                db.name
+            );
+        }
+        // The office's current batch is what counts, opened with the key outside the database.
+        let mut stored = sealed_batches(&db).remove(0).2;
+        let mut expected = second;
+        let order = |a: &Answers| format!("{a:?}");
+        stored.sort_by_key(order);
+        expected.sort_by_key(order);
+        assert_eq!(stored, expected);
+        // Without the key file the server does not start, rather than making a new key the
+        // stored batches cannot be opened with.
+        drop(server);
+        std::fs::rename(db.stats_key(), db.stats_key().with_extension("moved")).unwrap();
+        let out = cli_output(
+            &[
+                "stats",
+                "--database-url",
+                &db.url,
+                "--stats-key",
+                db.stats_key().to_str().unwrap(),
+                "release",
+                "--period",
+                "2026-Q2",
+            ],
+            None,
+        );
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("is missing"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!db.stats_key().exists(), "no new key was made");
+        std::fs::rename(db.stats_key().with_extension("moved"), db.stats_key()).unwrap();
+    }
+}
+
+/// An office without cases confirms its quarter like any other, in one step of the CLI (the
+/// desk sends the same empty batch); until it has, the quarter waits for it.
+#[test]
+fn an_office_without_cases_confirms_its_quarter_in_one_step() {
+    for db in backends() {
+        let server = Server::start(&db, &["--today", "2026-07-02"]);
+        let token = login(&server, "demo", DEMO_IDENTITY);
+        let state = |server: &Server| {
+            server
+                .call(
+                    "GET",
+                    "/v1/desk/stats/contributions",
+                    "/v1/desk/stats/contributions",
+                    None,
+                    Some(&token),
+                )
+                .parse::<Contributions>()
+                .quarters[0]
+                .clone()
+        };
+        assert_eq!(
+            state(&server),
+            QuarterState {
+                quarter: "2026-Q2".into(),
+                cases: 0,
+                contributed: 0,
+                confirmed: false,
+                frozen: false
+            }
+        );
+        let status = desk_as(&server, DEMO_IDENTITY, &["stats", "status"], None);
+        let text = String::from_utf8_lossy(&status.stdout);
+        assert!(
+            text.contains("2026-Q2  0 case(s)  0 record(s)  no cases, to confirm"),
+            "{text}"
+        );
+        let out = contribute(&server, "2026-Q2");
+        assert!(out.contains("confirmed 2026-Q2: no cases"), "{out}");
+        assert!(state(&server).confirmed);
+        let status = desk_as(&server, DEMO_IDENTITY, &["stats", "status"], None);
+        assert!(String::from_utf8_lossy(&status.stdout)
+            .contains("2026-Q2  0 case(s)  0 record(s)  confirmed: no cases"));
+        assert_eq!(
+            sealed_batches(&db),
+            [("demo".into(), "2026-Q2".into(), vec![])]
+        );
+        let audit =
+            db.strings("SELECT action AS s FROM audit_log WHERE action = 'stats:contribute'");
+        assert_eq!(audit.len(), 1);
     }
 }
 
@@ -714,13 +951,13 @@ fn deleting_a_case_after_retention_leaves_a_frozen_release_byte_identical() {
         // Three years after closing, the retention job deletes the case.
         let out = retention_run(&db, "2029-02-11");
         assert_eq!(db.count("reports"), 21, "{out}");
-        assert_eq!(db.count("stats_contributions"), 22);
+        assert_eq!(sealed_batches(&db)[0].2.len(), 22);
         assert_eq!(export("json"), before);
     }
 }
 
 #[test]
-fn the_migration_carries_old_records_over_with_fresh_ids() {
+fn the_migration_carries_old_records_over_sealed_in_batches() {
     use diesel::connection::SimpleConnection;
     use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
     use meldestelle::db::DbConn;
@@ -735,18 +972,18 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
         match db.conn() {
             DbConn::Sqlite(mut c) => {
                 c.run_pending_migrations(SQLITE).unwrap();
-                // Back to before the statistics contributions (the recovery key, casework and
-                // message authors came after).
-                for _ in 0..4 {
+                // Back to before the statistics contributions (the recovery key, casework,
+                // message authors and sealed batches came after).
+                for _ in 0..5 {
                     c.revert_last_migration(SQLITE).unwrap();
                 }
                 c.batch_execute(OLD).unwrap();
             }
             DbConn::Pg(mut c) => {
                 c.run_pending_migrations(POSTGRES).unwrap();
-                // Back to before the statistics contributions (the recovery key, casework and
-                // message authors came after).
-                for _ in 0..4 {
+                // Back to before the statistics contributions (the recovery key, casework,
+                // message authors and sealed batches came after).
+                for _ in 0..5 {
                     c.revert_last_migration(POSTGRES).unwrap();
                 }
                 c.batch_execute(OLD).unwrap();
@@ -758,10 +995,19 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let rows = db.strings(
-            "SELECT quarter || '/' || office || '/' || COALESCE(incident_type, '-') AS s \
-             FROM stats_contributions ORDER BY s",
-        );
+        // Sealed into one batch per office and quarter; nothing plain is left.
+        let mut rows: Vec<String> = sealed_batches(&db)
+            .into_iter()
+            .flat_map(|(office, quarter, records)| {
+                records.into_iter().map(move |a| {
+                    format!(
+                        "{quarter}/{office}/{}",
+                        a.incident_type.unwrap_or_else(|| "-".into())
+                    )
+                })
+            })
+            .collect();
+        rows.sort();
         assert_eq!(
             rows,
             [
@@ -770,8 +1016,11 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
                 "2026-Q2/demo/-"
             ]
         );
-        let ids = db.strings("SELECT id AS s FROM stats_contributions");
-        assert!(ids.iter().all(|id| !id.starts_with("old-")), "{ids:?}");
+        assert_eq!(db.count("stats_contributions"), 0);
+        assert_eq!(
+            db.strings("SELECT CAST(records AS TEXT) AS s FROM stats_batches ORDER BY quarter"),
+            ["2", "1"]
+        );
         let tables = if db.name == "postgres" {
             "SELECT table_name AS s FROM information_schema.tables WHERE table_name = 'stats_records'"
         } else {
@@ -782,52 +1031,62 @@ fn the_migration_carries_old_records_over_with_fresh_ids() {
 }
 
 #[test]
-fn a_period_is_released_only_once_every_office_could_contribute() {
+fn a_period_is_released_only_once_every_office_could_contribute_and_names_no_missing_one() {
     for db in backends() {
         cli(&["migrate", "--database-url", &db.url], None);
-        add_office(
-            &db.url,
-            "frueh",
-            "Stelle Früh",
-            "Frühstadt",
-            "BE",
-            "over_100k",
-        );
-        add_office(
-            &db.url,
-            "spaet",
-            "Stelle Spät",
-            "Spätstadt",
-            "BE",
-            "over_100k",
-        );
-        // frueh contributed its case; spaet has one and has not.
+        for (slug, name) in [
+            ("frueh", "Stelle Früh"),
+            ("spaet", "Stelle Spät"),
+            ("leer", "Stelle Leer"),
+            ("still", "Stelle Still"),
+        ] {
+            add_office(&db.url, slug, name, "Stadt", "BE", "over_100k");
+        }
+        // frueh contributed its case; spaet has one and has not; leer and still had none, and
+        // only still confirmed its quarters.
         insert_record(&db, "frueh", "2026-Q4", "threat", None, None);
         insert_case(&db, "spaet", "2026-Q4");
+        for office in ["frueh", "still"] {
+            for q in 1..=4 {
+                add_to_batch(&db, office, &format!("2026-Q{q}"), None);
+            }
+        }
         let out = stats_cli(&db, "2027-01-15", &["release", "--period", "2026"]);
         assert!(!out.status.success());
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("have not contributed"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("2 office(s) have not contributed"), "{err}");
         assert_eq!(db.count("stats_releases"), 0);
-        // After the contribution period the release goes ahead without the late office, which
-        // is counted, not named, and whose records would not count.
+        // After the contribution period the release goes ahead without the late offices. An
+        // office without cases that did not confirm is missing like one with cases: nothing
+        // tells them apart, and no office is named, so the public office list names no missing
+        // one either.
         let out = stats_cli(&db, "2027-01-29", &["release", "--period", "2026"]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let rules = db.strings("SELECT rules AS s FROM stats_releases");
-        assert!(
-            rules[0].contains("\"offices_not_contributed\":1"),
-            "{rules:?}"
-        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("2 contributing office(s)"));
+        let rules: Value =
+            serde_json::from_str(&db.strings("SELECT rules AS s FROM stats_releases")[0]).unwrap();
         assert_eq!(
-            db.strings("SELECT offices AS s FROM stats_releases"),
-            ["frueh"]
+            (
+                &rules["contributing_offices"],
+                &rules["offices_not_contributed"]
+            ),
+            (&json!(2), &json!(2))
         );
+        assert_eq!(db.strings("SELECT offices AS s FROM stats_releases"), [""]);
+        let html = stats_cli(
+            &db,
+            "2027-01-29",
+            &["alliance", "--period", "2026", "--format", "html"],
+        );
+        let html = String::from_utf8_lossy(&html.stdout);
+        assert!(html.contains("Beitragende Stellen (2)"), "{html}");
+        assert!(html.contains("2 weitere Stelle(n)"));
+        for name in ["Stelle Früh", "Stelle Spät", "Stelle Leer", "Stelle Still"] {
+            assert!(!html.contains(name), "{name} is named");
+        }
     }
 }

@@ -366,6 +366,7 @@ fn html_is_one_self_contained_page_in_words_people_read() {
         "2026",
         &set.tables,
         &["berlin-lageso".to_owned()],
+        1,
         2,
         &names,
         chrono::NaiveDate::from_ymd_opt(2027, 1, 15),
@@ -534,7 +535,7 @@ fn noise_is_the_same_for_the_same_records_in_every_table() {
     );
     // The public page says so, and only when it is true.
     let page = |tables: &[Released]| {
-        render::publication("2026", tables, &[], 0, &Default::default(), None)
+        render::publication("2026", tables, &[], 0, 0, &Default::default(), None)
     };
     assert!(page(&set.tables).contains("cell-key method"));
     assert!(!page(&exact.tables).contains("cell-key"));

@@ -1073,14 +1073,29 @@ test('statistics: after the quarter, the desk contributes one record per case, m
     assert.match(await page.textContent('#stats-status'), /4 Einträge für 2026-Q3 gesendet/);
     assert.match(await page.locator('#stats-rows tr').first().textContent(), /gesendet \(4 Einträge\)/);
     await checkView(page, 'stats-sent');
-    // One record per case with the reporter's answers; nothing that names a case.
+    // A quarter without cases is confirmed in one click, so that a missing office says nothing.
+    const q2 = page.locator('#stats-rows tr', { hasText: '2026-Q2' });
+    assert.match(await q2.textContent(), /keine Fälle, zu bestätigen/);
+    await checkView(page, 'stats-confirm');
+    await page.click('#stats-rows button[data-quarter="2026-Q2"]');
+    await page.waitForFunction(() => /bestätigt: keine Fälle/.test(document.getElementById('stats-status').textContent), null, { timeout: 60000 });
+    assert.match(await page.locator('#stats-rows tr', { hasText: '2026-Q2' }).textContent(), /keine Fälle, bestätigt/);
+    assert.equal(await page.locator('#stats-rows button[data-quarter="2026-Q2"]').count(), 0);
+    // One record per case with the reporter's answers, sealed to the server's statistics key
+    // beside the database (not in it): opened here with the reference age tool.
     const conn = new Database(summer.dbPath, { readonly: true });
-    const rows = conn.prepare("SELECT id, quarter, incident_type, reporter_role FROM stats_contributions ORDER BY incident_type").all();
-    const cases = conn.prepare('SELECT id FROM reports').all().map((r) => r.id);
+    const batches = conn.prepare('SELECT quarter, records, sealed FROM stats_batches ORDER BY quarter').all();
     conn.close();
-    assert.deepEqual(rows.map((r) => [r.quarter, r.incident_type, r.reporter_role]),
-      [['2026-Q3', null, null], ['2026-Q3', 'property_damage', null], ['2026-Q3', 'threat', 'witness'], ['2026-Q3', 'verbal_degradation', null]]);
-    for (const r of rows) assert.ok(!cases.includes(r.id), 'a record has its own random id');
+    assert.deepEqual(batches.map((b) => [b.quarter, b.records]), [['2026-Q2', 0], ['2026-Q3', 4]]);
+    const key = path.join(path.dirname(summer.dbPath), 'meldestelle-stats.key');
+    const opened = spawnSync('age', ['-d', '-i', key], { input: batches[1].sealed, encoding: 'utf8' });
+    assert.equal(opened.status, 0, opened.stderr);
+    const sealed = JSON.parse(opened.stdout);
+    assert.deepEqual([sealed.office, sealed.quarter], ['demo', '2026-Q3']);
+    const rows = sealed.records.map((r) => [r.incident_type ?? null, r.reporter_role ?? null])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    assert.deepEqual(rows,
+      [[null, null], ['property_damage', null], ['threat', 'witness'], ['verbal_degradation', null]]);
     await page.context().close();
   } finally {
     await autumn.stop();

@@ -1,10 +1,12 @@
 //! One statistics record per case, contributed per quarter by the office's own client
 //! (DESIGN.md principle 3). The client decrypts the quarter's cases, merges each reporter's
 //! answers with the officer's classification and sends the whole quarter at once; the server
-//! checks the batch here, gives every record a fresh random id and shuffles them again, so that
-//! nothing of the batch's order or of the client's ids reaches the database.
+//! checks the batch here and shuffles it again, so that nothing of the client's order reaches
+//! the database, and stores it sealed to its statistics key (`crypto::stats_key`), one batch
+//! per office and quarter.
 
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 
 use super::taxonomy::{Answers, Quarter, TaxonomyError};
 
@@ -20,12 +22,23 @@ pub enum ContributionError {
     RecordQuarter(usize),
 }
 
-/// Checks a batch and returns its quarter and the records with fresh random ids, shuffled.
+/// What a sealed batch holds: one office's records of one quarter, shuffled. The office and the
+/// quarter are sealed with them, so that a batch moved to another row is refused at release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    pub office: String,
+    pub quarter: String,
+    pub taxonomy_version: i32,
+    pub records: Vec<Answers>,
+}
+
+/// Checks a batch and returns its quarter and the records, shuffled.
 pub fn prepare(
     quarter: &str,
     records: Vec<Answers>,
     today: chrono::NaiveDate,
-) -> Result<(Quarter, Vec<(String, Answers)>), ContributionError> {
+) -> Result<(Quarter, Vec<Answers>), ContributionError> {
     let q = Quarter::parse(quarter)
         .ok_or_else(|| ContributionError::BadQuarter(quarter.chars().take(20).collect()))?;
     if q.days().1 >= today {
@@ -37,10 +50,7 @@ pub fn prepare(
         }
         r.validate().map_err(|e| ContributionError::Record(i, e))?;
     }
-    let mut out: Vec<(String, Answers)> = records
-        .into_iter()
-        .map(|a| (uuid::Uuid::new_v4().to_string(), a))
-        .collect();
+    let mut out = records;
     out.shuffle(&mut rand::rngs::OsRng);
     Ok((q, out))
 }
@@ -91,7 +101,7 @@ mod tests {
     }
 
     #[test]
-    fn records_are_checked_and_get_fresh_ids() {
+    fn records_are_checked_and_shuffled() {
         let bad = Answers {
             incident_type: Some("nonsense".into()),
             ..Answers::default()
@@ -108,9 +118,26 @@ mod tests {
             prepare("2026-Q3", vec![dated], day("2026-11-01")),
             Err(ContributionError::RecordQuarter(0))
         );
-        let (_, out) = prepare("2026-Q3", vec![Answers::default(); 50], day("2026-11-01")).unwrap();
-        let ids: std::collections::HashSet<_> = out.iter().map(|(id, _)| id).collect();
-        assert_eq!(ids.len(), 50);
+        // Fifty records of seven kinds do not keep the order they came in (the chance that
+        // they would is below 1 in 10^35).
+        let kinds = [
+            "physical_attack",
+            "threat",
+            "property_damage",
+            "verbal_degradation",
+            "unequal_treatment",
+            "propaganda_material",
+            "other",
+        ];
+        let sent: Vec<Answers> = (0..50)
+            .map(|i| Answers {
+                incident_type: Some(kinds[i % kinds.len()].into()),
+                ..Answers::default()
+            })
+            .collect();
+        let (_, out) = prepare("2026-Q3", sent.clone(), day("2026-11-01")).unwrap();
+        assert_eq!(out.len(), 50);
+        assert_ne!(out, sent);
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub fn render(r: &Released, format: Format) -> Vec<u8> {
             std::slice::from_ref(r),
             &[],
             0,
+            0,
             &std::collections::BTreeMap::new(),
             None,
         )
@@ -425,13 +426,15 @@ const METHOD_EN: &[&str] = &[
 ];
 
 /// The publication of a frozen release: one self-contained page in German and English that
-/// prints well, with the method in plain words, the contributing offices, and each table beside
+/// prints well, with the method in plain words, the contributing offices (named only when none
+/// is missing, so that the public office list never names a missing one), and each table beside
 /// its chart. No scripts, no external resources; its only style is the `<style>` element (allowed
 /// by hash under the server's Content-Security-Policy).
 pub fn publication(
     period: &str,
     tables: &[Released],
     offices: &[String],
+    contributed: usize,
     missing: usize,
     names: &std::collections::BTreeMap<String, String>,
     released_on: Option<chrono::NaiveDate>,
@@ -465,24 +468,27 @@ pub fn publication(
         let _ = write!(s, "<li>{}</li>", esc(line));
     }
     s.push_str("</ul></section>");
-    if !offices.is_empty() || missing > 0 {
+    if contributed > 0 || missing > 0 {
         let _ = write!(
             s,
-            "<section class=\"t\"><h2>Beitragende Stellen ({n})</h2>\
-             <p class=\"en\" lang=\"en\">Contributing offices ({n})</p><ul>",
-            n = offices.len()
+            "<section class=\"t\"><h2>Beitragende Stellen ({contributed})</h2>\
+             <p class=\"en\" lang=\"en\">Contributing offices ({contributed})</p>"
         );
-        for o in offices {
-            let _ = write!(s, "<li>{}</li>", esc(names.get(o).unwrap_or(o)));
+        if !offices.is_empty() {
+            s.push_str("<ul>");
+            for o in offices {
+                let _ = write!(s, "<li>{}</li>", esc(names.get(o).unwrap_or(o)));
+            }
+            s.push_str("</ul>");
         }
-        s.push_str("</ul>");
         if missing > 0 {
             let _ = write!(
                 s,
                 "<p>{missing} weitere Stelle(n) haben für diesen Zeitraum nicht vollständig beigetragen; \
-                 ihre Zahlen fehlen ganz oder teilweise. <span class=\"en\" lang=\"en\">{missing} more \
-                 office(s) did not contribute in full for this period; their figures are missing in whole \
-                 or in part.</span></p>"
+                 ihre Zahlen fehlen ganz oder teilweise. Welche Stellen beigetragen haben, wird deshalb \
+                 nicht genannt. <span class=\"en\" lang=\"en\">{missing} more office(s) did not \
+                 contribute in full for this period; their figures are missing in whole or in part. \
+                 Which offices contributed is therefore not named.</span></p>"
             );
         }
         s.push_str("</section>");

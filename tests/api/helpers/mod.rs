@@ -157,6 +157,7 @@ impl TestDb {
                 "labels",
                 "case_labels",
                 "stats_contributions",
+                "stats_batches",
                 "audit_log",
             ] {
                 out.extend(self.strings(&format!("SELECT t::text AS s FROM {t} t")));
@@ -172,6 +173,31 @@ impl TestDb {
         }
     }
 
+    /// What a copy of the database's files holds, free pages and dead tuples included: the
+    /// SQLite file with its `-wal` and `-shm`; on PostgreSQL the files of this database's tables
+    /// (TOAST included) after a checkpoint, read by the server (`pg_read_binary_file`).
+    pub fn file_bytes(&self) -> Vec<u8> {
+        if let Some(path) = self.path() {
+            let mut bytes = std::fs::read(&path).unwrap();
+            for ext in ["-wal", "-shm"] {
+                if let Ok(more) = std::fs::read(format!("{}{ext}", path.display())) {
+                    bytes.extend(more);
+                }
+            }
+            return bytes;
+        }
+        self.exec("CHECKPOINT");
+        self.strings(
+            "SELECT encode(pg_read_binary_file(pg_relation_filepath(c.oid)), 'hex') AS s \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't') \
+             AND pg_relation_filepath(c.oid) IS NOT NULL",
+        )
+        .into_iter()
+        .flat_map(|h| hex::decode(h).unwrap())
+        .collect()
+    }
+
     /// All report ciphertexts.
     pub fn ciphertexts(&self) -> Vec<Vec<u8>> {
         use meldestelle::db::schema::reports;
@@ -184,8 +210,30 @@ impl TestDb {
     }
 }
 
+/// The statistics key of a test database: beside a SQLite file (the server's default), in the
+/// temporary directory for a PostgreSQL database (the default there is the working directory,
+/// which is this repository).
+pub fn stats_key_for(db_url: &str) -> Option<std::path::PathBuf> {
+    let name = db_url
+        .strip_prefix("postgres://")
+        .and_then(|r| r.rsplit_once('/'))
+        .map(|(_, n)| n)?;
+    Some(std::env::temp_dir().join(format!("meldestelle-stats-{name}.key")))
+}
+
+impl TestDb {
+    /// This database's statistics key file.
+    pub fn stats_key(&self) -> std::path::PathBuf {
+        stats_key_for(&self.url)
+            .unwrap_or_else(|| meldestelle::db::Target::default_stats_key(&self.url))
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if let Some(key) = stats_key_for(&self.url) {
+            let _ = std::fs::remove_file(key);
+        }
         if let Some((admin_url, name)) = &self.pg_admin {
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
                 let _ =
@@ -274,6 +322,10 @@ fn spawn(db_url: &str, args: &[String], log: &Arc<Mutex<String>>) -> (Child, Str
     if !args.iter().any(|a| a == "--workers") {
         defaults.extend(["--workers", "2"]);
     }
+    let key = stats_key_for(db_url).filter(|_| !args.iter().any(|a| a == "--stats-key"));
+    if let Some(key) = &key {
+        defaults.extend(["--stats-key", key.to_str().expect("a UTF-8 temporary path")]);
+    }
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(["--bind", "127.0.0.1:0", "--database-url", db_url])
@@ -330,8 +382,18 @@ pub fn cli(args: &[&str], stdin: Option<&str>) -> String {
 
 pub fn cli_output(args: &[&str], stdin: Option<&str>) -> std::process::Output {
     use std::io::Write;
+    // A PostgreSQL test database's statistics key, as its server has it.
+    let key = args
+        .windows(2)
+        .find(|w| w[0] == "--database-url")
+        .and_then(|w| stats_key_for(w[1]))
+        .filter(|_| !args.contains(&"--stats-key"));
     let mut child = Command::new(BIN)
         .args(args)
+        .args(
+            key.iter()
+                .flat_map(|k| ["--stats-key".as_ref(), k.as_os_str()]),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -92,16 +92,19 @@ export function renderStats() {
     const tr = el('tr');
     tr.append(el('th', { scope: 'row' }, q.quarter));
     tr.append(el('td', {}, String(q.cases)));
+    // A quarter without cases is confirmed like any other: a missing office then says nothing
+    // about whether it had cases.
+    const sent = q.confirmed && q.contributed === q.cases;
     let key = 'd.stats.state.due';
     if (q.frozen) key = 'd.stats.state.frozen';
-    else if (q.cases === 0) key = 'd.stats.state.none';
-    else if (q.contributed === q.cases) key = 'd.stats.state.done';
+    else if (q.cases === 0) key = sent ? 'd.stats.state.confirmed' : 'd.stats.state.none';
+    else if (sent) key = 'd.stats.state.done';
     tr.append(el('td', {}, t(key, { n: q.contributed })));
     const td = el('td');
-    if (!q.frozen && q.cases > 0) {
-      const again = q.contributed === q.cases;
-      td.append(el('button', { type: 'button', class: again ? 'secondary small' : 'primary small', 'data-quarter': q.quarter },
-        t(again ? 'd.stats.again' : 'd.stats.send', { q: q.quarter })));
+    if (!q.frozen && !(q.cases === 0 && sent)) {
+      const label = q.cases === 0 ? 'd.stats.confirm' : sent ? 'd.stats.again' : 'd.stats.send';
+      td.append(el('button', { type: 'button', class: sent ? 'secondary small' : 'primary small', 'data-quarter': q.quarter },
+        t(label, { q: q.quarter })));
     }
     tr.append(td);
     body.append(tr);
@@ -149,7 +152,7 @@ export async function onContribute(quarter, button) {
     }
     const answer = await authed('POST', '/v1/desk/stats/contributions', { body: { quarter, records: shuffle(records) } });
     if (gen !== S.gen) return;
-    const done = t('d.stats.sent', { n: answer.records, q: quarter });
+    const done = answer.records === 0 ? t('d.stats.confirmedSent', { q: quarter }) : t('d.stats.sent', { n: answer.records, q: quarter });
     await showStats();
     setText($('stats-status'), unreadable ? `${done} ${t('d.stats.unreadable', { n: unreadable })}` : done);
   } catch (e) {

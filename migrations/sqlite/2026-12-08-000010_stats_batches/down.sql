@@ -1,0 +1,2 @@
+DROP TABLE stats_key;
+DROP TABLE stats_batches;
