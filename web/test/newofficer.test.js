@@ -100,6 +100,8 @@ test('a new officer: not readable yet and nothing offered; a colleague unlocks o
   const nora = query('SELECT id FROM officers WHERE recipient = ?', recipient)[0].id;
 
   let page = await unlock(noraFile);
+  // The rows are drawn as the inbox's answers arrive: wait for them rather than read at once.
+  await page.waitForFunction(() => document.querySelector('#inbox-rows button[data-case]'), null, { timeout: 60000 });
   assert.match(await page.textContent('#inbox-rows'), /Für Ihren Zugang noch nicht lesbar/);
   await openOnlyCase(page);
   assert.equal(await page.isVisible('#case-unreadable'), true);
