@@ -179,7 +179,12 @@ fn run(name: &str, url: &str, n: usize) {
     }
     let (db_median, _) = median_p99(from_db);
     let (median, p99) = median_p99(served);
-    let (http_median, http_p99) = median_p99(over_http(&store, url, release.html.len()));
+    let (http_median, http_p99) = median_p99(over_http(
+        &store,
+        url,
+        &keys.path().join("stats.key"),
+        release.html.len(),
+    ));
     println!(
         "| {name} | {n} | {OFFICES} | {tables} | {freeze_ms:.0} | {median:.3} | {p99:.3} | {db_median:.2} | {http_median:.1} | {http_p99:.1} | {} |",
         release.html.len()
@@ -189,7 +194,7 @@ fn run(name: &str, url: &str, n: usize) {
 /// The whole request as an analyst makes it, from the server over loopback: token check, the
 /// release's bytes, the audit entry (a committed write), the CSP header and 6 MB on the wire.
 /// One warm-up request first (it reads the release from the database once).
-fn over_http(store: &Store, url: &str, len: usize) -> Vec<f64> {
+fn over_http(store: &Store, url: &str, stats_key: &std::path::Path, len: usize) -> Vec<f64> {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let identity = age::x25519::Identity::generate();
@@ -202,6 +207,8 @@ fn over_http(store: &Store, url: &str, len: usize) -> Vec<f64> {
         .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_meldestelle"))
         .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
+        .arg("--stats-key")
+        .arg(stats_key)
         .args(["--today", "2027-02-15"])
         .env("MELDESTELLE_LOG", "warn")
         .stderr(Stdio::piped())
