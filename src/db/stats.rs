@@ -176,14 +176,7 @@ pub fn replace_legacy(
         .count()
         .get_result(conn)?;
     if exists == 0 {
-        diesel::insert_into(stats_batches::table)
-            .values((
-                stats_batches::quarter.eq(quarter),
-                stats_batches::office.eq(office),
-                stats_batches::records.eq(records as i64),
-                stats_batches::sealed.eq(sealed),
-            ))
-            .execute(conn)?;
+        insert_batch(conn, office, quarter, records, sealed)?;
     }
     diesel::delete(
         stats_contributions::table
@@ -318,15 +311,26 @@ pub fn contribute(
             .filter(stats_batches::quarter.eq(&q)),
     )
     .execute(conn)?;
+    insert_batch(conn, office, &q, records, sealed)?;
+    Ok(Ok(()))
+}
+
+fn insert_batch(
+    conn: &mut DbConn,
+    office: &str,
+    quarter: &str,
+    records: u64,
+    sealed: &[u8],
+) -> Result<(), DbError> {
     diesel::insert_into(stats_batches::table)
         .values((
-            stats_batches::quarter.eq(&q),
+            stats_batches::quarter.eq(quarter),
             stats_batches::office.eq(office),
             stats_batches::records.eq(records as i64),
             stats_batches::sealed.eq(sealed),
         ))
         .execute(conn)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 // --- frozen releases ---

@@ -44,11 +44,7 @@ fn add_to_batch(db: &TestDb, office: &str, quarter: &str, record: Option<Answers
     use meldestelle::domain::stats::contribution::Batch;
     let key = StatsKey::create(&db.stats_key()).expect("the statistics key");
     let pg = db.name == "postgres";
-    let hex = if pg {
-        "encode(sealed, 'hex')"
-    } else {
-        "hex(sealed)"
-    };
+    let hex = sealed_hex(db);
     let blob = |h: &str| {
         if pg {
             format!("decode('{h}', 'hex')")
@@ -116,6 +112,15 @@ fn insert_case(db: &TestDb, office: &str, quarter: &str) {
     ));
 }
 
+/// The SQL that reads a batch's sealed bytes as hex on this backend.
+fn sealed_hex(db: &TestDb) -> &'static str {
+    if db.name == "postgres" {
+        "encode(sealed, 'hex')"
+    } else {
+        "hex(sealed)"
+    }
+}
+
 /// Every stored batch, opened with the test database's statistics key: (office, quarter,
 /// records).
 fn sealed_batches(db: &TestDb) -> Vec<(String, String, Vec<Answers>)> {
@@ -124,11 +129,7 @@ fn sealed_batches(db: &TestDb) -> Vec<(String, String, Vec<Answers>)> {
     let key = StatsKey::load(&db.stats_key())
         .expect("read the statistics key")
         .expect("the statistics key exists");
-    let hex = if db.name == "postgres" {
-        "encode(sealed, 'hex')"
-    } else {
-        "hex(sealed)"
-    };
+    let hex = sealed_hex(db);
     db.strings(&format!(
         "SELECT {hex} AS s FROM stats_batches ORDER BY office, quarter"
     ))

@@ -120,15 +120,9 @@ mod tests {
         );
         // Fifty records of seven kinds do not keep the order they came in (the chance that
         // they would is below 1 in 10^35).
-        let kinds = [
-            "physical_attack",
-            "threat",
-            "property_damage",
-            "verbal_degradation",
-            "unequal_treatment",
-            "propaganda_material",
-            "other",
-        ];
+        let kinds = crate::domain::stats::taxonomy::field("incident_type")
+            .unwrap()
+            .values;
         let sent: Vec<Answers> = (0..50)
             .map(|i| Answers {
                 incident_type: Some(kinds[i % kinds.len()].into()),
